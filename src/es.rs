@@ -1,0 +1,14 @@
+//! The event-sourcing kernel: what every domain and every front end builds on.
+
+pub mod aggregate;
+pub mod event;
+pub mod hash;
+pub mod projection;
+pub mod store;
+pub mod upcast;
+
+pub use aggregate::{Aggregate, DynState, GenericState};
+pub use event::{Event, EventData, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend};
+pub use projection::{Column, ColumnKind, KeyPart, MemTables, Projection, Row, Rows, TableSpec};
+pub use store::{Store, StoreError};
+pub use upcast::{UpcastError, Upcaster, Upcasters};

@@ -1,0 +1,204 @@
+//! Upcaster chains: stored payloads are never rewritten; they are lifted to
+//! the latest schema on read, one version step at a time.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::event::{Event, StoredEvent};
+
+/// One step `from -> from + 1` for one event type, on the serialized payload.
+#[derive(Clone, Copy)]
+pub struct Upcaster {
+    /// Event type this step applies to.
+    pub event_type: &'static str,
+    /// Schema version the step reads; it produces `from + 1`.
+    pub from: u32,
+    /// The transformation; an `Err` names what in the payload was unusable.
+    pub step: fn(Value) -> Result<Value, String>,
+}
+
+impl std::fmt::Debug for Upcaster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Upcaster({} v{} -> v{})", self.event_type, self.from, self.from + 1)
+    }
+}
+
+/// Why an event could not be read at the latest schema.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UpcastError {
+    /// The stored schema is newer than any upcaster this build knows.
+    #[error(
+        "event at position {position} ({event_type}) has schema v{found}, newer than the latest known v{latest}: written by a newer chronicle?"
+    )]
+    TooNew {
+        /// Position of the event.
+        position: u64,
+        /// Its type.
+        event_type: String,
+        /// Stored schema version.
+        found: u32,
+        /// Latest version this build knows.
+        latest: u32,
+    },
+    /// The payload is not JSON, or a step rejected it.
+    #[error("event at position {position} ({event_type} v{version}): {reason}")]
+    BadPayload {
+        /// Position of the event.
+        position: u64,
+        /// Its type.
+        event_type: String,
+        /// Schema version at which it failed.
+        version: u32,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// Every registered chain, by event type.
+#[derive(Debug, Default, Clone)]
+pub struct Upcasters {
+    steps: HashMap<&'static str, Vec<Upcaster>>,
+}
+
+impl Upcasters {
+    /// Registers chains; steps of one type must form `1 -> 2 -> …` without gaps.
+    ///
+    /// # Panics
+    /// On a gap or duplicate step: that is a programming error in a domain,
+    /// caught by the domain's own tests.
+    #[must_use]
+    pub fn new(all: impl IntoIterator<Item = Upcaster>) -> Self {
+        let mut steps: HashMap<&'static str, Vec<Upcaster>> = HashMap::new();
+        for u in all {
+            steps.entry(u.event_type).or_default().push(u);
+        }
+        for (ty, chain) in &mut steps {
+            chain.sort_by_key(|u| u.from);
+            for (i, u) in chain.iter().enumerate() {
+                assert_eq!(u.from as usize, i + 1, "upcaster chain of {ty} must be 1 -> 2 -> … without gaps");
+            }
+        }
+        Self { steps }
+    }
+
+    /// The latest schema version of `event_type` (1 when it has no chain).
+    #[must_use]
+    pub fn latest(&self, event_type: &str) -> u32 {
+        self.steps.get(event_type).map_or(1, |c| u32::try_from(c.len()).unwrap_or(u32::MAX).saturating_add(1))
+    }
+
+    /// Whether `event_type` has a registered chain.
+    #[must_use]
+    pub fn knows(&self, event_type: &str) -> bool {
+        self.steps.contains_key(event_type)
+    }
+
+    /// Lifts `payload` written at `version` to the latest schema.
+    ///
+    /// # Errors
+    /// [`UpcastError::TooNew`] when `version` is beyond the latest known,
+    /// [`UpcastError::BadPayload`] when a step rejects the payload.
+    pub fn upcast_value(
+        &self,
+        position: u64,
+        event_type: &str,
+        version: u32,
+        mut payload: Value,
+    ) -> Result<(u32, Value), UpcastError> {
+        let latest = self.latest(event_type);
+        if version > latest && self.knows(event_type) {
+            return Err(UpcastError::TooNew { position, event_type: event_type.to_owned(), found: version, latest });
+        }
+        let Some(chain) = self.steps.get(event_type) else {
+            return Ok((version, payload));
+        };
+        let mut v = version.max(1);
+        for step in chain.iter().skip(v as usize - 1) {
+            payload = (step.step)(payload).map_err(|reason| UpcastError::BadPayload {
+                position,
+                event_type: event_type.to_owned(),
+                version: v,
+                reason,
+            })?;
+            v = step.from + 1;
+        }
+        Ok((v, payload))
+    }
+
+    /// Reads a stored event at the latest schema.
+    ///
+    /// # Errors
+    /// As [`Self::upcast_value`]; also when the stored payload is not JSON.
+    pub fn upcast(&self, e: &StoredEvent) -> Result<Event, UpcastError> {
+        let payload: Value = serde_json::from_str(&e.payload).map_err(|err| UpcastError::BadPayload {
+            position: e.position,
+            event_type: e.event_type.clone(),
+            version: e.schema_version,
+            reason: format!("payload is not JSON: {err}"),
+        })?;
+        let (schema_version, payload) = self.upcast_value(e.position, &e.event_type, e.schema_version, payload)?;
+        Ok(Event {
+            position: e.position,
+            stream_id: e.stream_id.clone(),
+            stream_type: e.stream_type.clone(),
+            version: e.version,
+            event_type: e.event_type.clone(),
+            schema_version,
+            payload,
+            recorded_at: e.recorded_at.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn add_b(mut v: Value) -> Result<Value, String> {
+        v["b"] = json!(2);
+        Ok(v)
+    }
+    fn add_c(mut v: Value) -> Result<Value, String> {
+        if v.get("b").is_none() {
+            return Err("missing b".into());
+        }
+        v["c"] = json!(3);
+        Ok(v)
+    }
+
+    fn chain() -> Upcasters {
+        Upcasters::new([
+            Upcaster { event_type: "E", from: 2, step: add_c },
+            Upcaster { event_type: "E", from: 1, step: add_b },
+        ])
+    }
+
+    #[test]
+    fn runs_the_chain_from_the_stored_version() {
+        let u = chain();
+        assert_eq!(u.latest("E"), 3);
+        assert_eq!(u.upcast_value(1, "E", 1, json!({})).unwrap(), (3, json!({"b": 2, "c": 3})));
+        assert_eq!(u.upcast_value(1, "E", 2, json!({"b": 9})).unwrap(), (3, json!({"b": 9, "c": 3})));
+        assert_eq!(u.upcast_value(1, "E", 3, json!({"x": 1})).unwrap(), (3, json!({"x": 1})));
+    }
+
+    #[test]
+    fn newer_than_known_is_an_error_naming_the_position() {
+        let err = chain().upcast_value(42, "E", 4, json!({})).unwrap_err();
+        assert!(err.to_string().contains("position 42"), "{err}");
+    }
+
+    #[test]
+    fn unknown_types_pass_through() {
+        assert_eq!(chain().upcast_value(1, "Other", 7, json!({"a": 1})).unwrap(), (7, json!({"a": 1})));
+    }
+
+    #[test]
+    fn a_failing_step_names_the_event() {
+        let err = chain().upcast_value(5, "E", 2, json!({})).unwrap_err();
+        assert!(err.to_string().contains("position 5") && err.to_string().contains("missing b"), "{err}");
+    }
+}

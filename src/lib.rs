@@ -1,0 +1,17 @@
+//! chronicle: an event-sourcing toolkit on SQLite with a terminal time machine.
+//!
+//! Layers, from the bottom up:
+//! * [`es`]: the event-sourcing kernel: events, the SQLite store (the only
+//!   place SQL lives), aggregates, projections and upcasters.
+//! * [`domain`]: pluggable domains (`bank`, `users`) and the registry through
+//!   which everything above names them.
+//! * [`app`]: the command bus (write side), queries (read side), the timeline
+//!   (time travel), verification, import/export and the demo generator.
+//! * [`cli`] and `tui`: presentation only.
+
+pub mod app;
+pub mod cli;
+pub mod domain;
+pub mod es;
+#[cfg(feature = "tui")]
+pub mod tui;
