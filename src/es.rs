@@ -10,5 +10,5 @@ pub mod upcast;
 pub use aggregate::{Aggregate, DynState, GenericState};
 pub use event::{Event, EventData, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend};
 pub use projection::{Column, ColumnKind, KeyPart, MemTables, Projection, Row, Rows, TableSpec};
-pub use store::{Store, StoreError};
+pub use store::{Store, StoreError, WriteTx};
 pub use upcast::{UpcastError, Upcaster, Upcasters};

@@ -1,10 +1,228 @@
 //! The SQLite event store: the only place SQL lives.
+//!
+//! One file holds the append-only `events` log (guarded by triggers), the
+//! `streams` index, `snapshots`, projection `checkpoints` and the read-model
+//! tables. Writers take the lock with `BEGIN IMMEDIATE` (WAL, busy timeout),
+//! so several processes can append to one file safely.
 
-/// Placeholder until the store lands.
-#[derive(Debug)]
-pub struct Store;
+mod error;
+mod open;
+mod read;
+mod rows;
+mod write;
 
-/// Store errors.
-#[derive(Debug, thiserror::Error)]
-#[error("store")]
-pub struct StoreError;
+use std::path::{Path, PathBuf};
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{Connection, TransactionBehavior};
+
+pub use error::{ConflictError, StoreError};
+pub use open::{APPLICATION_ID, SCHEMA_VERSION};
+pub use read::{LogFilter, Snapshot, StreamInfo};
+pub use write::{Appended, WriteTx};
+
+use super::event::StoredEvent;
+use super::hash::GENESIS;
+use super::projection::{Row, TableSpec};
+
+/// A handle on one store file.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+/// The current time as stored: RFC 3339, UTC, microseconds, `Z`.
+#[must_use]
+pub fn timestamp_now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl Store {
+    /// Opens the store at `path`, creating an empty one if the file is absent
+    /// or empty.
+    ///
+    /// # Errors
+    /// [`StoreError::NotAStore`] for a file that is not a chronicle store,
+    /// [`StoreError::NewerSchema`] for one from a newer release.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self { conn: open::open(path, true)?, path: path.to_owned() })
+    }
+
+    /// Opens an existing store; a missing file is [`StoreError::NotFound`].
+    ///
+    /// # Errors
+    /// As [`Store::open`], plus `NotFound`.
+    pub fn open_existing(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self { conn: open::open(path, false)?, path: path.to_owned() })
+    }
+
+    /// The file's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Highest position (0 when the log is empty).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn head(&self) -> Result<u64, StoreError> {
+        read::head(&self.conn)
+    }
+
+    /// The event at `position`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn event(&self, position: u64) -> Result<Option<StoredEvent>, StoreError> {
+        Ok(self.read_range(position, position)?.into_iter().next())
+    }
+
+    /// Events with `from <= position <= to`; callers keep the range bounded.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn read_range(&self, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut out = Vec::new();
+        read::scan(&self.conn, from, to, |e| {
+            out.push(e);
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` for each event with `from <= position <= to`, streaming.
+    ///
+    /// # Errors
+    /// Database failures, or `f`'s.
+    pub fn scan<E: From<StoreError>>(
+        &self,
+        from: u64,
+        to: u64,
+        f: impl FnMut(StoredEvent) -> Result<(), E>,
+    ) -> Result<(), E> {
+        read::scan(&self.conn, from, to, f)
+    }
+
+    /// Events of `stream_id` after `after_version`, up to `max_position`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn stream_events(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+        max_position: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        read::stream_events(&self.conn, stream_id, after_version, max_position)
+    }
+
+    /// One stream's summary.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
+        read::stream(&self.conn, stream_id)
+    }
+
+    /// Every stream.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn streams(&self) -> Result<Vec<StreamInfo>, StoreError> {
+        read::streams(&self.conn)
+    }
+
+    /// Events matching `filter`, at most `limit`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn log(&self, filter: &LogFilter, limit: u64) -> Result<Vec<StoredEvent>, StoreError> {
+        read::log(&self.conn, filter, limit)
+    }
+
+    /// Last position recorded at or before `time` (RFC 3339 UTC text).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn position_at_time(&self, time: &str) -> Result<u64, StoreError> {
+        read::position_at_time(&self.conn, time)
+    }
+
+    /// Newest snapshot of a stream at or before `max_position` with `state_version`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn snapshot(
+        &self,
+        stream_id: &str,
+        max_position: u64,
+        state_version: u32,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        read::snapshot(&self.conn, stream_id, max_position, state_version)
+    }
+
+    /// Every stored snapshot.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
+        read::snapshots(&self.conn)
+    }
+
+    /// Positions at which snapshots were taken.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn snapshot_positions(&self) -> Result<Vec<u64>, StoreError> {
+        read::snapshot_positions(&self.conn)
+    }
+
+    /// A projection's checkpoint (0 = nothing applied).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
+        read::checkpoint(&self.conn, projection)
+    }
+
+    /// Rows of a read-model table in key order.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn table_rows(&self, spec: &TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
+        rows::table_rows(&self.conn, spec, offset, limit)
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction: committed if `f` returns
+    /// `Ok`, rolled back otherwise. Waits up to the busy timeout for another
+    /// writer.
+    ///
+    /// # Errors
+    /// `f`'s error, or a database failure to begin or commit.
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let head = read::head(&tx)?;
+        let last_hash = if head == 0 {
+            GENESIS
+        } else {
+            let mut h = GENESIS;
+            read::scan(&tx, head, head, |e| {
+                h = e.hash;
+                Ok::<_, StoreError>(())
+            })?;
+            h
+        };
+        let mut w = WriteTx { tx, head, last_hash, now: timestamp_now(), cache: rows::RowCache::default() };
+        let out = f(&mut w)?;
+        w.flush_rows()?;
+        w.tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+}

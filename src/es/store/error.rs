@@ -1,0 +1,108 @@
+//! What can go wrong in the store, split the way callers must handle it.
+
+use std::path::PathBuf;
+
+use super::super::event::ExpectedVersion;
+use super::super::projection::RowsError;
+
+/// A stream was not at the version the append expected.
+///
+/// Handle by reloading the stream and deciding again (the command bus retries
+/// a bounded number of times); nothing was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("concurrency conflict on stream {stream_id}: expected {expected}, found version {actual}")]
+pub struct ConflictError {
+    /// The stream.
+    pub stream_id: String,
+    /// What the append expected.
+    pub expected: ExpectedVersion,
+    /// The version the stream was at (0 = absent).
+    pub actual: u64,
+}
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file does not exist (and creating it was not asked for).
+    #[error("no store at {}: run `chronicle demo` or `chronicle exec` to create one", path.display())]
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The file is not a chronicle store (not SQLite, corrupt, or foreign).
+    #[error("{} is not a usable chronicle store: {reason}", path.display())]
+    NotAStore {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The store was written by a newer release.
+    #[error(
+        "{} was written by a newer chronicle (store schema v{found}; this build reads up to v{supported}): upgrade chronicle",
+        path.display()
+    )]
+    NewerSchema {
+        /// The path.
+        path: PathBuf,
+        /// Schema version found.
+        found: i64,
+        /// Newest this build understands.
+        supported: i64,
+    },
+    /// Optimistic concurrency check failed; retry after reloading.
+    #[error(transparent)]
+    Conflict(#[from] ConflictError),
+    /// An append named a stream with another type than it has.
+    #[error("stream {stream_id} is a {actual}, not a {expected}")]
+    StreamType {
+        /// The stream.
+        stream_id: String,
+        /// The type the append named.
+        expected: String,
+        /// The stream's type.
+        actual: String,
+    },
+    /// Some, but not all, events of a batch are stored already: the batch is
+    /// refused whole.
+    #[error(
+        "event {event_id} is already stored at position {position}, but other events of the batch are not: refusing the batch"
+    )]
+    PartialDuplicate {
+        /// First duplicate event id.
+        event_id: String,
+        /// Where it is stored.
+        position: u64,
+    },
+    /// An event id appears twice in one batch.
+    #[error("event id {0} appears twice in one batch")]
+    DuplicateInBatch(String),
+    /// A stored row cannot be decoded.
+    #[error("stored data is damaged at {what}: {reason}")]
+    Damaged {
+        /// Where.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// A read model could not be written.
+    #[error(transparent)]
+    Rows(#[from] RowsError),
+    /// Any other database failure (I/O, disk full, locking beyond the timeout).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    /// Whether this is a concurrency conflict (worth a retry).
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict(_))
+    }
+}
+
+impl From<StoreError> for RowsError {
+    fn from(e: StoreError) -> Self {
+        RowsError(e.to_string())
+    }
+}

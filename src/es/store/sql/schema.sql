@@ -1,0 +1,60 @@
+-- chronicle store schema, version 1. Created by the program on first open;
+-- `PRAGMA user_version` records the version, `application_id` the owner.
+
+CREATE TABLE events (
+    position       INTEGER PRIMARY KEY,          -- global, 1-based, gapless
+    event_id       TEXT    NOT NULL UNIQUE,      -- idempotency key
+    stream_id      TEXT    NOT NULL,
+    stream_type    TEXT    NOT NULL,
+    version        INTEGER NOT NULL,             -- 1-based per stream
+    event_type     TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload        TEXT    NOT NULL,             -- JSON as written, never rewritten
+    metadata       TEXT    NOT NULL,             -- JSON: correlation, causation, actor, source, command
+    recorded_at    TEXT    NOT NULL,             -- RFC 3339 UTC
+    hash           BLOB    NOT NULL,             -- SHA-256(previous hash || canonical bytes)
+    UNIQUE (stream_id, version)
+);
+
+CREATE INDEX events_recorded_at ON events (recorded_at);
+CREATE INDEX events_type ON events (event_type, position);
+CREATE INDEX events_correlation ON events (json_extract(metadata, '$.correlation_id'));
+
+-- Append-only, enforced by the database itself.
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only: UPDATE refused');
+END;
+
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only: DELETE refused');
+END;
+
+-- One row per stream: its type and current version (derived from events,
+-- maintained in the same transaction; `verify` checks it).
+CREATE TABLE streams (
+    stream_id      TEXT    PRIMARY KEY,
+    stream_type    TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    first_position INTEGER NOT NULL,
+    last_position  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Aggregate snapshots, tagged with the aggregate's state schema version.
+CREATE TABLE snapshots (
+    stream_id     TEXT    NOT NULL,
+    version       INTEGER NOT NULL,
+    stream_type   TEXT    NOT NULL,
+    position      INTEGER NOT NULL,
+    state_version INTEGER NOT NULL,
+    state         TEXT    NOT NULL,
+    PRIMARY KEY (stream_id, version)
+) WITHOUT ROWID;
+
+-- Last position each projection has applied, written in the same transaction
+-- as that projection's rows.
+CREATE TABLE checkpoints (
+    projection TEXT    PRIMARY KEY,
+    position   INTEGER NOT NULL
+) WITHOUT ROWID;
