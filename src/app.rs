@@ -1,1 +1,115 @@
-//! The application layer.
+//! The application layer: one facade, [`Chronicle`], over a store and the
+//! domain registry, with the write side (command bus), the read side
+//! (queries), time travel (timeline), verification, import/export and the
+//! demo generator.
+
+pub mod bus;
+pub mod demo;
+pub mod error;
+pub mod exchange;
+pub mod projector;
+pub mod query;
+pub mod repository;
+pub mod timeline;
+pub mod verify;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use bus::{ExecOptions, Outcome};
+pub use error::AppError;
+pub use timeline::{Timeline, World};
+
+use crate::domain::Registry;
+use crate::es::Store;
+
+/// Tunable settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Take a snapshot of a stream each time its version crosses a multiple of this.
+    pub snapshot_every: u64,
+    /// The timeline keeps a keyframe every this many events.
+    pub keyframe_every: u64,
+    /// The timeline keeps at most this many keyframes (older ones are thinned).
+    pub max_keyframes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { snapshot_every: 100, keyframe_every: 1_000, max_keyframes: 2_048 }
+    }
+}
+
+/// Whether opening may write (create read-model tables, catch projections up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Catch read models up on open; create the file if absent.
+    Write,
+    /// Never write; the file must exist.
+    Read,
+}
+
+/// A store with the domains that give its events meaning.
+#[derive(Debug)]
+pub struct Chronicle {
+    store: Store,
+    registry: Arc<Registry>,
+    config: Config,
+}
+
+impl Chronicle {
+    /// Opens the store at `path` with the built-in domains.
+    ///
+    /// # Errors
+    /// Store errors (missing in [`Mode::Read`], not a store, newer schema),
+    /// and in [`Mode::Write`] failures catching the read models up.
+    pub fn open(path: &Path, mode: Mode) -> Result<Self, AppError> {
+        Self::open_with(path, mode, Arc::new(Registry::builtin()), Config::default())
+    }
+
+    /// Opens with an explicit registry and configuration.
+    ///
+    /// # Errors
+    /// As [`Chronicle::open`].
+    pub fn open_with(path: &Path, mode: Mode, registry: Arc<Registry>, config: Config) -> Result<Self, AppError> {
+        let store = match mode {
+            Mode::Write => Store::open(path)?,
+            Mode::Read => Store::open_existing(path)?,
+        };
+        let mut c = Self { store, registry, config };
+        if mode == Mode::Write {
+            c.catch_up()?;
+        }
+        Ok(c)
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The domain registry.
+    #[must_use]
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
+    /// Brings every read model up to the head (creating missing tables).
+    ///
+    /// # Errors
+    /// Store failures; an event that cannot be upcast.
+    pub fn catch_up(&mut self) -> Result<(), AppError> {
+        let registry = Arc::clone(&self.registry);
+        self.store.write(|tx| {
+            projector::ensure_tables(tx, &registry)?;
+            projector::catch_up(tx, &registry, &[])
+        })
+    }
+}

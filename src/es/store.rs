@@ -226,3 +226,66 @@ impl Store {
         Ok(out)
     }
 }
+
+/// Reads an aggregate needs, from the store or from inside a write
+/// transaction (which sees its own uncommitted appends).
+pub trait StreamReader {
+    /// Events of `stream_id` after `after_version`, up to `max_position`.
+    ///
+    /// # Errors
+    /// Database failures.
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+        max_position: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+    /// Newest snapshot at or before `max_position` with `state_version`.
+    ///
+    /// # Errors
+    /// Database failures.
+    fn read_snapshot(
+        &self,
+        stream_id: &str,
+        max_position: u64,
+        state_version: u32,
+    ) -> Result<Option<Snapshot>, StoreError>;
+}
+
+impl StreamReader for Store {
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+        max_position: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        read::stream_events(&self.conn, stream_id, after_version, max_position)
+    }
+    fn read_snapshot(
+        &self,
+        stream_id: &str,
+        max_position: u64,
+        state_version: u32,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        read::snapshot(&self.conn, stream_id, max_position, state_version)
+    }
+}
+
+impl StreamReader for WriteTx<'_> {
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+        max_position: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        read::stream_events(&self.tx, stream_id, after_version, max_position)
+    }
+    fn read_snapshot(
+        &self,
+        stream_id: &str,
+        max_position: u64,
+        state_version: u32,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        read::snapshot(&self.tx, stream_id, max_position, state_version)
+    }
+}

@@ -230,3 +230,14 @@ pub(super) fn checkpoint(conn: &Connection, projection: &str) -> Result<u64, Sto
     let mut stmt = conn.prepare_cached("SELECT position FROM checkpoints WHERE projection = ?1")?;
     Ok(stmt.query_row([projection], |r| u64_col(r, 0)).optional()?.unwrap_or(0))
 }
+
+/// Events of one command: from `first` on, with `metadata.command_id`.
+pub(super) fn command_events(conn: &Connection, first: u64, command_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE position >= ?1 \
+         AND json_extract(metadata, '$.command_id') = ?2 ORDER BY position LIMIT 1000"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![to_i64(first), command_id], event_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -196,7 +196,7 @@ impl WriteTx<'_> {
     ///
     /// # Errors
     /// Database failures.
-    pub fn clear_tables(&mut self, specs: &[&'static TableSpec]) -> Result<(), StoreError> {
+    pub fn clear_tables(&mut self, specs: &'static [TableSpec]) -> Result<(), StoreError> {
         for spec in specs {
             self.cache.entries.retain(|(t, _), _| *t != spec.name);
             self.tx.execute_batch(&format!("DELETE FROM {}", ident(spec.name)?))?;

@@ -182,28 +182,42 @@ impl WriteTx<'_> {
         read::scan(&self.tx, from, to, f)
     }
 
+    /// Events with `from <= position <= to` inside this transaction; callers
+    /// keep the range bounded.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn read_range(&self, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut out = Vec::new();
+        read::scan(&self.tx, from, to, |e| {
+            out.push(e);
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Position of the event with `event_id`, if stored.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn event_position(&self, event_id: &str) -> Result<Option<u64>, StoreError> {
+        read::find_event_id(&self.tx, event_id)
+    }
+
+    /// The events one command recorded, the first at `first`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn command_events(&self, first: u64, command_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        read::command_events(&self.tx, first, command_id)
+    }
+
     /// One stream's summary inside this transaction.
     ///
     /// # Errors
     /// Database failures.
     pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
         read::stream(&self.tx, stream_id)
-    }
-
-    /// Events of a stream after `after_version` (inside this transaction).
-    ///
-    /// # Errors
-    /// Database failures.
-    pub fn stream_events(&self, stream_id: &str, after_version: u64) -> Result<Vec<StoredEvent>, StoreError> {
-        read::stream_events(&self.tx, stream_id, after_version, self.head)
-    }
-
-    /// The newest usable snapshot of a stream (inside this transaction).
-    ///
-    /// # Errors
-    /// Database failures.
-    pub fn snapshot(&self, stream_id: &str, state_version: u32) -> Result<Option<Snapshot>, StoreError> {
-        read::snapshot(&self.tx, stream_id, self.head, state_version)
     }
 
     /// Stores a snapshot (replacing one of the same stream and version).

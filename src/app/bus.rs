@@ -1,0 +1,199 @@
+//! The command bus (CQRS write side): parse, load, decide, append with the
+//! expected versions, project, all in one `BEGIN IMMEDIATE` transaction.
+//!
+//! Loading happens under the write lock, so two processes deciding on the
+//! same stream are serialised rather than racing; a version conflict can then
+//! only come from a writer that does not follow this protocol, and is retried
+//! a bounded number of times.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::domain::{Command, Registry};
+use crate::es::{DynState, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend, WriteTx};
+
+use super::repository::{self, Loaded};
+use super::{AppError, Chronicle, Config, projector};
+
+/// How many times a command is retried after a version conflict.
+pub const MAX_RETRIES: usize = 8;
+
+/// Who issues a command and how it is recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecOptions {
+    /// Who (`metadata.actor`).
+    pub actor: String,
+    /// Through what (`metadata.source`: `cli`, `tui`, …).
+    pub source: String,
+    /// The command's id. Given explicitly, it is an idempotency key: the same
+    /// id sent again records nothing and reports the events of the first time.
+    pub command_id: Option<String>,
+    /// Correlation id to join (default: the command id).
+    pub correlation_id: Option<String>,
+    /// Causation id (default: the command id).
+    pub causation_id: Option<String>,
+    /// Timestamp to record (default: the commit time). For imports and the demo.
+    pub recorded_at: Option<String>,
+    /// Write the events at this older schema version where the domain has
+    /// one (the demo writes legacy events so upcasters run).
+    pub legacy: Option<u32>,
+}
+
+impl ExecOptions {
+    /// Options for `actor` through `source`.
+    #[must_use]
+    pub fn new(actor: &str, source: &str) -> Self {
+        Self { actor: actor.to_owned(), source: source.to_owned(), ..Self::default() }
+    }
+}
+
+/// What a command recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The command's id.
+    pub command_id: String,
+    /// The events recorded (for a duplicate: those recorded the first time).
+    pub events: Vec<StoredEvent>,
+    /// Whether this command id had been executed before (nothing new recorded).
+    pub duplicate: bool,
+}
+
+/// Loaded stream states kept across commands of one batch (the demo).
+pub type StateCache = HashMap<String, Loaded>;
+
+fn derived_event_id(command_id: &str, index: usize) -> String {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("chronicle-command:{command_id}:{index}").as_bytes()).to_string()
+}
+
+/// Executes `cmd` inside `tx`, without projecting (the caller projects).
+///
+/// `next_id` supplies event ids when no explicit command id is given.
+///
+/// # Errors
+/// [`AppError::Rejected`] when the rules refuse it, conflicts and store failures.
+pub fn execute_in(
+    tx: &mut WriteTx<'_>,
+    registry: &Registry,
+    config: Config,
+    cmd: &dyn Command,
+    opts: &ExecOptions,
+    next_id: &mut dyn FnMut() -> String,
+    mut cache: Option<&mut StateCache>,
+) -> Result<Outcome, AppError> {
+    let explicit_id = opts.command_id.is_some();
+    let command_id = opts.command_id.clone().unwrap_or_else(|| Uuid::now_v7().to_string());
+    if explicit_id && let Some(first) = tx.event_position(&derived_event_id(&command_id, 0))? {
+        let events = tx.command_events(first, &command_id)?;
+        return Ok(Outcome { command_id, events, duplicate: true });
+    }
+
+    let targets = cmd.targets();
+    let mut loaded = Vec::with_capacity(targets.len());
+    for t in &targets {
+        if let Some(info) = tx.stream(&t.stream_id)?
+            && info.stream_type != t.stream_type
+        {
+            return Err(AppError::Rejected(format!(
+                "{} is a {}, not a {}",
+                crate::domain::registry::sanitize(&t.stream_id),
+                info.stream_type,
+                t.stream_type
+            )));
+        }
+        let l = match cache.as_deref_mut().and_then(|c| c.remove(&t.stream_id)) {
+            Some(l) => l,
+            None => repository::load(tx, registry, &t.stream_id, t.stream_type, tx.head())?,
+        };
+        loaded.push(l);
+    }
+    let states: Vec<&dyn DynState> = loaded.iter().map(|l| l.state.as_ref()).collect();
+    let decided = cmd.decide(&states).map_err(|r| AppError::Rejected(r.0))?;
+
+    let metadata = serde_json::to_string(&Metadata {
+        correlation_id: opts.correlation_id.clone().unwrap_or_else(|| command_id.clone()),
+        causation_id: opts.causation_id.clone().unwrap_or_else(|| command_id.clone()),
+        actor: opts.actor.clone(),
+        source: opts.source.clone(),
+        command_id: command_id.clone(),
+    })
+    .map_err(|e| AppError::Io(e.to_string()))?;
+    let mut appends: Vec<StreamAppend> = Vec::new();
+    let mut order: Vec<usize> = Vec::new();
+    for (index, (target, data)) in decided.into_iter().enumerate() {
+        let data = match opts.legacy {
+            Some(v) => registry.legacy(&data, v).unwrap_or(data),
+            None => data,
+        };
+        let event = PendingEvent {
+            event_id: if explicit_id { derived_event_id(&command_id, index) } else { next_id() },
+            event_type: data.event_type,
+            schema_version: data.schema_version,
+            payload: data.payload.to_string(),
+            metadata: metadata.clone(),
+            recorded_at: opts.recorded_at.clone(),
+        };
+        let slot = match order.iter().position(|&t| t == target) {
+            Some(slot) => slot,
+            None => {
+                let t =
+                    targets.get(target).ok_or_else(|| AppError::Rejected("domain named an unknown target".into()))?;
+                order.push(target);
+                appends.push(StreamAppend {
+                    stream_id: t.stream_id.clone(),
+                    stream_type: t.stream_type.to_owned(),
+                    expected: ExpectedVersion::Exact(loaded[target].version),
+                    events: Vec::new(),
+                });
+                order.len() - 1
+            }
+        };
+        appends[slot].events.push(event);
+    }
+    let appended = tx.append(appends)?;
+
+    for (i, t) in targets.iter().enumerate() {
+        let mut l = loaded[i].clone();
+        let before = l.version;
+        for e in appended.events.iter().filter(|e| e.stream_id == t.stream_id) {
+            repository::fold(registry, &mut l, e)?;
+        }
+        repository::maybe_snapshot(tx, &t.stream_id, &l, before, config.snapshot_every)?;
+        if let Some(c) = cache.as_deref_mut() {
+            c.insert(t.stream_id.clone(), l);
+        }
+    }
+    Ok(Outcome { command_id, events: appended.events, duplicate: false })
+}
+
+impl Chronicle {
+    /// Parses and executes one line of the command language at the head,
+    /// updating the read models in the same transaction.
+    ///
+    /// # Errors
+    /// [`AppError::Parse`] / [`AppError::Rejected`] (nothing recorded),
+    /// [`AppError::Conflict`] after [`MAX_RETRIES`], store failures.
+    pub fn execute(&mut self, line: &str, opts: &ExecOptions) -> Result<Outcome, AppError> {
+        let cmd = self.registry.parse(line).map_err(AppError::Parse)?;
+        let registry = Arc::clone(&self.registry);
+        let config = self.config;
+        let mut attempt = 0;
+        loop {
+            let result = self.store.write(|tx| {
+                let out =
+                    execute_in(tx, &registry, config, cmd.as_ref(), opts, &mut || Uuid::now_v7().to_string(), None)?;
+                projector::catch_up(tx, &registry, &out.events)?;
+                Ok::<_, AppError>(out)
+            });
+            match result {
+                Err(AppError::Conflict(c)) if attempt < MAX_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(%c, attempt, "retrying after a version conflict");
+                    std::thread::sleep(std::time::Duration::from_millis(2 << attempt.min(6)));
+                }
+                other => return other,
+            }
+        }
+    }
+}

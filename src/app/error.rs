@@ -1,0 +1,74 @@
+//! Application errors, grouped by who must act: the user (rejected or bad
+//! input), a retry (conflict), or the operator (unusable file, I/O).
+
+use crate::es::projection::RowsError;
+use crate::es::store::ConflictError;
+use crate::es::{StoreError, UpcastError};
+
+/// Everything the application layer can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The command line did not parse; show the reason (nothing recorded).
+    #[error("{0}")]
+    Parse(String),
+    /// The domain's rules refused the command (nothing recorded).
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// Concurrent writers kept changing a stream; retrying is safe.
+    #[error("{0} (gave up after retrying)")]
+    Conflict(ConflictError),
+    /// A bad argument: unknown stream or projection, position beyond the head.
+    #[error("{0}")]
+    Usage(String),
+    /// An input file (import) is malformed; nothing was recorded.
+    #[error("{0}")]
+    BadInput(String),
+    /// A stored event cannot be read at the latest schema.
+    #[error(transparent)]
+    Upcast(#[from] UpcastError),
+    /// The store failed or is unusable.
+    #[error(transparent)]
+    Store(StoreError),
+    /// Reading or writing a file other than the store.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(c) => Self::Conflict(c),
+            other => Self::Store(other),
+        }
+    }
+}
+
+impl From<RowsError> for AppError {
+    fn from(e: RowsError) -> Self {
+        Self::Store(StoreError::Rows(e))
+    }
+}
+
+impl AppError {
+    /// Exit status per the CLI contract: 1 for a rejected command, 2 for bad
+    /// usage or an unusable file.
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Parse(_) | Self::Rejected(_) | Self::Conflict(_) | Self::Upcast(_) => 1,
+            Self::Store(
+                StoreError::NotFound { .. } | StoreError::NotAStore { .. } | StoreError::NewerSchema { .. },
+            )
+            | Self::Usage(_)
+            | Self::BadInput(_)
+            | Self::Io(_) => 2,
+            Self::Store(_) => 1,
+        }
+    }
+
+    /// Whether the user's input was refused (as opposed to a failure).
+    #[must_use]
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, Self::Parse(_) | Self::Rejected(_))
+    }
+}

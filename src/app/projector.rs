@@ -1,0 +1,126 @@
+//! Keeps the persistent read models in step with the log: every projection's
+//! rows and checkpoint move in the same transaction, so a crash can never
+//! apply an event twice or skip one.
+
+use crate::domain::Registry;
+use crate::es::{Rows, StoredEvent, TableSpec, WriteTx};
+
+use super::AppError;
+
+/// Events read per chunk while catching up.
+const CHUNK: u64 = 2_000;
+
+fn specs(registry: &Registry, only: Option<&str>) -> Vec<&'static TableSpec> {
+    registry
+        .projections()
+        .iter()
+        .filter(|p| only.is_none_or(|n| n == p.name()))
+        .flat_map(|p| p.tables().iter())
+        .collect()
+}
+
+/// Creates missing read-model tables; a projection whose table had to be
+/// (re)created starts again from position 0.
+///
+/// # Errors
+/// Store failures.
+pub fn ensure_tables(tx: &mut WriteTx<'_>, registry: &Registry) -> Result<(), AppError> {
+    let fresh = tx.ensure_tables(&specs(registry, None))?;
+    for p in registry.projections() {
+        if p.tables().iter().any(|t| fresh.contains(&t.name)) {
+            tx.clear_tables(p.tables())?;
+            tx.set_checkpoint(p.name(), 0)?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies every event after each projection's checkpoint up to the head.
+/// `recent` may hold the tail of the log already in memory (just appended),
+/// which is then not read back.
+///
+/// # Errors
+/// Store failures; an event that cannot be upcast (named in the error).
+pub fn catch_up(tx: &mut WriteTx<'_>, registry: &Registry, recent: &[StoredEvent]) -> Result<(), AppError> {
+    let head = tx.head();
+    let names: Vec<&'static str> = registry.projections().iter().map(|p| p.name()).collect();
+    let mut checkpoints = Vec::with_capacity(names.len());
+    for n in &names {
+        checkpoints.push(tx.checkpoint(n)?);
+    }
+    let Some(&low) = checkpoints.iter().min() else { return Ok(()) };
+    if low >= head {
+        return Ok(());
+    }
+    let in_memory_from = recent.first().map_or(head + 1, |e| e.position);
+    let mut next = low + 1;
+    while next < in_memory_from.min(head + 1) {
+        let to = (next + CHUNK - 1).min(in_memory_from - 1).min(head);
+        let chunk = tx.read_range(next, to)?;
+        apply_all(tx, registry, &checkpoints, &chunk)?;
+        next = to + 1;
+    }
+    apply_all(tx, registry, &checkpoints, recent.iter().filter(|e| e.position >= next))?;
+    for n in names {
+        tx.set_checkpoint(n, head)?;
+    }
+    Ok(())
+}
+
+fn apply_all<'e>(
+    tx: &mut WriteTx<'_>,
+    registry: &Registry,
+    checkpoints: &[u64],
+    events: impl IntoIterator<Item = &'e StoredEvent>,
+) -> Result<(), AppError> {
+    for stored in events {
+        let event = registry.upcasters().upcast(stored)?;
+        for (p, &cp) in registry.projections().iter().zip(checkpoints) {
+            if cp < stored.position {
+                p.apply(tx as &mut dyn Rows, &event)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds one projection (or all) from position 0 inside `tx`.
+/// `progress(done, total)` is called between chunks.
+///
+/// # Errors
+/// Store failures, an unknown projection name, an event that cannot be upcast.
+pub fn rebuild(
+    tx: &mut WriteTx<'_>,
+    registry: &Registry,
+    only: Option<&str>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(), AppError> {
+    if let Some(name) = only
+        && registry.projection(name).is_none()
+    {
+        let known: Vec<&str> = registry.projections().iter().map(|p| p.name()).collect();
+        return Err(AppError::Usage(format!("unknown projection `{name}`: expected one of {}", known.join(", "))));
+    }
+    let chosen: Vec<_> = registry.projections().iter().filter(|p| only.is_none_or(|n| n == p.name())).collect();
+    for p in &chosen {
+        tx.clear_tables(p.tables())?;
+        tx.set_checkpoint(p.name(), 0)?;
+    }
+    let head = tx.head();
+    let mut next = 1;
+    while next <= head {
+        let to = (next + CHUNK - 1).min(head);
+        for stored in tx.read_range(next, to)? {
+            let event = registry.upcasters().upcast(&stored)?;
+            for p in &chosen {
+                p.apply(tx as &mut dyn Rows, &event)?;
+            }
+        }
+        progress(to, head);
+        next = to + 1;
+    }
+    for p in &chosen {
+        tx.set_checkpoint(p.name(), head)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! The read side: events, stream states and read models, at the head or at
+//! any position.
+
+use serde_json::{Value, json};
+
+use crate::es::StoredEvent;
+use crate::es::store::LogFilter;
+
+use super::timeline::World;
+use super::{AppError, Chronicle, repository};
+
+/// A stream's state as of a position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamView {
+    /// Stream id.
+    pub stream_id: String,
+    /// Stream type.
+    pub stream_type: String,
+    /// Version as of the position.
+    pub version: u64,
+    /// Position of the stream's last event at or before the position.
+    pub position: u64,
+    /// The folded state.
+    pub state: Value,
+}
+
+impl StreamView {
+    /// `{"stream_id","stream_type","version","position","state"}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "stream_id": self.stream_id,
+            "stream_type": self.stream_type,
+            "version": self.version,
+            "position": self.position,
+            "state": self.state,
+        })
+    }
+}
+
+/// A read model's rows as of a position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectionView {
+    /// Projection name.
+    pub projection: String,
+    /// The position the rows reflect.
+    pub position: u64,
+    /// Rows of its main table, in key order.
+    pub rows: Vec<Value>,
+}
+
+impl ProjectionView {
+    /// `{"projection","position","rows":[…]}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({ "projection": self.projection, "position": self.position, "rows": self.rows })
+    }
+}
+
+impl Chronicle {
+    /// Events matching `filter`, at most `limit`.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn log(&self, filter: &LogFilter, limit: u64) -> Result<Vec<StoredEvent>, AppError> {
+        Ok(self.store.log(filter, limit)?)
+    }
+
+    /// An event as JSON: the storage contract's fields with the payload
+    /// upcast, plus `stored_payload` and `stored_schema_version` as written.
+    /// An event that cannot be upcast carries `upcast_error` instead.
+    #[must_use]
+    pub fn event_json(&self, e: &StoredEvent) -> Value {
+        let stored: Value = serde_json::from_str(&e.payload).unwrap_or_else(|_| Value::String(e.payload.clone()));
+        let metadata: Value = serde_json::from_str(&e.metadata).unwrap_or_else(|_| Value::String(e.metadata.clone()));
+        let mut v = json!({
+            "position": e.position,
+            "event_id": e.event_id,
+            "stream_id": e.stream_id,
+            "stream_type": e.stream_type,
+            "version": e.version,
+            "event_type": e.event_type,
+            "schema_version": e.schema_version,
+            "payload": stored,
+            "metadata": metadata,
+            "recorded_at": e.recorded_at,
+            "hash": e.hash_hex(),
+            "stored_payload": stored,
+            "stored_schema_version": e.schema_version,
+        });
+        match self.registry.upcasters().upcast(e) {
+            Ok(up) => {
+                v["payload"] = up.payload;
+                v["schema_version"] = json!(up.schema_version);
+            }
+            Err(err) => v["upcast_error"] = json!(err.to_string()),
+        }
+        v
+    }
+
+    /// The position a query at `at` / `at_time` means (default: the head).
+    ///
+    /// # Errors
+    /// [`AppError::Usage`] for a position beyond the head or a malformed time.
+    pub fn resolve_position(&self, at: Option<u64>, at_time: Option<&str>) -> Result<u64, AppError> {
+        let head = self.store.head()?;
+        if let Some(p) = at {
+            if p > head {
+                return Err(AppError::Usage(format!("position {p} is beyond the head ({head})")));
+            }
+            return Ok(p);
+        }
+        if let Some(t) = at_time {
+            let parsed = chrono::DateTime::parse_from_rfc3339(t)
+                .map_err(|e| AppError::Usage(format!("`{t}` is not an RFC 3339 time: {e}")))?;
+            let utc = parsed.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            return Ok(self.store.position_at_time(&utc)?);
+        }
+        Ok(head)
+    }
+
+    /// One stream's state as of `position` (snapshot-assisted).
+    ///
+    /// # Errors
+    /// [`AppError::Usage`] for an unknown stream or one that did not exist yet.
+    pub fn stream_state(&self, stream_id: &str, position: u64) -> Result<StreamView, AppError> {
+        let shown = crate::domain::registry::sanitize(stream_id);
+        let info = self.store.stream(stream_id)?.ok_or_else(|| AppError::Usage(format!("unknown stream `{shown}`")))?;
+        if info.first_position > position {
+            return Err(AppError::Usage(format!(
+                "stream `{shown}` did not exist yet at position {position} (it starts at {})",
+                info.first_position
+            )));
+        }
+        let loaded = repository::load(&self.store, &self.registry, stream_id, &info.stream_type, position)?;
+        Ok(StreamView {
+            stream_id: stream_id.to_owned(),
+            stream_type: info.stream_type,
+            version: loaded.version,
+            position: loaded.position,
+            state: loaded.state.to_json(),
+        })
+    }
+
+    /// Checks a projection name.
+    ///
+    /// # Errors
+    /// [`AppError::Usage`] naming the known projections.
+    pub fn check_projection(&self, name: &str) -> Result<(), AppError> {
+        if self.registry.projection(name).is_some() {
+            return Ok(());
+        }
+        let known: Vec<&str> = self.registry.projections().iter().map(|p| p.name()).collect();
+        Err(AppError::Usage(format!(
+            "unknown projection `{}`: expected one of {}",
+            crate::domain::registry::sanitize(name),
+            known.join(", ")
+        )))
+    }
+
+    /// A read model as of `position`: from its SQLite table when that is
+    /// exactly at `position`, else folded in memory.
+    ///
+    /// # Errors
+    /// [`AppError::Usage`] for an unknown projection; store failures.
+    pub fn projection_state(&self, name: &str, position: u64) -> Result<ProjectionView, AppError> {
+        self.check_projection(name)?;
+        let p = self.registry.projection(name).ok_or_else(|| AppError::Usage(name.to_owned()))?;
+        let spec = &p.tables()[0];
+        let rows = if self.store.checkpoint(name)? == position && position == self.store.head()? {
+            self.store.table_rows(spec, 0, u64::MAX >> 1)?.into_iter().map(Value::Object).collect()
+        } else {
+            let world = self.world_at(position)?;
+            world.tables.rows(spec.name).cloned().map(Value::Object).collect()
+        };
+        Ok(ProjectionView { projection: name.to_owned(), position, rows })
+    }
+
+    /// The whole world (every stream, every read model) as of `position`,
+    /// folded from the start in position ranges.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn world_at(&self, position: u64) -> Result<World, AppError> {
+        let mut world = World::default();
+        self.store.scan(1, position, |e| {
+            world.apply(&self.registry, &e, e.position == position);
+            Ok::<_, AppError>(())
+        })?;
+        Ok(world)
+    }
+}

@@ -1,0 +1,168 @@
+//! The time machine: every aggregate and every read model as they were just
+//! after any event.
+//!
+//! The timeline folds the log forward in position ranges and keeps keyframes
+//! (cheap structural-sharing copies of the folded world) every K events, so a
+//! jump costs one keyframe clone plus at most K events and a step forward one
+//! event. The number of keyframes is bounded: past the budget, K doubles and
+//! every other keyframe is dropped.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::domain::Registry;
+use crate::es::{DynState, MemTables, Store, StoredEvent};
+
+use super::{AppError, Config};
+
+/// Events read from SQLite per range while folding.
+const RANGE: u64 = 1_000;
+
+/// One stream as of some position.
+#[derive(Debug, Clone)]
+pub struct StreamAt {
+    /// Stream type.
+    pub stream_type: String,
+    /// Version as of the position.
+    pub version: u64,
+    /// Position of the stream's last event folded.
+    pub position: u64,
+    /// The folded state.
+    pub state: Box<dyn DynState>,
+}
+
+/// Everything as of one position.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    /// The last event folded (0 = before the first event).
+    pub position: u64,
+    /// Every stream that existed, by id.
+    pub streams: imbl::OrdMap<String, StreamAt>,
+    /// Every read model's rows.
+    pub tables: MemTables,
+    /// The stream touched by the event at `position` and its state just
+    /// before it (`Null` if the event created the stream).
+    pub before_last: Option<(String, Value)>,
+    /// Events that could not be folded (e.g. schema too new), with why.
+    pub problems: imbl::Vector<String>,
+}
+
+impl World {
+    /// Folds one stored event into the world.
+    pub fn apply(&mut self, registry: &Registry, stored: &StoredEvent, capture_before: bool) {
+        self.position = stored.position;
+        let event = match registry.upcasters().upcast(stored) {
+            Ok(e) => e,
+            Err(e) => {
+                self.problems.push_back(e.to_string());
+                self.before_last = None;
+                return;
+            }
+        };
+        let entry = self.streams.entry(stored.stream_id.clone()).or_insert_with(|| StreamAt {
+            stream_type: stored.stream_type.clone(),
+            version: 0,
+            position: 0,
+            state: registry.fresh_state(&stored.stream_type),
+        });
+        self.before_last = capture_before.then(|| {
+            let before = if entry.version == 0 { Value::Null } else { entry.state.to_json() };
+            (stored.stream_id.clone(), before)
+        });
+        entry.state.apply(&event);
+        entry.version = stored.version;
+        entry.position = stored.position;
+        for p in registry.projections() {
+            // In-memory rows cannot fail.
+            let _ = p.apply(&mut self.tables, &event);
+        }
+    }
+}
+
+/// Keyframed time travel over one store.
+#[derive(Debug)]
+pub struct Timeline {
+    every: u64,
+    max_keyframes: usize,
+    keyframes: BTreeMap<u64, World>,
+    current: World,
+}
+
+impl Timeline {
+    /// An empty timeline (the world before the first event).
+    #[must_use]
+    pub fn new(config: Config) -> Self {
+        Self {
+            every: config.keyframe_every.max(1),
+            max_keyframes: config.max_keyframes.max(2),
+            keyframes: BTreeMap::new(),
+            current: World::default(),
+        }
+    }
+
+    /// The world at the last position sought.
+    #[must_use]
+    pub fn current(&self) -> &World {
+        &self.current
+    }
+
+    /// How many keyframes are held, and the interval between them.
+    #[must_use]
+    pub fn keyframes(&self) -> (usize, u64) {
+        (self.keyframes.len(), self.every)
+    }
+
+    /// The world just after the event at `position` (0 = before any event).
+    /// Positions beyond the head stop at the head.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn seek(&mut self, store: &Store, registry: &Registry, position: u64) -> Result<&World, AppError> {
+        if position == self.current.position {
+            return Ok(&self.current);
+        }
+        let from_current = self.current.position < position;
+        let key = self.keyframes.range(..=position).next_back().map(|(k, _)| *k);
+        match key {
+            Some(k) if !from_current || k > self.current.position => {
+                if let Some(kf) = self.keyframes.get(&k) {
+                    self.current = kf.clone();
+                }
+            }
+            None if !from_current => self.current = World::default(),
+            _ => {}
+        }
+        self.advance(store, registry, position)?;
+        Ok(&self.current)
+    }
+
+    fn advance(&mut self, store: &Store, registry: &Registry, to: u64) -> Result<(), AppError> {
+        while self.current.position < to {
+            let from = self.current.position + 1;
+            let end = to.min(from + RANGE - 1);
+            let events = store.read_range(from, end)?;
+            if events.is_empty() {
+                break; // beyond the head
+            }
+            for e in &events {
+                let keyframe = e.position % self.every == 0;
+                self.current.apply(registry, e, keyframe || e.position == to);
+                if keyframe && !self.keyframes.contains_key(&e.position) {
+                    self.keyframes.insert(e.position, self.current.clone());
+                    self.thin();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn thin(&mut self) {
+        if self.keyframes.len() <= self.max_keyframes {
+            return;
+        }
+        self.every *= 2;
+        let every = self.every;
+        self.keyframes.retain(|k, _| k % every == 0);
+    }
+}
