@@ -200,6 +200,22 @@ impl Store {
         rows::table_rows(&self.conn, spec, offset, limit)
     }
 
+    /// Calls `f` for every row of a read-model table in key order, streaming.
+    ///
+    /// # Errors
+    /// Database failures, or `f`'s.
+    pub fn scan_table(&self, spec: &TableSpec, f: &mut dyn FnMut(Row) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        rows::scan_table(&self.conn, spec, f)
+    }
+
+    /// Names of the triggers guarding `events` (append-only).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn event_triggers(&self) -> Result<Vec<String>, StoreError> {
+        read::event_triggers(&self.conn)
+    }
+
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction: committed if `f` returns
     /// `Ok`, rolled back otherwise. Waits up to the busy timeout for another
     /// writer.
