@@ -25,7 +25,7 @@ pub fn parse(word: &str, args: &[&str]) -> Option<Result<BankCommand, String>> {
         "open" => open(&mut args),
         "deposit" | "withdraw" => movement(word, &mut args),
         "transfer" => transfer(&mut args),
-        "close" => args.id("account").map(|account| AccountCmd::Close { account, reason: args.rest() }.into()),
+        "close" => close(&mut args),
         _ => return None,
     };
     Some(parsed)
@@ -53,14 +53,19 @@ impl Args<'_, '_> {
     fn amount(&mut self) -> Result<i64, String> {
         parse_amount(self.0.next().copied().unwrap_or_default())
     }
-    fn rest(&mut self) -> String {
-        self.0.by_ref().copied().collect::<Vec<_>>().join(" ")
+    /// The remaining words joined by single spaces ("" when none).
+    fn rest(&mut self, what: &str) -> Result<String, String> {
+        let rest = self.0.by_ref().copied().collect::<Vec<_>>().join(" ");
+        if rest.chars().any(char::is_control) {
+            return Err(format!("{what} contains control characters"));
+        }
+        Ok(rest)
     }
 }
 
 fn open(args: &mut Args) -> Result<BankCommand, String> {
     let account = args.id("account")?;
-    let owner = args.rest();
+    let owner = args.rest("owner name")?;
     if owner.is_empty() {
         return Err("missing owner name".to_owned());
     }
@@ -70,7 +75,7 @@ fn open(args: &mut Args) -> Result<BankCommand, String> {
 fn movement(word: &str, args: &mut Args) -> Result<BankCommand, String> {
     let account = args.id("account")?;
     let cents = args.amount()?;
-    let description = args.rest();
+    let description = args.rest("description")?;
     Ok(if word == "deposit" {
         AccountCmd::Deposit { account, cents, description }
     } else {
@@ -83,7 +88,12 @@ fn transfer(args: &mut Args) -> Result<BankCommand, String> {
     let from = args.id("source account")?;
     let to = args.id("destination account")?;
     let cents = args.amount()?;
-    Ok(BankCommand::Transfer(Transfer { from, to, cents, description: args.rest() }))
+    Ok(BankCommand::Transfer(Transfer { from, to, cents, description: args.rest("description")? }))
+}
+
+fn close(args: &mut Args) -> Result<BankCommand, String> {
+    let account = args.id("account")?;
+    Ok(AccountCmd::Close { account, reason: args.rest("reason")? }.into())
 }
 
 fn target(id: &str) -> Target {
@@ -178,7 +188,9 @@ mod tests {
             ("transfer acc-1 acc-2", "missing amount"),
             ("transfer acc-1 acc-2 1e3", "not a decimal number"),
             ("close", "missing account id"),
-            ("deposit acc\u{7}-1 5", "control characters"),
+            ("deposit acc\u{7}-1 5", "account id `acc\\u{7}-1` contains control characters"),
+            ("open acc-1 Ada \u{1b}[2J", "owner name contains control characters"),
+            ("transfer acc-1 acc-2 5 \u{0}", "description contains control characters"),
         ] {
             let e = p(line).unwrap_err();
             assert!(e.contains(needle), "{line:?}: {e}");

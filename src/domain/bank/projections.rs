@@ -68,7 +68,7 @@ mod tests {
     fn folded() -> MemTables {
         let d1 = "2026-03-01";
         let d2 = "2026-03-02";
-        let mut user = ev(4, "u-1", d1, EventData::new("MoneyDeposited", 3, deposited(99, "USD", "").payload));
+        let mut user = ev(4, "u-1", d1, deposited(99, "USD", ""));
         user.stream_type = "User".into();
         let log = [
             ev(1, "acc-1", d1, opened("Ada Lovelace", "USD")),
