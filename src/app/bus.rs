@@ -69,7 +69,8 @@ fn derived_event_id(command_id: &str, index: usize) -> String {
 
 /// Executes `cmd` inside `tx`, without projecting (the caller projects).
 ///
-/// `next_id` supplies event ids when no explicit command id is given.
+/// `next_id` supplies the command id and event ids when no explicit command
+/// id is given.
 ///
 /// # Errors
 /// [`AppError::Rejected`] when the rules refuse it, conflicts and store failures.
@@ -83,7 +84,7 @@ pub fn execute_in(
     mut cache: Option<&mut StateCache>,
 ) -> Result<Outcome, AppError> {
     let explicit_id = opts.command_id.is_some();
-    let command_id = opts.command_id.clone().unwrap_or_else(|| Uuid::now_v7().to_string());
+    let command_id = opts.command_id.clone().unwrap_or_else(&mut *next_id);
     if explicit_id && let Some(first) = tx.event_position(&derived_event_id(&command_id, 0))? {
         let events = tx.command_events(first, &command_id)?;
         return Ok(Outcome { command_id, events, duplicate: true });
@@ -109,7 +110,17 @@ pub fn execute_in(
         loaded.push(l);
     }
     let states: Vec<&dyn DynState> = loaded.iter().map(|l| l.state.as_ref()).collect();
-    let decided = cmd.decide(&states).map_err(|r| AppError::Rejected(r.0))?;
+    let decided = match cmd.decide(&states) {
+        Ok(d) => d,
+        Err(r) => {
+            if let Some(c) = cache {
+                for (t, l) in targets.iter().zip(loaded) {
+                    c.insert(t.stream_id.clone(), l);
+                }
+            }
+            return Err(AppError::Rejected(r.0));
+        }
+    };
 
     let metadata = serde_json::to_string(&Metadata {
         correlation_id: opts.correlation_id.clone().unwrap_or_else(|| command_id.clone()),

@@ -142,7 +142,11 @@ impl Chronicle {
                     chained = e.position == 1;
                 }
                 last_position = Some(e.position);
-                if e.event_id.is_empty() || e.stream_id.is_empty() || e.stream_type.is_empty() || e.event_type.is_empty() {
+                if e.event_id.is_empty()
+                    || e.stream_id.is_empty()
+                    || e.stream_type.is_empty()
+                    || e.event_type.is_empty()
+                {
                     return Err(bad("event_id, stream_id, stream_type and event_type must not be empty".into()));
                 }
                 if chrono::DateTime::parse_from_rfc3339(&e.recorded_at).is_err() {

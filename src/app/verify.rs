@@ -149,10 +149,16 @@ impl Chronicle {
             .entry(e.stream_id.clone())
             .or_insert_with(|| (e.stream_type.clone(), 0, self.registry.fresh_state(&e.stream_type)));
         if entry.1 + 1 != e.version {
-            report.problem(Some(e.position), format!("stream {} jumps from version {} to {}", e.stream_id, entry.1, e.version));
+            report.problem(
+                Some(e.position),
+                format!("stream {} jumps from version {} to {}", e.stream_id, entry.1, e.version),
+            );
         }
         if entry.0 != e.stream_type {
-            report.problem(Some(e.position), format!("stream {} changes type from {} to {}", e.stream_id, entry.0, e.stream_type));
+            report.problem(
+                Some(e.position),
+                format!("stream {} changes type from {} to {}", e.stream_id, entry.0, e.stream_type),
+            );
         }
         entry.1 = e.version;
         match self.registry.upcasters().upcast(e) {
@@ -170,7 +176,10 @@ impl Chronicle {
             if *state_version == current && stored.as_ref() != Some(&entry.2.to_json()) {
                 report.problem(
                     Some(e.position),
-                    format!("snapshot of {} at version {} differs from the state recomputed from events", e.stream_id, e.version),
+                    format!(
+                        "snapshot of {} at version {} differs from the state recomputed from events",
+                        e.stream_id, e.version
+                    ),
                 );
             }
         }
@@ -189,7 +198,10 @@ impl Chronicle {
                 Some(s) if s.version == *version && &s.stream_type == ty => {}
                 Some(s) => report.problem(
                     Some(s.last_position),
-                    format!("streams index says {id} is {} v{}, the log says {ty} v{version}", s.stream_type, s.version),
+                    format!(
+                        "streams index says {id} is {} v{}, the log says {ty} v{version}",
+                        s.stream_type, s.version
+                    ),
                 ),
                 None => report.problem(None, format!("stream {id} is missing from the streams index")),
             }
@@ -229,7 +241,11 @@ impl Chronicle {
                     match expected.next() {
                         Some(want) if norm(want) == norm(&row) => {}
                         Some(want) => {
-                            mismatch = Some(format!("row {index} is {} but replay gives {}", Value::Object(row), Value::Object(want.clone())));
+                            mismatch = Some(format!(
+                                "row {index} is {} but replay gives {}",
+                                Value::Object(row),
+                                Value::Object(want.clone())
+                            ));
                         }
                         None => mismatch = Some(format!("extra row {}", Value::Object(row))),
                     }

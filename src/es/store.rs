@@ -204,7 +204,11 @@ impl Store {
     ///
     /// # Errors
     /// Database failures, or `f`'s.
-    pub fn scan_table(&self, spec: &TableSpec, f: &mut dyn FnMut(Row) -> Result<(), StoreError>) -> Result<(), StoreError> {
+    pub fn scan_table(
+        &self,
+        spec: &TableSpec,
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         rows::scan_table(&self.conn, spec, f)
     }
 

@@ -244,8 +244,9 @@ pub(super) fn command_events(conn: &Connection, first: u64, command_id: &str) ->
 
 /// Names of the triggers on `events`.
 pub(super) fn event_triggers(conn: &Connection) -> Result<Vec<String>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'events' ORDER BY name")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'events' ORDER BY name",
+    )?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
