@@ -162,7 +162,7 @@ pub fn execute_in(
         };
         appends[slot].events.push(event);
     }
-    let appended = tx.append(appends)?;
+    let appended = if explicit_id { tx.append(appends)? } else { tx.append_fresh(appends)? };
 
     for (i, t) in targets.iter().enumerate() {
         let mut l = loaded[i].clone();

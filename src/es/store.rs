@@ -11,6 +11,7 @@ mod read;
 mod rows;
 mod write;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
@@ -239,7 +240,14 @@ impl Store {
             })?;
             h
         };
-        let mut w = WriteTx { tx, head, last_hash, now: timestamp_now(), cache: rows::RowCache::default() };
+        let mut w = WriteTx {
+            tx,
+            head,
+            last_hash,
+            now: timestamp_now(),
+            cache: rows::RowCache::default(),
+            streams: HashMap::new(),
+        };
         let out = f(&mut w)?;
         w.flush_rows()?;
         w.tx.commit().map_err(StoreError::from)?;
