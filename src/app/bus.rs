@@ -145,20 +145,18 @@ pub fn execute_in(
             metadata: metadata.clone(),
             recorded_at: opts.recorded_at.clone(),
         };
-        let slot = match order.iter().position(|&t| t == target) {
-            Some(slot) => slot,
-            None => {
-                let t =
-                    targets.get(target).ok_or_else(|| AppError::Rejected("domain named an unknown target".into()))?;
-                order.push(target);
-                appends.push(StreamAppend {
-                    stream_id: t.stream_id.clone(),
-                    stream_type: t.stream_type.to_owned(),
-                    expected: ExpectedVersion::Exact(loaded[target].version),
-                    events: Vec::new(),
-                });
-                order.len() - 1
-            }
+        let slot = if let Some(slot) = order.iter().position(|&t| t == target) {
+            slot
+        } else {
+            let t = targets.get(target).ok_or_else(|| AppError::Rejected("domain named an unknown target".into()))?;
+            order.push(target);
+            appends.push(StreamAppend {
+                stream_id: t.stream_id.clone(),
+                stream_type: t.stream_type.to_owned(),
+                expected: ExpectedVersion::Exact(loaded[target].version),
+                events: Vec::new(),
+            });
+            order.len() - 1
         };
         appends[slot].events.push(event);
     }

@@ -148,7 +148,7 @@ fn amount(cents: i64) -> String {
 }
 
 impl Model {
-    fn pick<'a>(&mut self, xs: &'a [&'static str]) -> &'static str {
+    fn pick(&mut self, xs: &[&'static str]) -> &'static str {
         xs[self.rng.random_range(0..xs.len())]
     }
 
@@ -242,10 +242,10 @@ impl Model {
 
     fn user_command(&mut self) -> String {
         let i = self.rng.random_range(0..self.users.len());
-        let roll = self.rng.random_range(0..10);
+        let dice = self.rng.random_range(0..10);
         let role = self.pick(ROLES);
         let u = &mut self.users[i];
-        match roll {
+        match dice {
             0..3 => {
                 u.emails += 1;
                 let email = format!(
@@ -316,7 +316,7 @@ impl Chronicle {
                 while written < target && recent.len() < 5_000 {
                     let line = model.next();
                     let offset =
-                        i64::try_from(u128::from(written) * span_ms.unsigned_abs() as u128 / u128::from(target))
+                        i64::try_from(u128::from(written) * u128::from(span_ms.unsigned_abs()) / u128::from(target))
                             .unwrap_or(0);
                     let at = start + Duration::milliseconds(offset + model.rng.random_range(0..1000));
                     let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
