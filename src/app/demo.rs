@@ -352,3 +352,42 @@ impl Chronicle {
         Ok(DemoSummary { events: written, commands })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Mode;
+
+    fn export(seed: u64) -> (String, u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Chronicle::open(&dir.path().join("d.db"), Mode::Write).unwrap();
+        let s = c.demo(DemoOptions { events: 400, seed, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+        let mut out = Vec::new();
+        c.export(&mut out, &mut |_, _| {}).unwrap();
+        (String::from_utf8(out).unwrap(), s.events)
+    }
+
+    #[test]
+    fn the_same_seed_writes_the_same_store() {
+        let (a, n) = export(7);
+        assert!(n >= 400);
+        assert_eq!(a, export(7).0);
+        assert_ne!(a, export(8).0);
+    }
+
+    #[test]
+    fn the_first_fifth_is_written_at_legacy_schemas_and_refuses_a_second_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Chronicle::open(&dir.path().join("d.db"), Mode::Write).unwrap();
+        c.demo(DemoOptions { events: 500, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+        let events = c.store().read_range(1, 500).unwrap();
+        let legacy = |e: &StoredEvent| {
+            matches!(e.event_type.as_str(), "MoneyDeposited" | "MoneyWithdrawn") && e.schema_version < 3
+                || e.event_type == "UserRegistered" && e.schema_version == 1
+        };
+        assert!(events[..100].iter().filter(|e| legacy(e)).count() > 20);
+        assert_eq!(events[110..].iter().filter(|e| legacy(e)).count(), 0);
+        let err = c.demo(DemoOptions::default(), &mut |_, _| {}).unwrap_err();
+        assert!(err.to_string().contains("already holds"), "{err}");
+    }
+}
