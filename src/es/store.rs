@@ -11,6 +11,9 @@ mod read;
 mod rows;
 mod write;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
