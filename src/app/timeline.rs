@@ -175,7 +175,10 @@ mod tests {
     use crate::app::demo::DemoOptions;
     use crate::app::{Chronicle, Mode};
 
-    fn snapshot_of(w: &World, registry: &Registry) -> (u64, Vec<(String, u64, Value)>, Vec<Vec<Value>>) {
+    /// Position, every stream's (id, version, state), every table's rows.
+    type Seen = (u64, Vec<(String, u64, Value)>, Vec<Vec<Value>>);
+
+    fn snapshot_of(w: &World, registry: &Registry) -> Seen {
         let streams = w.streams.iter().map(|(id, s)| (id.clone(), s.version, s.state.to_json())).collect();
         let tables = registry
             .projections()
