@@ -112,4 +112,17 @@ impl Chronicle {
             projector::catch_up(tx, &registry, &[])
         })
     }
+
+    /// Rebuilds one read model (or all) from position 0, in one transaction.
+    /// Returns the position rebuilt to.
+    ///
+    /// # Errors
+    /// [`AppError::Usage`] for an unknown projection; store failures.
+    pub fn rebuild(&mut self, projection: Option<&str>, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, AppError> {
+        let registry = Arc::clone(&self.registry);
+        self.store.write(|tx| {
+            projector::rebuild(tx, &registry, projection, progress)?;
+            Ok(tx.head())
+        })
+    }
 }

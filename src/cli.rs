@@ -1,1 +1,153 @@
-//! The command-line interface.
+//! The command-line interface (clap): parse arguments, call the application
+//! layer, print. Data goes to stdout, messages to stderr; exit status 0 on
+//! success, 1 for a rejected command or a failed verify, 2 for bad usage or
+//! an unusable file.
+
+mod commands;
+mod output;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::AppError;
+
+/// chronicle: an event-sourcing toolkit on SQLite with a terminal time machine.
+#[derive(Debug, Parser)]
+#[command(name = "chronicle", version, about, long_about = None)]
+pub struct Cli {
+    /// The store file.
+    #[arg(long, global = true, env = "CHRONICLE_DB", default_value = "chronicle.db")]
+    pub db: PathBuf,
+    /// What to do (default: open the TUI).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands of the CLI contract.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the terminal time machine (an absent file becomes an empty store).
+    Tui,
+    /// Seed deterministic demo data into an empty store, then open the TUI.
+    Demo {
+        /// How many events to write.
+        #[arg(long, default_value_t = 2_000)]
+        events: u64,
+        /// How many accounts are open at a time.
+        #[arg(long, default_value_t = 12)]
+        accounts: u64,
+        /// How many users to register.
+        #[arg(long, default_value_t = 8)]
+        users: u64,
+        /// Random seed: the same seed writes the same store.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Only seed; do not open the TUI.
+        #[arg(long)]
+        no_tui: bool,
+    },
+    /// Execute one command of the command language, e.g. "deposit acc-1 12.50 salary".
+    Exec {
+        /// The command line.
+        command: String,
+        /// Who issues it (recorded in the metadata).
+        #[arg(long, env = "USER", default_value = "cli")]
+        actor: String,
+        /// An idempotency key: the same id executed twice records once.
+        #[arg(long)]
+        command_id: Option<String>,
+        /// Print the recorded events as JSON Lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print events, oldest first.
+    Log {
+        /// Only this stream.
+        #[arg(long)]
+        stream: Option<String>,
+        /// Only this event type.
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Only events with this correlation id.
+        #[arg(long)]
+        correlation: Option<String>,
+        /// Start at this position.
+        #[arg(long)]
+        from: Option<u64>,
+        /// At most this many events (before following).
+        #[arg(long)]
+        limit: Option<u64>,
+        /// Keep printing new events as they are appended (Ctrl-C stops).
+        #[arg(long)]
+        follow: bool,
+        /// JSON Lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print state as of the head or any position or time.
+    State {
+        /// As of this position.
+        #[arg(long, conflicts_with = "at_time")]
+        at: Option<u64>,
+        /// As of this RFC 3339 time (the last event recorded at or before it).
+        #[arg(long)]
+        at_time: Option<String>,
+        /// One stream's aggregate state.
+        #[arg(long, conflicts_with = "projection")]
+        stream: Option<String>,
+        /// One read model's rows.
+        #[arg(long)]
+        projection: Option<String>,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild read models from position 0.
+    Rebuild {
+        /// Only this projection.
+        #[arg(long)]
+        projection: Option<String>,
+    },
+    /// Check the hash chain, versions, snapshots and read models.
+    Verify,
+    /// Write every stored event as JSON Lines.
+    Export {
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Append the events of an export (all or nothing).
+    Import {
+        /// The JSON Lines file.
+        file: PathBuf,
+    },
+}
+
+/// Runs the CLI on `args` and returns the process exit status.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("chronicle: {}", one_line(&e));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn one_line(e: &AppError) -> String {
+    e.to_string().replace(['\n', '\r'], " ")
+}

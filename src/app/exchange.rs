@@ -1,1 +1,288 @@
+//! Export and import as JSON Lines: one stored event per line, with the
+//! storage contract's fields exactly as stored (payload and metadata verbatim,
+//! `hash` as lowercase hex), in position order.
+//!
+//! Import validates the whole file before writing anything, then appends it
+//! in one transaction: a malformed line rejects the file, naming the line.
 
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::es::hash::{self, GENESIS, HashInput};
+use crate::es::{ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, WriteTx};
+
+use super::{AppError, Chronicle, projector};
+
+/// Events appended per chunk inside the import transaction.
+const CHUNK: usize = 10_000;
+/// Longest accepted line (a stored event), in bytes.
+pub const MAX_LINE: usize = 4 * 1024 * 1024;
+
+#[derive(Serialize)]
+struct OutLine<'a> {
+    position: u64,
+    event_id: &'a str,
+    stream_id: &'a str,
+    stream_type: &'a str,
+    version: u64,
+    event_type: &'a str,
+    schema_version: u32,
+    payload: &'a RawValue,
+    metadata: &'a RawValue,
+    recorded_at: &'a str,
+    hash: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InLine {
+    position: u64,
+    event_id: String,
+    stream_id: String,
+    stream_type: String,
+    version: u64,
+    event_type: String,
+    schema_version: u32,
+    payload: Box<RawValue>,
+    metadata: Box<RawValue>,
+    recorded_at: String,
+    hash: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    /// Events in the file.
+    pub lines: u64,
+    /// Events appended (0 when the file was imported before).
+    pub appended: u64,
+}
+
+fn raw(text: &str) -> Box<RawValue> {
+    // Stored text that is not compact one-line JSON is re-encoded as a JSON string.
+    if !text.contains(['\n', '\r'])
+        && let Ok(r) = RawValue::from_string(text.to_owned())
+    {
+        return r;
+    }
+    RawValue::from_string(serde_json::Value::String(text.to_owned()).to_string())
+        .unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+impl Chronicle {
+    /// Writes every event as JSON Lines to `out`, in position order.
+    ///
+    /// # Errors
+    /// Store failures; write failures as [`AppError::Io`].
+    pub fn export(&self, out: &mut dyn Write, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, AppError> {
+        let head = self.store.head()?;
+        let mut n = 0;
+        self.store.scan(1, head, |e: StoredEvent| {
+            let payload = raw(&e.payload);
+            let metadata = raw(&e.metadata);
+            let line = OutLine {
+                position: e.position,
+                event_id: &e.event_id,
+                stream_id: &e.stream_id,
+                stream_type: &e.stream_type,
+                version: e.version,
+                event_type: &e.event_type,
+                schema_version: e.schema_version,
+                payload: &payload,
+                metadata: &metadata,
+                recorded_at: &e.recorded_at,
+                hash: e.hash_hex(),
+            };
+            serde_json::to_writer(&mut *out, &line).map_err(|err| AppError::Io(format!("export: {err}")))?;
+            out.write_all(b"\n").map_err(|err| AppError::Io(format!("export: {err}")))?;
+            n += 1;
+            if n % 10_000 == 0 {
+                progress(n, head);
+            }
+            Ok::<_, AppError>(())
+        })?;
+        out.flush().map_err(|err| AppError::Io(format!("export: {err}")))?;
+        progress(n, head);
+        Ok(n)
+    }
+
+    /// Imports a JSON Lines export. Validates every line first (fields,
+    /// JSON, contiguous positions and per-stream versions, unique ids, the
+    /// hash chain when the file starts at position 1, and that each stream
+    /// continues the store's), then appends all in one transaction. A file
+    /// whose events are all stored already appends nothing; one that only
+    /// partly overlaps the store is refused.
+    ///
+    /// # Errors
+    /// [`AppError::BadInput`] naming the first bad line; nothing is recorded.
+    pub fn import(&mut self, path: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<Imported, AppError> {
+        let registry = std::sync::Arc::clone(&self.registry);
+        self.store.write(|tx| {
+            // Pass 1: validate.
+            let mut check = Validation::default();
+            for_each_line(path, &mut |n, line| check.line(tx, path, n, line))?;
+            let (lines, stored_already) = (check.lines, check.stored_already);
+            if stored_already == lines {
+                return Ok(Imported { lines, appended: 0 });
+            }
+            if stored_already > 0 {
+                return Err(AppError::BadInput(format!(
+                    "{}: {stored_already} of its {lines} events are already stored: refusing a partial re-import",
+                    path.display()
+                )));
+            }
+            // Pass 2: append in chunks, projecting as we go.
+            let mut batch: Vec<StreamAppend> = Vec::new();
+            let mut in_batch = 0usize;
+            let mut appended = 0u64;
+            let flush = |tx: &mut WriteTx<'_>, batch: &mut Vec<StreamAppend>| -> Result<u64, AppError> {
+                let done = tx.append(std::mem::take(batch))?;
+                projector::catch_up(tx, &registry, &done.events)?;
+                Ok(done.events.len() as u64)
+            };
+            for_each_line(path, &mut |_, line| {
+                let e: InLine = serde_json::from_str(line).map_err(|err| AppError::BadInput(err.to_string()))?;
+                let event = PendingEvent {
+                    event_id: e.event_id,
+                    event_type: e.event_type,
+                    schema_version: e.schema_version,
+                    payload: e.payload.get().to_owned(),
+                    metadata: e.metadata.get().to_owned(),
+                    recorded_at: Some(e.recorded_at),
+                };
+                match batch.last_mut() {
+                    Some(last) if last.stream_id == e.stream_id => last.events.push(event),
+                    _ => batch.push(StreamAppend {
+                        stream_id: e.stream_id,
+                        stream_type: e.stream_type,
+                        expected: ExpectedVersion::Exact(e.version - 1),
+                        events: vec![event],
+                    }),
+                }
+                in_batch += 1;
+                if in_batch >= CHUNK {
+                    appended += flush(tx, &mut batch)?;
+                    in_batch = 0;
+                    progress(appended, lines);
+                }
+                Ok(())
+            })?;
+            appended += flush(tx, &mut batch)?;
+            progress(appended, lines);
+            Ok(Imported { lines, appended })
+        })
+    }
+}
+
+/// What pass 1 of an import has seen so far.
+#[derive(Default)]
+struct Validation {
+    versions: HashMap<String, (String, u64)>,
+    ids: HashSet<String>,
+    lines: u64,
+    stored_already: u64,
+    prev_hash: [u8; 32],
+    chained: bool,
+    last_position: Option<u64>,
+}
+
+impl Validation {
+    /// Checks line `n` of the file against the lines before it and the store.
+    fn line(&mut self, tx: &mut WriteTx<'_>, path: &Path, n: u64, line: &str) -> Result<(), AppError> {
+        let bad = |why: String| AppError::BadInput(format!("{}: line {n}: {why}", path.display()));
+        let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
+        match self.last_position {
+            Some(p) if e.position != p + 1 => return Err(bad(format!("position {} does not follow {p}", e.position))),
+            Some(_) => {}
+            None => {
+                self.chained = e.position == 1;
+                self.prev_hash = GENESIS;
+            }
+        }
+        self.last_position = Some(e.position);
+        if e.event_id.is_empty() || e.stream_id.is_empty() || e.stream_type.is_empty() || e.event_type.is_empty() {
+            return Err(bad("event_id, stream_id, stream_type and event_type must not be empty".into()));
+        }
+        if chrono::DateTime::parse_from_rfc3339(&e.recorded_at).is_err() {
+            return Err(bad(format!("recorded_at {:?} is not an RFC 3339 time", e.recorded_at)));
+        }
+        if !self.ids.insert(e.event_id.clone()) {
+            return Err(bad(format!("event id {} appears twice in the file", e.event_id)));
+        }
+        let current = match self.versions.get(&e.stream_id) {
+            Some(v) => Some(v.clone()),
+            None => tx.stream(&e.stream_id)?.map(|s| (s.stream_type, s.version)),
+        };
+        let stored = tx.event_position(&e.event_id)?.is_some();
+        self.stored_already += u64::from(stored);
+        if !stored {
+            let (ty, version) = current.unwrap_or_else(|| (e.stream_type.clone(), 0));
+            if ty != e.stream_type {
+                return Err(bad(format!("stream {} is a {ty}, not a {}", e.stream_id, e.stream_type)));
+            }
+            if e.version != version + 1 {
+                return Err(bad(format!(
+                    "stream {} is at version {version}, so the next event must be version {}, not {}",
+                    e.stream_id,
+                    version + 1,
+                    e.version
+                )));
+            }
+            self.versions.insert(e.stream_id.clone(), (ty, e.version));
+        }
+        if self.chained {
+            let input = HashInput {
+                position: e.position,
+                event_id: &e.event_id,
+                stream_id: &e.stream_id,
+                stream_type: &e.stream_type,
+                version: e.version,
+                event_type: &e.event_type,
+                schema_version: e.schema_version,
+                payload: e.payload.get(),
+                metadata: e.metadata.get(),
+                recorded_at: &e.recorded_at,
+            };
+            let h = hash::link(&self.prev_hash, input);
+            if hex::encode(h) != e.hash {
+                return Err(bad("hash does not match the event's content: the export was altered".into()));
+            }
+            self.prev_hash = h;
+        }
+        self.lines += 1;
+        Ok(())
+    }
+}
+
+/// Calls `f(line_number, line)` for every non-empty line of `path`.
+fn for_each_line(path: &Path, f: &mut dyn FnMut(u64, &str) -> Result<(), AppError>) -> Result<(), AppError> {
+    let file = File::open(path).map_err(|e| AppError::BadInput(format!("cannot read {}: {e}", path.display())))?;
+    let mut reader = BufReader::new(file);
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    loop {
+        buf.clear();
+        let read = (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| AppError::BadInput(format!("cannot read {}: {e}", path.display())))?;
+        if read == 0 {
+            return Ok(());
+        }
+        n += 1;
+        if buf.len() > MAX_LINE {
+            return Err(AppError::BadInput(format!("{}: line {n}: longer than {MAX_LINE} bytes", path.display())));
+        }
+        let line = std::str::from_utf8(&buf)
+            .map_err(|_| AppError::BadInput(format!("{}: line {n}: not UTF-8", path.display())))?
+            .trim_end_matches(['\n', '\r']);
+        if !line.trim().is_empty() {
+            f(n, line)?;
+        }
+    }
+}

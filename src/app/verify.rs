@@ -1,1 +1,269 @@
+//! `verify`: one pass over the log checking the hash chain, positions and
+//! per-stream versions, every snapshot against the state recomputed from
+//! events, and every read model against its replay.
 
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::es::hash::{self, GENESIS, HashInput};
+use crate::es::store::StreamInfo;
+use crate::es::{DynState, MemTables, StoreError};
+
+use super::{AppError, Chronicle};
+
+/// Problems listed at most (the first is always the earliest found).
+const MAX_PROBLEMS: usize = 50;
+
+/// One thing found wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The position concerned, when there is one.
+    pub position: Option<u64>,
+    /// What is wrong, for a person.
+    pub what: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.position {
+            Some(p) => write!(f, "position {p}: {}", self.what),
+            None => f.write_str(&self.what),
+        }
+    }
+}
+
+/// What `verify` checked and found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Events walked.
+    pub events: u64,
+    /// Streams seen.
+    pub streams: u64,
+    /// Snapshots compared.
+    pub snapshots: u64,
+    /// Read models compared.
+    pub projections: u64,
+    /// Problems, earliest first (empty = all good).
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    fn problem(&mut self, position: Option<u64>, what: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem { position, what });
+        }
+    }
+
+    /// Whether everything checked out.
+    #[must_use]
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+struct Walk {
+    states: HashMap<String, (String, u64, Box<dyn DynState>)>,
+    snapshots: HashMap<(String, u64), (u32, String)>,
+    tables: MemTables,
+    at_checkpoint: HashMap<&'static str, MemTables>,
+}
+
+impl Chronicle {
+    /// Verifies the whole store. `progress(done, total)` is called as it goes.
+    ///
+    /// # Errors
+    /// Only when the store cannot be read at all; everything wrong in it is a
+    /// [`Problem`] in the report.
+    pub fn verify(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Report, AppError> {
+        let mut report = Report::default();
+        let head = self.store.head()?;
+        let triggers = self.store.event_triggers()?;
+        for t in ["events_no_delete", "events_no_update"] {
+            if !triggers.iter().any(|n| n == t) {
+                report.problem(None, format!("append-only trigger {t} is missing: the log can be rewritten"));
+            }
+        }
+        let mut walk = Walk {
+            states: HashMap::new(),
+            snapshots: HashMap::new(),
+            tables: MemTables::default(),
+            at_checkpoint: HashMap::new(),
+        };
+        for s in self.store.snapshots()? {
+            walk.snapshots.insert((s.stream_id, s.version), (s.state_version, s.state));
+        }
+        report.snapshots = walk.snapshots.len() as u64;
+        let mut checkpoints = Vec::new();
+        for p in self.registry.projections() {
+            checkpoints.push((p.name(), self.store.checkpoint(p.name())?));
+        }
+        for (name, cp) in &checkpoints {
+            if *cp == 0 {
+                walk.at_checkpoint.insert(name, MemTables::default());
+            }
+        }
+        let mut prev = GENESIS;
+        let mut expected = 1;
+        self.store.scan(1, head, |e| {
+            if e.position != expected {
+                report.problem(Some(e.position), format!("expected position {expected}: positions have a gap"));
+                expected = e.position;
+            }
+            expected += 1;
+            if hash::link(&prev, HashInput::from(&e)) != e.hash {
+                report.problem(
+                    Some(e.position),
+                    "hash does not match: the event's content, or the event before it, was changed, removed or reordered"
+                        .to_owned(),
+                );
+            }
+            prev = e.hash;
+            self.walk_event(&mut walk, &mut report, &e, &checkpoints);
+            if e.position % 10_000 == 0 {
+                progress(e.position, head);
+            }
+            Ok::<_, AppError>(())
+        })?;
+        progress(head, head);
+        report.events = head;
+        report.streams = walk.states.len() as u64;
+        for ((stream, version), _) in walk.snapshots.iter().filter(|(k, _)| !walk.states.contains_key(&k.0)) {
+            report.problem(None, format!("snapshot of {stream} v{version} has no stream"));
+        }
+        self.check_streams(&walk, &mut report)?;
+        self.check_read_models(walk, &checkpoints, head, &mut report)?;
+        report.problems.sort_by_key(|p| p.position.unwrap_or(0));
+        Ok(report)
+    }
+
+    fn walk_event(
+        &self,
+        walk: &mut Walk,
+        report: &mut Report,
+        e: &crate::es::StoredEvent,
+        checkpoints: &[(&'static str, u64)],
+    ) {
+        let entry = walk
+            .states
+            .entry(e.stream_id.clone())
+            .or_insert_with(|| (e.stream_type.clone(), 0, self.registry.fresh_state(&e.stream_type)));
+        if entry.1 + 1 != e.version {
+            report.problem(
+                Some(e.position),
+                format!("stream {} jumps from version {} to {}", e.stream_id, entry.1, e.version),
+            );
+        }
+        if entry.0 != e.stream_type {
+            report.problem(
+                Some(e.position),
+                format!("stream {} changes type from {} to {}", e.stream_id, entry.0, e.stream_type),
+            );
+        }
+        entry.1 = e.version;
+        match self.registry.upcasters().upcast(e) {
+            Ok(ev) => {
+                entry.2.apply(&ev);
+                for p in self.registry.projections() {
+                    let _ = p.apply(&mut walk.tables, &ev);
+                }
+            }
+            Err(err) => report.problem(Some(e.position), err.to_string()),
+        }
+        if let Some((state_version, stored)) = walk.snapshots.get(&(e.stream_id.clone(), e.version)) {
+            let current = entry.2.state_version();
+            let stored: Option<Value> = serde_json::from_str(stored).ok();
+            if *state_version == current && stored.as_ref() != Some(&entry.2.to_json()) {
+                report.problem(
+                    Some(e.position),
+                    format!(
+                        "snapshot of {} at version {} differs from the state recomputed from events",
+                        e.stream_id, e.version
+                    ),
+                );
+            }
+        }
+        for (name, cp) in checkpoints {
+            if *cp == e.position {
+                walk.at_checkpoint.insert(name, walk.tables.clone());
+            }
+        }
+    }
+
+    fn check_streams(&self, walk: &Walk, report: &mut Report) -> Result<(), AppError> {
+        let listed: HashMap<String, StreamInfo> =
+            self.store.streams()?.into_iter().map(|s| (s.stream_id.clone(), s)).collect();
+        for (id, (ty, version, _)) in &walk.states {
+            match listed.get(id) {
+                Some(s) if s.version == *version && &s.stream_type == ty => {}
+                Some(s) => report.problem(
+                    Some(s.last_position),
+                    format!(
+                        "streams index says {id} is {} v{}, the log says {ty} v{version}",
+                        s.stream_type, s.version
+                    ),
+                ),
+                None => report.problem(None, format!("stream {id} is missing from the streams index")),
+            }
+        }
+        for id in listed.keys().filter(|id| !walk.states.contains_key(*id)) {
+            report.problem(None, format!("streams index lists {id}, which has no events"));
+        }
+        Ok(())
+    }
+
+    fn check_read_models(
+        &self,
+        mut walk: Walk,
+        checkpoints: &[(&'static str, u64)],
+        head: u64,
+        report: &mut Report,
+    ) -> Result<(), AppError> {
+        for (p, (name, cp)) in self.registry.projections().iter().zip(checkpoints) {
+            report.projections += 1;
+            if *cp > head {
+                report.problem(None, format!("read model {name} claims position {cp}, beyond the head {head}"));
+                continue;
+            }
+            let Some(replay) = walk.at_checkpoint.remove(name) else { continue };
+            for spec in p.tables() {
+                let mut expected = replay.rows(spec.name);
+                let mut mismatch: Option<String> = None;
+                let mut index = 0usize;
+                self.store.scan_table(spec, &mut |row| {
+                    index += 1;
+                    if mismatch.is_some() {
+                        return Ok(());
+                    }
+                    let norm = |r: &crate::es::Row| -> Vec<Value> {
+                        spec.columns.iter().map(|c| r.get(c.name).cloned().unwrap_or(Value::Null)).collect()
+                    };
+                    match expected.next() {
+                        Some(want) if norm(want) == norm(&row) => {}
+                        Some(want) => {
+                            mismatch = Some(format!(
+                                "row {index} is {} but replay gives {}",
+                                Value::Object(row),
+                                Value::Object(want.clone())
+                            ));
+                        }
+                        None => mismatch = Some(format!("extra row {}", Value::Object(row))),
+                    }
+                    Ok::<_, StoreError>(())
+                })?;
+                if mismatch.is_none()
+                    && let Some(want) = expected.next()
+                {
+                    mismatch = Some(format!("row {} is missing", Value::Object(want.clone())));
+                }
+                if let Some(m) = mismatch {
+                    report.problem(
+                        None,
+                        format!("read model table {} differs from its replay at position {cp}: {m}", spec.name),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}

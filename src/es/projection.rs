@@ -191,7 +191,10 @@ mod tests {
     };
 
     fn row(v: Value) -> Row {
-        v.as_object().cloned().unwrap()
+        match v {
+            Value::Object(m) => m,
+            other => panic!("not an object: {other}"),
+        }
     }
 
     #[test]

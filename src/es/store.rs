@@ -11,6 +11,7 @@ mod read;
 mod rows;
 mod write;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
@@ -200,6 +201,26 @@ impl Store {
         rows::table_rows(&self.conn, spec, offset, limit)
     }
 
+    /// Calls `f` for every row of a read-model table in key order, streaming.
+    ///
+    /// # Errors
+    /// Database failures, or `f`'s.
+    pub fn scan_table(
+        &self,
+        spec: &TableSpec,
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        rows::scan_table(&self.conn, spec, f)
+    }
+
+    /// Names of the triggers guarding `events` (append-only).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn event_triggers(&self) -> Result<Vec<String>, StoreError> {
+        read::event_triggers(&self.conn)
+    }
+
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction: committed if `f` returns
     /// `Ok`, rolled back otherwise. Waits up to the busy timeout for another
     /// writer.
@@ -219,7 +240,14 @@ impl Store {
             })?;
             h
         };
-        let mut w = WriteTx { tx, head, last_hash, now: timestamp_now(), cache: rows::RowCache::default() };
+        let mut w = WriteTx {
+            tx,
+            head,
+            last_hash,
+            now: timestamp_now(),
+            cache: rows::RowCache::default(),
+            streams: HashMap::new(),
+        };
         let out = f(&mut w)?;
         w.flush_rows()?;
         w.tx.commit().map_err(StoreError::from)?;

@@ -121,5 +121,7 @@ fn set_journal(conn: &Connection) -> Result<(), StoreError> {
         tracing::warn!(mode, "store is not in WAL mode");
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // 64 MiB of page cache: bulk appends and range scans touch many pages.
+    conn.pragma_update(None, "cache_size", -65_536)?;
     Ok(())
 }

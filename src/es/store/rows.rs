@@ -170,6 +170,21 @@ pub(super) fn table_rows(conn: &Connection, spec: &TableSpec, offset: u64, limit
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Calls `f` for every row of a read-model table in key order, streaming.
+pub(super) fn scan_table(
+    conn: &Connection,
+    spec: &TableSpec,
+    f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let sql = format!("{} ORDER BY {}", select_sql(spec)?, order_sql(spec)?);
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        f(row_from_sql(spec, r)?)?;
+    }
+    Ok(())
+}
+
 impl WriteTx<'_> {
     /// Writes every cached row to SQLite.
     ///

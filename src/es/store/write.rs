@@ -31,6 +31,7 @@ pub struct WriteTx<'c> {
     pub(super) last_hash: [u8; 32],
     pub(super) now: String,
     pub(super) cache: RowCache,
+    pub(super) streams: HashMap<String, StreamInfo>,
 }
 
 impl std::fmt::Debug for WriteTx<'_> {
@@ -64,6 +65,24 @@ impl WriteTx<'_> {
     /// [`StoreError::DuplicateInBatch`], or a database failure. On error the
     /// caller must let the transaction roll back.
     pub fn append(&mut self, batch: Vec<StreamAppend>) -> Result<Appended, StoreError> {
+        if let Some(dup) = self.check_ids(&batch)? {
+            return Ok(dup);
+        }
+        self.insert(batch)
+    }
+
+    /// Appends events whose ids were just generated (random UUIDs) and so
+    /// cannot be stored already: skips the idempotency look-ups. A duplicate
+    /// id still fails, on the table's UNIQUE constraint.
+    ///
+    /// # Errors
+    /// As [`WriteTx::append`].
+    pub fn append_fresh(&mut self, batch: Vec<StreamAppend>) -> Result<Appended, StoreError> {
+        self.insert(batch)
+    }
+
+    /// `Some` when every event of the batch is stored already.
+    fn check_ids(&self, batch: &[StreamAppend]) -> Result<Option<Appended>, StoreError> {
         let total: usize = batch.iter().map(|s| s.events.len()).sum();
         let mut seen = HashSet::with_capacity(total);
         let mut existing = Vec::new();
@@ -77,23 +96,20 @@ impl WriteTx<'_> {
         }
         drop(seen);
         if total > 0 && existing.len() == total {
-            return Ok(Appended {
-                events: Vec::new(),
-                positions: existing.into_iter().map(|e| e.1).collect(),
-                duplicate: true,
-            });
+            let positions = existing.into_iter().map(|e| e.1).collect();
+            return Ok(Some(Appended { events: Vec::new(), positions, duplicate: true }));
         }
         if let Some((event_id, position)) = existing.into_iter().next() {
             return Err(StoreError::PartialDuplicate { event_id, position });
         }
+        Ok(None)
+    }
 
-        let mut versions: HashMap<String, StreamInfo> = HashMap::new();
+    fn insert(&mut self, batch: Vec<StreamAppend>) -> Result<Appended, StoreError> {
+        let total: usize = batch.iter().map(|s| s.events.len()).sum();
         let mut stored = Vec::with_capacity(total);
         for sa in batch {
-            let info = match versions.remove(&sa.stream_id) {
-                Some(i) => Some(i),
-                None => read::stream(&self.tx, &sa.stream_id)?,
-            };
+            let info = self.stream(&sa.stream_id)?;
             let actual = info.as_ref().map_or(0, |i| i.version);
             if let Some(i) = &info
                 && i.stream_type != sa.stream_type
@@ -115,7 +131,6 @@ impl WriteTx<'_> {
                 last_position: 0,
             });
             if sa.events.is_empty() {
-                versions.insert(sa.stream_id, info);
                 continue;
             }
             let mut insert = self.tx.prepare_cached(include_str!("sql/insert_event.sql"))?;
@@ -161,7 +176,7 @@ impl WriteTx<'_> {
                 to_i64(info.first_position),
                 to_i64(info.last_position),
             ])?;
-            versions.insert(sa.stream_id, info);
+            self.streams.insert(sa.stream_id, info);
         }
         stored.sort_by_key(|e| e.position);
         let positions = stored.iter().map(|e| e.position).collect();
@@ -216,8 +231,15 @@ impl WriteTx<'_> {
     ///
     /// # Errors
     /// Database failures.
-    pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
-        read::stream(&self.tx, stream_id)
+    pub fn stream(&mut self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
+        if let Some(info) = self.streams.get(stream_id) {
+            return Ok(Some(info.clone()));
+        }
+        let info = read::stream(&self.tx, stream_id)?;
+        if let Some(i) = &info {
+            self.streams.insert(stream_id.to_owned(), i.clone());
+        }
+        Ok(info)
     }
 
     /// Stores a snapshot (replacing one of the same stream and version).

@@ -17,8 +17,6 @@ CREATE TABLE events (
 );
 
 CREATE INDEX events_recorded_at ON events (recorded_at);
-CREATE INDEX events_type ON events (event_type, position);
-CREATE INDEX events_correlation ON events (json_extract(metadata, '$.correlation_id'));
 
 -- Append-only, enforced by the database itself.
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events

@@ -1,0 +1,270 @@
+//! One function per subcommand.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+
+use super::output::{event_line, safe, table};
+use super::progress::Progress;
+use super::{Cli, Command};
+use crate::app::demo::DemoOptions;
+use crate::app::{AppError, Chronicle, ExecOptions, Mode};
+use crate::es::store::LogFilter;
+
+/// Runs the parsed command.
+pub(super) fn dispatch(cli: Cli) -> Result<ExitCode, AppError> {
+    let db = cli.db.as_path();
+    match cli.command.unwrap_or(Command::Tui) {
+        Command::Tui => open_tui(db),
+        Command::Demo { events, accounts, users, seed, no_tui } => {
+            demo(db, DemoOptions { events, accounts, users, seed }, no_tui)
+        }
+        Command::Exec { command, actor, command_id, json } => exec(db, &command, actor, command_id, json),
+        Command::Log { stream, event_type, correlation, from, limit, follow, json } => {
+            let filter = LogFilter { stream_id: stream, event_type, correlation_id: correlation, from, to: None };
+            log(db, filter, limit, follow, json)
+        }
+        Command::State { at, at_time, stream, projection, json } => {
+            state(db, at, at_time.as_deref(), stream.as_deref(), projection.as_deref(), json)
+        }
+        Command::Rebuild { projection } => rebuild(db, projection.as_deref()),
+        Command::Verify => verify(db),
+        Command::Export { out } => export(db, out.as_deref()),
+        Command::Import { file } => import(db, &file),
+    }
+}
+
+fn io_err(e: &std::io::Error) -> AppError {
+    AppError::Io(format!("cannot write output: {e}"))
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends quietly.
+fn emit(out: &mut impl Write, line: &str) -> Result<bool, AppError> {
+    match writeln!(out, "{line}") {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(io_err(&e)),
+    }
+}
+
+fn open_tui(db: &Path) -> Result<ExitCode, AppError> {
+    // Opening the store creates it if absent, as the TUI will.
+    let c = Chronicle::open(db, Mode::Write)?;
+    eprintln!(
+        "chronicle: the TUI arrives soon; {} holds {} events. Try `chronicle log` or `chronicle state`.",
+        c.store().path().display(),
+        c.store().head()?
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(db: &Path, opts: DemoOptions, no_tui: bool) -> Result<ExitCode, AppError> {
+    let mut c = Chronicle::open(db, Mode::Write)?;
+    let head = c.store().head()?;
+    if head > 0 && !no_tui {
+        eprintln!("chronicle: {} already holds {head} events; opening it as it is", db.display());
+        drop(c);
+        return open_tui(db);
+    }
+    let started = Instant::now();
+    let mut bar = Progress::new("demo");
+    let summary = c.demo(opts, &mut |d, t| bar.update(d, t))?;
+    drop(bar);
+    let secs = started.elapsed().as_secs_f64();
+    #[allow(clippy::cast_precision_loss)] // a rate for people to read
+    let rate = summary.events as f64 / secs.max(1e-9);
+    eprintln!(
+        "chronicle: seeded {} events ({} commands) into {} in {secs:.2} s ({rate:.0} events/s)",
+        summary.events,
+        summary.commands,
+        db.display()
+    );
+    if no_tui {
+        return Ok(ExitCode::SUCCESS);
+    }
+    drop(c);
+    open_tui(db)
+}
+
+fn exec(db: &Path, line: &str, actor: String, command_id: Option<String>, json: bool) -> Result<ExitCode, AppError> {
+    let mut c = Chronicle::open(db, Mode::Write)?;
+    let opts = ExecOptions { actor, source: "cli".to_owned(), command_id, ..ExecOptions::default() };
+    let outcome = c.execute(line, &opts)?;
+    if outcome.duplicate {
+        eprintln!("chronicle: command {} was executed before; nothing new recorded", safe(&outcome.command_id));
+    }
+    let mut out = std::io::stdout().lock();
+    for e in &outcome.events {
+        let v = c.event_json(e);
+        let text = if json { v.to_string() } else { event_line(e, &v["payload"]) };
+        if !emit(&mut out, &text)? {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn log(db: &Path, mut filter: LogFilter, limit: Option<u64>, follow: bool, json: bool) -> Result<ExitCode, AppError> {
+    let c = Chronicle::open(db, Mode::Read)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut left = limit.unwrap_or(u64::MAX);
+    let mut next = filter.from.unwrap_or(1).max(1);
+    loop {
+        filter.from = Some(next);
+        let page = c.log(&filter, left.min(1_000))?;
+        for e in &page {
+            let v = c.event_json(e);
+            let text = if json { v.to_string() } else { event_line(e, &v["payload"]) };
+            if !emit(&mut out, &text)? {
+                return Ok(ExitCode::SUCCESS);
+            }
+            next = e.position + 1;
+            left = left.saturating_sub(1);
+        }
+        if !page.is_empty() && left > 0 {
+            continue;
+        }
+        if !follow {
+            break;
+        }
+        left = u64::MAX;
+        out.flush().map_err(|e| io_err(&e))?;
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    out.flush().map_err(|e| io_err(&e))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn state(
+    db: &Path,
+    at: Option<u64>,
+    at_time: Option<&str>,
+    stream: Option<&str>,
+    projection: Option<&str>,
+    json: bool,
+) -> Result<ExitCode, AppError> {
+    let c = Chronicle::open(db, Mode::Read)?;
+    let position = c.resolve_position(at, at_time)?;
+    let mut out = std::io::stdout().lock();
+    let text = if let Some(id) = stream {
+        let v = c.stream_state(id, position)?.to_json();
+        if json { v.to_string() } else { pretty(&v) }
+    } else if let Some(name) = projection {
+        let v = c.projection_state(name, position)?;
+        if json {
+            v.to_json().to_string()
+        } else {
+            format!("{} at position {}\n{}", v.projection, v.position, table(&v.rows))
+        }
+    } else {
+        let world = c.world_at(position)?;
+        let streams: Map<String, Value> = world
+            .streams
+            .iter()
+            .map(|(id, s)| {
+                (id.clone(), json!({"stream_type": s.stream_type, "version": s.version, "state": s.state.to_json()}))
+            })
+            .collect();
+        let mut projections = Map::new();
+        for p in c.registry().projections() {
+            let rows: Vec<Value> = world.tables.rows(p.tables()[0].name).cloned().map(Value::Object).collect();
+            projections.insert(p.name().to_owned(), Value::Array(rows));
+        }
+        let v = json!({"position": position, "streams": streams, "projections": projections});
+        if json { v.to_string() } else { pretty(&v) }
+    };
+    emit(&mut out, text.trim_end())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pretty(v: &Value) -> String {
+    safe_multiline(&serde_json::to_string_pretty(v).unwrap_or_default())
+}
+
+fn safe_multiline(s: &str) -> String {
+    s.lines().map(safe).collect::<Vec<_>>().join("\n")
+}
+
+fn rebuild(db: &Path, projection: Option<&str>) -> Result<ExitCode, AppError> {
+    let mut c = Chronicle::open(db, Mode::Write)?;
+    if let Some(p) = projection {
+        c.check_projection(p)?;
+    }
+    let started = Instant::now();
+    let mut bar = Progress::new("rebuild");
+    let head = c.rebuild(projection, &mut |d, t| bar.update(d, t))?;
+    drop(bar);
+    eprintln!(
+        "chronicle: rebuilt {} at position {head} in {:.2} s",
+        projection.unwrap_or("every read model"),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(db: &Path) -> Result<ExitCode, AppError> {
+    let c = Chronicle::open(db, Mode::Read)?;
+    let started = Instant::now();
+    let mut bar = Progress::new("verify");
+    let report = c.verify(&mut |d, t| bar.update(d, t))?;
+    drop(bar);
+    if report.ok() {
+        println!(
+            "ok: {} events in {} streams, hash chain intact, {} snapshots and {} read models match their replay ({:.2} s)",
+            report.events,
+            report.streams,
+            report.snapshots,
+            report.projections,
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut problems = report.problems.iter();
+    if let Some(first) = problems.next() {
+        eprintln!("chronicle: verify failed: {}", safe(&first.to_string()));
+    }
+    for p in problems {
+        eprintln!("  also: {}", safe(&p.to_string()));
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn export(db: &Path, out: Option<&Path>) -> Result<ExitCode, AppError> {
+    let c = Chronicle::open(db, Mode::Read)?;
+    let mut bar = Progress::new("export");
+    let n = match out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| AppError::Io(format!("cannot create {}: {e}", path.display())))?;
+            c.export(&mut BufWriter::new(file), &mut |d, t| bar.update(d, t))?
+        }
+        None => c.export(&mut BufWriter::new(std::io::stdout().lock()), &mut |d, t| bar.update(d, t))?,
+    };
+    drop(bar);
+    if let Some(path) = out {
+        eprintln!("chronicle: exported {n} events to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(db: &Path, file: &Path) -> Result<ExitCode, AppError> {
+    let mut c = Chronicle::open(db, Mode::Write)?;
+    let started = Instant::now();
+    let mut bar = Progress::new("import");
+    let done = c.import(file, &mut |d, t| bar.update(d, t))?;
+    drop(bar);
+    if done.appended == 0 && done.lines > 0 {
+        eprintln!("chronicle: nothing to import: all {} events of {} are already stored", done.lines, file.display());
+    } else {
+        eprintln!(
+            "chronicle: imported {} events from {} in {:.2} s",
+            done.appended,
+            file.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

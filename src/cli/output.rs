@@ -1,0 +1,82 @@
+//! Human-readable output. Anything that came from the store is escaped, so
+//! control characters in stream ids or payloads never reach the terminal raw.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::es::StoredEvent;
+
+/// `s` with control characters escaped.
+pub fn safe(s: &str) -> String {
+    if s.chars().any(char::is_control) { s.escape_debug().to_string() } else { s.to_owned() }
+}
+
+/// One event on one line: position, time, stream@version, type, actor, payload.
+pub fn event_line(e: &StoredEvent, upcast_payload: &Value) -> String {
+    let meta = e.metadata();
+    let time = e.recorded_at.get(..19).unwrap_or(&e.recorded_at).replace('T', " ");
+    let mut payload = upcast_payload.to_string();
+    if payload.chars().count() > 120 {
+        payload = payload.chars().take(119).collect::<String>() + "…";
+    }
+    format!(
+        "{:>8}  {}  {}@{}  {}  {}  {}",
+        e.position,
+        safe(&time),
+        safe(&e.stream_id),
+        e.version,
+        safe(&e.event_type),
+        safe(if meta.actor.is_empty() { "-" } else { &meta.actor }),
+        safe(&payload)
+    )
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::String(s) => safe(s),
+        Value::Null => String::new(),
+        other => safe(&other.to_string()),
+    }
+}
+
+/// Rows as an aligned text table (columns from the first row).
+pub fn table(rows: &[Value]) -> String {
+    let Some(Value::Object(first)) = rows.first() else {
+        return "(no rows)\n".to_owned();
+    };
+    let cols: Vec<&String> = first.keys().collect();
+    let cells: Vec<Vec<String>> =
+        rows.iter().map(|r| cols.iter().map(|c| r.get(c.as_str()).map(cell).unwrap_or_default()).collect()).collect();
+    let widths: Vec<usize> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| cells.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(c.chars().count()))
+        .collect();
+    let mut out = String::new();
+    let line = |out: &mut String, items: Vec<String>| {
+        let parts: Vec<String> = items.iter().zip(&widths).map(|(s, w)| format!("{s:<w$}")).collect();
+        let _ = writeln!(out, "{}", parts.join("  ").trim_end());
+    };
+    line(&mut out, cols.iter().map(|c| (*c).clone()).collect());
+    line(&mut out, widths.iter().map(|w| "-".repeat(*w)).collect());
+    for r in cells {
+        line(&mut out, r);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn tables_align_and_escape() {
+        let t = table(&[json!({"id": "a\u{1b}[31m", "n": 5}), json!({"id": "bb", "n": 12})]);
+        assert!(!t.contains('\u{1b}'));
+        assert_eq!(t.lines().count(), 4);
+        assert!(t.lines().next().unwrap().starts_with("id"));
+    }
+}

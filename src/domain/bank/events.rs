@@ -1,0 +1,137 @@
+//! The bank's events at the current schema: names, constructors and a
+//! tolerant reader for money movements (hand-written stores may hold anything,
+//! so reading never panics; an unusable payload reads as `None`).
+
+use serde_json::{Value, json};
+
+use crate::es::EventData;
+
+/// Stream type of bank accounts.
+pub const STREAM_TYPE: &str = "BankAccount";
+/// `{"owner", "currency"}`, schema v1.
+pub const ACCOUNT_OPENED: &str = "AccountOpened";
+/// `{"amount": {"value_cents", "currency"}, "description"}`, schema v3.
+pub const MONEY_DEPOSITED: &str = "MoneyDeposited";
+/// Same shape as [`MONEY_DEPOSITED`], schema v3.
+pub const MONEY_WITHDRAWN: &str = "MoneyWithdrawn";
+/// `{"reason"}`, schema v1.
+pub const ACCOUNT_CLOSED: &str = "AccountClosed";
+/// Current schema of the money events.
+pub const MONEY_SCHEMA: u32 = 3;
+/// Currency of accounts opened without one.
+pub const DEFAULT_CURRENCY: &str = "USD";
+
+/// `AccountOpened` v1.
+#[must_use]
+pub fn opened(owner: &str, currency: &str) -> EventData {
+    EventData::new(ACCOUNT_OPENED, 1, json!({"owner": owner, "currency": currency}))
+}
+
+/// `MoneyDeposited` v3.
+#[must_use]
+pub fn deposited(cents: i64, currency: &str, description: &str) -> EventData {
+    EventData::new(MONEY_DEPOSITED, MONEY_SCHEMA, money_payload(cents, currency, description))
+}
+
+/// `MoneyWithdrawn` v3.
+#[must_use]
+pub fn withdrawn(cents: i64, currency: &str, description: &str) -> EventData {
+    EventData::new(MONEY_WITHDRAWN, MONEY_SCHEMA, money_payload(cents, currency, description))
+}
+
+/// `AccountClosed` v1.
+#[must_use]
+pub fn closed(reason: &str) -> EventData {
+    EventData::new(ACCOUNT_CLOSED, 1, json!({"reason": reason}))
+}
+
+/// The v3 payload of a money event.
+#[must_use]
+pub fn money_payload(cents: i64, currency: &str, description: &str) -> Value {
+    json!({"amount": {"value_cents": cents, "currency": currency}, "description": description})
+}
+
+/// The string field `name` of `payload`, if it is one.
+#[must_use]
+pub fn text<'a>(payload: &'a Value, name: &str) -> Option<&'a str> {
+    payload.get(name).and_then(Value::as_str)
+}
+
+/// Which way money moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `MoneyDeposited`.
+    In,
+    /// `MoneyWithdrawn`.
+    Out,
+}
+
+/// A money event read back (v3 payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movement {
+    /// Deposit or withdrawal.
+    pub direction: Direction,
+    /// Amount in cents, as recorded.
+    pub cents: i64,
+    /// Currency code.
+    pub currency: String,
+    /// Description ("" when absent).
+    pub description: String,
+}
+
+impl Movement {
+    /// Reads a money event; `None` for other event types or a payload
+    /// without an integer `amount.value_cents`.
+    #[must_use]
+    pub fn read(event_type: &str, payload: &Value) -> Option<Self> {
+        let direction = match event_type {
+            MONEY_DEPOSITED => Direction::In,
+            MONEY_WITHDRAWN => Direction::Out,
+            _ => return None,
+        };
+        let amount = payload.get("amount")?;
+        Some(Self {
+            direction,
+            cents: amount.get("value_cents")?.as_i64()?,
+            currency: text(amount, "currency").unwrap_or(DEFAULT_CURRENCY).to_owned(),
+            description: text(payload, "description").unwrap_or_default().to_owned(),
+        })
+    }
+
+    /// The signed change to the balance (saturating at the `i64` bounds).
+    #[must_use]
+    pub fn delta(&self) -> i64 {
+        match self.direction {
+            Direction::In => self.cents,
+            Direction::Out => self.cents.saturating_neg(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_events_read_back() {
+        let d = deposited(1250, "USD", "pay");
+        assert_eq!(d.payload, json!({"amount": {"value_cents": 1250, "currency": "USD"}, "description": "pay"}));
+        let m = Movement::read(&d.event_type, &d.payload).unwrap();
+        assert_eq!(
+            m,
+            Movement { direction: Direction::In, cents: 1250, currency: "USD".into(), description: "pay".into() }
+        );
+        let w = withdrawn(5, "EUR", "");
+        assert_eq!(Movement::read(&w.event_type, &w.payload).unwrap().delta(), -5);
+    }
+
+    #[test]
+    fn unusable_payloads_read_as_none() {
+        assert!(Movement::read(MONEY_DEPOSITED, &json!({"amount": 12.5})).is_none());
+        assert!(Movement::read(MONEY_DEPOSITED, &json!([1])).is_none());
+        assert!(Movement::read(ACCOUNT_OPENED, &money_payload(1, "USD", "")).is_none());
+        let m = Movement::read(MONEY_WITHDRAWN, &json!({"amount": {"value_cents": 3}})).unwrap();
+        assert_eq!((m.currency.as_str(), m.description.as_str()), ("USD", ""));
+    }
+}

@@ -1,0 +1,142 @@
+//! The users' events at the current schema: names and constructors.
+
+use serde_json::{Value, json};
+
+use crate::es::EventData;
+
+/// Stream type of users.
+pub const STREAM_TYPE: &str = "User";
+/// `{"email", "first_name", "last_name"}`, schema v2.
+pub const USER_REGISTERED: &str = "UserRegistered";
+/// `{"email"}`.
+pub const EMAIL_CHANGED: &str = "EmailChanged";
+/// `{"reason"}`.
+pub const USER_SUSPENDED: &str = "UserSuspended";
+/// `{}`.
+pub const USER_REACTIVATED: &str = "UserReactivated";
+/// `{"role"}`.
+pub const ROLE_GRANTED: &str = "RoleGranted";
+/// `{"role"}`.
+pub const ROLE_REVOKED: &str = "RoleRevoked";
+/// `{"reason"}`.
+pub const USER_DELETED: &str = "UserDeleted";
+/// Current schema of `UserRegistered`.
+pub const REGISTERED_SCHEMA: u32 = 2;
+
+/// `UserRegistered` v2.
+#[must_use]
+pub fn registered(email: &str, first_name: &str, last_name: &str) -> EventData {
+    EventData::new(
+        USER_REGISTERED,
+        REGISTERED_SCHEMA,
+        json!({"email": email, "first_name": first_name, "last_name": last_name}),
+    )
+}
+
+/// `EmailChanged` v1.
+#[must_use]
+pub fn email_changed(email: &str) -> EventData {
+    EventData::new(EMAIL_CHANGED, 1, json!({"email": email}))
+}
+
+/// `UserSuspended` v1.
+#[must_use]
+pub fn suspended(reason: &str) -> EventData {
+    EventData::new(USER_SUSPENDED, 1, json!({"reason": reason}))
+}
+
+/// `UserReactivated` v1.
+#[must_use]
+pub fn reactivated() -> EventData {
+    EventData::new(USER_REACTIVATED, 1, json!({}))
+}
+
+/// `RoleGranted` v1.
+#[must_use]
+pub fn role_granted(role: &str) -> EventData {
+    EventData::new(ROLE_GRANTED, 1, json!({"role": role}))
+}
+
+/// `RoleRevoked` v1.
+#[must_use]
+pub fn role_revoked(role: &str) -> EventData {
+    EventData::new(ROLE_REVOKED, 1, json!({"role": role}))
+}
+
+/// `UserDeleted` v1.
+#[must_use]
+pub fn deleted(reason: &str) -> EventData {
+    EventData::new(USER_DELETED, 1, json!({"reason": reason}))
+}
+
+/// The string field `name` of `payload`, if it is one.
+#[must_use]
+pub fn text<'a>(payload: &'a Value, name: &str) -> Option<&'a str> {
+    payload.get(name).and_then(Value::as_str)
+}
+
+/// A full name split at its first whitespace: `("Ada", "King Lovelace")`;
+/// a single name is all first name (`("Ada", "")`).
+#[must_use]
+pub fn split_name(name: &str) -> (&str, &str) {
+    match name.trim().split_once(char::is_whitespace) {
+        Some((first, last)) => (first, last.trim_start()),
+        None => (name.trim(), ""),
+    }
+}
+
+/// First and last name joined by one space (either may be empty).
+#[must_use]
+pub fn full_name(first: &str, last: &str) -> String {
+    match (first.is_empty(), last.is_empty()) {
+        (_, true) => first.to_owned(),
+        (true, false) => last.to_owned(),
+        (false, false) => format!("{first} {last}"),
+    }
+}
+
+/// Whether `email` looks like an address: exactly one `@` with text on both
+/// sides, and no whitespace or control characters.
+///
+/// # Errors
+/// A one-line reason naming the email.
+pub fn check_email(email: &str) -> Result<(), String> {
+    let ok = email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+        && email.matches('@').count() == 1
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "email `{}` is not valid: expected one @ with text on both sides and no spaces",
+            crate::domain::registry::sanitize(email)
+        ))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_at_the_first_whitespace() {
+        assert_eq!(split_name("Ada King Lovelace"), ("Ada", "King Lovelace"));
+        assert_eq!(split_name("Ada\t  Lovelace"), ("Ada", "Lovelace"));
+        assert_eq!(split_name("Ada"), ("Ada", ""));
+        assert_eq!(split_name(""), ("", ""));
+        assert_eq!(full_name("Ada", "King Lovelace"), "Ada King Lovelace");
+        assert_eq!(full_name("Ada", ""), "Ada");
+        assert_eq!(full_name("", "Lovelace"), "Lovelace");
+    }
+
+    #[test]
+    fn emails_need_one_at_with_text_around_it() {
+        for good in ["ada@example.com", "a@b", "first.last+tag@sub.example.org"] {
+            assert_eq!(check_email(good), Ok(()), "{good}");
+        }
+        for bad in ["", "ada", "@example.com", "ada@", "a@b@c", "a b@c", "a@b\u{7}", "@"] {
+            assert!(check_email(bad).unwrap_err().contains("is not valid"), "{bad:?}");
+        }
+    }
+}
