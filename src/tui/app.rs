@@ -189,6 +189,7 @@ pub struct CommandLine {
 }
 
 /// The whole UI state.
+#[allow(clippy::struct_excessive_bools)] // independent UI flags
 #[derive(Debug, Clone, Default)]
 pub struct App {
     /// The store's path, for titles.
@@ -259,7 +260,7 @@ impl App {
     /// A fresh state for a store at `db_label` with `head` events.
     #[must_use]
     pub fn new(db_label: String, head: u64) -> Self {
-        Self { db_label, head, cursor: head, mouse: true, size: (160, 48), ..Self::default() }
+        Self { db_label, head, cursor: 0, mouse: true, size: (160, 48), ..Self::default() }
     }
 
     /// The event at the cursor, if the window holds it.

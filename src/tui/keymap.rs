@@ -113,9 +113,9 @@ pub fn mouse_to_action(app: &App, m: MouseEvent) -> Option<Action> {
         MouseEventKind::Down(MouseButton::Left) | MouseEventKind::Drag(MouseButton::Left) => {
             let area = Rect::new(0, 0, app.size.0, app.size.1);
             let track = view::timeline::track(view::areas(area).timeline);
-            let inside = m.column >= track.x && m.column < track.right();
-            let rows = track.y.saturating_sub(1)..=track.y;
-            if !(inside && rows.contains(&m.row)) && !track.contains(Position::new(m.column, m.row)) {
+            // The slider row and the density strip above it both respond.
+            let hit = Rect { y: track.y.saturating_sub(1), height: 2, ..track };
+            if !hit.contains(Position::new(m.column, m.row)) {
                 return None;
             }
             let p = view::timeline::column_to_position(app.first(), app.head, m.column - track.x, track.width);

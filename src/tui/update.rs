@@ -7,6 +7,7 @@ use super::app::{App, Correlation, Focus, Message, Mode, Speed, Tone};
 use super::text;
 
 /// Applies `action` to `app`; returns what the store must do next, if anything.
+#[allow(clippy::too_many_lines)] // one arm per action
 pub fn update(app: &mut App, action: Action) -> Option<Effect> {
     match action {
         Action::Step(d) => {
@@ -110,7 +111,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             Some(Effect::Find { filter: app.filter.clone(), from: app.cursor, forward })
         }
         Action::FollowCorrelation => {
-            let Some(e) = app.cursor_event() else { return None };
+            let e = app.cursor_event()?;
             let id = e.stored.metadata().correlation_id;
             if id.is_empty() {
                 info(app, "this event carries no correlation id");

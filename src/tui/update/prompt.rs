@@ -65,6 +65,7 @@ pub(super) fn history(app: &mut App, d: isize) {
 }
 
 /// Enter on the line being typed.
+#[allow(clippy::single_match_else)]
 pub(super) fn submit(app: &mut App) -> Option<Effect> {
     match app.mode {
         Mode::Command => {
@@ -124,6 +125,7 @@ pub(super) fn submit(app: &mut App) -> Option<Effect> {
 }
 
 /// Tab on the command line: completes a command word or a known stream id.
+#[allow(clippy::single_match_else)]
 pub(super) fn complete(app: &mut App) {
     let value = app.command.input.value().to_owned();
     let words: Vec<&str> = value.split_whitespace().collect();

@@ -14,6 +14,7 @@ use crate::es::StoredEvent;
 
 /// Draws the audit log: the window around the cursor (filtered), or the
 /// events of the correlation being followed.
+#[allow(clippy::single_match_else)]
 pub fn render_log(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme_of(app);
     let (title, events): (Line, Vec<&StoredEvent>) = match &app.correlation {
@@ -87,6 +88,7 @@ fn field(name: &str, value: String, t: &super::super::theme::Theme) -> Line<'sta
 
 /// Draws the cursor event's details: metadata, hash, and the payload as
 /// stored and as upcast (side by side when they differ).
+#[allow(clippy::many_single_char_names)]
 pub fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme_of(app);
     let Some(row) = app.cursor_event() else {

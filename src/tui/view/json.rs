@@ -23,7 +23,7 @@ pub fn lines(v: &Value, t: &Theme, changed: &dyn Fn(&str) -> bool) -> Vec<Line<'
                     vec![gutter, Span::raw("  "), Span::styled(format!("\"{}\"", text::clean(k)), key_style)];
                 first.push(Span::raw(": "));
                 let comma = i + 1 < n;
-                push_value(&mut out, first, val, 2, comma, t, hit);
+                push_value(&mut out, first, val, 1, comma, t, hit);
             }
             out.push(Line::from("  }"));
         }

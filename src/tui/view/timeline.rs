@@ -1,6 +1,9 @@
 //! The timeline: density strip, slider with snapshot marks and the cursor,
 //! time labels at both ends and under the cursor.
 
+// Density is approximate by nature: floating point is what it needs.
+#![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -58,8 +61,8 @@ pub fn density(app: &App, width: u16) -> Vec<usize> {
     let samples = &app.overview.samples;
     let rates: Vec<f64> = (0..width)
         .map(|c| {
-            let p0 = column_to_position(first, head, c, width);
-            let p1 = column_to_position(first, head, c + 1, width).max(p0 + 1);
+            let p0 = column_to_position(first, head, c, width).min(head.saturating_sub(1)).max(first);
+            let p1 = column_to_position(first, head, c + 1, width).min(head).max(p0 + 1);
             match (time_at(samples, p0), time_at(samples, p1)) {
                 (Some(a), Some(b)) => (p1 - p0) as f64 / ((b - a).abs() + 1_000.0),
                 _ => 0.0,
@@ -76,7 +79,6 @@ pub fn density(app: &App, width: u16) -> Vec<usize> {
 }
 
 /// Draws the timeline pane.
-#[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme_of(app);
     let mut status = vec![Span::styled(format!("{}/{}", app.cursor, app.head), t.title)];
