@@ -51,3 +51,6 @@ pub enum TuiError {
 pub fn run(db: &Path) -> Result<(), TuiError> {
     runtime::run(db)
 }
+
+#[cfg(test)]
+mod tests;
