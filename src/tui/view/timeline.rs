@@ -81,7 +81,7 @@ pub fn density(app: &App, width: u16) -> Vec<usize> {
 /// Draws the timeline pane.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme_of(app);
-    let mut status = vec![Span::styled(format!("{}/{}", app.cursor, app.head), t.title)];
+    let mut status = vec![Span::styled(format!(" {}/{}", app.cursor, app.head), t.title)];
     if app.playing {
         status.push(Span::styled(format!(" · ▶ playing {}", app.speed.label()), t.success));
     }
