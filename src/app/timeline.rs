@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::domain::Registry;
-use crate::es::{DynState, MemTables, Store, StoredEvent};
+use crate::es::{DynState, MemTables, Store, StoredEvent, TimeTravel};
 
 use super::{AppError, Config};
 
@@ -39,7 +39,8 @@ pub struct World {
     pub position: u64,
     /// Every stream that existed, by id.
     pub streams: imbl::OrdMap<String, StreamAt>,
-    /// Every read model's rows.
+    /// The rows of every read model folded in memory ([`TimeTravel::Fold`];
+    /// the others are read from SQLite: see `Chronicle::projection_rows`).
     pub tables: MemTables,
     /// The stream touched by the event at `position` and its state just
     /// before it (`Null` if the event created the stream).
@@ -74,8 +75,10 @@ impl World {
         entry.version = stored.version;
         entry.position = stored.position;
         for p in registry.projections() {
-            // In-memory rows cannot fail.
-            let _ = p.apply(&mut self.tables, &event);
+            if p.time_travel() == TimeTravel::Fold {
+                // In-memory rows cannot fail.
+                let _ = p.apply(&mut self.tables, &event);
+            }
         }
     }
 }
@@ -175,7 +178,10 @@ mod tests {
     use crate::app::demo::DemoOptions;
     use crate::app::{Chronicle, Mode};
 
-    fn snapshot_of(w: &World, registry: &Registry) -> (u64, Vec<(String, u64, Value)>, Vec<Vec<Value>>) {
+    /// Position, every stream's (id, version, state), every table's rows.
+    type Seen = (u64, Vec<(String, u64, Value)>, Vec<Vec<Value>>);
+
+    fn snapshot_of(w: &World, registry: &Registry) -> Seen {
         let streams = w.streams.iter().map(|(id, s)| (id.clone(), s.version, s.state.to_json())).collect();
         let tables = registry
             .projections()
