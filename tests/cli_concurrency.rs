@@ -13,9 +13,12 @@ const COMMANDS: usize = 40;
 const ACCOUNTS: [&str; 3] = ["acc-1", "acc-2", "acc-3"];
 const START_CENTS: i64 = 1_000_000;
 
+/// A command line, its effect on balances, and how many events it records.
+type Planned = (String, Vec<(&'static str, i64)>, usize);
+
 /// The commands of one worker: deposits, withdrawals and transfers, with
 /// amounts that never overdraw (each account starts with 10 000.00).
-fn commands(worker: usize) -> Vec<(String, Vec<(&'static str, i64)>, usize)> {
+fn commands(worker: usize) -> Vec<Planned> {
     (0..COMMANDS)
         .map(|i| {
             let a = ACCOUNTS[(worker + i) % 3];
