@@ -145,20 +145,18 @@ pub fn execute_in(
             metadata: metadata.clone(),
             recorded_at: opts.recorded_at.clone(),
         };
-        let slot = match order.iter().position(|&t| t == target) {
-            Some(slot) => slot,
-            None => {
-                let t =
-                    targets.get(target).ok_or_else(|| AppError::Rejected("domain named an unknown target".into()))?;
-                order.push(target);
-                appends.push(StreamAppend {
-                    stream_id: t.stream_id.clone(),
-                    stream_type: t.stream_type.to_owned(),
-                    expected: ExpectedVersion::Exact(loaded[target].version),
-                    events: Vec::new(),
-                });
-                order.len() - 1
-            }
+        let slot = if let Some(slot) = order.iter().position(|&t| t == target) {
+            slot
+        } else {
+            let t = targets.get(target).ok_or_else(|| AppError::Rejected("domain named an unknown target".into()))?;
+            order.push(target);
+            appends.push(StreamAppend {
+                stream_id: t.stream_id.clone(),
+                stream_type: t.stream_type.to_owned(),
+                expected: ExpectedVersion::Exact(loaded[target].version),
+                events: Vec::new(),
+            });
+            order.len() - 1
         };
         appends[slot].events.push(event);
     }
@@ -206,5 +204,70 @@ impl Chronicle {
                 other => return other,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Mode;
+
+    fn store() -> (tempfile::TempDir, Chronicle) {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
+        (dir, c)
+    }
+
+    #[test]
+    fn a_rejected_command_records_nothing() {
+        let (_d, mut c) = store();
+        let opts = ExecOptions::new("t", "test");
+        c.execute("open acc-1 Ada", &opts).unwrap();
+        let err = c.execute("withdraw acc-1 5", &opts).unwrap_err();
+        assert!(err.is_rejection(), "{err}");
+        assert!(c.execute("deposit acc-1 1.234", &opts).unwrap_err().is_rejection());
+        assert_eq!(c.store().head().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_stream_of_another_type_is_refused() {
+        let (_d, mut c) = store();
+        let opts = ExecOptions::new("t", "test");
+        c.execute("register u-1 ada@example.com Ada Lovelace", &opts).unwrap();
+        let err = c.execute("deposit u-1 5", &opts).unwrap_err();
+        assert!(err.to_string().contains("u-1 is a User, not a BankAccount"), "{err}");
+    }
+
+    #[test]
+    fn the_same_command_id_records_once() {
+        let (_d, mut c) = store();
+        let opts = ExecOptions { command_id: Some("cmd-1".into()), ..ExecOptions::new("t", "test") };
+        c.execute("open acc-1 Ada", &ExecOptions::new("t", "test")).unwrap();
+        let first = c.execute("deposit acc-1 5", &opts).unwrap();
+        let again = c.execute("deposit acc-1 5", &opts).unwrap();
+        assert!(!first.duplicate && again.duplicate);
+        assert_eq!(first.events, again.events);
+        assert_eq!(c.store().head().unwrap(), 2);
+    }
+
+    #[test]
+    fn transfers_share_one_correlation_and_snapshots_follow_the_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config { snapshot_every: 3, ..Config::default() };
+        let registry = std::sync::Arc::new(Registry::builtin());
+        let mut c = Chronicle::open_with(&dir.path().join("t.db"), Mode::Write, registry, config).unwrap();
+        let opts = ExecOptions::new("t", "test");
+        c.execute("open acc-1 Ada", &opts).unwrap();
+        c.execute("open acc-2 Alan", &opts).unwrap();
+        c.execute("deposit acc-1 50", &opts).unwrap();
+        let out = c.execute("transfer acc-1 acc-2 20 rent", &opts).unwrap();
+        assert_eq!(out.events.len(), 2);
+        let (a, b) = (out.events[0].metadata(), out.events[1].metadata());
+        assert_eq!(a.correlation_id, b.correlation_id);
+        assert_ne!(out.events[0].stream_id, out.events[1].stream_id);
+        let snaps = c.store().snapshots().unwrap();
+        assert_eq!(snaps.iter().map(|s| (s.stream_id.as_str(), s.version)).collect::<Vec<_>>(), vec![("acc-1", 3)]);
+        let state = c.stream_state("acc-1", c.store().head().unwrap()).unwrap();
+        assert_eq!(state.state["balance_cents"], 3000);
     }
 }

@@ -148,7 +148,7 @@ fn amount(cents: i64) -> String {
 }
 
 impl Model {
-    fn pick<'a>(&mut self, xs: &'a [&'static str]) -> &'static str {
+    fn pick(&mut self, xs: &[&'static str]) -> &'static str {
         xs[self.rng.random_range(0..xs.len())]
     }
 
@@ -242,10 +242,10 @@ impl Model {
 
     fn user_command(&mut self) -> String {
         let i = self.rng.random_range(0..self.users.len());
-        let roll = self.rng.random_range(0..10);
+        let dice = self.rng.random_range(0..10);
         let role = self.pick(ROLES);
         let u = &mut self.users[i];
-        match roll {
+        match dice {
             0..3 => {
                 u.emails += 1;
                 let email = format!(
@@ -316,7 +316,7 @@ impl Chronicle {
                 while written < target && recent.len() < 5_000 {
                     let line = model.next();
                     let offset =
-                        i64::try_from(u128::from(written) * span_ms.unsigned_abs() as u128 / u128::from(target))
+                        i64::try_from(u128::from(written) * u128::from(span_ms.unsigned_abs()) / u128::from(target))
                             .unwrap_or(0);
                     let at = start + Duration::milliseconds(offset + model.rng.random_range(0..1000));
                     let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
@@ -350,5 +350,44 @@ impl Chronicle {
             progress(written, target);
         }
         Ok(DemoSummary { events: written, commands })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Mode;
+
+    fn export(seed: u64) -> (String, u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Chronicle::open(&dir.path().join("d.db"), Mode::Write).unwrap();
+        let s = c.demo(DemoOptions { events: 400, seed, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+        let mut out = Vec::new();
+        c.export(&mut out, &mut |_, _| {}).unwrap();
+        (String::from_utf8(out).unwrap(), s.events)
+    }
+
+    #[test]
+    fn the_same_seed_writes_the_same_store() {
+        let (a, n) = export(7);
+        assert!(n >= 400);
+        assert_eq!(a, export(7).0);
+        assert_ne!(a, export(8).0);
+    }
+
+    #[test]
+    fn the_first_fifth_is_written_at_legacy_schemas_and_refuses_a_second_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Chronicle::open(&dir.path().join("d.db"), Mode::Write).unwrap();
+        c.demo(DemoOptions { events: 500, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+        let events = c.store().read_range(1, 500).unwrap();
+        let legacy = |e: &StoredEvent| {
+            matches!(e.event_type.as_str(), "MoneyDeposited" | "MoneyWithdrawn") && e.schema_version < 3
+                || e.event_type == "UserRegistered" && e.schema_version == 1
+        };
+        assert!(events[..100].iter().filter(|e| legacy(e)).count() > 20);
+        assert_eq!(events[110..].iter().filter(|e| legacy(e)).count(), 0);
+        let err = c.demo(DemoOptions::default(), &mut |_, _| {}).unwrap_err();
+        assert!(err.to_string().contains("already holds"), "{err}");
     }
 }

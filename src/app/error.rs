@@ -55,14 +55,13 @@ impl AppError {
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Parse(_) | Self::Rejected(_) | Self::Conflict(_) | Self::Upcast(_) => 1,
             Self::Store(
                 StoreError::NotFound { .. } | StoreError::NotAStore { .. } | StoreError::NewerSchema { .. },
             )
             | Self::Usage(_)
             | Self::BadInput(_)
             | Self::Io(_) => 2,
-            Self::Store(_) => 1,
+            Self::Parse(_) | Self::Rejected(_) | Self::Conflict(_) | Self::Upcast(_) | Self::Store(_) => 1,
         }
     }
 

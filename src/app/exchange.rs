@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::es::hash::{self, GENESIS, HashInput};
-use crate::es::{ExpectedVersion, PendingEvent, StoredEvent, StreamAppend};
+use crate::es::{ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, WriteTx};
 
 use super::{AppError, Chronicle, projector};
 
@@ -124,80 +124,9 @@ impl Chronicle {
         let registry = std::sync::Arc::clone(&self.registry);
         self.store.write(|tx| {
             // Pass 1: validate.
-            let mut versions: HashMap<String, (String, u64)> = HashMap::new();
-            let mut ids = HashSet::new();
-            let (mut lines, mut stored_already) = (0u64, 0u64);
-            let mut prev_hash = GENESIS;
-            let mut chained = true;
-            let mut last_position = None;
-            for_each_line(path, &mut |n, line| {
-                let bad = |why: String| AppError::BadInput(format!("{}: line {n}: {why}", path.display()));
-                let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
-                if let Some(p) = last_position
-                    && e.position != p + 1
-                {
-                    return Err(bad(format!("position {} does not follow {p}", e.position)));
-                }
-                if last_position.is_none() {
-                    chained = e.position == 1;
-                }
-                last_position = Some(e.position);
-                if e.event_id.is_empty()
-                    || e.stream_id.is_empty()
-                    || e.stream_type.is_empty()
-                    || e.event_type.is_empty()
-                {
-                    return Err(bad("event_id, stream_id, stream_type and event_type must not be empty".into()));
-                }
-                if chrono::DateTime::parse_from_rfc3339(&e.recorded_at).is_err() {
-                    return Err(bad(format!("recorded_at {:?} is not an RFC 3339 time", e.recorded_at)));
-                }
-                if !ids.insert(e.event_id.clone()) {
-                    return Err(bad(format!("event id {} appears twice in the file", e.event_id)));
-                }
-                let current = match versions.get(&e.stream_id) {
-                    Some(v) => Some(v.clone()),
-                    None => tx.stream(&e.stream_id)?.map(|s| (s.stream_type, s.version)),
-                };
-                let stored = tx.event_position(&e.event_id)?.is_some();
-                stored_already += u64::from(stored);
-                if !stored {
-                    let (ty, version) = current.unwrap_or_else(|| (e.stream_type.clone(), 0));
-                    if ty != e.stream_type {
-                        return Err(bad(format!("stream {} is a {ty}, not a {}", e.stream_id, e.stream_type)));
-                    }
-                    if e.version != version + 1 {
-                        return Err(bad(format!(
-                            "stream {} is at version {version}, so the next event must be version {}, not {}",
-                            e.stream_id,
-                            version + 1,
-                            e.version
-                        )));
-                    }
-                    versions.insert(e.stream_id.clone(), (ty, e.version));
-                }
-                if chained {
-                    let input = HashInput {
-                        position: e.position,
-                        event_id: &e.event_id,
-                        stream_id: &e.stream_id,
-                        stream_type: &e.stream_type,
-                        version: e.version,
-                        event_type: &e.event_type,
-                        schema_version: e.schema_version,
-                        payload: e.payload.get(),
-                        metadata: e.metadata.get(),
-                        recorded_at: &e.recorded_at,
-                    };
-                    let h = hash::link(&prev_hash, input);
-                    if hex::encode(h) != e.hash {
-                        return Err(bad("hash does not match the event's content: the export was altered".into()));
-                    }
-                    prev_hash = h;
-                }
-                lines += 1;
-                Ok(())
-            })?;
+            let mut check = Validation::default();
+            for_each_line(path, &mut |n, line| check.line(tx, path, n, line))?;
+            let (lines, stored_already) = (check.lines, check.stored_already);
             if stored_already == lines {
                 return Ok(Imported { lines, appended: 0 });
             }
@@ -211,7 +140,7 @@ impl Chronicle {
             let mut batch: Vec<StreamAppend> = Vec::new();
             let mut in_batch = 0usize;
             let mut appended = 0u64;
-            let flush = |tx: &mut crate::es::WriteTx<'_>, batch: &mut Vec<StreamAppend>| -> Result<u64, AppError> {
+            let flush = |tx: &mut WriteTx<'_>, batch: &mut Vec<StreamAppend>| -> Result<u64, AppError> {
                 let done = tx.append(std::mem::take(batch))?;
                 projector::catch_up(tx, &registry, &done.events)?;
                 Ok(done.events.len() as u64)
@@ -247,6 +176,86 @@ impl Chronicle {
             progress(appended, lines);
             Ok(Imported { lines, appended })
         })
+    }
+}
+
+/// What pass 1 of an import has seen so far.
+#[derive(Default)]
+struct Validation {
+    versions: HashMap<String, (String, u64)>,
+    ids: HashSet<String>,
+    lines: u64,
+    stored_already: u64,
+    prev_hash: [u8; 32],
+    chained: bool,
+    last_position: Option<u64>,
+}
+
+impl Validation {
+    /// Checks line `n` of the file against the lines before it and the store.
+    fn line(&mut self, tx: &mut WriteTx<'_>, path: &Path, n: u64, line: &str) -> Result<(), AppError> {
+        let bad = |why: String| AppError::BadInput(format!("{}: line {n}: {why}", path.display()));
+        let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
+        match self.last_position {
+            Some(p) if e.position != p + 1 => return Err(bad(format!("position {} does not follow {p}", e.position))),
+            Some(_) => {}
+            None => {
+                self.chained = e.position == 1;
+                self.prev_hash = GENESIS;
+            }
+        }
+        self.last_position = Some(e.position);
+        if e.event_id.is_empty() || e.stream_id.is_empty() || e.stream_type.is_empty() || e.event_type.is_empty() {
+            return Err(bad("event_id, stream_id, stream_type and event_type must not be empty".into()));
+        }
+        if chrono::DateTime::parse_from_rfc3339(&e.recorded_at).is_err() {
+            return Err(bad(format!("recorded_at {:?} is not an RFC 3339 time", e.recorded_at)));
+        }
+        if !self.ids.insert(e.event_id.clone()) {
+            return Err(bad(format!("event id {} appears twice in the file", e.event_id)));
+        }
+        let current = match self.versions.get(&e.stream_id) {
+            Some(v) => Some(v.clone()),
+            None => tx.stream(&e.stream_id)?.map(|s| (s.stream_type, s.version)),
+        };
+        let stored = tx.event_position(&e.event_id)?.is_some();
+        self.stored_already += u64::from(stored);
+        if !stored {
+            let (ty, version) = current.unwrap_or_else(|| (e.stream_type.clone(), 0));
+            if ty != e.stream_type {
+                return Err(bad(format!("stream {} is a {ty}, not a {}", e.stream_id, e.stream_type)));
+            }
+            if e.version != version + 1 {
+                return Err(bad(format!(
+                    "stream {} is at version {version}, so the next event must be version {}, not {}",
+                    e.stream_id,
+                    version + 1,
+                    e.version
+                )));
+            }
+            self.versions.insert(e.stream_id.clone(), (ty, e.version));
+        }
+        if self.chained {
+            let input = HashInput {
+                position: e.position,
+                event_id: &e.event_id,
+                stream_id: &e.stream_id,
+                stream_type: &e.stream_type,
+                version: e.version,
+                event_type: &e.event_type,
+                schema_version: e.schema_version,
+                payload: e.payload.get(),
+                metadata: e.metadata.get(),
+                recorded_at: &e.recorded_at,
+            };
+            let h = hash::link(&self.prev_hash, input);
+            if hex::encode(h) != e.hash {
+                return Err(bad("hash does not match the event's content: the export was altered".into()));
+            }
+            self.prev_hash = h;
+        }
+        self.lines += 1;
+        Ok(())
     }
 }
 

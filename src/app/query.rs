@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::es::StoredEvent;
 use crate::es::store::LogFilter;
+use crate::es::{MemTables, Row, StoredEvent, TimeTravel};
 
 use super::timeline::World;
 use super::{AppError, Chronicle, repository};
@@ -158,22 +158,65 @@ impl Chronicle {
         )))
     }
 
-    /// A read model as of `position`: from its SQLite table when that is
-    /// exactly at `position`, else folded in memory.
+    /// A read model as of `position` (all rows of its main table).
     ///
     /// # Errors
     /// [`AppError::Usage`] for an unknown projection; store failures.
     pub fn projection_state(&self, name: &str, position: u64) -> Result<ProjectionView, AppError> {
+        let rows = self.projection_rows(name, position, None, 0, u64::MAX >> 1)?;
+        Ok(ProjectionView {
+            projection: name.to_owned(),
+            position,
+            rows: rows.into_iter().map(Value::Object).collect(),
+        })
+    }
+
+    /// Rows of a read model's main table as of `position`, in key order,
+    /// `offset` then at most `limit`: from SQLite when its table is at that
+    /// position or the projection is a ledger ([`TimeTravel::Query`]), else
+    /// from `world` (the time machine's world at `position`, if the caller
+    /// has one), else folded from the log for this projection alone.
+    ///
+    /// # Errors
+    /// [`AppError::Usage`] for an unknown projection; store failures.
+    pub fn projection_rows(
+        &self,
+        name: &str,
+        position: u64,
+        world: Option<&World>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Row>, AppError> {
         self.check_projection(name)?;
         let p = self.registry.projection(name).ok_or_else(|| AppError::Usage(name.to_owned()))?;
         let spec = &p.tables()[0];
-        let rows = if self.store.checkpoint(name)? == position && position == self.store.head()? {
-            self.store.table_rows(spec, 0, u64::MAX >> 1)?.into_iter().map(Value::Object).collect()
-        } else {
-            let world = self.world_at(position)?;
-            world.tables.rows(spec.name).cloned().map(Value::Object).collect()
+        let checkpoint = self.store.checkpoint(name)?;
+        if checkpoint == position {
+            return Ok(self.store.table_rows(spec, offset, limit)?);
+        }
+        if let TimeTravel::Query { position_column } = p.time_travel()
+            && checkpoint >= position
+        {
+            return Ok(self.store.table_rows_upto(spec, position_column, position, offset, limit)?);
+        }
+        let window = |rows: &mut dyn Iterator<Item = &Row>| -> Vec<Row> {
+            let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+            let take = usize::try_from(limit).unwrap_or(usize::MAX);
+            rows.skip(skip).take(take).cloned().collect()
         };
-        Ok(ProjectionView { projection: name.to_owned(), position, rows })
+        if let Some(w) = world
+            && w.position == position
+            && p.time_travel() == TimeTravel::Fold
+        {
+            return Ok(window(&mut w.tables.rows(spec.name)));
+        }
+        let mut tables = MemTables::default();
+        self.store.scan(1, position, |e| {
+            let event = self.registry.upcasters().upcast(&e)?;
+            p.apply(&mut tables, &event)?;
+            Ok::<_, AppError>(())
+        })?;
+        Ok(window(&mut tables.rows(spec.name)))
     }
 
     /// The whole world (every stream, every read model) as of `position`,
@@ -188,5 +231,34 @@ impl Chronicle {
             Ok::<_, AppError>(())
         })?;
         Ok(world)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::demo::DemoOptions;
+    use crate::app::{Chronicle, Mode};
+
+    #[test]
+    fn read_models_at_earlier_positions_equal_a_fold_of_that_projection() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Chronicle::open(&dir.path().join("q.db"), Mode::Write).unwrap();
+        c.demo(DemoOptions { events: 600, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+        for name in ["transaction_history", "account_balances", "daily_summary", "user_profiles"] {
+            let p = c.registry().projection(name).unwrap();
+            for position in [0, 1, 137, 420, 600] {
+                let got = c.projection_rows(name, position, None, 0, 1_000_000).unwrap();
+                let mut tables = MemTables::default();
+                for e in c.store().read_range(1, position).unwrap() {
+                    p.apply(&mut tables, &c.registry().upcasters().upcast(&e).unwrap()).unwrap();
+                }
+                let want: Vec<Row> = tables.rows(p.tables()[0].name).cloned().collect();
+                assert_eq!(got, want, "{name} at {position}");
+            }
+        }
+        let page = c.projection_rows("transaction_history", 300, None, 5, 3).unwrap();
+        assert_eq!(page.len(), 3);
+        assert!(c.projection_rows("nope", 1, None, 0, 1).unwrap_err().to_string().contains("unknown projection"));
     }
 }

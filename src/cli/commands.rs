@@ -170,7 +170,11 @@ fn state(
             .collect();
         let mut projections = Map::new();
         for p in c.registry().projections() {
-            let rows: Vec<Value> = world.tables.rows(p.tables()[0].name).cloned().map(Value::Object).collect();
+            let rows: Vec<Value> = c
+                .projection_rows(p.name(), position, Some(&world), 0, u64::MAX >> 1)?
+                .into_iter()
+                .map(Value::Object)
+                .collect();
             projections.insert(p.name().to_owned(), Value::Array(rows));
         }
         let v = json!({"position": position, "streams": streams, "projections": projections});

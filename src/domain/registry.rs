@@ -18,7 +18,9 @@ pub struct Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").field("domains", &self.domains.iter().map(|d| d.name()).collect::<Vec<_>>()).finish()
+        f.debug_struct("Registry")
+            .field("domains", &self.domains.iter().map(|d| d.name()).collect::<Vec<_>>())
+            .finish_non_exhaustive()
     }
 }
 

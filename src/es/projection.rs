@@ -113,6 +113,21 @@ pub trait Rows {
     fn delete(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<(), RowsError>;
 }
 
+/// How the time machine finds a read model as of an earlier position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeTravel {
+    /// Fold it in memory (right for read models whose size follows the
+    /// number of streams, not the number of events).
+    Fold,
+    /// Its first table only ever gains rows, each carrying the position that
+    /// wrote it in this column: the rows as of position P are the persistent
+    /// rows with `column <= P`. Right for ledgers that grow with the log.
+    Query {
+        /// The column holding the writing event's position.
+        position_column: &'static str,
+    },
+}
+
 /// A read model: a pure fold over every event of the log.
 pub trait Projection: Send + Sync {
     /// Unique name (`account_balances`), also its checkpoint's name.
@@ -124,6 +139,10 @@ pub trait Projection: Send + Sync {
     /// # Errors
     /// Only storage failures from `rows`.
     fn apply(&self, rows: &mut dyn Rows, event: &Event) -> Result<(), RowsError>;
+    /// How the time machine shows it at earlier positions (default: fold).
+    fn time_travel(&self) -> TimeTravel {
+        TimeTravel::Fold
+    }
 }
 
 /// Rows of one table in key order, cheap to clone (structural sharing), so the
@@ -191,7 +210,10 @@ mod tests {
     };
 
     fn row(v: Value) -> Row {
-        v.as_object().cloned().unwrap()
+        match v {
+            Value::Object(m) => m,
+            other => panic!("not an object: {other}"),
+        }
     }
 
     #[test]

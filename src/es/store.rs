@@ -11,6 +11,9 @@ mod read;
 mod rows;
 mod write;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -199,6 +202,22 @@ impl Store {
     /// Database failures.
     pub fn table_rows(&self, spec: &TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
         rows::table_rows(&self.conn, spec, offset, limit)
+    }
+
+    /// Rows of an append-only read-model table as of `position` (see
+    /// [`crate::es::TimeTravel::Query`]).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn table_rows_upto(
+        &self,
+        spec: &TableSpec,
+        position_column: &str,
+        position: u64,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Row>, StoreError> {
+        rows::table_rows_upto(&self.conn, spec, position_column, position, offset, limit)
     }
 
     /// Calls `f` for every row of a read-model table in key order, streaming.

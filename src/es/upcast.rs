@@ -157,6 +157,7 @@ mod tests {
 
     use super::*;
 
+    #[allow(clippy::unnecessary_wraps)] // the shape of every upcaster step
     fn add_b(mut v: Value) -> Result<Value, String> {
         v["b"] = json!(2);
         Ok(v)

@@ -1,6 +1,8 @@
 //! Reads: events by position range, by stream, by filter; streams; snapshots.
 //! Free functions over a connection so the write transaction can use them too.
 
+use std::fmt::Write as _;
+
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -165,14 +167,14 @@ pub(super) fn log(conn: &Connection, filter: &LogFilter, limit: u64) -> Result<V
     let mut bind = |clause: &str, v: &Option<String>| {
         if let Some(v) = v {
             args.push(v.clone().into());
-            sql.push_str(&format!(" AND {clause} = ?{}", args.len()));
+            let _ = write!(sql, " AND {clause} = ?{}", args.len());
         }
     };
     bind("stream_id", &filter.stream_id);
     bind("event_type", &filter.event_type);
     bind("json_extract(metadata, '$.correlation_id')", &filter.correlation_id);
     args.push(to_i64(limit).into());
-    sql.push_str(&format!(" ORDER BY position LIMIT ?{}", args.len()));
+    let _ = write!(sql, " ORDER BY position LIMIT ?{}", args.len());
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), event_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)

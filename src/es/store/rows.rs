@@ -198,6 +198,28 @@ pub(super) fn scan_table(
     Ok(())
 }
 
+/// Rows of an append-only read-model table written at or before `position`
+/// (by `position_column`), in key order, `offset` then at most `limit`.
+pub(super) fn table_rows_upto(
+    conn: &Connection,
+    spec: &TableSpec,
+    position_column: &str,
+    position: u64,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Row>, StoreError> {
+    let sql = format!(
+        "{} WHERE {} <= ?1 ORDER BY {} LIMIT ?2 OFFSET ?3",
+        select_sql(spec)?,
+        ident(position_column)?,
+        order_sql(spec)?
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let args = [super::read::to_i64(position), super::read::to_i64(limit), super::read::to_i64(offset)];
+    let rows = stmt.query_map(args, |r| row_from_sql(spec, r))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 impl WriteTx<'_> {
     /// Writes every cached row to SQLite.
     ///

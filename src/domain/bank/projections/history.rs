@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{bank_event, int, row};
 use crate::domain::bank::events::{Direction, Movement};
 use crate::es::projection::RowsError;
-use crate::es::{Column, ColumnKind, Event, Projection, Rows, TableSpec};
+use crate::es::{Column, ColumnKind, Event, Projection, Rows, TableSpec, TimeTravel};
 
 /// The shown table keyed by (`account_id`, `seq`), then the private running
 /// state per account (`seq` and `balance_cents` of its last transaction).
@@ -47,6 +47,13 @@ impl Projection for TransactionHistory {
 
     fn tables(&self) -> &'static [TableSpec] {
         &TABLES
+    }
+
+    /// Statement lines never change once written and carry their position,
+    /// so the time machine reads them from SQLite instead of folding a copy
+    /// of the whole ledger in memory.
+    fn time_travel(&self) -> TimeTravel {
+        TimeTravel::Query { position_column: "position" }
     }
 
     fn apply(&self, rows: &mut dyn Rows, event: &Event) -> Result<(), RowsError> {
