@@ -5,6 +5,8 @@
 #[path = "support.rs"]
 mod support;
 
+use std::fmt::Write as _;
+
 use chronicle::es::hash::{GENESIS, HashInput, link};
 use serde_json::{Value, json};
 use support::{Store, write};
@@ -41,11 +43,12 @@ fn export_of(events: &[Spec<'_>]) -> String {
             },
         );
         prev = hash;
-        out.push_str(&format!(
+        writeln!(
+            out,
             r#"{{"position":{position},"event_id":"{event_id}","stream_id":"{stream}","stream_type":"{stream_type}","version":{version},"event_type":"{event_type}","schema_version":{schema_version},"payload":{payload},"metadata":{metadata},"recorded_at":"{recorded_at}","hash":"{}"}}"#,
             hex::encode(hash)
-        ));
-        out.push('\n');
+        )
+        .expect("write to a String");
     }
     out
 }
@@ -73,7 +76,7 @@ fn the_demo_stores_legacy_events_and_reads_them_upcast() {
                 assert!(cents > 0, "{e}");
                 assert_eq!(payload["amount"]["currency"], "USD", "{e}");
                 assert!(payload["description"].is_string(), "{e}");
-                assert_eq!(payload.as_object().map(|m| m.len()), Some(2), "{e}");
+                assert_eq!(payload.as_object().map(serde_json::Map::len), Some(2), "{e}");
                 if stored_version < 3 {
                     let dollars = stored["amount"].as_f64().expect("float dollars");
                     #[allow(clippy::cast_possible_truncation)] // small amounts
