@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::es::hash::{self, GENESIS, HashInput};
-use crate::es::{ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, WriteTx};
+use crate::es::{Event, ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, WriteTx};
 
 use super::{AppError, Chronicle, projector};
 
@@ -142,7 +142,9 @@ impl Chronicle {
             let mut appended = 0u64;
             let flush = |tx: &mut WriteTx<'_>, batch: &mut Vec<StreamAppend>| -> Result<u64, AppError> {
                 let done = tx.append(std::mem::take(batch))?;
-                projector::catch_up(tx, &registry, &done.events)?;
+                let upcast: Vec<Event> =
+                    done.events.iter().map(|e| registry.upcasters().upcast(e)).collect::<Result<_, _>>()?;
+                projector::catch_up(tx, &registry, &upcast)?;
                 Ok(done.events.len() as u64)
             };
             for_each_line(path, &mut |_, line| {

@@ -14,7 +14,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
@@ -265,7 +265,7 @@ impl Store {
             last_hash,
             now: timestamp_now(),
             cache: rows::RowCache::default(),
-            streams: HashMap::new(),
+            streams: HashMap::default(),
         };
         let out = f(&mut w)?;
         w.flush_rows()?;

@@ -1,7 +1,7 @@
 //! Read-model tables in SQLite: created from [`TableSpec`]s, written through a
 //! write-behind cache so a batch of events costs one write per touched row.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, params_from_iter};
