@@ -133,7 +133,9 @@ impl Chronicle {
         }
         self.check_streams(&walk, &mut report)?;
         self.check_read_models(walk, &checkpoints, head, &mut report)?;
-        report.problems.sort_by_key(|p| p.position.unwrap_or(0));
+        // Broken positions first (earliest first): they are where tampering is; problems
+        // without a position (triggers, read models, snapshots of no stream) follow.
+        report.problems.sort_by_key(|p| p.position.unwrap_or(u64::MAX));
         Ok(report)
     }
 
