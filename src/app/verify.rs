@@ -244,7 +244,7 @@ impl Chronicle {
             for (i, spec) in p.tables().iter().enumerate() {
                 if i == 0 && matches!(p.time_travel(), TimeTravel::Query { .. }) {
                     let mut stored = Digest::default();
-                    self.store.scan_table(spec, &mut |row| {
+                    self.store.scan_table(spec, None, &mut |row| {
                         stored.add(spec, &row);
                         Ok(())
                     })?;
@@ -265,7 +265,7 @@ impl Chronicle {
                 let mut expected = replay.rows(spec.name);
                 let mut mismatch: Option<String> = None;
                 let mut index = 0usize;
-                self.store.scan_table(spec, &mut |row| {
+                self.store.scan_table(spec, None, &mut |row| {
                     index += 1;
                     if mismatch.is_some() {
                         return Ok(());

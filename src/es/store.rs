@@ -215,16 +215,18 @@ impl Store {
         rows::table_rows_upto(&self.conn, spec, position_column, position, offset, limit)
     }
 
-    /// Calls `f` for every row of a read-model table in key order, streaming.
+    /// Calls `f` for every row of a read-model table in key order, streaming;
+    /// with `upto = Some((column, p))` only rows whose `column <= p`.
     ///
     /// # Errors
     /// Database failures, or `f`'s.
     pub fn scan_table(
         &self,
         spec: &TableSpec,
+        upto: Option<(&str, u64)>,
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        rows::scan_table(&self.conn, spec, f)
+        rows::scan_table(&self.conn, spec, upto, f)
     }
 
     /// Names of the triggers guarding `events` (append-only).
