@@ -77,6 +77,29 @@ impl Chronicle {
     /// [`Problem`] in the report.
     pub fn verify(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Report, AppError> {
         let mut report = Report::default();
+        // The file itself first: damaged pages make everything after unreliable.
+        let damage = match self.store.quick_check(10) {
+            Ok(found) => found,
+            Err(e) => vec![AppError::from(e).to_string()],
+        };
+        if !damage.is_empty() {
+            for d in damage {
+                report.problem(None, format!("the SQLite file is damaged: {d}"));
+            }
+            return Ok(report);
+        }
+        match self.verify_log(&mut report, progress) {
+            Ok(()) => {}
+            // Values SQLite's check cannot see (text that is not UTF-8, a
+            // column of the wrong type) stop the walk: a problem, not an error.
+            Err(e) if e.is_damage() => report.problem(None, format!("the log cannot be read to its end: {e}")),
+            Err(e) => return Err(e),
+        }
+        report.problems.sort_by_key(|p| p.position.unwrap_or(0));
+        Ok(report)
+    }
+
+    fn verify_log(&self, report: &mut Report, progress: &mut dyn FnMut(u64, u64)) -> Result<(), AppError> {
         let head = self.store.head()?;
         let triggers = self.store.event_triggers()?;
         for t in ["events_no_delete", "events_no_update"] {
@@ -119,7 +142,7 @@ impl Chronicle {
                 );
             }
             prev = e.hash;
-            self.walk_event(&mut walk, &mut report, &e, &checkpoints);
+            self.walk_event(&mut walk, report, &e, &checkpoints);
             if e.position % 10_000 == 0 {
                 progress(e.position, head);
             }
@@ -131,10 +154,9 @@ impl Chronicle {
         for ((stream, version), _) in walk.snapshots.iter().filter(|(k, _)| !walk.states.contains_key(&k.0)) {
             report.problem(None, format!("snapshot of {stream} v{version} has no stream"));
         }
-        self.check_streams(&walk, &mut report)?;
-        self.check_read_models(walk, &checkpoints, head, &mut report)?;
-        report.problems.sort_by_key(|p| p.position.unwrap_or(0));
-        Ok(report)
+        self.check_streams(&walk, report)?;
+        self.check_read_models(walk, &checkpoints, head, report)?;
+        Ok(())
     }
 
     fn walk_event(

@@ -232,6 +232,17 @@ impl Store {
         rows::scan_table(&self.conn, spec, f)
     }
 
+    /// SQLite's `PRAGMA quick_check`: an empty list when the file's pages and
+    /// indexes are sound, else SQLite's findings (at most `max`).
+    ///
+    /// # Errors
+    /// Database failures (a file too damaged to check at all).
+    pub fn quick_check(&self, max: usize) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!("PRAGMA quick_check({})", max.max(1)))?;
+        let found: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(if found.len() == 1 && found[0] == "ok" { Vec::new() } else { found })
+    }
+
     /// Names of the triggers guarding `events` (append-only).
     ///
     /// # Errors

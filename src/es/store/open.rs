@@ -80,6 +80,7 @@ fn init_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let (version, app, tables) = read_header(conn).map_err(|e| not_a_store(e.to_string()))?;
     check_header(path, version, app, tables)?;
     if version == SCHEMA_VERSION {
+        check_foreign_code(conn).map_err(not_a_store)?;
         set_journal(conn)?;
         return Ok(());
     }
@@ -95,6 +96,29 @@ fn init_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Triggers and views run SQL from the file itself, inside our transactions
+/// (an `AFTER INSERT ON events` trigger fires on every append), so a store
+/// may hold none but the two of the schema, exactly as the schema writes them.
+fn check_foreign_code(conn: &Connection) -> Result<(), String> {
+    let found = || -> rusqlite::Result<Vec<(String, String, Option<String>)>> {
+        let mut stmt = conn.prepare("SELECT type, name, sql FROM sqlite_schema WHERE type IN ('trigger', 'view')")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect()
+    };
+    for (kind, name, sql) in found().map_err(|e| e.to_string())? {
+        let ours = matches!(name.as_str(), "events_no_update" | "events_no_delete")
+            && kind == "trigger"
+            && sql.as_deref().is_some_and(|sql| SCHEMA.contains(sql));
+        if !ours {
+            return Err(format!(
+                "it holds a {kind} `{}` that chronicle did not create (refusing to run SQL stored in the file)",
+                name.escape_debug()
+            ));
+        }
+    }
     Ok(())
 }
 

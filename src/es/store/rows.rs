@@ -162,8 +162,19 @@ pub(super) fn ensure_tables(conn: &Connection, specs: &[&'static TableSpec]) -> 
     Ok(fresh)
 }
 
+/// Whether a read-model table exists. A store opened only for reading may
+/// never have had its read models created (a new or empty file, or one
+/// written by other domains): a missing table reads as empty.
+fn table_exists(conn: &Connection, spec: &TableSpec) -> Result<bool, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1")?;
+    Ok(stmt.exists([spec.name])?)
+}
+
 /// Every row of a read-model table in key order, `offset` then at most `limit`.
 pub(super) fn table_rows(conn: &Connection, spec: &TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
+    if !table_exists(conn, spec)? {
+        return Ok(Vec::new());
+    }
     let sql = format!("{} ORDER BY {} LIMIT ?1 OFFSET ?2", select_sql(spec)?, order_sql(spec)?);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([super::read::to_i64(limit), super::read::to_i64(offset)], |r| row_from_sql(spec, r))?;
@@ -176,6 +187,9 @@ pub(super) fn scan_table(
     spec: &TableSpec,
     f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
+    if !table_exists(conn, spec)? {
+        return Ok(());
+    }
     let sql = format!("{} ORDER BY {}", select_sql(spec)?, order_sql(spec)?);
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
@@ -195,6 +209,9 @@ pub(super) fn table_rows_upto(
     offset: u64,
     limit: u64,
 ) -> Result<Vec<Row>, StoreError> {
+    if !table_exists(conn, spec)? {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "{} WHERE {} <= ?1 ORDER BY {} LIMIT ?2 OFFSET ?3",
         select_sql(spec)?,
