@@ -64,7 +64,7 @@ impl Report {
 
 struct Walk {
     states: HashMap<String, (String, u64, Box<dyn DynState>)>,
-    snapshots: HashMap<(String, u64), (u32, String)>,
+    snapshots: HashMap<(String, u64), (u32, String, u64)>,
     tables: MemTables,
     at_checkpoint: HashMap<&'static str, MemTables>,
 }
@@ -95,7 +95,9 @@ impl Chronicle {
             Err(e) if e.is_damage() => report.problem(None, format!("the log cannot be read to its end: {e}")),
             Err(e) => return Err(e),
         }
-        report.problems.sort_by_key(|p| p.position.unwrap_or(0));
+        // Problems at a position first (the earliest tampered event leads),
+        // then those about the file as a whole.
+        report.problems.sort_by_key(|p| (p.position.is_none(), p.position));
         Ok(report)
     }
 
@@ -114,7 +116,7 @@ impl Chronicle {
             at_checkpoint: HashMap::new(),
         };
         for s in self.store.snapshots()? {
-            walk.snapshots.insert((s.stream_id, s.version), (s.state_version, s.state));
+            walk.snapshots.insert((s.stream_id, s.version), (s.state_version, s.state, s.position));
         }
         report.snapshots = walk.snapshots.len() as u64;
         let mut checkpoints = Vec::new();
@@ -151,8 +153,16 @@ impl Chronicle {
         progress(head, head);
         report.events = head;
         report.streams = walk.states.len() as u64;
-        for ((stream, version), _) in walk.snapshots.iter().filter(|(k, _)| !walk.states.contains_key(&k.0)) {
-            report.problem(None, format!("snapshot of {stream} v{version} has no stream"));
+        for ((stream, version), _) in &walk.snapshots {
+            match walk.states.get(stream) {
+                None => report.problem(None, format!("snapshot of {stream} v{version} has no stream")),
+                // Loading would trust it and skip every event: a forgery.
+                Some((_, last, _)) if version > last => report.problem(
+                    None,
+                    format!("snapshot of {stream} v{version} is ahead of its stream, which ends at v{last}"),
+                ),
+                Some(_) => {}
+            }
         }
         self.check_streams(&walk, report)?;
         self.check_read_models(walk, &checkpoints, head, report)?;
@@ -192,7 +202,16 @@ impl Chronicle {
             }
             Err(err) => report.problem(Some(e.position), err.to_string()),
         }
-        if let Some((state_version, stored)) = walk.snapshots.get(&(e.stream_id.clone(), e.version)) {
+        if let Some((state_version, stored, position)) = walk.snapshots.get(&(e.stream_id.clone(), e.version)) {
+            if *position != e.position {
+                report.problem(
+                    Some(e.position),
+                    format!(
+                        "snapshot of {} at version {} claims position {position}, but that version is at {}",
+                        e.stream_id, e.version, e.position
+                    ),
+                );
+            }
             let current = entry.2.state_version();
             let stored: Option<Value> = serde_json::from_str(stored).ok();
             if *state_version == current && stored.as_ref() != Some(&entry.2.to_json()) {
