@@ -163,10 +163,6 @@ fn an_edited_read_model_row_is_caught() {
 fn a_deleted_read_model_row_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let db = store(dir.path(), "gone.db");
-    Connection::open(&db)
-        .unwrap()
-        .execute("DELETE FROM user_profiles WHERE rowid IN (SELECT rowid FROM user_profiles LIMIT 1)", [])
-        .ok();
     let conn = Connection::open(&db).unwrap();
     let id: String = conn.query_row("SELECT user_id FROM user_profiles LIMIT 1", [], |r| r.get(0)).unwrap();
     conn.execute("DELETE FROM user_profiles WHERE user_id = ?1", [&id]).unwrap();
