@@ -61,11 +61,11 @@ impl Op {
 }
 
 fn setup(db: &Path, opening: i64) {
-    let mut c = Chronicle::open(db, Mode::Write).unwrap();
+    let mut c = Chronicle::open(db, Mode::Write).expect("test helper");
     let opts = ExecOptions::new("setup", "test");
     for a in 0..ACCOUNTS {
-        c.execute(&format!("open a-{a} Owner {a}"), &opts).unwrap();
-        c.execute(&format!("deposit a-{a} {}", money(opening)), &opts).unwrap();
+        c.execute(&format!("open a-{a} Owner {a}"), &opts).expect("test helper");
+        c.execute(&format!("deposit a-{a} {}", money(opening)), &opts).expect("test helper");
     }
 }
 
@@ -75,6 +75,7 @@ fn assert_no_busy(args: &[&str], err: &str) {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one scenario, read top to bottom
 fn eight_writer_processes_lose_nothing_and_a_follower_sees_everything_once() {
     let n = knob("CHRONICLE_CAMPAIGN_COMMANDS", 25);
     let dir = tempfile::tempdir().unwrap();

@@ -1,4 +1,4 @@
-//! Crash safety: the real binary is SIGKILLed at a random (seeded) moment
+//! Crash safety: the real binary is `SIGKILL`ed at a random (seeded) moment
 //! while it writes (`demo`, `import`, a stream of `exec`, `rebuild`).
 //! Afterwards the store opens, `verify` passes (hash chain, versions,
 //! snapshots, every read model equal to its replay), the log keeps the
@@ -132,11 +132,11 @@ impl Op {
 
 /// Opens `n` accounts a-0… with 1,000.00 each, through the library.
 fn open_accounts(db: &Path, n: usize) -> Vec<i64> {
-    let mut c = Chronicle::open(db, Mode::Write).unwrap();
+    let mut c = Chronicle::open(db, Mode::Write).expect("test helper");
     let opts = ExecOptions::new("setup", "test");
     for a in 0..n {
-        c.execute(&format!("open a-{a} Owner {a}"), &opts).unwrap();
-        c.execute(&format!("deposit a-{a} 1000"), &opts).unwrap();
+        c.execute(&format!("open a-{a} Owner {a}"), &opts).expect("test helper");
+        c.execute(&format!("deposit a-{a} 1000"), &opts).expect("test helper");
     }
     vec![100_000; n]
 }

@@ -22,7 +22,7 @@ fn limited(db: &Path, kib: u64, args: &[&str]) -> std::process::Output {
         .args(args)
         .env_remove("CHRONICLE_DB")
         .output()
-        .unwrap();
+        .expect("run sh");
     assert_no_panic(&out, args);
     out
 }

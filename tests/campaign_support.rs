@@ -4,7 +4,7 @@
 //!
 //! Included with `#[path = "campaign_support.rs"] mod support;`, so each test
 //! file uses only part of it.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::missing_panics_doc, clippy::must_use_candidate)]
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};

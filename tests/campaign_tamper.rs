@@ -38,11 +38,11 @@ fn assert_caught(db: &Path, says: &[&str]) -> String {
 /// Runs `sql` with the append-only triggers lifted, then puts them back
 /// exactly as the schema writes them.
 fn behind_the_back(db: &Path, sql: &str) {
-    let conn = Connection::open(db).unwrap();
-    conn.execute_batch("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;").unwrap();
-    conn.execute_batch(sql).unwrap();
-    conn.execute_batch(&trigger_sql("events_no_update")).unwrap();
-    conn.execute_batch(&trigger_sql("events_no_delete")).unwrap();
+    let conn = Connection::open(db).expect("test helper");
+    conn.execute_batch("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;").expect("test helper");
+    conn.execute_batch(sql).expect("test helper");
+    conn.execute_batch(&trigger_sql("events_no_update")).expect("test helper");
+    conn.execute_batch(&trigger_sql("events_no_delete")).expect("test helper");
 }
 
 #[test]

@@ -153,7 +153,7 @@ impl Chronicle {
         progress(head, head);
         report.events = head;
         report.streams = walk.states.len() as u64;
-        for ((stream, version), _) in &walk.snapshots {
+        for (stream, version) in walk.snapshots.keys() {
             match walk.states.get(stream) {
                 None => report.problem(None, format!("snapshot of {stream} v{version} has no stream")),
                 // Loading would trust it and skip every event: a forgery.
