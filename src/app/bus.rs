@@ -6,13 +6,14 @@
 //! only come from a writer that does not follow this protocol, and is retried
 //! a bounded number of times.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::{Command, Registry};
-use crate::es::{DynState, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend, WriteTx};
+use crate::es::{DynState, Event, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend, WriteTx};
 
 use super::repository::{self, Loaded};
 use super::{AppError, Chronicle, Config, projector};
@@ -50,7 +51,7 @@ impl ExecOptions {
 }
 
 /// What a command recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// The command's id.
     pub command_id: String,
@@ -58,6 +59,8 @@ pub struct Outcome {
     pub events: Vec<StoredEvent>,
     /// Whether this command id had been executed before (nothing new recorded).
     pub duplicate: bool,
+    /// The recorded events at the latest schema (empty for a duplicate).
+    pub upcast: Vec<Event>,
 }
 
 /// Loaded stream states kept across commands of one batch (the demo).
@@ -87,7 +90,7 @@ pub fn execute_in(
     let command_id = opts.command_id.clone().unwrap_or_else(&mut *next_id);
     if explicit_id && let Some(first) = tx.event_position(&derived_event_id(&command_id, 0))? {
         let events = tx.command_events(first, &command_id)?;
-        return Ok(Outcome { command_id, events, duplicate: true });
+        return Ok(Outcome { command_id, events, duplicate: true, upcast: Vec::new() });
     }
 
     let targets = cmd.targets();
@@ -131,6 +134,7 @@ pub fn execute_in(
     })
     .map_err(|e| AppError::Io(e.to_string()))?;
     let mut appends: Vec<StreamAppend> = Vec::new();
+    let mut payloads: Vec<Vec<(u32, Value)>> = Vec::new();
     let mut order: Vec<usize> = Vec::new();
     for (index, (target, data)) in decided.into_iter().enumerate() {
         let data = match opts.legacy {
@@ -156,24 +160,65 @@ pub fn execute_in(
                 expected: ExpectedVersion::Exact(loaded[target].version),
                 events: Vec::new(),
             });
+            payloads.push(Vec::new());
             order.len() - 1
         };
         appends[slot].events.push(event);
+        payloads[slot].push((data.schema_version, data.payload));
     }
     let appended = if explicit_id { tx.append(appends)? } else { tx.append_fresh(appends)? };
 
-    for (i, t) in targets.iter().enumerate() {
-        let mut l = loaded[i].clone();
+    let upcast = fold_appended(tx, registry, config, &targets, loaded, &appended.events, payloads, cache)?;
+    Ok(Outcome { command_id, events: appended.events, duplicate: false, upcast })
+}
+
+/// After an append: the events at the latest schema (from the decided values,
+/// without parsing the JSON just written), folded into the targets' states,
+/// with snapshots taken where due and the states kept in `cache`.
+#[allow(clippy::too_many_arguments)] // one call site, each argument a distinct piece of the command
+fn fold_appended(
+    tx: &WriteTx<'_>,
+    registry: &Registry,
+    config: Config,
+    targets: &[crate::domain::Target],
+    loaded: Vec<Loaded>,
+    stored_events: &[StoredEvent],
+    payloads: Vec<Vec<(u32, Value)>>,
+    mut cache: Option<&mut StateCache>,
+) -> Result<Vec<Event>, AppError> {
+    // The stored events are in the order they were given: slot by slot. Fold
+    // the decided values (no need to parse the JSON just written).
+    let mut upcast = Vec::with_capacity(stored_events.len());
+    for (stored, (version, payload)) in stored_events.iter().zip(payloads.into_iter().flatten()) {
+        let (schema_version, payload) =
+            registry.upcasters().upcast_value(stored.position, &stored.event_type, version, payload)?;
+        upcast.push(Event {
+            position: stored.position,
+            stream_id: stored.stream_id.clone(),
+            stream_type: stored.stream_type.clone(),
+            version: stored.version,
+            event_type: stored.event_type.clone(),
+            schema_version,
+            payload,
+            recorded_at: stored.recorded_at.clone(),
+        });
+    }
+    for (i, (t, mut l)) in targets.iter().zip(loaded).enumerate() {
+        if targets[..i].iter().any(|u| u.stream_id == t.stream_id) {
+            continue; // the same stream named twice: folded once
+        }
         let before = l.version;
-        for e in appended.events.iter().filter(|e| e.stream_id == t.stream_id) {
-            repository::fold(registry, &mut l, e)?;
+        for e in upcast.iter().filter(|e| e.stream_id == t.stream_id) {
+            l.state.apply(e);
+            l.version = e.version;
+            l.position = e.position;
         }
         repository::maybe_snapshot(tx, &t.stream_id, &l, before, config.snapshot_every)?;
         if let Some(c) = cache.as_deref_mut() {
             c.insert(t.stream_id.clone(), l);
         }
     }
-    Ok(Outcome { command_id, events: appended.events, duplicate: false })
+    Ok(upcast)
 }
 
 impl Chronicle {
@@ -192,7 +237,7 @@ impl Chronicle {
             let result = self.store.write(|tx| {
                 let out =
                     execute_in(tx, &registry, config, cmd.as_ref(), opts, &mut || Uuid::now_v7().to_string(), None)?;
-                projector::catch_up(tx, &registry, &out.events)?;
+                projector::catch_up(tx, &registry, &out.upcast)?;
                 Ok::<_, AppError>(out)
             });
             match result {

@@ -14,6 +14,8 @@ use rand::{Rng, RngCore, SeedableRng};
 
 use super::bus::{self, ExecOptions, StateCache};
 use super::{AppError, Chronicle, projector};
+use crate::es::Event;
+#[cfg(test)]
 use crate::es::StoredEvent;
 
 const FIRST: &[&str] = &[
@@ -308,11 +310,11 @@ impl Chronicle {
         let target = opts.events.max(1);
         let registry = Arc::clone(&self.registry);
         let config = self.config;
-        let mut cache = StateCache::new();
+        let mut cache = StateCache::default();
         let (mut written, mut commands) = (0u64, 0u64);
         while written < target {
             self.store.write(|tx| {
-                let mut recent: Vec<StoredEvent> = Vec::new();
+                let mut recent: Vec<Event> = Vec::new();
                 while written < target && recent.len() < 5_000 {
                     let line = model.next();
                     let offset =
@@ -338,7 +340,7 @@ impl Chronicle {
                         Ok(out) => {
                             written += out.events.len() as u64;
                             commands += 1;
-                            recent.extend(out.events);
+                            recent.extend(out.upcast);
                         }
                         Err(AppError::Rejected(why)) => tracing::debug!(%line, %why, "demo command rejected"),
                         Err(e) => return Err(e),

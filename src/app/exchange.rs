@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::es::hash::{self, GENESIS, HashInput};
-use crate::es::{ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, WriteTx};
+use crate::es::{Event, ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, Upcasters, WriteTx};
 
 use super::{AppError, Chronicle, projector};
 
@@ -125,7 +125,7 @@ impl Chronicle {
         self.store.write(|tx| {
             // Pass 1: validate.
             let mut check = Validation::default();
-            for_each_line(path, &mut |n, line| check.line(tx, path, n, line))?;
+            for_each_line(path, &mut |n, line| check.line(tx, registry.upcasters(), path, n, line))?;
             let (lines, stored_already) = (check.lines, check.stored_already);
             if stored_already == lines {
                 return Ok(Imported { lines, appended: 0 });
@@ -142,7 +142,9 @@ impl Chronicle {
             let mut appended = 0u64;
             let flush = |tx: &mut WriteTx<'_>, batch: &mut Vec<StreamAppend>| -> Result<u64, AppError> {
                 let done = tx.append(std::mem::take(batch))?;
-                projector::catch_up(tx, &registry, &done.events)?;
+                let upcast: Vec<Event> =
+                    done.events.iter().map(|e| registry.upcasters().upcast(e)).collect::<Result<_, _>>()?;
+                projector::catch_up(tx, &registry, &upcast)?;
                 Ok(done.events.len() as u64)
             };
             for_each_line(path, &mut |_, line| {
@@ -193,7 +195,14 @@ struct Validation {
 
 impl Validation {
     /// Checks line `n` of the file against the lines before it and the store.
-    fn line(&mut self, tx: &mut WriteTx<'_>, path: &Path, n: u64, line: &str) -> Result<(), AppError> {
+    fn line(
+        &mut self,
+        tx: &mut WriteTx<'_>,
+        upcasters: &Upcasters,
+        path: &Path,
+        n: u64,
+        line: &str,
+    ) -> Result<(), AppError> {
         let bad = |why: String| AppError::BadInput(format!("{}: line {n}: {why}", path.display()));
         let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
         match self.last_position {
@@ -211,6 +220,10 @@ impl Validation {
         if chrono::DateTime::parse_from_rfc3339(&e.recorded_at).is_err() {
             return Err(bad(format!("recorded_at {:?} is not an RFC 3339 time", e.recorded_at)));
         }
+        let payload = serde_json::from_str(e.payload.get()).map_err(|err| bad(err.to_string()))?;
+        upcasters
+            .upcast_value(e.position, &e.event_type, e.schema_version, payload)
+            .map_err(|err| bad(err.to_string()))?;
         if !self.ids.insert(e.event_id.clone()) {
             return Err(bad(format!("event id {} appears twice in the file", e.event_id)));
         }

@@ -3,7 +3,7 @@
 //! apply an event twice or skip one.
 
 use crate::domain::Registry;
-use crate::es::{Rows, StoredEvent, TableSpec, WriteTx};
+use crate::es::{Event, Rows, TableSpec, WriteTx};
 
 use super::AppError;
 
@@ -36,12 +36,12 @@ pub fn ensure_tables(tx: &mut WriteTx<'_>, registry: &Registry) -> Result<(), Ap
 }
 
 /// Applies every event after each projection's checkpoint up to the head.
-/// `recent` may hold the tail of the log already in memory (just appended),
-/// which is then not read back.
+/// `recent` may hold the tail of the log already in memory and upcast (just
+/// appended), which is then neither read back nor parsed again.
 ///
 /// # Errors
 /// Store failures; an event that cannot be upcast (named in the error).
-pub fn catch_up(tx: &mut WriteTx<'_>, registry: &Registry, recent: &[StoredEvent]) -> Result<(), AppError> {
+pub fn catch_up(tx: &mut WriteTx<'_>, registry: &Registry, recent: &[Event]) -> Result<(), AppError> {
     let head = tx.head();
     let names: Vec<&'static str> = registry.projections().iter().map(|p| p.name()).collect();
     let mut checkpoints = Vec::with_capacity(names.len());
@@ -56,29 +56,24 @@ pub fn catch_up(tx: &mut WriteTx<'_>, registry: &Registry, recent: &[StoredEvent
     let mut next = low + 1;
     while next < in_memory_from.min(head + 1) {
         let to = (next + CHUNK - 1).min(in_memory_from - 1).min(head);
-        let chunk = tx.read_range(next, to)?;
-        apply_all(tx, registry, &checkpoints, &chunk)?;
+        for stored in tx.read_range(next, to)? {
+            apply_one(tx, registry, &checkpoints, &registry.upcasters().upcast(&stored)?)?;
+        }
         next = to + 1;
     }
-    apply_all(tx, registry, &checkpoints, recent.iter().filter(|e| e.position >= next))?;
+    for event in recent.iter().filter(|e| e.position >= next) {
+        apply_one(tx, registry, &checkpoints, event)?;
+    }
     for n in names {
         tx.set_checkpoint(n, head)?;
     }
     Ok(())
 }
 
-fn apply_all<'e>(
-    tx: &mut WriteTx<'_>,
-    registry: &Registry,
-    checkpoints: &[u64],
-    events: impl IntoIterator<Item = &'e StoredEvent>,
-) -> Result<(), AppError> {
-    for stored in events {
-        let event = registry.upcasters().upcast(stored)?;
-        for (p, &cp) in registry.projections().iter().zip(checkpoints) {
-            if cp < stored.position {
-                p.apply(tx as &mut dyn Rows, &event)?;
-            }
+fn apply_one(tx: &mut WriteTx<'_>, registry: &Registry, checkpoints: &[u64], event: &Event) -> Result<(), AppError> {
+    for (p, &cp) in registry.projections().iter().zip(checkpoints) {
+        if cp < event.position {
+            p.apply(tx as &mut dyn Rows, event)?;
         }
     }
     Ok(())

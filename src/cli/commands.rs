@@ -51,14 +51,19 @@ fn emit(out: &mut impl Write, line: &str) -> Result<bool, AppError> {
 }
 
 fn open_tui(db: &Path) -> Result<ExitCode, AppError> {
-    // Opening the store creates it if absent, as the TUI will.
-    let c = Chronicle::open(db, Mode::Write)?;
-    eprintln!(
-        "chronicle: the TUI arrives soon; {} holds {} events. Try `chronicle log` or `chronicle state`.",
-        c.store().path().display(),
-        c.store().head()?
-    );
-    Ok(ExitCode::SUCCESS)
+    #[cfg(feature = "tui")]
+    {
+        match crate::tui::run(db) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(crate::tui::TuiError::App(e)) => Err(e),
+            Err(e) => Err(AppError::Io(e.to_string())),
+        }
+    }
+    #[cfg(not(feature = "tui"))]
+    {
+        let _ = db;
+        Err(AppError::Usage("this chronicle was built without the `tui` feature".to_owned()))
+    }
 }
 
 fn demo(db: &Path, opts: DemoOptions, no_tui: bool) -> Result<ExitCode, AppError> {

@@ -14,7 +14,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
@@ -93,12 +93,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn read_range(&self, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut out = Vec::new();
-        read::scan(&self.conn, from, to, |e| {
-            out.push(e);
-            Ok::<_, StoreError>(())
-        })?;
-        Ok(out)
+        read::range(&self.conn, from, to)
     }
 
     /// Calls `f` for each event with `from <= position <= to`, streaming.
@@ -276,7 +271,7 @@ impl Store {
             last_hash,
             now: timestamp_now(),
             cache: rows::RowCache::default(),
-            streams: HashMap::new(),
+            streams: HashMap::default(),
         };
         let out = f(&mut w)?;
         w.flush_rows()?;

@@ -1,7 +1,7 @@
 //! Read-model tables in SQLite: created from [`TableSpec`]s, written through a
 //! write-behind cache so a batch of events costs one write per touched row.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, params_from_iter};
@@ -162,9 +162,8 @@ pub(super) fn ensure_tables(conn: &Connection, specs: &[&'static TableSpec]) -> 
     Ok(fresh)
 }
 
-/// Whether a read-model table exists. A store opened only for reading may
-/// never have had its read models created (a new or empty file, or one
-/// written by other domains): a missing table reads as empty.
+/// Whether a read-model table exists. A store only ever opened for reading
+/// has none yet: it reads as empty (its checkpoints are 0).
 fn table_exists(conn: &Connection, spec: &TableSpec) -> Result<bool, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1")?;
     Ok(stmt.exists([spec.name])?)

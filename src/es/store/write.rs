@@ -1,7 +1,7 @@
 //! The write transaction: appends with idempotency, expected versions and the
 //! hash chain; snapshots; checkpoints; read-model rows (see `rows.rs`).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rusqlite::{Transaction, params};
 
@@ -84,7 +84,7 @@ impl WriteTx<'_> {
     /// `Some` when every event of the batch is stored already.
     fn check_ids(&self, batch: &[StreamAppend]) -> Result<Option<Appended>, StoreError> {
         let total: usize = batch.iter().map(|s| s.events.len()).sum();
-        let mut seen = HashSet::with_capacity(total);
+        let mut seen = HashSet::with_capacity_and_hasher(total, rustc_hash::FxBuildHasher);
         let mut existing = Vec::new();
         for e in batch.iter().flat_map(|s| &s.events) {
             if !seen.insert(e.event_id.as_str()) {
@@ -203,12 +203,7 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn read_range(&self, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut out = Vec::new();
-        read::scan(&self.tx, from, to, |e| {
-            out.push(e);
-            Ok::<_, StoreError>(())
-        })?;
-        Ok(out)
+        read::range(&self.tx, from, to)
     }
 
     /// Position of the event with `event_id`, if stored.

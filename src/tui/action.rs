@@ -1,0 +1,140 @@
+//! Everything that can happen to the UI, and everything the UI asks of the store.
+
+use tui_input::InputRequest;
+
+use crate::app::World;
+use crate::es::StoredEvent;
+
+use super::app::{Overview, Window};
+
+/// One thing that happened: a key's meaning, a tick, or a result from the store.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Move the cursor by this many events (negative: back).
+    Step(i64),
+    /// Move the cursor to the first event.
+    First,
+    /// Move the cursor to the head.
+    Last,
+    /// Move the cursor to this position (clamped).
+    SeekTo(u64),
+    /// Move to the previous event of the selected stream.
+    StreamPrev,
+    /// Move to the next event of the selected stream.
+    StreamNext,
+    /// Start or stop playback.
+    TogglePlay,
+    /// Play faster (500 ms → 200 ms → live).
+    Faster,
+    /// Play slower (live → 200 ms → 500 ms).
+    Slower,
+    /// Playback's clock says: advance one event.
+    PlayStep,
+    /// Start or stop following the head.
+    ToggleFollow,
+    /// Turn mouse capture on or off.
+    ToggleMouse,
+    /// Focus the next pane.
+    FocusNext,
+    /// Focus the previous pane.
+    FocusPrev,
+    /// ↑ in the focused pane.
+    Up,
+    /// ↓ in the focused pane.
+    Down,
+    /// Enter in the focused pane (streams: pin the stream).
+    Select,
+    /// Show the next read model.
+    NextProjection,
+    /// Show the previous read model.
+    PrevProjection,
+    /// Open the help overlay.
+    Help,
+    /// Esc in normal mode: close overlays, unpin, clear filter/correlation.
+    Back,
+    /// Leave the program.
+    Quit,
+    /// Open the command line.
+    OpenCommand,
+    /// Open the go-to prompt.
+    OpenGoto,
+    /// Open the filter prompt.
+    OpenFilter,
+    /// Edit the line being typed.
+    Edit(InputRequest),
+    /// Previous history entry (command line).
+    HistoryPrev,
+    /// Next history entry (command line).
+    HistoryNext,
+    /// Complete the word under the cursor (command line).
+    Complete,
+    /// Enter on the line being typed.
+    Submit,
+    /// Esc on the line being typed.
+    Cancel,
+    /// Jump to the next event matching the filter.
+    FindNext,
+    /// Jump to the previous event matching the filter.
+    FindPrev,
+    /// Show every event sharing the cursor event's correlation id.
+    FollowCorrelation,
+    /// The terminal was resized.
+    Resize(u16, u16),
+    /// The store's head is now this (polled).
+    HeadChanged(u64),
+    /// Whole-log facts were read.
+    Overview(Box<Overview>),
+    /// The events around a position were read.
+    Window(Box<Window>),
+    /// The world at a position was folded.
+    World(Box<World>),
+    /// A command ran: a summary of what it recorded and the new head, or why it was refused.
+    Executed(Result<(String, u64), String>),
+    /// A search found this position (or nothing, with a message).
+    Found(Result<u64, String>),
+    /// The events of a correlation were read.
+    Correlated(String, Vec<StoredEvent>),
+    /// Something failed reading the store; shown, not fatal.
+    Failed(String),
+}
+
+/// Something only the runtime can do: it touches the store or the terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Fold the world at this position and read the events around it if
+    /// `window` (the cached window does not cover it).
+    Seek {
+        /// The position.
+        position: u64,
+        /// Whether to re-read the event window.
+        window: bool,
+    },
+    /// Resolve an RFC 3339 time to a position, then seek there.
+    SeekTime(String),
+    /// Run a line of the command language at the head.
+    Execute(String),
+    /// Re-read whole-log facts (streams, time samples, snapshots).
+    Reload,
+    /// Find the previous/next event of `stream` around the cursor.
+    StreamStep {
+        /// The stream.
+        stream: String,
+        /// The cursor.
+        from: u64,
+        /// Forward (next) or back (previous).
+        forward: bool,
+    },
+    /// Find the previous/next event matching `filter`, from `from` (exclusive).
+    Find {
+        /// The filter.
+        filter: String,
+        /// The cursor.
+        from: u64,
+        /// Direction.
+        forward: bool,
+    },
+    /// Read the events sharing this correlation id.
+    Correlation(String),
+    /// Turn mouse capture on or off.
+    Mouse(bool),
+}

@@ -1,0 +1,328 @@
+//! The UI's state: plain data, no handles. Everything a frame needs is cached
+//! here by the runtime, so drawing does no SQL.
+
+use serde_json::Value;
+use tui_input::Input;
+
+use crate::app::World;
+use crate::domain::CommandHelp;
+use crate::es::StoredEvent;
+use crate::es::store::StreamInfo;
+
+/// How many events the audit window holds on each side of the cursor.
+pub const WINDOW_HALF: u64 = 60;
+/// Events per `PgUp` / `PgDn`.
+pub const PAGE: u64 = 100;
+/// Smallest terminal the main screen is drawn in.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+/// Time samples taken across the log for the density strip.
+pub const DENSITY_SAMPLES: u64 = 256;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    /// The timeline slider.
+    #[default]
+    Timeline,
+    /// The audit log around the cursor.
+    Audit,
+    /// The list of streams.
+    Streams,
+    /// The selected stream's state.
+    State,
+    /// The read models.
+    Projections,
+}
+
+impl Focus {
+    /// Panes in `Tab` order.
+    pub const ORDER: [Focus; 5] = [Focus::Timeline, Focus::Audit, Focus::Streams, Focus::State, Focus::Projections];
+
+    /// The pane `delta` steps away in `Tab` order.
+    #[must_use]
+    pub fn cycle(self, delta: isize) -> Self {
+        let n = Self::ORDER.len().cast_signed();
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0).cast_signed();
+        Self::ORDER[(i + delta).rem_euclid(n).cast_unsigned()]
+    }
+}
+
+/// What the keyboard is typing into, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Keys are commands.
+    #[default]
+    Normal,
+    /// The command line (`:`).
+    Command,
+    /// The go-to prompt (`g`): a position or an RFC 3339 time.
+    Goto,
+    /// The filter prompt (`/`).
+    Filter,
+    /// The help overlay.
+    Help,
+}
+
+/// Playback speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Speed {
+    /// One event every 500 ms.
+    #[default]
+    Slow,
+    /// One event every 200 ms.
+    Fast,
+    /// The original gaps between events, capped.
+    Live,
+}
+
+impl Speed {
+    /// The longest wait in live playback, in milliseconds.
+    pub const LIVE_CAP_MS: u64 = 2_000;
+
+    /// A short label.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Speed::Slow => "500ms",
+            Speed::Fast => "200ms",
+            Speed::Live => "live",
+        }
+    }
+}
+
+/// How a message reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Neutral information.
+    Info,
+    /// Something was recorded.
+    Success,
+    /// A rejection or failure.
+    Error,
+}
+
+/// The message line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// How it reads.
+    pub tone: Tone,
+    /// The text (already escaped).
+    pub text: String,
+}
+
+/// One event of the window, with its JSON view (payload upcast, stored payload).
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    /// As stored.
+    pub stored: StoredEvent,
+    /// `Chronicle::event_json` of it.
+    pub json: Value,
+}
+
+/// The events around one position.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    /// The position the window was read around.
+    pub center: u64,
+    /// Events in position order.
+    pub events: Vec<EventRow>,
+}
+
+impl Window {
+    /// The event at `position`, if held.
+    #[must_use]
+    pub fn get(&self, position: u64) -> Option<&EventRow> {
+        let first = self.events.first()?.stored.position;
+        let i = usize::try_from(position.checked_sub(first)?).ok()?;
+        self.events.get(i).filter(|e| e.stored.position == position)
+    }
+
+    /// Whether `position` is held with at least `margin` events of context on
+    /// each side (or the log ends there).
+    #[must_use]
+    pub fn covers(&self, position: u64, margin: u64, head: u64) -> bool {
+        let (Some(a), Some(b)) = (self.events.first(), self.events.last()) else { return false };
+        let (a, b) = (a.stored.position, b.stored.position);
+        let lo_ok = a <= 1 || position >= a + margin;
+        let hi_ok = b >= head || position + margin <= b;
+        position >= a && position <= b && lo_ok && hi_ok
+    }
+}
+
+/// Facts about the whole log, refreshed when the head changes.
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    /// The head when read.
+    pub head: u64,
+    /// Every stream.
+    pub streams: Vec<StreamInfo>,
+    /// `(position, recorded_at as µs since the epoch)` sampled across the log.
+    pub samples: Vec<(u64, i64)>,
+    /// Time of the first event (RFC 3339).
+    pub first_time: String,
+    /// Time of the last event (RFC 3339).
+    pub last_time: String,
+    /// Positions of snapshots.
+    pub snapshots: Vec<u64>,
+}
+
+/// The events sharing one correlation id.
+#[derive(Debug, Clone)]
+pub struct Correlation {
+    /// The correlation id.
+    pub id: String,
+    /// Its events (bounded).
+    pub events: Vec<StoredEvent>,
+}
+
+/// The command line: input, history and the last completion candidates.
+#[derive(Debug, Clone, Default)]
+pub struct CommandLine {
+    /// What is typed.
+    pub input: Input,
+    /// Lines run, oldest first.
+    pub history: Vec<String>,
+    /// Index into `history` while browsing it with ↑/↓.
+    pub browsing: Option<usize>,
+    /// Candidates of the last `Tab`, shown under the line.
+    pub candidates: Vec<String>,
+}
+
+/// The whole UI state.
+#[allow(clippy::struct_excessive_bools)] // independent UI flags
+#[derive(Debug, Clone, Default)]
+pub struct App {
+    /// The store's path, for titles.
+    pub db_label: String,
+    /// The log's head (0 = empty).
+    pub head: u64,
+    /// The position looked at (0 only when the log is empty).
+    pub cursor: u64,
+    /// Every aggregate and read model just after the event at `world.position`
+    /// (lags `cursor` while the worker folds).
+    pub world: World,
+    /// Events around the cursor.
+    pub window: Window,
+    /// Whole-log facts.
+    pub overview: Overview,
+    /// Keyboard focus.
+    pub focus: Focus,
+    /// Input mode.
+    pub mode: Mode,
+    /// A stream chosen in the streams pane; otherwise the state pane shows
+    /// the stream of the cursor's event.
+    pub pinned: Option<String>,
+    /// Selected row in the streams pane (index into the filtered list).
+    pub stream_row: usize,
+    /// Index of the read model shown.
+    pub projection: usize,
+    /// Names of the read models and of their main tables.
+    pub projections: Vec<(&'static str, &'static str)>,
+    /// Scroll of the state pane.
+    pub state_scroll: u16,
+    /// Scroll of the read-model pane (rows).
+    pub table_scroll: usize,
+    /// Scroll of the detail pane.
+    pub detail_scroll: u16,
+    /// Playing (auto-advancing)?
+    pub playing: bool,
+    /// Playback speed.
+    pub speed: Speed,
+    /// Following the head.
+    pub follow: bool,
+    /// Mouse capture on.
+    pub mouse: bool,
+    /// The command line.
+    pub command: CommandLine,
+    /// The go-to prompt.
+    pub goto: Input,
+    /// The filter prompt being typed.
+    pub filter_input: Input,
+    /// The filter in force (empty = none).
+    pub filter: String,
+    /// The correlation being followed (`c`).
+    pub correlation: Option<Correlation>,
+    /// The message line.
+    pub message: Option<Message>,
+    /// Terminal size `(width, height)`.
+    pub size: (u16, u16),
+    /// The command words of every domain, for completion and help.
+    pub commands: Vec<&'static CommandHelp>,
+    /// Draw without colour.
+    pub no_color: bool,
+    /// Move the cursor to the head once the next overview arrives (after a command).
+    pub jump_to_head: bool,
+    /// Set when the user quits.
+    pub quit: bool,
+}
+
+impl App {
+    /// A fresh state for a store at `db_label` with `head` events.
+    #[must_use]
+    pub fn new(db_label: String, head: u64) -> Self {
+        Self { db_label, head, cursor: 0, mouse: true, size: (160, 48), ..Self::default() }
+    }
+
+    /// The event at the cursor, if the window holds it.
+    #[must_use]
+    pub fn cursor_event(&self) -> Option<&EventRow> {
+        self.window.get(self.cursor)
+    }
+
+    /// The stream the state pane shows.
+    #[must_use]
+    pub fn selected_stream(&self) -> Option<&str> {
+        self.pinned.as_deref().or_else(|| self.cursor_event().map(|e| e.stored.stream_id.as_str()))
+    }
+
+    /// Whether `e` matches the filter in force (case-insensitive substring
+    /// of stream id, event type, actor or correlation id).
+    #[must_use]
+    pub fn matches(&self, e: &StoredEvent) -> bool {
+        matches_filter(&self.filter, e)
+    }
+
+    /// Streams passing the filter (id or type), in id order.
+    #[must_use]
+    pub fn visible_streams(&self) -> Vec<&StreamInfo> {
+        let f = self.filter.to_lowercase();
+        self.overview
+            .streams
+            .iter()
+            .filter(|s| {
+                f.is_empty() || s.stream_id.to_lowercase().contains(&f) || s.stream_type.to_lowercase().contains(&f)
+            })
+            .collect()
+    }
+
+    /// The lowest position the cursor can take.
+    #[must_use]
+    pub fn first(&self) -> u64 {
+        u64::from(self.head > 0)
+    }
+
+    /// `p` clamped to `[first, head]`.
+    #[must_use]
+    pub fn clamp(&self, p: u64) -> u64 {
+        p.clamp(self.first(), self.head)
+    }
+
+    /// Whether the cursor's world is still being folded.
+    #[must_use]
+    pub fn folding(&self) -> bool {
+        self.world.position != self.cursor
+    }
+}
+
+/// Whether `e` matches `filter` (see [`App::matches`]); empty matches all.
+#[must_use]
+pub fn matches_filter(filter: &str, e: &StoredEvent) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    let f = filter.to_lowercase();
+    let m = e.metadata();
+    [e.stream_id.as_str(), e.event_type.as_str(), m.actor.as_str(), m.correlation_id.as_str()]
+        .iter()
+        .any(|s| s.to_lowercase().contains(&f))
+}

@@ -1,0 +1,328 @@
+//! A UI session over one store: the state plus the store, and the effects
+//! performed against it. Headless (tests drive it directly); the terminal
+//! loop in `runtime` wraps it.
+
+use std::path::Path;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+use super::super::action::{Action, Effect};
+use super::super::app::{App, DENSITY_SAMPLES, EventRow, Overview, WINDOW_HALF, Window};
+use super::super::{TuiError, keymap, text, update};
+use super::worker::Worker;
+use crate::app::{AppError, Chronicle, ExecOptions, Mode, Timeline};
+use crate::es::store::LogFilter;
+
+/// Events scanned at most by one `n`/`N` search.
+const FIND_BUDGET: u64 = 200_000;
+/// Events read per chunk while searching.
+const FIND_CHUNK: u64 = 2_000;
+/// Events of one correlation shown at most.
+const CORRELATION_LIMIT: u64 = 500;
+
+/// The state and the store it shows.
+#[derive(Debug)]
+pub struct Session {
+    chron: Chronicle,
+    timeline: Timeline,
+    worker: Option<Worker>,
+    actor: String,
+    pending_seek: Option<(u64, bool)>,
+    /// Deferred seeks are flushed by [`Session::flush`] only (the terminal
+    /// loop batches keys that arrive faster than frames).
+    pub batching: bool,
+    /// A mouse-capture change the terminal must apply.
+    pub pending_mouse: Option<bool>,
+    /// The UI state.
+    pub app: App,
+}
+
+impl Session {
+    /// Opens the store at `db` for writing (an absent file becomes an empty
+    /// store) and loads the head. Folding happens on this thread until
+    /// [`Session::spawn_worker`] is called.
+    ///
+    /// # Errors
+    /// The store cannot be opened or read.
+    pub fn open(db: &Path) -> Result<Self, TuiError> {
+        let chron = Chronicle::open(db, Mode::Write)?;
+        let head = chron.store().head().map_err(AppError::from)?;
+        let mut app = App::new(db.display().to_string(), head);
+        app.commands = chron.registry().commands().collect();
+        app.projections = chron
+            .registry()
+            .projections()
+            .iter()
+            .filter_map(|p| p.tables().first().map(|t| (p.name(), t.name)))
+            .collect();
+        let timeline = Timeline::new(chron.config());
+        let actor = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "tui".to_owned());
+        Ok(Self { chron, timeline, worker: None, actor, pending_seek: None, batching: false, pending_mouse: None, app })
+    }
+
+    /// Folds in a background thread from now on (keeps scrubbing smooth on
+    /// large logs).
+    ///
+    /// # Errors
+    /// The worker's store handle cannot be opened.
+    pub fn spawn_worker(&mut self) -> Result<(), TuiError> {
+        self.worker = Some(Worker::spawn(self.chron.store().path(), self.chron.registry(), self.chron.config())?);
+        Ok(())
+    }
+
+    /// The actor recorded on commands (`$USER`, else `tui`).
+    pub fn set_actor(&mut self, actor: &str) {
+        actor.clone_into(&mut self.actor);
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn chronicle(&self) -> &Chronicle {
+        &self.chron
+    }
+
+    /// Loads everything for the first frame.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn start(&mut self) -> Result<(), TuiError> {
+        let head = self.app.head;
+        self.dispatch(Action::HeadChanged(head))
+    }
+
+    /// Runs `action` through `update`, performing effects until quiet.
+    ///
+    /// # Errors
+    /// Store failures that make the UI unusable (most are shown instead).
+    pub fn dispatch(&mut self, action: Action) -> Result<(), TuiError> {
+        let mut queue = vec![action];
+        while let Some(a) = queue.pop() {
+            if let Some(effect) = update::update(&mut self.app, a) {
+                let mut next = self.perform(effect)?;
+                next.reverse();
+                queue.extend(next);
+            }
+        }
+        if !self.batching {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Performs the deferred seek, if any.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn flush(&mut self) -> Result<(), TuiError> {
+        let Some((position, window)) = self.pending_seek.take() else { return Ok(()) };
+        let was = self.batching;
+        self.batching = true;
+        if window {
+            let w = self.window(position)?;
+            self.dispatch(Action::Window(Box::new(w)))?;
+        }
+        if let Some(worker) = &self.worker {
+            worker.request(position)?;
+        } else {
+            let world = self.timeline.seek(self.chron.store(), self.chron.registry(), position)?.clone();
+            self.dispatch(Action::World(Box::new(world)))?;
+        }
+        self.batching = was;
+        Ok(())
+    }
+
+    /// Worlds the background worker has folded since last asked.
+    ///
+    /// # Errors
+    /// The worker failed.
+    pub fn poll_worker(&mut self) -> Result<bool, TuiError> {
+        let Some(worker) = &self.worker else { return Ok(false) };
+        let Some(world) = worker.latest()? else { return Ok(false) };
+        self.dispatch(Action::World(Box::new(world)))?;
+        Ok(true)
+    }
+
+    /// Checks the store's head (another process may have appended).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn poll_head(&mut self) -> Result<bool, TuiError> {
+        let head = self.chron.store().head().map_err(AppError::from)?;
+        if head == self.app.head {
+            return Ok(false);
+        }
+        self.dispatch(Action::HeadChanged(head))?;
+        Ok(true)
+    }
+
+    /// Feeds one terminal event.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn handle_event(&mut self, ev: &Event) -> Result<(), TuiError> {
+        let action = match ev {
+            Event::Key(k) => keymap::key_to_action(&self.app, *k),
+            Event::Mouse(m) => keymap::mouse_to_action(&self.app, *m),
+            Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+            _ => None,
+        };
+        match action {
+            Some(a) => self.dispatch(a),
+            None => Ok(()),
+        }
+    }
+
+    /// Presses one key (tests and scripted use).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn press(&mut self, code: KeyCode) -> Result<(), TuiError> {
+        self.handle_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    /// Types `s` key by key.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn type_str(&mut self, s: &str) -> Result<(), TuiError> {
+        s.chars().try_for_each(|c| self.press(KeyCode::Char(c)))
+    }
+
+    fn perform(&mut self, effect: Effect) -> Result<Vec<Action>, TuiError> {
+        Ok(match effect {
+            Effect::Seek { position, window } => {
+                let w = self.pending_seek.is_some_and(|(_, w)| w) || window;
+                self.pending_seek = Some((position, w));
+                Vec::new()
+            }
+            Effect::SeekTime(t) => match self.chron.resolve_position(None, Some(&t)) {
+                Ok(p) => vec![Action::SeekTo(p)],
+                Err(e) => vec![Action::Failed(e.to_string())],
+            },
+            Effect::Execute(line) => vec![self.execute(&line)?],
+            Effect::Reload => vec![Action::Overview(Box::new(self.overview()?))],
+            Effect::StreamStep { stream, from, forward } => {
+                vec![Action::Found(self.stream_step(&stream, from, forward)?)]
+            }
+            Effect::Find { filter, from, forward } => vec![Action::Found(self.find(&filter, from, forward)?)],
+            Effect::Correlation(id) => {
+                let filter = LogFilter { correlation_id: Some(id.clone()), ..LogFilter::default() };
+                vec![Action::Correlated(id, self.chron.log(&filter, CORRELATION_LIMIT)?)]
+            }
+            Effect::Mouse(on) => {
+                self.pending_mouse = Some(on);
+                Vec::new()
+            }
+        })
+    }
+
+    fn execute(&mut self, line: &str) -> Result<Action, TuiError> {
+        let opts = ExecOptions::new(&self.actor, "tui");
+        Ok(match self.chron.execute(line, &opts) {
+            Ok(out) => {
+                let head = self.chron.store().head().map_err(AppError::from)?;
+                let list: Vec<String> = out
+                    .events
+                    .iter()
+                    .map(|e| format!("{} {} @{}", text::clean(&e.event_type), text::clean(&e.stream_id), e.position))
+                    .collect();
+                let n = out.events.len();
+                let what = if out.duplicate { "already recorded" } else { "recorded" };
+                let plural = if n == 1 { "" } else { "s" };
+                Action::Executed(Ok((format!("{what} {n} event{plural}: {}", list.join(", ")), head)))
+            }
+            Err(e) => Action::Executed(Err(e.to_string())),
+        })
+    }
+
+    fn window(&self, center: u64) -> Result<Window, TuiError> {
+        let from = center.saturating_sub(WINDOW_HALF).max(1);
+        let events = self.chron.store().read_range(from, center + WINDOW_HALF).map_err(AppError::from)?;
+        let events = events.into_iter().map(|e| EventRow { json: self.chron.event_json(&e), stored: e }).collect();
+        Ok(Window { center, events })
+    }
+
+    fn overview(&self) -> Result<Overview, TuiError> {
+        let store = self.chron.store();
+        let head = store.head().map_err(AppError::from)?;
+        let mut o = Overview { head, ..Overview::default() };
+        if head == 0 {
+            return Ok(o);
+        }
+        o.streams = store.streams().map_err(AppError::from)?;
+        o.snapshots = store.snapshot_positions().map_err(AppError::from)?;
+        let n = DENSITY_SAMPLES.min(head - 1).max(1);
+        let mut last = 0;
+        for i in 0..=n {
+            let p = 1 + i * (head - 1) / n;
+            if p == last {
+                continue;
+            }
+            last = p;
+            if let Some(e) = store.event(p).map_err(AppError::from)? {
+                if p == 1 {
+                    o.first_time.clone_from(&e.recorded_at);
+                }
+                if p == head {
+                    o.last_time.clone_from(&e.recorded_at);
+                }
+                if let Some(t) = text::micros(&e.recorded_at) {
+                    o.samples.push((p, t));
+                }
+            }
+        }
+        Ok(o)
+    }
+
+    fn stream_step(&self, stream: &str, from: u64, forward: bool) -> Result<Result<u64, String>, TuiError> {
+        let shown = text::clean(stream);
+        let at = self.app.world.streams.get(stream).filter(|_| self.app.world.position == from);
+        let version = at.map_or(0, |s| s.version);
+        let after = if forward {
+            version
+        } else {
+            let on_it = at.is_some_and(|s| s.position == from);
+            let target = if on_it { version.saturating_sub(1) } else { version };
+            if target == 0 {
+                return Ok(Err(format!("no earlier event of {shown}")));
+            }
+            target - 1
+        };
+        let events = self.chron.store().stream_events(stream, after, u64::MAX >> 1).map_err(AppError::from)?;
+        Ok(match events.first() {
+            Some(e) if forward || e.position < from => Ok(e.position),
+            _ if forward => Err(format!("no later event of {shown}")),
+            _ => Err(format!("no earlier event of {shown}")),
+        })
+    }
+
+    fn find(&self, filter: &str, from: u64, forward: bool) -> Result<Result<u64, String>, TuiError> {
+        let store = self.chron.store();
+        let head = self.app.head;
+        let mut scanned = 0;
+        let mut lo_hi = if forward {
+            (from + 1, (from + FIND_CHUNK).min(head))
+        } else {
+            (from.saturating_sub(FIND_CHUNK).max(1), from.saturating_sub(1))
+        };
+        while scanned < FIND_BUDGET && lo_hi.0 <= lo_hi.1 && lo_hi.1 >= 1 {
+            let events = store.read_range(lo_hi.0, lo_hi.1).map_err(AppError::from)?;
+            scanned += lo_hi.1 - lo_hi.0 + 1;
+            let hit = if forward {
+                events.iter().find(|e| super::super::app::matches_filter(filter, e))
+            } else {
+                events.iter().rev().find(|e| super::super::app::matches_filter(filter, e))
+            };
+            if let Some(e) = hit {
+                return Ok(Ok(e.position));
+            }
+            lo_hi = if forward {
+                (lo_hi.1 + 1, (lo_hi.1 + FIND_CHUNK).min(head))
+            } else {
+                (lo_hi.0.saturating_sub(FIND_CHUNK).max(1), lo_hi.0.saturating_sub(1))
+            };
+        }
+        let dir = if forward { "after" } else { "before" };
+        Ok(Err(format!("no event matching `{}` {dir} {from} (searched {scanned} events)", text::clean(filter))))
+    }
+}

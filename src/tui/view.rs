@@ -1,0 +1,101 @@
+//! Drawing: `impl Widget for &App`. Views read the state and draw; they never
+//! touch the store or change anything.
+
+pub mod audit;
+pub mod bars;
+pub mod json;
+pub mod overlay;
+pub mod panes;
+pub mod timeline;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::app::{App, Focus, MIN_SIZE, Mode};
+use super::theme::{self, Theme};
+
+/// The regions of the main screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    /// Timeline slider (top).
+    pub timeline: Rect,
+    /// Streams list.
+    pub streams: Rect,
+    /// Selected stream's state.
+    pub state: Rect,
+    /// Read models.
+    pub projections: Rect,
+    /// Audit log.
+    pub audit: Rect,
+    /// Selected event's details.
+    pub detail: Rect,
+    /// Command line / message.
+    pub command: Rect,
+    /// Key hints.
+    pub status: Rect,
+}
+
+/// Splits the screen into the main screen's regions.
+#[must_use]
+pub fn areas(area: Rect) -> Areas {
+    let [timeline, middle, bottom, command, status] = Layout::vertical([
+        Constraint::Length(5),
+        Constraint::Fill(4),
+        Constraint::Fill(5),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let [streams, state, projections] =
+        Layout::horizontal([Constraint::Percentage(20), Constraint::Percentage(32), Constraint::Fill(1)]).areas(middle);
+    let [audit, detail] = Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(bottom);
+    Areas { timeline, streams, state, projections, audit, detail, command, status }
+}
+
+/// A bordered pane, its border brighter when focused.
+#[must_use]
+pub fn pane<'a>(app: &App, focus: Focus, title: Line<'a>) -> Block<'a> {
+    let t = theme_of(app);
+    let focused = app.focus == focus && app.mode == Mode::Normal;
+    let marker = if focused { "▶ " } else { "" };
+    let mut spans = vec![Span::styled(format!(" {marker}"), t.border_focus)];
+    spans.extend(title.spans);
+    spans.push(Span::raw(" "));
+    Block::bordered()
+        .border_style(if focused { t.border_focus } else { t.border })
+        .title(Line::from(spans).style(t.title))
+}
+
+/// The theme in force for `app`.
+#[must_use]
+pub fn theme_of(app: &App) -> &'static Theme {
+    theme::of(app.no_color)
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+            overlay::too_small(self, area, buf);
+            return;
+        }
+        let a = areas(area);
+        timeline::render(self, a.timeline, buf);
+        if self.head == 0 {
+            let body = Rect::new(area.x, a.streams.y, area.width, a.command.y - a.streams.y);
+            overlay::empty(self, body, buf);
+        } else {
+            panes::render_streams(self, a.streams, buf);
+            panes::render_state(self, a.state, buf);
+            panes::render_projections(self, a.projections, buf);
+            audit::render_log(self, a.audit, buf);
+            audit::render_detail(self, a.detail, buf);
+        }
+        bars::render_command(self, a.command, buf);
+        bars::render_status(self, a.status, buf);
+        if self.mode == Mode::Help {
+            overlay::help(self, area, buf);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The command line (or message) and the status bar of keys.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+use tui_input::Input;
+
+use super::super::app::{App, Focus, Mode, Tone};
+use super::super::text;
+use super::theme_of;
+
+fn prompt_line(app: &App, label: &str, input: &Input, width: u16) -> Line<'static> {
+    let t = theme_of(app);
+    let room = usize::from(width).saturating_sub(label.chars().count() + 1).max(1);
+    let value = text::clean(input.value());
+    let scroll = input.visual_scroll(room);
+    let cursor = input.visual_cursor().saturating_sub(scroll);
+    let shown: Vec<char> = value.chars().skip(scroll).collect();
+    let before: String = shown.iter().take(cursor).collect();
+    let at: String = shown.get(cursor).map_or_else(|| " ".to_owned(), char::to_string);
+    let after: String = shown.iter().skip(cursor + 1).collect();
+    Line::from(vec![
+        Span::styled(label.to_owned(), t.key),
+        Span::raw(before),
+        Span::styled(at, t.selected),
+        Span::raw(after),
+    ])
+}
+
+/// Draws the command line while typing, else the last message.
+pub fn render_command(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = theme_of(app);
+    let line = match app.mode {
+        Mode::Command => prompt_line(app, ": ", &app.command.input, area.width),
+        Mode::Goto => prompt_line(app, "go to (position or RFC 3339 time): ", &app.goto, area.width),
+        Mode::Filter => prompt_line(app, "filter (stream, type, actor, correlation): /", &app.filter_input, area.width),
+        Mode::Normal | Mode::Help => match &app.message {
+            Some(m) => {
+                let (mark, style) = match m.tone {
+                    Tone::Info => ("· ", t.info),
+                    Tone::Success => ("✔ ", t.success),
+                    Tone::Error => ("✘ ", t.error),
+                };
+                Line::from(vec![
+                    Span::styled(mark, style),
+                    Span::styled(text::fit(&m.text, usize::from(area.width) - 2), style),
+                ])
+            }
+            None => Line::styled("Press : to type a command, ? for every key.", t.muted),
+        },
+    };
+    line.render(area, buf);
+    if app.mode == Mode::Command
+        && let Some(m) = &app.message
+        && app.command.candidates.is_empty()
+    {
+        let (mark, style) = match m.tone {
+            Tone::Info => ("·", t.info),
+            Tone::Success => ("✔", t.success),
+            Tone::Error => ("✘", t.error),
+        };
+        let text = format!("{mark} {}", text::fit(&m.text, usize::from(area.width / 2).saturating_sub(4)));
+        let w = u16::try_from(text.chars().count()).unwrap_or(0);
+        buf.set_string(area.right().saturating_sub(w + 1), area.y, text, style);
+    }
+}
+
+/// The keys that matter in the current mode and pane.
+#[must_use]
+pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
+    match app.mode {
+        Mode::Command => {
+            vec![("Enter", "run"), ("Tab", "complete"), ("↑↓", "history"), ("Esc", "leave")]
+        }
+        Mode::Goto | Mode::Filter => vec![("Enter", "apply"), ("Esc", "cancel")],
+        Mode::Help => vec![("Esc", "close help"), ("q", "close")],
+        Mode::Normal if app.head == 0 => vec![(":", "command"), ("?", "help"), ("q", "quit")],
+        Mode::Normal => {
+            let mut keys = match app.focus {
+                Focus::Timeline => vec![("←→", "step"), ("PgUp/PgDn", "±100"), ("Home/End", "ends"), ("g", "go to")],
+                Focus::Audit => vec![("↑↓", "step"), ("c", "correlation"), ("n/N", "match")],
+                Focus::Streams => vec![("↑↓", "select"), ("Enter", "pin"), ("[ ]", "its events")],
+                Focus::State => vec![("↑↓", "scroll"), ("[ ]", "stream events"), ("←→", "step")],
+                Focus::Projections => vec![("p/P", "read model"), ("↑↓", "scroll"), ("←→", "step")],
+            };
+            keys.extend([
+                ("Space", "play"),
+                ("f", "follow"),
+                (":", "command"),
+                ("/", "filter"),
+                ("Tab", "focus"),
+                ("?", "help"),
+                ("q", "quit"),
+            ]);
+            keys
+        }
+    }
+}
+
+/// Draws the status bar.
+pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = theme_of(app);
+    if app.mode == Mode::Command && !app.command.candidates.is_empty() {
+        let list = app.command.candidates.iter().map(|c| text::clean(c)).collect::<Vec<_>>().join("  ");
+        Line::from(vec![Span::styled("Tab: ", t.key), Span::raw(text::fit(&list, usize::from(area.width) - 5))])
+            .render(area, buf);
+        return;
+    }
+    let mut spans = Vec::new();
+    for (k, what) in hints(app) {
+        spans.push(Span::styled(format!(" {k}"), t.key));
+        spans.push(Span::styled(format!(" {what} "), t.muted));
+    }
+    Line::from(spans).render(area, buf);
+}

@@ -1,0 +1,113 @@
+//! Whole-screen states: help, an empty store, a terminal too small.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use super::super::app::{App, MIN_SIZE};
+use super::super::text;
+use super::theme_of;
+
+/// Every key, grouped.
+pub const KEYS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "Time travel",
+        &[
+            ("← → / h l", "one event back / forward"),
+            ("PgUp PgDn", "100 events back / forward"),
+            ("Home End", "first event / head"),
+            ("g", "go to a position or an RFC 3339 time, then Enter"),
+            ("[ ]", "previous / next event of the selected stream"),
+            ("Space", "play / pause"),
+            ("+ -", "playback speed: 500 ms, 200 ms, live"),
+            ("f", "follow the head (new events appear live)"),
+            ("mouse", "click or drag the timeline; m toggles capture"),
+        ],
+    ),
+    (
+        "Panes",
+        &[
+            ("Tab S-Tab", "focus next / previous pane"),
+            ("↑ ↓ / k j", "move or scroll in the focused pane"),
+            ("Enter", "streams: pin the stream in the state pane"),
+            ("p P", "next / previous read model"),
+            ("Esc", "leave correlation, unpin, clear filter"),
+        ],
+    ),
+    (
+        "Find",
+        &[
+            ("/", "filter by stream, type, actor or correlation id"),
+            ("n N", "next / previous matching event"),
+            ("c", "every event sharing this event's correlation"),
+        ],
+    ),
+    (
+        "Commands",
+        &[
+            (": or i", "command line (Enter runs at the head, Esc leaves)"),
+            ("↑ ↓  Tab", "history, complete words and ids"),
+        ],
+    ),
+    ("General", &[("? F1", "this help"), ("q Ctrl-C", "quit")]),
+];
+
+/// Draws the help overlay over the screen.
+pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = theme_of(app);
+    let mut lines = Vec::new();
+    for (group, keys) in KEYS {
+        lines.push(Line::styled(*group, t.header));
+        for (k, what) in *keys {
+            lines.push(Line::from(vec![Span::styled(format!("  {k:<12}"), t.key), Span::raw(*what)]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled("Command language:", t.header));
+    for c in &app.commands {
+        lines.push(Line::from(format!("  {}", c.usage)));
+    }
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height);
+    let [mid] = Layout::vertical([Constraint::Length(h)]).flex(Flex::Center).areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(72.min(area.width))]).flex(Flex::Center).areas(mid);
+    Clear.render(r, buf);
+    let block = Block::bordered().border_style(t.border_focus).title(Line::styled(" Keys · Esc closes ", t.title));
+    Paragraph::new(lines).block(block).render(r, buf);
+}
+
+/// Draws the empty-store screen: how to start.
+pub fn empty(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = theme_of(app);
+    let mut lines = vec![
+        Line::styled("This store is empty.", t.banner),
+        Line::raw(""),
+        Line::from(format!("  {}", text::clean(&app.db_label))),
+        Line::raw(""),
+        Line::raw("Record the first event: press : and type a command, for example"),
+    ];
+    for c in app.commands.iter().take(3) {
+        lines.push(Line::styled(format!("    {}", c.usage), t.key));
+    }
+    lines.extend([
+        Line::raw(""),
+        Line::raw("or quit (q) and seed a demo:  chronicle demo"),
+        Line::raw("Events appended by another process appear here live."),
+    ]);
+    let block = Block::bordered().border_style(t.border);
+    Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center).block(block).render(area, buf);
+}
+
+/// Draws the "terminal too small" message.
+pub fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = theme_of(app);
+    let lines = vec![
+        Line::styled("Terminal too small", t.banner),
+        Line::raw(format!("{}×{}, chronicle needs at least {}×{}.", area.width, area.height, MIN_SIZE.0, MIN_SIZE.1)),
+        Line::raw("Enlarge the window, or press q to quit."),
+    ];
+    Clear.render(area, buf);
+    let h = 3.min(area.height);
+    let [mid] = Layout::vertical([Constraint::Length(h)]).flex(Flex::Center).areas(area);
+    Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center).wrap(Wrap { trim: true }).render(mid, buf);
+}
