@@ -168,9 +168,9 @@ fn sql_planted_in_the_file_is_never_run() {
         ),
         ("view.db", "CREATE VIEW v AS SELECT * FROM events;", "view `v`"),
         (
-            "replaced.db",
+            "renamed.db",
             "DROP TRIGGER events_no_delete; \
-             CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT 1; END;",
+             CREATE TRIGGER events_no_delete AFTER INSERT ON events BEGIN SELECT 1; END;",
             "trigger `events_no_delete`",
         ),
     ];

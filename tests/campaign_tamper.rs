@@ -95,6 +95,30 @@ fn a_dropped_trigger_alone_is_caught() {
 }
 
 #[test]
+fn a_trigger_with_its_body_replaced_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path(), "body.db");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER events_no_delete; \
+             CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT 1; END;",
+        )
+        .unwrap();
+    assert_caught(&db, &["append-only trigger events_no_delete was altered"]);
+    // Laid out differently but the same statement: not a problem.
+    let db = store(dir.path(), "layout.db");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER events_no_update; CREATE TRIGGER events_no_update BEFORE UPDATE ON events \
+             BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;",
+        )
+        .unwrap();
+    assert_verify_ok(&db);
+}
+
+#[test]
 fn the_last_event_removed_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let db = store(dir.path(), "tail.db");

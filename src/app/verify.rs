@@ -114,6 +114,9 @@ impl Chronicle {
                 report.problem(None, format!("append-only trigger {t} is missing: the log can be rewritten"));
             }
         }
+        for t in self.store.altered_triggers()? {
+            report.problem(None, format!("append-only trigger {t} was altered: the log may be rewritable"));
+        }
         let mut walk = Walk {
             states: HashMap::new(),
             snapshots: HashMap::new(),

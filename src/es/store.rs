@@ -238,6 +238,19 @@ impl Store {
         Ok(if found.len() == 1 && found[0] == "ok" { Vec::new() } else { found })
     }
 
+    /// Append-only triggers present but no longer as the schema writes them
+    /// (their body edited, so UPDATE or DELETE may no longer be refused).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn altered_triggers(&self) -> Result<Vec<String>, StoreError> {
+        Ok(read::event_trigger_sql(&self.conn)?
+            .into_iter()
+            .filter(|(name, sql)| open::trigger_is_schemas(name, sql) == Some(false))
+            .map(|(name, _)| name)
+            .collect())
+    }
+
     /// Names of the triggers guarding `events` (append-only).
     ///
     /// # Errors
