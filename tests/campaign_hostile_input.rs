@@ -158,7 +158,11 @@ fn import_of_arbitrary_lines_is_all_or_nothing_and_never_panics() {
                 break;
             }
             let i = at % lines.len();
-            let mut v: serde_json::Value = serde_json::from_str(&lines[i]).unwrap();
+            // A line an earlier edit replaced by junk is replaced again.
+            let Ok(mut v @ serde_json::Value::Object(_)) = serde_json::from_str::<serde_json::Value>(&lines[i]) else {
+                lines[i] = text.clone();
+                continue;
+            };
             let fields = ["position", "event_id", "stream_id", "stream_type", "version", "event_type",
                           "schema_version", "payload", "metadata", "recorded_at", "hash"];
             match how {
@@ -186,7 +190,7 @@ fn import_of_arbitrary_lines_is_all_or_nothing_and_never_panics() {
             Err(e) => {
                 refused.set(refused.get() + 1);
                 prop_assert_eq!(head, 0, "a refused import recorded events: {}", e);
-                prop_assert!(!e.to_string().contains('\n'), "one line: {}", e);
+                prop_assert!(!e.to_string().chars().any(char::is_control), "one clean line: {:?}", e.to_string());
             }
         }
         let report = c.verify(&mut |_, _| {}).unwrap();
