@@ -213,6 +213,9 @@ pub(super) fn table_rows_upto(
     offset: u64,
     limit: u64,
 ) -> Result<Vec<Row>, StoreError> {
+    if !table_exists(conn, spec)? {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "{} WHERE {} <= ?1 ORDER BY {} LIMIT ?2 OFFSET ?3",
         select_sql(spec)?,
