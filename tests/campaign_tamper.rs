@@ -170,6 +170,16 @@ fn a_forged_snapshot_ahead_of_its_stream_is_caught() {
     .unwrap();
     drop(conn);
     assert_caught(&db, &[&stream]);
+    // Loading the stream ignores it: the forged balance is never shown.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .arg("--db")
+        .arg(&db)
+        .args(["state", "--stream", &stream, "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(!shown.contains("999999999"), "a forged snapshot was trusted: {shown}");
 }
 
 #[test]

@@ -38,6 +38,12 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(c) => Self::Conflict(c),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+                if matches!(f.code, rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure) =>
+            {
+                let detail = msg.unwrap_or_else(|| f.to_string());
+                Self::Io(format!("cannot write the store ({detail}): is the disk full? nothing was recorded"))
+            }
             StoreError::Sqlite(e) if is_damage(&e) => {
                 Self::Store(StoreError::Damaged { what: "the store file".to_owned(), reason: e.to_string() })
             }

@@ -37,12 +37,22 @@ pub(super) fn open(path: &Path, create: bool) -> Result<Connection, StoreError> 
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_store(e.to_string()))?;
-    harden(&conn).map_err(|e| not_a_store(e.to_string()))?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| unusable(path, e))?;
+    harden(&conn).map_err(|e| unusable(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(64);
     init_schema(&mut conn, path)?;
     Ok(conn)
+}
+
+/// An SQLite failure while opening: the file is not a usable store, unless
+/// the failure is the disk's (full, I/O), which is reported as such.
+fn unusable(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{DiskFull, SystemIoFailure};
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, DiskFull | SystemIoFailure) => StoreError::Sqlite(e),
+        _ => StoreError::NotAStore { path: path.to_owned(), reason: e.to_string() },
+    }
 }
 
 /// An existing non-empty file must start with SQLite's magic header.
@@ -77,7 +87,7 @@ fn init_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         Ok((version, app, tables))
     };
-    let (version, app, tables) = read_header(conn).map_err(|e| not_a_store(e.to_string()))?;
+    let (version, app, tables) = read_header(conn).map_err(|e| unusable(path, e))?;
     check_header(path, version, app, tables)?;
     if version == SCHEMA_VERSION {
         check_foreign_code(conn).map_err(not_a_store)?;
