@@ -2,6 +2,9 @@
 //! event once (the checkpoint moves in the same transaction as the rows), and
 //! a rebuild gives the same read models as the incremental ones.
 
+// A failed unwrap is the failure report of a test helper.
+#![allow(clippy::unwrap_used)]
+
 #[path = "campaign_support.rs"]
 mod support;
 
