@@ -50,6 +50,8 @@ pub struct Report {
     pub projections: u64,
     /// Problems, earliest first (empty = all good).
     pub problems: Vec<Problem>,
+    /// The stored hash of the last event (lowercase hex), to anchor elsewhere.
+    pub head_hash: Option<String>,
 }
 
 impl Report {
@@ -161,6 +163,7 @@ impl Chronicle {
         })?;
         progress(head, head);
         report.events = head;
+        report.head_hash = (head > 0).then(|| hex::encode(prev));
         report.streams = walk.states.len() as u64;
         for (stream, version) in walk.snapshots.keys() {
             match walk.states.get(stream) {

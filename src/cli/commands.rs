@@ -256,6 +256,9 @@ fn verify(db: &Path) -> Result<ExitCode, AppError> {
             report.projections,
             started.elapsed().as_secs_f64()
         );
+        if let Some(hash) = &report.head_hash {
+            println!("head: position {} hash {hash}", report.events);
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let mut problems = report.problems.iter();
