@@ -1,14 +1,21 @@
 //! The one place that touches the terminal (and, through [`Session`], the
 //! store): set up, draw, read events, poll the head, restore.
+//!
+//! The terminal is restored (raw mode off, alternate screen left, mouse
+//! capture off) on every way out: quitting, an error, a panic (the hook
+//! installed in [`run`]), and `SIGTERM` / `SIGHUP`, which are caught and end
+//! the loop so the normal restore path runs.
 
 mod session;
 mod worker;
 
 use std::io::stdout;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::DefaultTerminal;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -22,8 +29,49 @@ use super::{TuiError, update};
 const HEAD_POLL: Duration = Duration::from_millis(250);
 /// How long to wait for input while the worker folds.
 const BUSY_POLL: Duration = Duration::from_millis(30);
+/// Signals that end the UI through the normal restore path.
+const STOP_SIGNALS: [i32; 2] = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+/// Test hook: when this variable is `1`, the first key pressed panics inside
+/// the event loop, so tests can check that a panic restores the terminal.
+/// Harmless otherwise: it only turns a key press into the same exit a bug
+/// would cause, for the user who set it.
+pub const TEST_PANIC_ENV: &str = "CHRONICLE_TEST_PANIC";
 
-/// Runs the UI on the terminal until the user quits.
+/// `SIGTERM` / `SIGHUP` caught while the UI runs: the loop checks the flag
+/// and leaves. A second one while the first is still pending (the loop is
+/// stuck in a long store call) ends the process at once with 128 + signal,
+/// without restoring the terminal: the escape hatch of last resort.
+struct StopSignals {
+    stop: Arc<AtomicBool>,
+    which: Arc<AtomicUsize>,
+}
+
+impl StopSignals {
+    fn register() -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let which = Arc::new(AtomicUsize::new(0));
+        for sig in STOP_SIGNALS {
+            // Registered first, so it sees the flag as it was before this signal.
+            signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&stop))?;
+            signal_hook::flag::register(sig, Arc::clone(&stop))?;
+            signal_hook::flag::register_usize(sig, Arc::clone(&which), usize::try_from(sig).unwrap_or(0))?;
+        }
+        Ok(Self { stop, which })
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    fn caught(&self) -> Option<usize> {
+        self.stopped().then(|| self.which.load(Ordering::Relaxed))
+    }
+}
+
+/// Runs the UI on the terminal until the user quits, or until `SIGTERM` or
+/// `SIGHUP` arrives (then it returns `Ok`: the process exits with status 0
+/// after the terminal is restored). The handlers stay installed after it
+/// returns (a second signal ends the process at once).
 ///
 /// # Errors
 /// The store cannot be opened, or the terminal fails.
@@ -31,7 +79,10 @@ pub fn run(db: &Path) -> Result<(), TuiError> {
     let mut session = Session::open(db)?;
     session.spawn_worker()?;
     session.app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let signals = StopSignals::register()?;
     let mut terminal = ratatui::try_init()?;
+    // ratatui's own hook (installed by `try_init`) leaves raw mode and the
+    // alternate screen; this one runs first and turns mouse capture off.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(stdout(), DisableMouseCapture);
@@ -39,19 +90,31 @@ pub fn run(db: &Path) -> Result<(), TuiError> {
     }));
     let result = crossterm::execute!(stdout(), EnableMouseCapture)
         .map_err(TuiError::from)
-        .and_then(|()| event_loop(&mut terminal, &mut session));
-    let _ = crossterm::execute!(stdout(), DisableMouseCapture);
-    ratatui::restore();
+        .and_then(|()| event_loop(&mut terminal, &mut session, &signals));
+    restore();
+    if let Some(sig) = signals.caught() {
+        // After a hang-up the terminal may be gone: its errors do not matter.
+        tracing::info!(signal = sig, "stopped by signal; terminal restored");
+        return Ok(());
+    }
     result
 }
 
-fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session) -> Result<(), TuiError> {
+/// Leaves the terminal as it was found: mouse capture off, alternate screen
+/// left, raw mode off. Failures are ignored (the terminal may be gone).
+pub fn restore() {
+    let _ = crossterm::execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
+fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session, signals: &StopSignals) -> Result<(), TuiError> {
     let size = terminal.size()?;
     session.dispatch(super::Action::Resize(size.width, size.height))?;
     session.start()?;
+    let test_panic = std::env::var_os(TEST_PANIC_ENV).is_some_and(|v| v == "1");
     let mut last_poll = Instant::now();
     let mut last_step = Instant::now();
-    while !session.app.quit {
+    while !session.app.quit && !signals.stopped() {
         terminal.draw(|f| f.render_widget(&session.app, f.area()))?;
         let play_due = session.app.playing.then(|| {
             let wait = Duration::from_millis(update::play_delay_ms(&session.app));
@@ -69,8 +132,9 @@ fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session) -> Result<(
             session.batching = true;
             loop {
                 let ev = event::read()?;
+                assert!(!(test_panic && matches!(ev, Event::Key(_))), "{TEST_PANIC_ENV}=1: panicking on a key press");
                 session.handle_event(&ev)?;
-                if session.app.quit || !event::poll(Duration::ZERO)? {
+                if session.app.quit || signals.stopped() || !event::poll(Duration::ZERO)? {
                     break;
                 }
             }
