@@ -98,7 +98,7 @@ impl Pane {
         wait(
             "the chronicle pid",
             || {
-                let out = run(Command::new("pgrep").args(["-f", &format!("--db {db}$")]));
+                let out = run(Command::new("pgrep").args(["-f", "--", &format!("--db {db}$")]));
                 let s = String::from_utf8_lossy(&out.stdout);
                 let pids: Vec<&str> = s.split_whitespace().collect();
                 (pids.len() == 1).then(|| pids[0].to_owned())
