@@ -147,8 +147,8 @@ fn signal_restores(name: &str, sig: &str) {
     p.wait_for_tui();
     p.kill(sig);
     let (status, stty) = p.wait_exit();
-    assert_eq!(status, "0", "chronicle exits with 0 after {sig}");
     p.assert_restored(&stty);
+    assert_eq!(status, "0", "chronicle exits with 0 after {sig}");
 }
 
 #[test]
@@ -169,6 +169,6 @@ fn a_panic_restores_the_terminal() {
     let out = run(p.tmux().args(["send-keys", "j"]));
     assert!(out.status.success());
     let (status, stty) = p.wait_exit();
-    assert_eq!(status, "101", "a panic exits with 101");
     p.assert_restored(&stty);
+    assert_eq!(status, "101", "a panic exits with 101");
 }
