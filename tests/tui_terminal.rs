@@ -42,7 +42,7 @@ struct Pane {
 impl Pane {
     fn start(name: &str, env: &str) -> Self {
         require_tmux();
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("a temp dir");
         let db = dir.path().join(format!("{name}-{}.db", std::process::id()));
         let out = run(Command::new(BIN).arg("--db").arg(&db).args(["demo", "--no-tui", "--events", "300"]));
         assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
@@ -83,7 +83,8 @@ impl Pane {
             "the TUI at the head",
             || {
                 let s = self.screen();
-                let at_head = s.split_whitespace().any(|w| w.split_once('/').is_some_and(|(a, b)| a == b && a.len() > 2));
+                let at_head =
+                    s.split_whitespace().any(|w| w.split_once('/').is_some_and(|(a, b)| a == b && a.len() > 2));
                 (at_head && s.contains("Audit log")).then_some(())
             },
             || self.screen(),
@@ -117,7 +118,7 @@ impl Pane {
     fn wait_exit(&self) -> (String, String) {
         let done = self.file("done");
         let status = wait("chronicle to exit", || std::fs::read_to_string(&done).ok(), || self.screen());
-        let stty = std::fs::read_to_string(self.file("stty")).unwrap();
+        let stty = std::fs::read_to_string(self.file("stty")).expect("stty -a was recorded");
         (status.trim().to_owned(), stty)
     }
 

@@ -42,8 +42,7 @@ pub fn lines_of(v: &Value, size: Option<usize>, t: &Theme, changed: &dyn Fn(&str
                 let hit = changed(k);
                 let gutter = if hit { Span::styled("* ", t.changed) } else { Span::raw("  ") };
                 let key_style = if hit { t.changed } else { t.json_key };
-                let mut first =
-                    vec![gutter, Span::raw("  "), Span::styled(quoted(k), key_style)];
+                let mut first = vec![gutter, Span::raw("  "), Span::styled(quoted(k), key_style)];
                 first.push(Span::raw(": "));
                 let comma = i + 1 < n;
                 push_value(&mut out, first, val, 1, comma, t, hit);
@@ -115,11 +114,7 @@ fn push_value(
                 if out.len() > MAX_LINES {
                     return;
                 }
-                let first = vec![
-                    Span::raw(format!("  {pad}  ")),
-                    Span::styled(quoted(k), t.json_key),
-                    Span::raw(": "),
-                ];
+                let first = vec![Span::raw(format!("  {pad}  ")), Span::styled(quoted(k), t.json_key), Span::raw(": ")];
                 push_value(out, first, val, depth + 1, i + 1 < n, t, hit);
             }
             out.push(Line::from(format!("  {pad}}}{tail}")));
