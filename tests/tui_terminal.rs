@@ -163,6 +163,18 @@ fn sighup_restores_the_terminal_and_exits() {
 }
 
 #[test]
+fn closing_the_terminal_ends_the_process() {
+    let p = Pane::start("close", "");
+    p.wait_for_tui();
+    let pid = p.pid();
+    // The pty goes away for real (SIGHUP from the kernel, then EIO on the tty).
+    let out = run(p.tmux().arg("kill-server"));
+    assert!(out.status.success());
+    let gone = || !std::path::Path::new(&format!("/proc/{pid}")).exists();
+    wait("chronicle to exit after its terminal closed", || gone().then_some(()), || format!("pid {pid} still runs"));
+}
+
+#[test]
 fn a_panic_restores_the_terminal() {
     // Test hook of the runtime: with CHRONICLE_TEST_PANIC=1 the first key panics.
     let p = Pane::start("panic", "CHRONICLE_TEST_PANIC=1");

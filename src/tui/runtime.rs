@@ -13,6 +13,7 @@ use std::io::stdout;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
@@ -37,13 +38,22 @@ const STOP_SIGNALS: [i32; 2] = [signal_hook::consts::SIGTERM, signal_hook::const
 /// would cause, for the user who set it.
 pub const TEST_PANIC_ENV: &str = "CHRONICLE_TEST_PANIC";
 
-/// `SIGTERM` / `SIGHUP` caught while the UI runs: the loop checks the flag
-/// and leaves. A second one while the first is still pending (the loop is
-/// stuck in a long store call) ends the process at once with 128 + signal,
-/// without restoring the terminal: the escape hatch of last resort.
+/// How long the loop has, after a stop signal, to restore the terminal
+/// before the signal thread restores it itself and ends the process.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// `SIGTERM` / `SIGHUP` caught while the UI runs: the handler sets a flag,
+/// the loop sees it within one poll and leaves through the normal restore
+/// path. A thread watches too: if the loop has not restored the terminal
+/// [`STOP_GRACE`] after the signal (it is stuck: when the terminal has hung
+/// up, crossterm's read spins on end-of-file and never returns), the thread
+/// restores the terminal as far as it still can and exits with 128 + signal.
+/// A second signal while the first is pending ends the process at once, with
+/// 128 + signal and without restoring: the escape hatch of last resort.
 struct StopSignals {
     stop: Arc<AtomicBool>,
     which: Arc<AtomicUsize>,
+    restored: mpsc::Sender<()>,
 }
 
 impl StopSignals {
@@ -53,25 +63,41 @@ impl StopSignals {
         for sig in STOP_SIGNALS {
             // Registered first, so it sees the flag as it was before this signal.
             signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&stop))?;
-            signal_hook::flag::register(sig, Arc::clone(&stop))?;
             signal_hook::flag::register_usize(sig, Arc::clone(&which), usize::try_from(sig).unwrap_or(0))?;
+            signal_hook::flag::register(sig, Arc::clone(&stop))?;
         }
-        Ok(Self { stop, which })
+        let mut signals = signal_hook::iterator::Signals::new(STOP_SIGNALS)?;
+        let (restored, done) = mpsc::channel::<()>();
+        std::thread::Builder::new().name("chronicle-signals".into()).spawn(move || {
+            let Some(sig) = signals.forever().next() else { return };
+            // Stuck, or the UI is over already: end here.
+            if done.recv_timeout(STOP_GRACE).is_err() {
+                restore();
+                std::process::exit(128 + sig);
+            }
+        })?;
+        Ok(Self { stop, which, restored })
     }
 
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.stop.load(Ordering::SeqCst)
     }
 
+    /// The signal caught, if any; tells the watching thread the terminal is
+    /// restored (call after restoring).
     fn caught(&self) -> Option<usize> {
-        self.stopped().then(|| self.which.load(Ordering::Relaxed))
+        let sig = self.stopped().then(|| self.which.load(Ordering::SeqCst))?;
+        let _ = self.restored.send(());
+        Some(sig)
     }
 }
 
 /// Runs the UI on the terminal until the user quits, or until `SIGTERM` or
-/// `SIGHUP` arrives (then it returns `Ok`: the process exits with status 0
-/// after the terminal is restored). The handlers stay installed after it
-/// returns (a second signal ends the process at once).
+/// `SIGHUP` arrives: then it restores the terminal and returns `Ok` (the
+/// process exits with status 0), or, if the loop is stuck for
+/// [`STOP_GRACE`], the process exits with 128 + signal (see [`StopSignals`]).
+/// The handlers stay installed after it returns: a later `SIGTERM` / `SIGHUP`
+/// ends the process with 128 + signal.
 ///
 /// # Errors
 /// The store cannot be opened, or the terminal fails.
