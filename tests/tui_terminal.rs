@@ -1,5 +1,5 @@
 //! Terminal safety of the real binary under tmux (a real pty): `SIGTERM`,
-//! `SIGHUP` and a panic all leave the terminal restored — canonical mode and
+//! `SIGHUP`, `SIGINT` and a panic all leave the terminal restored — canonical mode and
 //! echo back (read with `stty -a` in the same pty once chronicle has exited),
 //! the alternate screen left and mouse reporting off (asked of tmux).
 
@@ -160,6 +160,11 @@ fn sigterm_restores_the_terminal_and_exits() {
 #[test]
 fn sighup_restores_the_terminal_and_exits() {
     signal_restores("hup", "HUP");
+}
+
+#[test]
+fn sigint_restores_the_terminal_and_exits() {
+    signal_restores("int", "INT");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //!
 //! The terminal is restored (raw mode off, alternate screen left, mouse
 //! capture off) on every way out: quitting, an error, a panic (the hook
-//! installed in [`run`]), and `SIGTERM` / `SIGHUP`, which are caught and end
+//! installed in [`run`]), and `SIGTERM` / `SIGHUP` / `SIGINT`, which are caught and end
 //! the loop so the normal restore path runs.
 
 mod session;
@@ -30,8 +30,9 @@ use super::{TuiError, update};
 const HEAD_POLL: Duration = Duration::from_millis(250);
 /// How long to wait for input while the worker folds.
 const BUSY_POLL: Duration = Duration::from_millis(30);
-/// Signals that end the UI through the normal restore path.
-const STOP_SIGNALS: [i32; 2] = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+/// Signals that end the UI through the normal restore path (`SIGINT` only
+/// comes from `kill`: in raw mode Ctrl-C is a key).
+const STOP_SIGNALS: [i32; 3] = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT];
 /// Test hook: when this variable is `1`, the first key pressed panics inside
 /// the event loop, so tests can check that a panic restores the terminal.
 /// Harmless otherwise: it only turns a key press into the same exit a bug
@@ -42,7 +43,7 @@ pub const TEST_PANIC_ENV: &str = "CHRONICLE_TEST_PANIC";
 /// before the signal thread restores it itself and ends the process.
 const STOP_GRACE: Duration = Duration::from_secs(2);
 
-/// `SIGTERM` / `SIGHUP` caught while the UI runs: the handler sets a flag,
+/// `SIGTERM` / `SIGHUP` / `SIGINT` caught while the UI runs: the handler sets a flag,
 /// the loop sees it within one poll and leaves through the normal restore
 /// path. A thread watches too: if the loop has not restored the terminal
 /// [`STOP_GRACE`] after the signal (it is stuck: when the terminal has hung
@@ -92,11 +93,11 @@ impl StopSignals {
     }
 }
 
-/// Runs the UI on the terminal until the user quits, or until `SIGTERM` or
-/// `SIGHUP` arrives: then it restores the terminal and returns `Ok` (the
+/// Runs the UI on the terminal until the user quits, or until `SIGTERM`,
+/// `SIGHUP` or `SIGINT` arrives: then it restores the terminal and returns `Ok` (the
 /// process exits with status 0), or, if the loop is stuck for
 /// [`STOP_GRACE`], the process exits with 128 + signal (see [`StopSignals`]).
-/// The handlers stay installed after it returns: a later `SIGTERM` / `SIGHUP`
+/// The handlers stay installed after it returns: a later such signal
 /// ends the process with 128 + signal.
 ///
 /// # Errors
