@@ -3,8 +3,8 @@
 //!
 //! The terminal is restored (raw mode off, alternate screen left, mouse
 //! capture off) on every way out: quitting, an error, a panic (the hook
-//! installed in [`run`]), and `SIGTERM` / `SIGHUP` / `SIGINT`, which are caught and end
-//! the loop so the normal restore path runs.
+//! installed in [`run`]), and `SIGTERM` / `SIGHUP` / `SIGINT`, which are
+//! caught and end the loop so the normal restore path runs.
 
 mod session;
 mod worker;
@@ -43,9 +43,9 @@ pub const TEST_PANIC_ENV: &str = "CHRONICLE_TEST_PANIC";
 /// before the signal thread restores it itself and ends the process.
 const STOP_GRACE: Duration = Duration::from_secs(2);
 
-/// `SIGTERM` / `SIGHUP` / `SIGINT` caught while the UI runs: the handler sets a flag,
-/// the loop sees it within one poll and leaves through the normal restore
-/// path. A thread watches too: if the loop has not restored the terminal
+/// `SIGTERM` / `SIGHUP` / `SIGINT` caught while the UI runs: the handler
+/// sets a flag, the loop sees it within one poll and leaves through the
+/// normal restore path. A thread watches too: if the loop has not restored the terminal
 /// [`STOP_GRACE`] after the signal (it is stuck: when the terminal has hung
 /// up, crossterm's read spins on end-of-file and never returns), the thread
 /// restores the terminal as far as it still can and exits with 128 + signal.
@@ -94,11 +94,11 @@ impl StopSignals {
 }
 
 /// Runs the UI on the terminal until the user quits, or until `SIGTERM`,
-/// `SIGHUP` or `SIGINT` arrives: then it restores the terminal and returns `Ok` (the
-/// process exits with status 0), or, if the loop is stuck for
+/// `SIGHUP` or `SIGINT` arrives: then it restores the terminal and returns
+/// `Ok` (the process exits with status 0), or, if the loop is stuck for
 /// [`STOP_GRACE`], the process exits with 128 + signal (see [`StopSignals`]).
-/// The handlers stay installed after it returns: a later such signal
-/// ends the process with 128 + signal.
+/// The handlers stay installed after it returns: a later such signal ends
+/// the process with 128 + signal.
 ///
 /// # Errors
 /// The store cannot be opened, or the terminal fails.
