@@ -1,14 +1,22 @@
 //! The one place that touches the terminal (and, through [`Session`], the
 //! store): set up, draw, read events, poll the head, restore.
+//!
+//! The terminal is restored (raw mode off, alternate screen left, mouse
+//! capture off) on every way out: quitting, an error, a panic (the hook
+//! installed in [`run`]), and `SIGTERM` / `SIGHUP` / `SIGINT`, which are
+//! caught and end the loop so the normal restore path runs.
 
 mod session;
 mod worker;
 
 use std::io::stdout;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::DefaultTerminal;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -22,8 +30,75 @@ use super::{TuiError, update};
 const HEAD_POLL: Duration = Duration::from_millis(250);
 /// How long to wait for input while the worker folds.
 const BUSY_POLL: Duration = Duration::from_millis(30);
+/// Signals that end the UI through the normal restore path (`SIGINT` only
+/// comes from `kill`: in raw mode Ctrl-C is a key).
+const STOP_SIGNALS: [i32; 3] = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT];
+/// Test hook: when this variable is `1`, the first key pressed panics inside
+/// the event loop, so tests can check that a panic restores the terminal.
+/// Harmless otherwise: it only turns a key press into the same exit a bug
+/// would cause, for the user who set it.
+pub const TEST_PANIC_ENV: &str = "CHRONICLE_TEST_PANIC";
 
-/// Runs the UI on the terminal until the user quits.
+/// How long the loop has, after a stop signal, to restore the terminal
+/// before the signal thread restores it itself and ends the process.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// `SIGTERM` / `SIGHUP` / `SIGINT` caught while the UI runs: the handler
+/// sets a flag, the loop sees it within one poll and leaves through the
+/// normal restore path. A thread watches too: if the loop has not restored the terminal
+/// [`STOP_GRACE`] after the signal (it is stuck: when the terminal has hung
+/// up, crossterm's read spins on end-of-file and never returns), the thread
+/// restores the terminal as far as it still can and exits with 128 + signal.
+/// A second signal while the first is pending ends the process at once, with
+/// 128 + signal and without restoring: the escape hatch of last resort.
+struct StopSignals {
+    stop: Arc<AtomicBool>,
+    which: Arc<AtomicUsize>,
+    restored: mpsc::Sender<()>,
+}
+
+impl StopSignals {
+    fn register() -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let which = Arc::new(AtomicUsize::new(0));
+        for sig in STOP_SIGNALS {
+            // Registered first, so it sees the flag as it was before this signal.
+            signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&stop))?;
+            signal_hook::flag::register_usize(sig, Arc::clone(&which), usize::try_from(sig).unwrap_or(0))?;
+            signal_hook::flag::register(sig, Arc::clone(&stop))?;
+        }
+        let mut signals = signal_hook::iterator::Signals::new(STOP_SIGNALS)?;
+        let (restored, done) = mpsc::channel::<()>();
+        std::thread::Builder::new().name("chronicle-signals".into()).spawn(move || {
+            let Some(sig) = signals.forever().next() else { return };
+            // Stuck, or the UI is over already: end here.
+            if done.recv_timeout(STOP_GRACE).is_err() {
+                restore();
+                std::process::exit(128 + sig);
+            }
+        })?;
+        Ok(Self { stop, which, restored })
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// The signal caught, if any; tells the watching thread the terminal is
+    /// restored (call after restoring).
+    fn caught(&self) -> Option<usize> {
+        let sig = self.stopped().then(|| self.which.load(Ordering::SeqCst))?;
+        let _ = self.restored.send(());
+        Some(sig)
+    }
+}
+
+/// Runs the UI on the terminal until the user quits, or until `SIGTERM`,
+/// `SIGHUP` or `SIGINT` arrives: then it restores the terminal and returns
+/// `Ok` (the process exits with status 0), or, if the loop is stuck for
+/// [`STOP_GRACE`], the process exits with 128 + signal (see [`StopSignals`]).
+/// The handlers stay installed after it returns: a later such signal ends
+/// the process with 128 + signal.
 ///
 /// # Errors
 /// The store cannot be opened, or the terminal fails.
@@ -31,7 +106,10 @@ pub fn run(db: &Path) -> Result<(), TuiError> {
     let mut session = Session::open(db)?;
     session.spawn_worker()?;
     session.app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let signals = StopSignals::register()?;
     let mut terminal = ratatui::try_init()?;
+    // ratatui's own hook (installed by `try_init`) leaves raw mode and the
+    // alternate screen; this one runs first and turns mouse capture off.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(stdout(), DisableMouseCapture);
@@ -39,19 +117,31 @@ pub fn run(db: &Path) -> Result<(), TuiError> {
     }));
     let result = crossterm::execute!(stdout(), EnableMouseCapture)
         .map_err(TuiError::from)
-        .and_then(|()| event_loop(&mut terminal, &mut session));
-    let _ = crossterm::execute!(stdout(), DisableMouseCapture);
-    ratatui::restore();
+        .and_then(|()| event_loop(&mut terminal, &mut session, &signals));
+    restore();
+    if let Some(sig) = signals.caught() {
+        // After a hang-up the terminal may be gone: its errors do not matter.
+        tracing::info!(signal = sig, "stopped by signal; terminal restored");
+        return Ok(());
+    }
     result
 }
 
-fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session) -> Result<(), TuiError> {
+/// Leaves the terminal as it was found: mouse capture off, alternate screen
+/// left, raw mode off. Failures are ignored (the terminal may be gone).
+pub fn restore() {
+    let _ = crossterm::execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
+fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session, signals: &StopSignals) -> Result<(), TuiError> {
     let size = terminal.size()?;
     session.dispatch(super::Action::Resize(size.width, size.height))?;
     session.start()?;
+    let test_panic = std::env::var_os(TEST_PANIC_ENV).is_some_and(|v| v == "1");
     let mut last_poll = Instant::now();
     let mut last_step = Instant::now();
-    while !session.app.quit {
+    while !session.app.quit && !signals.stopped() {
         terminal.draw(|f| f.render_widget(&session.app, f.area()))?;
         let play_due = session.app.playing.then(|| {
             let wait = Duration::from_millis(update::play_delay_ms(&session.app));
@@ -69,8 +159,9 @@ fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session) -> Result<(
             session.batching = true;
             loop {
                 let ev = event::read()?;
+                assert!(!(test_panic && matches!(ev, Event::Key(_))), "{TEST_PANIC_ENV}=1: panicking on a key press");
                 session.handle_event(&ev)?;
-                if session.app.quit || !event::poll(Duration::ZERO)? {
+                if session.app.quit || signals.stopped() || !event::poll(Duration::ZERO)? {
                     break;
                 }
             }

@@ -57,8 +57,7 @@ pub fn render_log(app: &App, area: Rect, buf: &mut Buffer) {
         let m = e.metadata();
         let is_cursor = e.position == app.cursor;
         let marker = if is_cursor { "▶" } else { " " };
-        let payload =
-            serde_json::from_str::<Value>(&e.payload).map_or_else(|_| text::clean(&e.payload), |v| text::compact(&v));
+        let payload = row_payload(&e.payload);
         let line = format!(
             "{marker}{:>7} {:<19} {:<14} {:<17} {:<10} {}",
             e.position,
@@ -80,6 +79,20 @@ pub fn render_log(app: &App, area: Rect, buf: &mut Buffer) {
         let y = inner.y + 1 + u16::try_from(i).unwrap_or(0);
         buf.set_string(inner.x, y, text::fit(&line, w), style);
     }
+}
+
+/// Bytes of stored payload above which a log row shows the stored text as it
+/// is (cut) rather than parsing it each frame.
+const ROW_PAYLOAD_BYTES: usize = 4_096;
+
+/// A payload on one row: compact JSON, or for a big one its stored text cut
+/// to what a row can show.
+fn row_payload(payload: &str) -> String {
+    if payload.len() > ROW_PAYLOAD_BYTES {
+        let cut = payload.char_indices().nth(ROW_PAYLOAD_BYTES / 4).map_or(payload, |(at, _)| &payload[..at]);
+        return text::clean(cut);
+    }
+    serde_json::from_str::<Value>(payload).map_or_else(|_| text::clean(payload), |v| text::compact(&v))
 }
 
 fn field(name: &str, value: String, t: &super::super::theme::Theme) -> Line<'static> {
@@ -135,7 +148,8 @@ pub fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
     let scroll = (app.detail_scroll, 0);
     if stored == upcast {
         let b = Block::new().borders(Borders::TOP).border_style(t.border).title(format!(" payload v{upcast_v} "));
-        Paragraph::new(json::lines(upcast, t, &none)).scroll(scroll).block(b).render(payload, buf);
+        let lines = json::lines_of(upcast, Some(e.payload.len()), t, &none);
+        Paragraph::new(lines).scroll(scroll).block(b).render(payload, buf);
     } else {
         let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(payload);
         let lb =
@@ -145,7 +159,7 @@ pub fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
             .border_style(t.border)
             .title(format!(" upcast v{upcast_v} "));
         let changed = json::changed_keys(stored, upcast);
-        Paragraph::new(json::lines(stored, t, &none)).scroll(scroll).block(lb).render(l, buf);
+        Paragraph::new(json::lines_of(stored, Some(e.payload.len()), t, &none)).scroll(scroll).block(lb).render(l, buf);
         Paragraph::new(json::lines(upcast, t, &|k| changed.iter().any(|c| c == k)))
             .scroll(scroll)
             .block(rb)
