@@ -5,7 +5,7 @@
 //!
 //! `CHRONICLE_CAMPAIGN_COMMANDS` sets N (default 25; 250 locally).
 
-#[path = "campaign_support.rs"]
+#[path = "helpers/campaign.rs"]
 mod support;
 
 use std::collections::{BTreeMap, HashMap};

@@ -7,7 +7,7 @@
 //! `CHRONICLE_CAMPAIGN_TRIALS` (default 8) sets the trials per scenario;
 //! `CHRONICLE_CAMPAIGN_SEED` the seed.
 
-#[path = "campaign_support.rs"]
+#[path = "helpers/campaign.rs"]
 mod support;
 
 use std::collections::{BTreeMap, HashSet};

@@ -3,7 +3,7 @@
 //! on a full disk, instead of killing the process). The append must fail
 //! cleanly (exit 1 or 2, one line, no panic) and leave the store intact.
 
-#[path = "campaign_support.rs"]
+#[path = "helpers/campaign.rs"]
 mod support;
 
 use std::path::Path;

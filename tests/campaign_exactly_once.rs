@@ -5,7 +5,7 @@
 // A failed unwrap is the failure report of a test helper.
 #![allow(clippy::unwrap_used)]
 
-#[path = "campaign_support.rs"]
+#[path = "helpers/campaign.rs"]
 mod support;
 
 use std::process::Stdio;

@@ -5,7 +5,7 @@
 //! `CHRONICLE_CAMPAIGN_FLIPS` sets the byte-flipped copies (default 200;
 //! 1,000 locally).
 
-#[path = "campaign_support.rs"]
+#[path = "helpers/campaign.rs"]
 mod support;
 
 use std::path::Path;

@@ -6,7 +6,7 @@
 //!
 //! `PROPTEST_CASES` sets the cases (default 64 here, to keep CI short).
 
-#[path = "campaign_support.rs"]
+#[path = "helpers/campaign.rs"]
 mod support;
 
 use chronicle::app::{Chronicle, ExecOptions, Mode};

@@ -1,7 +1,7 @@
 //! Tampering behind the program's back (with rusqlite on the file): each
 //! edit is caught by `verify` (exit 1), which names what and where.
 
-#[path = "campaign_support.rs"]
+#[path = "helpers/campaign.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! `verify`, which names the first broken position; export/import round-trip
 //! byte for byte, are idempotent, and refuse malformed or overlapping files.
 
-#[path = "support.rs"]
+#[path = "helpers/cli.rs"]
 mod support;
 
 use support::{Store, write};

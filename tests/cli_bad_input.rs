@@ -1,7 +1,7 @@
 //! Bad files and bad arguments: exit status 2, one clear line on stderr, no
 //! panic, and the file left as it was.
 
-#[path = "support.rs"]
+#[path = "helpers/cli.rs"]
 mod support;
 
 use std::path::Path;

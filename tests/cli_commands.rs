@@ -1,7 +1,7 @@
 //! The CLI contract, command by command: output on stdout, exit status,
 //! one-line rejections that record nothing, filters, time travel, rebuild.
 
-#[path = "support.rs"]
+#[path = "helpers/cli.rs"]
 mod support;
 
 use std::io::{BufRead, BufReader};

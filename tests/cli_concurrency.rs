@@ -1,7 +1,7 @@
 //! Several real processes writing to the same store at once: nothing lost,
 //! nothing doubled, versions contiguous, balances exact, the chain intact.
 
-#[path = "support.rs"]
+#[path = "helpers/cli.rs"]
 mod support;
 
 use std::collections::{BTreeMap, HashMap};

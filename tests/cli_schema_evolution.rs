@@ -2,7 +2,7 @@
 //! and upcast on read; exact rounding of float dollars; an event from a
 //! newer schema is an error naming it, never a panic or a silent skip.
 
-#[path = "support.rs"]
+#[path = "helpers/cli.rs"]
 mod support;
 
 use std::fmt::Write as _;

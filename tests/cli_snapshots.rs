@@ -2,7 +2,7 @@
 //! the replay, a hand-edited one is caught by `verify`, and one tagged with
 //! another state schema is ignored rather than trusted.
 
-#[path = "support.rs"]
+#[path = "helpers/cli.rs"]
 mod support;
 
 use chronicle::app::{Chronicle, ExecOptions, Mode};

@@ -1,7 +1,7 @@
 //! Shared helpers of the integration tests: run the real `chronicle` binary
 //! on a store in a temporary directory and read its output.
 //!
-//! Each test file includes this module with `#[path = "support.rs"] mod support;`,
+//! Each test file includes this module with `#[path = "helpers/cli.rs"] mod support;`,
 //! so not every helper is used by every file.
 #![allow(dead_code, clippy::missing_panics_doc, clippy::must_use_candidate)]
 

@@ -2,7 +2,7 @@
 //! forged"): running the real binary, reading its log, checking the
 //! invariants every scenario ends with.
 //!
-//! Included with `#[path = "campaign_support.rs"] mod support;`, so each test
+//! Included with `#[path = "helpers/campaign.rs"] mod support;`, so each test
 //! file uses only part of it.
 #![allow(dead_code, clippy::missing_panics_doc, clippy::must_use_candidate)]
 
