@@ -6,6 +6,10 @@
 //! means, this prints what the targets are stated in: throughput of one full
 //! run for the bulk operations, and p50/p99 of individually timed operations
 //! for the interactive ones. The TUI rows come from `benches/tui_frame.sh`.
+//!
+//! `CHRONICLE_REPORT_ONLY=part,part` limits the run to some of: `bulk` (=
+//! `size`, `demo`, `import`, `rebuild`, `verify`), `timeline`, `bus`,
+//! `aggregate` — handy under `perf record`.
 
 // Benches are test code: a failed setup should stop the run loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -77,7 +81,7 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, t.elapsed())
 }
 
-fn bulk(rows: &mut Vec<Row>, n: u64) {
+fn bulk(rows: &mut Vec<Row>, n: u64, want: &dyn Fn(&str) -> bool) {
     let (fixture, made) = common::demo_store(n);
     let head = Chronicle::open(&fixture, Mode::Read).unwrap().store().head().unwrap();
     let bytes = std::fs::metadata(&fixture).unwrap().len();
@@ -93,12 +97,28 @@ fn bulk(rows: &mut Vec<Row>, n: u64) {
 
     // Bulk append: the demo (through the command bus, in 5,000-event
     // transactions). Reuse the fixture's generation time when it was just made.
-    let (events, took) = made.unwrap_or_else(|| {
-        let dir = common::scratch();
-        common::run_demo(&dir.path().join("demo.db"), n)
-    });
-    throughput_row(rows, format!("bulk append: demo ({})", label(n)), events, took, 250_000.0, "≥ 250,000 ev/s");
+    if want("demo") {
+        let (events, took) = made.unwrap_or_else(|| {
+            let dir = common::scratch();
+            common::run_demo(&dir.path().join("demo.db"), n)
+        });
+        throughput_row(rows, format!("bulk append: demo ({})", label(n)), events, took, 250_000.0, "≥ 250,000 ev/s");
+    }
+    if want("import") {
+        import(rows, n);
+    }
+    if want("rebuild") {
+        rebuild(rows, n, &fixture);
+    }
+    if want("verify") {
+        let c = Chronicle::open(&fixture, Mode::Read).unwrap();
+        let (report, took) = time(|| c.verify(&mut |_, _| {}).unwrap());
+        assert!(report.ok(), "the fixture verifies: {:?}", report.problems);
+        throughput_row(rows, format!("verify ({})", label(n)), head, took, 1_000_000.0, "≥ 1,000,000 ev/s");
+    }
+}
 
+fn import(rows: &mut Vec<Row>, n: u64) {
     // Bulk append: import of the demo's export.
     let export = common::demo_export(n);
     let dir = common::scratch();
@@ -112,23 +132,15 @@ fn bulk(rows: &mut Vec<Row>, n: u64) {
         250_000.0,
         "≥ 250,000 ev/s",
     );
-    drop(c);
-    drop(dir);
+}
 
+fn rebuild(rows: &mut Vec<Row>, n: u64, fixture: &std::path::Path) {
     // Rebuild every read model (on a copy: it writes).
     let dir = common::scratch();
-    let copy = common::copy_store(&fixture, dir.path());
+    let copy = common::copy_store(fixture, dir.path());
     let mut c = Chronicle::open(&copy, Mode::Write).unwrap();
     let (to, took) = time(|| c.rebuild(None, &mut |_, _| {}).unwrap());
     throughput_row(rows, format!("rebuild all read models ({})", label(n)), to, took, 300_000.0, "≥ 300,000 ev/s");
-    drop(c);
-    drop(dir);
-
-    // Verify.
-    let c = Chronicle::open(&fixture, Mode::Read).unwrap();
-    let (report, took) = time(|| c.verify(&mut |_, _| {}).unwrap());
-    assert!(report.ok(), "the fixture verifies: {:?}", report.problems);
-    throughput_row(rows, format!("verify ({})", label(n)), head, took, 1_000_000.0, "≥ 1,000,000 ev/s");
 }
 
 fn timeline(rows: &mut Vec<Row>, n: u64) {
@@ -245,7 +257,8 @@ fn aggregate(rows: &mut Vec<Row>) {
     ] {
         let c = Chronicle::open(&path, Mode::Read).unwrap();
         let head = c.store().head().unwrap();
-        for (at, max_position) in [("head", head), ("head−1, 99 events past the snapshot", head - 1)] {
+        let past = if name.starts_with("snapshots on") { ", 99 events past the snapshot" } else { "" };
+        for (at, max_position) in [("head".to_owned(), head), (format!("head−1{past}"), head - 1)] {
             let runs = if name.starts_with("snapshots on") { 200 } else { 5 };
             let mut samples = Vec::new();
             for _ in 0..runs {
@@ -283,8 +296,9 @@ fn main() {
     eprintln!("fixtures under {} ({})", common::stores_dir().display(), common::fixture_version());
     for n in common::sizes() {
         eprintln!("== {} events", label(n));
-        if want("bulk") {
-            bulk(&mut rows, n);
+        if ["bulk", "size", "demo", "import", "rebuild", "verify"].iter().any(|p| want(p)) {
+            let bulk_part = |p: &str| want("bulk") || want(p);
+            bulk(&mut rows, n, &bulk_part);
         }
         if want("timeline") {
             timeline(&mut rows, n);
