@@ -4,6 +4,7 @@
 //! an unusable file.
 
 mod commands;
+pub mod logging;
 mod output;
 mod progress;
 
@@ -139,6 +140,8 @@ where
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    let _log = logging::init();
+    tracing::info!(command = ?cli.command, db = %cli.db.display(), "start");
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {

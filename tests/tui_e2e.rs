@@ -112,24 +112,32 @@ fn scrubbing_shows_the_balances_of_that_moment() {
     t.wait_for("go to");
     t.text("1234");
     t.keys(&["Enter"]);
-    let screen = t.wait(&format!("1234/{n} with its world folded"), |s| {
-        s.contains(&format!("1234/{n}")) && !s.contains("folding") && s.contains("Event 1234")
-    });
     let rows = state_json(&db, Some(1234))["rows"].as_array().cloned().unwrap();
-    let mut checked = 0;
-    for row in rows {
-        let id = row["account_id"].as_str().unwrap();
-        let cents = row["balance_cents"].to_string();
-        // The read-model pane's cell for this account: `[*] acc-1  owner  USD  cents …`.
-        let line = screen.lines().flat_map(|l| l.split('│')).find(|seg| {
-            let seg = seg.trim_start_matches([' ', '*']);
-            seg.split_whitespace().next() == Some(id) && seg.contains("USD")
-        });
-        if let Some(line) = line {
-            assert!(line.contains(&format!(" {cents} ")), "balance of {id} at 1234 should be {cents}: {line}");
-            checked += 1;
+    // Balances shown in the read-model pane that agree with `state --at 1234`.
+    // A frame can be captured half drawn, so wait until the whole screen agrees.
+    let agreeing = |screen: &str| -> Option<usize> {
+        let mut checked = 0;
+        for row in &rows {
+            let id = row["account_id"].as_str().unwrap();
+            let cents = row["balance_cents"].to_string();
+            // The read-model pane's cell for this account: `[*] acc-1  owner  USD  cents …`.
+            let line = screen.lines().flat_map(|l| l.split('│')).find(|seg| {
+                let seg = seg.trim_start_matches([' ', '*']);
+                seg.split_whitespace().next() == Some(id) && seg.contains("USD")
+            });
+            if let Some(line) = line {
+                if !line.contains(&format!(" {cents} ")) {
+                    return None;
+                }
+                checked += 1;
+            }
         }
-    }
+        Some(checked)
+    };
+    let screen = t.wait(&format!("1234/{n} with the balances of that moment"), |s| {
+        s.contains(&format!("1234/{n}")) && !s.contains("folding") && s.contains("Event 1234") && agreeing(s).is_some()
+    });
+    let checked = agreeing(&screen).unwrap_or(0);
     assert!(checked >= 5, "too few balances visible to compare:\n{screen}");
     t.keys(&["q"]);
     t.wait_for("EXIT=0");

@@ -119,9 +119,10 @@ pub enum TimeTravel {
     /// Fold it in memory (right for read models whose size follows the
     /// number of streams, not the number of events).
     Fold,
-    /// Its first table only ever gains rows, each carrying the position that
-    /// wrote it in this column: the rows as of position P are the persistent
-    /// rows with `column <= P`. Right for ledgers that grow with the log.
+    /// Its first table only ever gains rows (never updated, deleted or read
+    /// back by the projection), each carrying the position that wrote it in
+    /// this column: the rows as of position P are the persistent rows with
+    /// `column <= P`. Right for ledgers that grow with the log.
     Query {
         /// The column holding the writing event's position.
         position_column: &'static str,

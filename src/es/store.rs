@@ -93,12 +93,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn read_range(&self, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut out = Vec::new();
-        read::scan(&self.conn, from, to, |e| {
-            out.push(e);
-            Ok::<_, StoreError>(())
-        })?;
-        Ok(out)
+        read::range(&self.conn, from, to)
     }
 
     /// Calls `f` for each event with `from <= position <= to`, streaming.

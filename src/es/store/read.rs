@@ -114,6 +114,16 @@ pub(super) fn scan<E: From<StoreError>>(
     Ok(())
 }
 
+/// Events with `from <= position <= to`, collected; callers keep the range bounded.
+pub(super) fn range(conn: &Connection, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut out = Vec::new();
+    scan(conn, from, to, |e| {
+        out.push(e);
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(out)
+}
+
 /// Events of `stream_id` with `version > after_version` and `position <= max_position`.
 pub(super) fn stream_events(
     conn: &Connection,

@@ -203,12 +203,7 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn read_range(&self, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut out = Vec::new();
-        read::scan(&self.tx, from, to, |e| {
-            out.push(e);
-            Ok::<_, StoreError>(())
-        })?;
-        Ok(out)
+        read::range(&self.tx, from, to)
     }
 
     /// Position of the event with `event_id`, if stored.
