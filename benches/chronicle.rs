@@ -110,11 +110,11 @@ fn timeline(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let mut t = Timeline::new(ch.config());
-                    let p = targets.next().unwrap();
-                    let s = Instant::now();
-                    t.seek(store, registry, p).unwrap();
-                    total += s.elapsed();
+                    let mut tl = Timeline::new(ch.config());
+                    let pos = targets.next().unwrap();
+                    let start = Instant::now();
+                    tl.seek(store, registry, pos).unwrap();
+                    total += start.elapsed();
                 }
                 total
             });
@@ -123,20 +123,20 @@ fn timeline(c: &mut Criterion) {
 
         let mut g = c.benchmark_group("timeline_warm");
         // Warm: one pass to the head first builds every keyframe.
-        let mut t = Timeline::new(ch.config());
-        t.seek(store, registry, head).unwrap();
+        let mut tl = Timeline::new(ch.config());
+        tl.seek(store, registry, head).unwrap();
         let mut targets = common::positions(head, 10_000, 7).into_iter().cycle();
         let mut seen = Vec::new();
         g.bench_function(BenchmarkId::new("jump_random", label(n)), |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let p = targets.next().unwrap();
-                    let s = Instant::now();
-                    t.seek(store, registry, p).unwrap();
-                    let d = s.elapsed();
-                    seen.push(d);
-                    total += d;
+                    let pos = targets.next().unwrap();
+                    let start = Instant::now();
+                    tl.seek(store, registry, pos).unwrap();
+                    let took = start.elapsed();
+                    seen.push(took);
+                    total += took;
                 }
                 total
             });
@@ -149,13 +149,13 @@ fn timeline(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        let p = from.next().unwrap() + 1;
-                        t.seek(store, registry, p).unwrap();
-                        let s = Instant::now();
-                        t.seek(store, registry, p.checked_add_signed(delta).unwrap()).unwrap();
-                        let d = s.elapsed();
-                        seen.push(d);
-                        total += d;
+                        let pos = from.next().unwrap() + 1;
+                        tl.seek(store, registry, pos).unwrap();
+                        let start = Instant::now();
+                        tl.seek(store, registry, pos.checked_add_signed(delta).unwrap()).unwrap();
+                        let took = start.elapsed();
+                        seen.push(took);
+                        total += took;
                     }
                     total
                 });
@@ -184,11 +184,11 @@ fn command_bus(c: &mut Criterion) {
                 for _ in 0..iters {
                     i += 1;
                     let line = format!("deposit bench-1 {}.{:02} bench", 1 + i % 7, i % 100);
-                    let s = Instant::now();
+                    let start = Instant::now();
                     ch.execute(&line, &opts).unwrap();
-                    let d = s.elapsed();
-                    seen.push(d);
-                    total += d;
+                    let took = start.elapsed();
+                    seen.push(took);
+                    total += took;
                 }
                 total
             });

@@ -86,11 +86,11 @@ fn bulk(rows: &mut Vec<Row>, n: u64, want: &dyn Fn(&str) -> bool) {
     let head = Chronicle::open(&fixture, Mode::Read).unwrap().store().head().unwrap();
     let bytes = std::fs::metadata(&fixture).unwrap().len();
     #[allow(clippy::cast_precision_loss)]
-    let per_event = bytes as f64 / head as f64;
+    let (per_event, megabytes) = (bytes as f64 / head as f64, bytes as f64 / 1e6);
     eprintln!("  store: {head} events, {bytes} bytes, {per_event:.0} bytes/event");
     rows.push(Row {
         what: format!("store file size ({})", label(n)),
-        measured: format!("{per_event:.0} bytes/event ({:.1} MB for {head} events)", bytes as f64 / 1e6),
+        measured: format!("{per_event:.0} bytes/event ({megabytes:.1} MB for {head} events)"),
         target: "report",
         verdict: "—",
     });
@@ -145,17 +145,17 @@ fn rebuild(rows: &mut Vec<Row>, n: u64, fixture: &std::path::Path) {
 
 fn timeline(rows: &mut Vec<Row>, n: u64) {
     let (fixture, _) = common::demo_store(n);
-    let c = Chronicle::open(&fixture, Mode::Read).unwrap();
-    let (store, registry) = (c.store(), c.registry());
+    let ch = Chronicle::open(&fixture, Mode::Read).unwrap();
+    let (store, registry) = (ch.store(), ch.registry());
     let head = store.head().unwrap();
 
     // Cold: a fresh timeline (no keyframes yet) seeking a random position
     // folds everything before it, building keyframes as it goes.
     let mut cold = Vec::new();
     for p in common::positions(head, 5, 11) {
-        let mut t = Timeline::new(c.config());
+        let mut tl = Timeline::new(ch.config());
         let ((), d) = time(|| {
-            t.seek(store, registry, p).unwrap();
+            tl.seek(store, registry, p).unwrap();
         });
         cold.push(d);
     }
@@ -169,11 +169,11 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
     );
 
     // The warm-up pass: seek to the head once (what the TUI's first End does).
-    let mut t = Timeline::new(c.config());
+    let mut tl = Timeline::new(ch.config());
     let ((), d) = time(|| {
-        t.seek(store, registry, head).unwrap();
+        tl.seek(store, registry, head).unwrap();
     });
-    let (kf, every) = t.keyframes();
+    let (kf, every) = tl.keyframes();
     eprintln!("  first pass to head: {} ({kf} keyframes every {every})", ms(d));
     rows.push(Row {
         what: format!("timeline first pass 0→head, builds keyframes ({})", label(n)),
@@ -186,7 +186,7 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
     let mut jumps = Vec::new();
     for p in common::positions(head, 1_000, 7) {
         let ((), d) = time(|| {
-            t.seek(store, registry, p).unwrap();
+            tl.seek(store, registry, p).unwrap();
         });
         jumps.push(d);
     }
@@ -202,14 +202,14 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
     let (mut fwd, mut back) = (Vec::new(), Vec::new());
     for p in common::positions(head.saturating_sub(2).max(1), 500, 13) {
         let p = p + 1; // 2..=head-1
-        t.seek(store, registry, p).unwrap();
+        tl.seek(store, registry, p).unwrap();
         let ((), d) = time(|| {
-            t.seek(store, registry, p + 1).unwrap();
+            tl.seek(store, registry, p + 1).unwrap();
         });
         fwd.push(d);
-        t.seek(store, registry, p).unwrap();
+        tl.seek(store, registry, p).unwrap();
         let ((), d) = time(|| {
-            t.seek(store, registry, p - 1).unwrap();
+            tl.seek(store, registry, p - 1).unwrap();
         });
         back.push(d);
     }
