@@ -9,7 +9,8 @@
 //!
 //! `CHRONICLE_REPORT_ONLY=part,part` limits the run to some of: `bulk` (=
 //! `size`, `demo`, `import`, `rebuild`, `verify`), `timeline`, `bus`,
-//! `aggregate` — handy under `perf record`.
+//! `aggregate` — handy under `perf record`. `CHRONICLE_BENCH_KEYFRAME_EVERY`
+//! and `CHRONICLE_BENCH_MAX_KEYFRAMES` override the timeline's configuration.
 
 // Benches are test code: a failed setup should stop the run loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chronicle::app::repository;
-use chronicle::app::{Chronicle, ExecOptions, Mode, Timeline};
+use chronicle::app::{Chronicle, Config, ExecOptions, Mode, Timeline};
 use chronicle::domain::Registry;
 
 use common::{Latency, label, latency, ms, rate, thousands};
@@ -143,6 +144,20 @@ fn rebuild(rows: &mut Vec<Row>, n: u64, fixture: &std::path::Path) {
     throughput_row(rows, format!("rebuild all read models ({})", label(n)), to, took, 300_000.0, "≥ 300,000 ev/s");
 }
 
+/// The timeline's configuration, with `CHRONICLE_BENCH_KEYFRAME_EVERY` and
+/// `CHRONICLE_BENCH_MAX_KEYFRAMES` overriding the defaults (to see what a
+/// denser keyframe interval buys).
+fn timeline_config(mut config: Config) -> Config {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    if let Some(every) = var("CHRONICLE_BENCH_KEYFRAME_EVERY") {
+        config.keyframe_every = every;
+    }
+    if let Some(max) = var("CHRONICLE_BENCH_MAX_KEYFRAMES") {
+        config.max_keyframes = usize::try_from(max).unwrap();
+    }
+    config
+}
+
 fn timeline(rows: &mut Vec<Row>, n: u64) {
     let (fixture, _) = common::demo_store(n);
     let ch = Chronicle::open(&fixture, Mode::Read).unwrap();
@@ -153,7 +168,7 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
     // folds everything before it, building keyframes as it goes.
     let mut cold = Vec::new();
     for p in common::positions(head, 5, 11) {
-        let mut tl = Timeline::new(ch.config());
+        let mut tl = Timeline::new(timeline_config(ch.config()));
         let ((), d) = time(|| {
             tl.seek(store, registry, p).unwrap();
         });
@@ -169,7 +184,7 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
     );
 
     // The warm-up pass: seek to the head once (what the TUI's first End does).
-    let mut tl = Timeline::new(ch.config());
+    let mut tl = Timeline::new(timeline_config(ch.config()));
     let ((), d) = time(|| {
         tl.seek(store, registry, head).unwrap();
     });
