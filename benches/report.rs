@@ -158,6 +158,15 @@ fn timeline_config(mut config: Config) -> Config {
     config
 }
 
+/// This process's resident memory (`VmRSS` from /proc), for a rough idea of
+/// what the keyframes hold.
+fn rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l[6..].trim().to_owned()))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
 fn timeline(rows: &mut Vec<Row>, n: u64) {
     let (fixture, _) = common::demo_store(n);
     let ch = Chronicle::open(&fixture, Mode::Read).unwrap();
@@ -189,7 +198,7 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
         tl.seek(store, registry, head).unwrap();
     });
     let (kf, every) = tl.keyframes();
-    eprintln!("  first pass to head: {} ({kf} keyframes every {every})", ms(d));
+    eprintln!("  first pass to head: {} ({kf} keyframes every {every}; process RSS now {})", ms(d), rss());
     rows.push(Row {
         what: format!("timeline first pass 0→head, builds keyframes ({})", label(n)),
         measured: format!("{} = {} ev/s ({kf} keyframes every {every})", ms(d), thousands(rate(head, d))),
