@@ -314,3 +314,12 @@ fn an_import_that_does_not_continue_the_store_is_refused() {
     assert!(line.contains("line 1"), "{line}");
     assert_eq!(other.export(), before);
 }
+
+#[test]
+fn verify_prints_the_head_to_anchor_elsewhere() {
+    let s = Store::demo(EVENTS);
+    let out = s.verify_ok();
+    let last = s.log(&[]).pop().expect("events");
+    let line = format!("head: position {} hash {}", last["position"], last["hash"].as_str().expect("hash"));
+    assert!(out.lines().any(|l| l == line), "expected `{line}` in:\n{out}");
+}

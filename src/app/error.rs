@@ -38,8 +38,40 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(c) => Self::Conflict(c),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+                if matches!(f.code, rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure) =>
+            {
+                let detail = msg.unwrap_or_else(|| f.to_string());
+                Self::Io(format!("cannot write the store ({detail}): is the disk full? nothing was recorded"))
+            }
+            StoreError::Sqlite(e) if is_damage(&e) => {
+                Self::Store(StoreError::Damaged { what: "the store file".to_owned(), reason: e.to_string() })
+            }
             other => Self::Store(other),
         }
+    }
+}
+
+/// Whether SQLite's error means the file's pages, schema or stored values
+/// are damaged (as opposed to I/O, locking or a bug): a corrupt or foreign
+/// file is unusable (exit 2), and `verify` reports it as a problem.
+fn is_damage(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    // Our own statements name only columns and tables of our schema: when
+    // SQLite cannot find them, the file's schema is not ours any more.
+    let missing = |m: &str| m.starts_with("no such column") || m.starts_with("no such table");
+    match e {
+        rusqlite::Error::SqliteFailure(f, msg) => {
+            matches!(f.code, DatabaseCorrupt | NotADatabase) || msg.as_deref().is_some_and(missing)
+        }
+        rusqlite::Error::SqlInputError { error, msg, .. } => {
+            matches!(error.code, DatabaseCorrupt | NotADatabase) || missing(msg)
+        }
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::Utf8Error(..)
+        | rusqlite::Error::InvalidColumnType(..) => true,
+        _ => false,
     }
 }
 
@@ -56,13 +88,22 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Store(
-                StoreError::NotFound { .. } | StoreError::NotAStore { .. } | StoreError::NewerSchema { .. },
+                StoreError::NotFound { .. }
+                | StoreError::NotAStore { .. }
+                | StoreError::NewerSchema { .. }
+                | StoreError::Damaged { .. },
             )
             | Self::Usage(_)
             | Self::BadInput(_)
             | Self::Io(_) => 2,
             Self::Parse(_) | Self::Rejected(_) | Self::Conflict(_) | Self::Upcast(_) | Self::Store(_) => 1,
         }
+    }
+
+    /// Whether the store file turned out damaged while being read.
+    #[must_use]
+    pub fn is_damage(&self) -> bool {
+        matches!(self, Self::Store(StoreError::Damaged { .. }))
     }
 
     /// Whether the user's input was refused (as opposed to a failure).

@@ -203,7 +203,15 @@ impl Validation {
         n: u64,
         line: &str,
     ) -> Result<(), AppError> {
-        let bad = |why: String| AppError::BadInput(format!("{}: line {n}: {why}", path.display()));
+        // `why` quotes the file (ids, types): control characters are escaped
+        // so the message stays one line and cannot drive the terminal.
+        let bad = |why: String| {
+            let why: String = why
+                .chars()
+                .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+                .collect();
+            AppError::BadInput(format!("{}: line {n}: {why}", path.display()))
+        };
         let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
         match self.last_position {
             Some(p) if e.position != p + 1 => return Err(bad(format!("position {} does not follow {p}", e.position))),

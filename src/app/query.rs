@@ -171,6 +171,48 @@ impl Chronicle {
         })
     }
 
+    /// Calls `f` for every row of a read model's main table as of `position`,
+    /// in key order, streaming from SQLite where it can (see
+    /// [`Chronicle::projection_rows`]). Returns how many rows it passed.
+    ///
+    /// # Errors
+    /// [`AppError::Usage`] for an unknown projection; store failures; `f`'s.
+    pub fn for_each_projection_row(
+        &self,
+        name: &str,
+        position: u64,
+        f: &mut dyn FnMut(Row) -> Result<(), AppError>,
+    ) -> Result<u64, AppError> {
+        self.check_projection(name)?;
+        let p = self.registry.projection(name).ok_or_else(|| AppError::Usage(name.to_owned()))?;
+        let spec = &p.tables()[0];
+        let checkpoint = self.store.checkpoint(name)?;
+        let upto = match p.time_travel() {
+            _ if checkpoint == position => Some(None),
+            TimeTravel::Query { position_column } if checkpoint >= position => Some(Some((position_column, position))),
+            _ => None,
+        };
+        let mut n = 0u64;
+        if let Some(upto) = upto {
+            let mut failed = None;
+            self.store.scan_table(spec, upto, &mut |row| {
+                n += 1;
+                if failed.is_none()
+                    && let Err(e) = f(row)
+                {
+                    failed = Some(e);
+                }
+                Ok(())
+            })?;
+            return failed.map_or(Ok(n), Err);
+        }
+        for row in self.projection_rows(name, position, None, 0, u64::MAX >> 1)? {
+            n += 1;
+            f(row)?;
+        }
+        Ok(n)
+    }
+
     /// Rows of a read model's main table as of `position`, in key order,
     /// `offset` then at most `limit`: from SQLite when its table is at that
     /// position or the projection is a ledger ([`TimeTravel::Query`]), else

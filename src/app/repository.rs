@@ -33,22 +33,31 @@ pub fn load(
     stream_type: &str,
     max_position: u64,
 ) -> Result<Loaded, AppError> {
-    let mut loaded = None;
     if let Some(kind) = registry.kind(stream_type)
         && let Some(snap) = reader.read_snapshot(stream_id, max_position, kind.state_version)?
         && let Ok(json) = serde_json::from_str(&snap.state)
         && let Some(state) = registry.restore_state(stream_type, snap.state_version, json)
+        && snap.version > 0
     {
-        loaded =
-            Some(Loaded { state, version: snap.version, position: snap.position, from_snapshot: Some(snap.version) });
+        // Read from the snapshot's own event on: the snapshot is used only if
+        // that event exists where the snapshot says (a snapshot ahead of its
+        // stream, or of another stream's history, is ignored).
+        let events = reader.read_stream(stream_id, snap.version - 1, max_position)?;
+        if let Some(first) = events.first()
+            && first.version == snap.version
+            && first.position == snap.position
+        {
+            let mut loaded =
+                Loaded { state, version: snap.version, position: snap.position, from_snapshot: Some(snap.version) };
+            for stored in &events[1..] {
+                fold(registry, &mut loaded, stored)?;
+            }
+            return Ok(loaded);
+        }
+        tracing::warn!(stream_id, version = snap.version, "ignoring a snapshot that does not match its stream");
     }
-    let mut loaded = loaded.unwrap_or_else(|| Loaded {
-        state: registry.fresh_state(stream_type),
-        version: 0,
-        position: 0,
-        from_snapshot: None,
-    });
-    for stored in reader.read_stream(stream_id, loaded.version, max_position)? {
+    let mut loaded = Loaded { state: registry.fresh_state(stream_type), version: 0, position: 0, from_snapshot: None };
+    for stored in reader.read_stream(stream_id, 0, max_position)? {
         fold(registry, &mut loaded, &stored)?;
     }
     Ok(loaded)

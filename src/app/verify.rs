@@ -50,6 +50,8 @@ pub struct Report {
     pub projections: u64,
     /// Problems, earliest first (empty = all good).
     pub problems: Vec<Problem>,
+    /// The stored hash of the last event (lowercase hex), to anchor elsewhere.
+    pub head_hash: Option<String>,
 }
 
 impl Report {
@@ -68,7 +70,7 @@ impl Report {
 
 struct Walk {
     states: HashMap<String, (String, u64, Box<dyn DynState>)>,
-    snapshots: HashMap<(String, u64), (u32, String)>,
+    snapshots: HashMap<(String, u64), (u32, String, u64)>,
     tables: MemTables,
     digests: HashMap<&'static str, Digest>,
     at_checkpoint: HashMap<&'static str, (MemTables, Digest)>,
@@ -82,12 +84,40 @@ impl Chronicle {
     /// [`Problem`] in the report.
     pub fn verify(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Report, AppError> {
         let mut report = Report::default();
+        // The file itself first: damaged pages make everything after unreliable.
+        let damage = match self.store.quick_check(10) {
+            Ok(found) => found,
+            Err(e) => vec![AppError::from(e).to_string()],
+        };
+        if !damage.is_empty() {
+            for d in damage {
+                report.problem(None, format!("the SQLite file is damaged: {d}"));
+            }
+            return Ok(report);
+        }
+        match self.verify_log(&mut report, progress) {
+            Ok(()) => {}
+            // Values SQLite's check cannot see (text that is not UTF-8, a
+            // column of the wrong type) stop the walk: a problem, not an error.
+            Err(e) if e.is_damage() => report.problem(None, format!("the log cannot be read to its end: {e}")),
+            Err(e) => return Err(e),
+        }
+        // Problems at a position first (the earliest tampered event leads),
+        // then those about the file as a whole.
+        report.problems.sort_by_key(|p| (p.position.is_none(), p.position));
+        Ok(report)
+    }
+
+    fn verify_log(&self, report: &mut Report, progress: &mut dyn FnMut(u64, u64)) -> Result<(), AppError> {
         let head = self.store.head()?;
         let triggers = self.store.event_triggers()?;
         for t in ["events_no_delete", "events_no_update"] {
             if !triggers.iter().any(|n| n == t) {
                 report.problem(None, format!("append-only trigger {t} is missing: the log can be rewritten"));
             }
+        }
+        for t in self.store.altered_triggers()? {
+            report.problem(None, format!("append-only trigger {t} was altered: the log may be rewritable"));
         }
         let mut walk = Walk {
             states: HashMap::new(),
@@ -97,7 +127,7 @@ impl Chronicle {
             at_checkpoint: HashMap::new(),
         };
         for s in self.store.snapshots()? {
-            walk.snapshots.insert((s.stream_id, s.version), (s.state_version, s.state));
+            walk.snapshots.insert((s.stream_id, s.version), (s.state_version, s.state, s.position));
         }
         report.snapshots = walk.snapshots.len() as u64;
         let mut checkpoints = Vec::new();
@@ -125,7 +155,7 @@ impl Chronicle {
                 );
             }
             prev = e.hash;
-            self.walk_event(&mut walk, &mut report, &e, &checkpoints);
+            self.walk_event(&mut walk, report, &e, &checkpoints);
             if e.position % 10_000 == 0 {
                 progress(e.position, head);
             }
@@ -133,16 +163,22 @@ impl Chronicle {
         })?;
         progress(head, head);
         report.events = head;
+        report.head_hash = (head > 0).then(|| hex::encode(prev));
         report.streams = walk.states.len() as u64;
-        for ((stream, version), _) in walk.snapshots.iter().filter(|(k, _)| !walk.states.contains_key(&k.0)) {
-            report.problem(None, format!("snapshot of {stream} v{version} has no stream"));
+        for (stream, version) in walk.snapshots.keys() {
+            match walk.states.get(stream) {
+                None => report.problem(None, format!("snapshot of {stream} v{version} has no stream")),
+                // Loading would trust it and skip every event: a forgery.
+                Some((_, last, _)) if version > last => report.problem(
+                    None,
+                    format!("snapshot of {stream} v{version} is ahead of its stream, which ends at v{last}"),
+                ),
+                Some(_) => {}
+            }
         }
-        self.check_streams(&walk, &mut report)?;
-        self.check_read_models(walk, &checkpoints, head, &mut report)?;
-        // Broken positions first (earliest first): they are where tampering is; problems
-        // without a position (triggers, read models, snapshots of no stream) follow.
-        report.problems.sort_by_key(|p| p.position.unwrap_or(u64::MAX));
-        Ok(report)
+        self.check_streams(&walk, report)?;
+        self.check_read_models(walk, &checkpoints, head, report)?;
+        Ok(())
     }
 
     fn walk_event(
@@ -184,7 +220,16 @@ impl Chronicle {
             }
             Err(err) => report.problem(Some(e.position), err.to_string()),
         }
-        if let Some((state_version, stored)) = walk.snapshots.get(&(e.stream_id.clone(), e.version)) {
+        if let Some((state_version, stored, position)) = walk.snapshots.get(&(e.stream_id.clone(), e.version)) {
+            if *position != e.position {
+                report.problem(
+                    Some(e.position),
+                    format!(
+                        "snapshot of {} at version {} claims position {position}, but that version is at {}",
+                        e.stream_id, e.version, e.position
+                    ),
+                );
+            }
             let current = entry.2.state_version();
             let stored: Option<Value> = serde_json::from_str(stored).ok();
             if *state_version == current && stored.as_ref() != Some(&entry.2.to_json()) {
@@ -244,7 +289,7 @@ impl Chronicle {
             for (i, spec) in p.tables().iter().enumerate() {
                 if i == 0 && matches!(p.time_travel(), TimeTravel::Query { .. }) {
                     let mut stored = Digest::default();
-                    self.store.scan_table(spec, &mut |row| {
+                    self.store.scan_table(spec, None, &mut |row| {
                         stored.add(spec, &row);
                         Ok(())
                     })?;
@@ -265,7 +310,7 @@ impl Chronicle {
                 let mut expected = replay.rows(spec.name);
                 let mut mismatch: Option<String> = None;
                 let mut index = 0usize;
-                self.store.scan_table(spec, &mut |row| {
+                self.store.scan_table(spec, None, &mut |row| {
                     index += 1;
                     if mismatch.is_some() {
                         return Ok(());

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::output::{event_line, safe, table};
+use super::output::{TableWriter, event_line, safe};
 use super::progress::Progress;
 use super::{Cli, Command};
 use crate::app::demo::DemoOptions;
@@ -158,12 +158,7 @@ fn state(
         let v = c.stream_state(id, position)?.to_json();
         if json { v.to_string() } else { pretty(&v) }
     } else if let Some(name) = projection {
-        let v = c.projection_state(name, position)?;
-        if json {
-            v.to_json().to_string()
-        } else {
-            format!("{} at position {}\n{}", v.projection, v.position, table(&v.rows))
-        }
+        return projection_out(&c, name, position, json);
     } else {
         let world = c.world_at(position)?;
         let streams: Map<String, Value> = world
@@ -186,6 +181,38 @@ fn state(
         if json { v.to_string() } else { pretty(&v) }
     };
     emit(&mut out, text.trim_end())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Streams a read model's rows: tables of a million rows print without
+/// holding them.
+fn projection_out(c: &Chronicle, name: &str, position: u64, json: bool) -> Result<ExitCode, AppError> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let w = |out: &mut BufWriter<_>, s: &str| out.write_all(s.as_bytes()).map_err(|e| io_err(&e));
+    c.check_projection(name)?;
+    if json {
+        let head = json!({"projection": name, "position": position}).to_string();
+        w(&mut out, &head[..head.len() - 1])?;
+        w(&mut out, ",\"rows\":[")?;
+        let mut first = true;
+        c.for_each_projection_row(name, position, &mut |row| {
+            if !first {
+                w(&mut out, ",")?;
+            }
+            first = false;
+            w(&mut out, &Value::Object(row).to_string())
+        })?;
+        w(&mut out, "]}\n")?;
+    } else {
+        w(&mut out, &format!("{} at position {position}\n", safe(name)))?;
+        let mut table = TableWriter::default();
+        c.for_each_projection_row(name, position, &mut |row| {
+            let text = table.push(Value::Object(row));
+            w(&mut out, &text)
+        })?;
+        w(&mut out, &table.finish())?;
+    }
+    out.flush().map_err(|e| io_err(&e))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -229,6 +256,9 @@ fn verify(db: &Path) -> Result<ExitCode, AppError> {
             report.projections,
             started.elapsed().as_secs_f64()
         );
+        if let Some(hash) = &report.head_hash {
+            println!("head: position {} hash {hash}", report.events);
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let mut problems = report.problems.iter();

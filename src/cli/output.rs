@@ -40,6 +40,71 @@ fn cell(v: &Value) -> String {
     }
 }
 
+/// An aligned text table written as rows arrive: column widths come from the
+/// first [`TableWriter::SAMPLE`] rows, which are held back until then.
+#[derive(Debug, Default)]
+pub struct TableWriter {
+    held: Vec<Value>,
+    widths: Option<(Vec<String>, Vec<usize>)>,
+}
+
+impl TableWriter {
+    /// Rows that decide the column widths.
+    pub const SAMPLE: usize = 500;
+
+    /// Adds a row; returns text ready to print (empty while sampling).
+    pub fn push(&mut self, row: Value) -> String {
+        if let Some((cols, widths)) = &self.widths {
+            return line(&cells(&row, cols), widths);
+        }
+        self.held.push(row);
+        if self.held.len() < Self::SAMPLE {
+            return String::new();
+        }
+        self.flush_sample()
+    }
+
+    /// Whatever is still held (all of a short table).
+    pub fn finish(&mut self) -> String {
+        if self.widths.is_some() {
+            return String::new();
+        }
+        if self.held.is_empty() {
+            return "(no rows)\n".to_owned();
+        }
+        self.flush_sample()
+    }
+
+    fn flush_sample(&mut self) -> String {
+        let held = std::mem::take(&mut self.held);
+        let text = table(&held);
+        if let Some(Value::Object(first)) = held.first() {
+            let cols: Vec<String> = first.keys().cloned().collect();
+            let widths = cols
+                .iter()
+                .map(|c| {
+                    held.iter()
+                        .map(|r| cells(r, std::slice::from_ref(c))[0].chars().count())
+                        .max()
+                        .unwrap_or(0)
+                        .max(c.chars().count())
+                })
+                .collect();
+            self.widths = Some((cols, widths));
+        }
+        text
+    }
+}
+
+fn cells(row: &Value, cols: &[String]) -> Vec<String> {
+    cols.iter().map(|c| row.get(c.as_str()).map(cell).unwrap_or_default()).collect()
+}
+
+fn line(items: &[String], widths: &[usize]) -> String {
+    let parts: Vec<String> = items.iter().zip(widths).map(|(s, w)| format!("{s:<w$}")).collect();
+    format!("{}\n", parts.join("  ").trim_end())
+}
+
 /// Rows as an aligned text table (columns from the first row).
 pub fn table(rows: &[Value]) -> String {
     let Some(Value::Object(first)) = rows.first() else {
@@ -71,6 +136,19 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn long_tables_stream_every_row_once() {
+        let mut t = TableWriter::default();
+        let mut out = String::new();
+        for i in 0..(TableWriter::SAMPLE + 7) {
+            out.push_str(&t.push(json!({"id": format!("r{i}"), "n": i})));
+        }
+        out.push_str(&t.finish());
+        assert_eq!(out.lines().count(), TableWriter::SAMPLE + 7 + 2, "header, rule and every row");
+        assert!(out.lines().last().unwrap().starts_with("r506 "));
+        assert_eq!(TableWriter::default().finish(), "(no rows)\n");
+    }
 
     #[test]
     fn tables_align_and_escape() {

@@ -8,6 +8,11 @@ use super::{ArgKind, Command, CommandHelp, Domain};
 use crate::es::aggregate::AggregateKind;
 use crate::es::{DynState, EventData, GenericState, Projection, Upcasters};
 
+/// Longest accepted command line, in bytes: ids, names and descriptions are
+/// stored in every event and echoed in every view, so a line is kept to a
+/// size a person could type.
+pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
+
 /// Every registered domain, with their parts indexed.
 pub struct Registry {
     domains: Vec<Box<dyn Domain>>,
@@ -67,9 +72,15 @@ impl Registry {
     /// Parses one line of the command language.
     ///
     /// # Errors
-    /// A one-line reason: empty line, unknown word (with the known ones), or
+    /// A one-line reason: a line over [`MAX_COMMAND_BYTES`], empty line, unknown word (with the known ones), or
     /// the domain's own complaint with the command's usage.
     pub fn parse(&self, line: &str) -> Result<Box<dyn Command>, String> {
+        if line.len() > MAX_COMMAND_BYTES {
+            return Err(format!(
+                "command is {} bytes long; the limit is {MAX_COMMAND_BYTES} bytes (64 KiB)",
+                line.len()
+            ));
+        }
         let mut words = line.split_whitespace();
         let Some(word) = words.next() else {
             return Err("empty command: type a command such as `open acc-1 Ada Lovelace` (see `help`)".to_owned());

@@ -215,16 +215,42 @@ impl Store {
         rows::table_rows_upto(&self.conn, spec, position_column, position, offset, limit)
     }
 
-    /// Calls `f` for every row of a read-model table in key order, streaming.
+    /// Calls `f` for every row of a read-model table in key order, streaming;
+    /// with `upto = Some((column, p))` only rows whose `column <= p`.
     ///
     /// # Errors
     /// Database failures, or `f`'s.
     pub fn scan_table(
         &self,
         spec: &TableSpec,
+        upto: Option<(&str, u64)>,
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        rows::scan_table(&self.conn, spec, f)
+        rows::scan_table(&self.conn, spec, upto, f)
+    }
+
+    /// SQLite's `PRAGMA quick_check`: an empty list when the file's pages and
+    /// indexes are sound, else SQLite's findings (at most `max`).
+    ///
+    /// # Errors
+    /// Database failures (a file too damaged to check at all).
+    pub fn quick_check(&self, max: usize) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!("PRAGMA quick_check({})", max.max(1)))?;
+        let found: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(if found.len() == 1 && found[0] == "ok" { Vec::new() } else { found })
+    }
+
+    /// Append-only triggers present but no longer as the schema writes them
+    /// (their body edited, so UPDATE or DELETE may no longer be refused).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn altered_triggers(&self) -> Result<Vec<String>, StoreError> {
+        Ok(read::event_trigger_sql(&self.conn)?
+            .into_iter()
+            .filter(|(name, sql)| open::trigger_is_schemas(name, sql) == Some(false))
+            .map(|(name, _)| name)
+            .collect())
     }
 
     /// Names of the triggers guarding `events` (append-only).

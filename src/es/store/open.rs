@@ -37,12 +37,22 @@ pub(super) fn open(path: &Path, create: bool) -> Result<Connection, StoreError> 
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_store(e.to_string()))?;
-    harden(&conn).map_err(|e| not_a_store(e.to_string()))?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| unusable(path, e))?;
+    harden(&conn).map_err(|e| unusable(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(64);
     init_schema(&mut conn, path)?;
     Ok(conn)
+}
+
+/// An SQLite failure while opening: the file is not a usable store, unless
+/// the failure is the disk's (full, I/O), which is reported as such.
+fn unusable(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{DiskFull, SystemIoFailure};
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, DiskFull | SystemIoFailure) => StoreError::Sqlite(e),
+        _ => StoreError::NotAStore { path: path.to_owned(), reason: e.to_string() },
+    }
 }
 
 /// An existing non-empty file must start with SQLite's magic header.
@@ -77,9 +87,10 @@ fn init_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         Ok((version, app, tables))
     };
-    let (version, app, tables) = read_header(conn).map_err(|e| not_a_store(e.to_string()))?;
+    let (version, app, tables) = read_header(conn).map_err(|e| unusable(path, e))?;
     check_header(path, version, app, tables)?;
     if version == SCHEMA_VERSION {
+        check_foreign_code(conn).map_err(not_a_store)?;
         set_journal(conn)?;
         return Ok(());
     }
@@ -95,6 +106,52 @@ fn init_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// The append-only triggers of the schema: name and the statement that
+/// fires them (`BEFORE UPDATE ON events`, `BEFORE DELETE ON events`).
+const APPEND_ONLY: [(&str, &str); 2] = [("events_no_update", "UPDATE"), ("events_no_delete", "DELETE")];
+
+/// `sql` with every run of whitespace made one space, upper-cased: trigger
+/// text compares equal however it was laid out.
+fn normalize(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
+}
+
+/// Whether the stored text of append-only trigger `name` is the schema's
+/// (up to layout). `None` when `name` is not one of the two.
+pub(super) fn trigger_is_schemas(name: &str, sql: &str) -> Option<bool> {
+    APPEND_ONLY.iter().find(|(n, _)| *n == name)?;
+    let start = SCHEMA.find(&format!("CREATE TRIGGER {name} "))?;
+    let end = start + SCHEMA[start..].find("END;")? + 3;
+    Some(normalize(&SCHEMA[start..end]) == normalize(sql))
+}
+
+/// Triggers and views run SQL from the file itself, inside our transactions
+/// (an `AFTER INSERT ON events` trigger fires on every append), so a store
+/// may hold none but the two append-only triggers, and those only as
+/// `BEFORE UPDATE`/`BEFORE DELETE ON events`, which chronicle never issues
+/// (whether their body is still the schema's is for `verify` to report).
+fn check_foreign_code(conn: &Connection) -> Result<(), String> {
+    let found = || -> rusqlite::Result<Vec<(String, String, Option<String>)>> {
+        let mut stmt = conn.prepare("SELECT type, name, sql FROM sqlite_schema WHERE type IN ('trigger', 'view')")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect()
+    };
+    for (kind, name, sql) in found().map_err(|e| e.to_string())? {
+        let sql = normalize(sql.as_deref().unwrap_or_default());
+        let ours = kind == "trigger"
+            && APPEND_ONLY.iter().any(|(n, on)| {
+                *n == name && sql.starts_with(&format!("CREATE TRIGGER {} BEFORE {on} ON EVENTS ", n.to_uppercase()))
+            });
+        if !ours {
+            return Err(format!(
+                "it holds a {kind} `{}` that chronicle did not create (refusing to run SQL stored in the file)",
+                name.escape_debug()
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -256,9 +256,14 @@ pub(super) fn command_events(conn: &Connection, first: u64, command_id: &str) ->
 
 /// Names of the triggers on `events`.
 pub(super) fn event_triggers(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    Ok(event_trigger_sql(conn)?.into_iter().map(|(name, _)| name).collect())
+}
+
+/// Names and stored text of the triggers on `events`.
+pub(super) fn event_trigger_sql(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'events' ORDER BY name",
+        "SELECT name, coalesce(sql, '') FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'events' ORDER BY name",
     )?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

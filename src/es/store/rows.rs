@@ -184,14 +184,19 @@ pub(super) fn table_rows(conn: &Connection, spec: &TableSpec, offset: u64, limit
 pub(super) fn scan_table(
     conn: &Connection,
     spec: &TableSpec,
+    upto: Option<(&str, u64)>,
     f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     if !table_exists(conn, spec)? {
         return Ok(());
     }
-    let sql = format!("{} ORDER BY {}", select_sql(spec)?, order_sql(spec)?);
+    let (filter, bound) = match upto {
+        Some((column, position)) => (format!(" WHERE {} <= ?1", ident(column)?), super::read::to_i64(position)),
+        None => (" WHERE ?1 IS NOT NULL".to_owned(), 0),
+    };
+    let sql = format!("{}{filter} ORDER BY {}", select_sql(spec)?, order_sql(spec)?);
     let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query([bound])?;
     while let Some(r) = rows.next()? {
         f(row_from_sql(spec, r)?)?;
     }
@@ -208,6 +213,9 @@ pub(super) fn table_rows_upto(
     offset: u64,
     limit: u64,
 ) -> Result<Vec<Row>, StoreError> {
+    if !table_exists(conn, spec)? {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "{} WHERE {} <= ?1 ORDER BY {} LIMIT ?2 OFFSET ?3",
         select_sql(spec)?,
