@@ -1,0 +1,339 @@
+//! One-shot figures for every row of issue 4's table, printed against the
+//! targets: `cargo bench --bench report` (sizes from `CHRONICLE_BENCH_SIZES`,
+//! default `10000,100000`; add `1000000` for the issue's reference store).
+//!
+//! Where criterion (`cargo bench --bench chronicle`) gives distributions of
+//! means, this prints what the targets are stated in: throughput of one full
+//! run for the bulk operations, and p50/p99 of individually timed operations
+//! for the interactive ones. The TUI rows come from `benches/tui_frame.sh`.
+//!
+//! `CHRONICLE_REPORT_ONLY=part,part` limits the run to some of: `bulk` (=
+//! `size`, `demo`, `import`, `rebuild`, `verify`), `timeline`, `bus`,
+//! `aggregate` — handy under `perf record`. `CHRONICLE_BENCH_KEYFRAME_EVERY`
+//! and `CHRONICLE_BENCH_MAX_KEYFRAMES` override the timeline's configuration.
+
+// Benches are test code: a failed setup should stop the run loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chronicle::app::repository;
+use chronicle::app::{Chronicle, Config, ExecOptions, Mode, Timeline};
+use chronicle::domain::Registry;
+
+use common::{Latency, label, latency, ms, rate, thousands};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as the binary (src/main.rs)
+
+struct Row {
+    what: String,
+    measured: String,
+    target: &'static str,
+    verdict: &'static str,
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "ok" } else { "MISS" }
+}
+
+fn throughput_row(
+    rows: &mut Vec<Row>,
+    what: String,
+    events: u64,
+    took: Duration,
+    target: f64,
+    target_text: &'static str,
+) {
+    let r = rate(events, took);
+    eprintln!("  {what}: {} events in {:.2} s = {} events/s", events, took.as_secs_f64(), thousands(r));
+    rows.push(Row {
+        what,
+        measured: format!("{} ev/s ({events} in {:.2} s)", thousands(r), took.as_secs_f64()),
+        target: target_text,
+        verdict: verdict(r >= target),
+    });
+}
+
+fn latency_row(
+    rows: &mut Vec<Row>,
+    what: String,
+    l: Latency,
+    bound: Option<Duration>,
+    p99: bool,
+    target: &'static str,
+) {
+    eprintln!("  {what}: n={} p50={} p99={} max={} mean={}", l.n, ms(l.p50), ms(l.p99), ms(l.max), ms(l.mean));
+    let checked = if p99 { l.p99 } else { l.p50 };
+    rows.push(Row {
+        what,
+        measured: format!("p50 {} · p99 {} · max {} (n={})", ms(l.p50), ms(l.p99), ms(l.max), l.n),
+        target,
+        verdict: bound.map_or("—", |b| verdict(checked <= b)),
+    });
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed())
+}
+
+fn bulk(rows: &mut Vec<Row>, n: u64, want: &dyn Fn(&str) -> bool) {
+    let (fixture, made) = common::demo_store(n);
+    let head = Chronicle::open(&fixture, Mode::Read).unwrap().store().head().unwrap();
+    let bytes = std::fs::metadata(&fixture).unwrap().len();
+    #[allow(clippy::cast_precision_loss)]
+    let (per_event, megabytes) = (bytes as f64 / head as f64, bytes as f64 / 1e6);
+    eprintln!("  store: {head} events, {bytes} bytes, {per_event:.0} bytes/event");
+    rows.push(Row {
+        what: format!("store file size ({})", label(n)),
+        measured: format!("{per_event:.0} bytes/event ({megabytes:.1} MB for {head} events)"),
+        target: "report",
+        verdict: "—",
+    });
+
+    // Bulk append: the demo (through the command bus, in 5,000-event
+    // transactions). Reuse the fixture's generation time when it was just made.
+    if want("demo") {
+        let (events, took) = made.unwrap_or_else(|| {
+            let dir = common::scratch();
+            common::run_demo(&dir.path().join("demo.db"), n)
+        });
+        throughput_row(rows, format!("bulk append: demo ({})", label(n)), events, took, 250_000.0, "≥ 250,000 ev/s");
+    }
+    if want("import") {
+        import(rows, n);
+    }
+    if want("rebuild") {
+        rebuild(rows, n, &fixture);
+    }
+    if want("verify") {
+        let c = Chronicle::open(&fixture, Mode::Read).unwrap();
+        let (report, took) = time(|| c.verify(&mut |_, _| {}).unwrap());
+        assert!(report.ok(), "the fixture verifies: {:?}", report.problems);
+        throughput_row(rows, format!("verify ({})", label(n)), head, took, 1_000_000.0, "≥ 1,000,000 ev/s");
+    }
+}
+
+fn import(rows: &mut Vec<Row>, n: u64) {
+    // Bulk append: import of the demo's export.
+    let export = common::demo_export(n);
+    let dir = common::scratch();
+    let mut c = Chronicle::open(&dir.path().join("import.db"), Mode::Write).unwrap();
+    let (imported, took) = time(|| c.import(&export, &mut |_, _| {}).unwrap());
+    throughput_row(
+        rows,
+        format!("bulk append: import ({})", label(n)),
+        imported.appended,
+        took,
+        250_000.0,
+        "≥ 250,000 ev/s",
+    );
+}
+
+fn rebuild(rows: &mut Vec<Row>, n: u64, fixture: &std::path::Path) {
+    // Rebuild every read model (on a copy: it writes).
+    let dir = common::scratch();
+    let copy = common::copy_store(fixture, dir.path());
+    let mut c = Chronicle::open(&copy, Mode::Write).unwrap();
+    let (to, took) = time(|| c.rebuild(None, &mut |_, _| {}).unwrap());
+    throughput_row(rows, format!("rebuild all read models ({})", label(n)), to, took, 300_000.0, "≥ 300,000 ev/s");
+}
+
+/// The timeline's configuration, with `CHRONICLE_BENCH_KEYFRAME_EVERY` and
+/// `CHRONICLE_BENCH_MAX_KEYFRAMES` overriding the defaults (to see what a
+/// denser keyframe interval buys).
+fn timeline_config(mut config: Config) -> Config {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    if let Some(every) = var("CHRONICLE_BENCH_KEYFRAME_EVERY") {
+        config.keyframe_every = every;
+    }
+    if let Some(max) = var("CHRONICLE_BENCH_MAX_KEYFRAMES") {
+        config.max_keyframes = usize::try_from(max).unwrap();
+    }
+    config
+}
+
+/// This process's resident memory (`VmRSS` from /proc), for a rough idea of
+/// what the keyframes hold.
+fn rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l[6..].trim().to_owned()))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+fn timeline(rows: &mut Vec<Row>, n: u64) {
+    let (fixture, _) = common::demo_store(n);
+    let ch = Chronicle::open(&fixture, Mode::Read).unwrap();
+    let (store, registry) = (ch.store(), ch.registry());
+    let head = store.head().unwrap();
+
+    // Cold: a fresh timeline (no keyframes yet) seeking a random position
+    // folds everything before it, building keyframes as it goes.
+    let mut cold = Vec::new();
+    for p in common::positions(head, 5, 11) {
+        let mut tl = Timeline::new(timeline_config(ch.config()));
+        let ((), d) = time(|| {
+            tl.seek(store, registry, p).unwrap();
+        });
+        cold.push(d);
+    }
+    latency_row(
+        rows,
+        format!("timeline jump, COLD: fresh timeline, 1 seek ({})", label(n)),
+        latency(&mut cold),
+        None,
+        true,
+        "(cold: no target)",
+    );
+
+    // The warm-up pass: seek to the head once (what the TUI's first End does).
+    let mut tl = Timeline::new(timeline_config(ch.config()));
+    let ((), d) = time(|| {
+        tl.seek(store, registry, head).unwrap();
+    });
+    let (kf, every) = tl.keyframes();
+    eprintln!("  first pass to head: {} ({kf} keyframes every {every}; process RSS now {})", ms(d), rss());
+    rows.push(Row {
+        what: format!("timeline first pass 0→head, builds keyframes ({})", label(n)),
+        measured: format!("{} = {} ev/s ({kf} keyframes every {every})", ms(d), thousands(rate(head, d))),
+        target: "(one-off)",
+        verdict: "—",
+    });
+
+    // Warm: random jumps with every keyframe built.
+    let mut jumps = Vec::new();
+    for p in common::positions(head, 1_000, 7) {
+        let ((), d) = time(|| {
+            tl.seek(store, registry, p).unwrap();
+        });
+        jumps.push(d);
+    }
+    latency_row(
+        rows,
+        format!("timeline jump, WARM, uniform random ({})", label(n)),
+        latency(&mut jumps),
+        Some(Duration::from_millis(5)),
+        true,
+        "p99 ≤ 5 ms",
+    );
+
+    let (mut fwd, mut back) = (Vec::new(), Vec::new());
+    for p in common::positions(head.saturating_sub(2).max(1), 500, 13) {
+        let p = p + 1; // 2..=head-1
+        tl.seek(store, registry, p).unwrap();
+        let ((), d) = time(|| {
+            tl.seek(store, registry, p + 1).unwrap();
+        });
+        fwd.push(d);
+        tl.seek(store, registry, p).unwrap();
+        let ((), d) = time(|| {
+            tl.seek(store, registry, p - 1).unwrap();
+        });
+        back.push(d);
+    }
+    let half_ms = Some(Duration::from_micros(500));
+    latency_row(rows, format!("timeline step +1 ({})", label(n)), latency(&mut fwd), half_ms, true, "p99 ≤ 0.5 ms");
+    latency_row(rows, format!("timeline step −1 ({})", label(n)), latency(&mut back), half_ms, true, "p99 ≤ 0.5 ms");
+}
+
+fn command_bus(rows: &mut Vec<Row>, n: u64) {
+    let (fixture, _) = common::demo_store(n);
+    let dir = common::scratch();
+    let copy = common::copy_store(&fixture, dir.path());
+    let mut c = Chronicle::open(&copy, Mode::Write).unwrap();
+    let opts = ExecOptions::new("bench", "bench");
+    c.execute("open bench-1 Bench Account", &opts).unwrap();
+    let mut samples = Vec::new();
+    for i in 0..200 {
+        let line = if i % 10 == 9 {
+            "transfer bench-1 acc-1 0.01 bench".to_owned()
+        } else {
+            format!("deposit bench-1 {}.{:02} bench", 1 + i % 7, i % 100)
+        };
+        let (out, d) = time(|| c.execute(&line, &opts));
+        if let Err(e) = out {
+            assert!(e.is_rejection(), "{e}"); // acc-1 may be closed in the demo
+        }
+        samples.push(d);
+    }
+    latency_row(
+        rows,
+        format!("command bus, durable, in-process ({})", label(n)),
+        latency(&mut samples),
+        Some(Duration::from_millis(2)),
+        false,
+        "p50 ≤ 2 ms; report p99",
+    );
+}
+
+fn aggregate(rows: &mut Vec<Row>) {
+    let len = common::long_stream_len();
+    let registry = Arc::new(Registry::builtin());
+    for (name, path) in [
+        ("snapshots on", common::long_stream_store(len)),
+        ("snapshots table emptied", common::long_stream_store_without_snapshots(len)),
+    ] {
+        let c = Chronicle::open(&path, Mode::Read).unwrap();
+        let head = c.store().head().unwrap();
+        let past = if name.starts_with("snapshots on") { ", 99 events past the snapshot" } else { "" };
+        for (at, max_position) in [("head".to_owned(), head), (format!("head−1{past}"), head - 1)] {
+            let runs = if name.starts_with("snapshots on") { 200 } else { 5 };
+            let mut samples = Vec::new();
+            for _ in 0..runs {
+                let (l, d) =
+                    time(|| repository::load(c.store(), &registry, "acc-1", "BankAccount", max_position).unwrap());
+                assert_eq!(l.position, max_position);
+                samples.push(d);
+            }
+            let bound = name.starts_with("snapshots on").then_some(Duration::from_millis(1));
+            latency_row(
+                rows,
+                format!("load 1 aggregate of {} events, {name}, at {at}", label(len)),
+                latency(&mut samples),
+                bound,
+                false,
+                "≤ 1 ms (snapshots on)",
+            );
+        }
+    }
+}
+
+fn print(rows: &[Row]) {
+    println!();
+    println!("| what | measured | target | |");
+    println!("|---|---|---|---|");
+    for r in rows {
+        println!("| {} | {} | {} | {} |", r.what, r.measured, r.target, r.verdict);
+    }
+}
+
+fn main() {
+    let only = std::env::var("CHRONICLE_REPORT_ONLY").unwrap_or_default();
+    let want = |part: &str| only.is_empty() || only.split(',').any(|p| p == part);
+    let mut rows = Vec::new();
+    eprintln!("fixtures under {} ({})", common::stores_dir().display(), common::fixture_version());
+    for n in common::sizes() {
+        eprintln!("== {} events", label(n));
+        if ["bulk", "size", "demo", "import", "rebuild", "verify"].iter().any(|p| want(p)) {
+            let bulk_part = |p: &str| want("bulk") || want(p);
+            bulk(&mut rows, n, &bulk_part);
+        }
+        if want("timeline") {
+            timeline(&mut rows, n);
+        }
+        if want("bus") {
+            command_bus(&mut rows, n);
+        }
+    }
+    if want("aggregate") {
+        eprintln!("== aggregate load");
+        aggregate(&mut rows);
+    }
+    print(&rows);
+}
