@@ -203,16 +203,8 @@ impl Validation {
         n: u64,
         line: &str,
     ) -> Result<(), AppError> {
-        // `why` quotes the file (ids, types): control characters are escaped
-        // so the message stays one line and cannot drive the terminal.
-        let bad = |why: String| {
-            let why: String = why
-                .chars()
-                .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
-                .collect();
-            AppError::BadInput(format!("{}: line {n}: {why}", path.display()))
-        };
-        let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
+        let bad = |why: String| bad_line(path, n, &why);
+        let e = read_line(upcasters, path, n, line)?;
         match self.last_position {
             Some(p) if e.position != p + 1 => return Err(bad(format!("position {} does not follow {p}", e.position))),
             Some(_) => {}
@@ -222,16 +214,6 @@ impl Validation {
             }
         }
         self.last_position = Some(e.position);
-        if e.event_id.is_empty() || e.stream_id.is_empty() || e.stream_type.is_empty() || e.event_type.is_empty() {
-            return Err(bad("event_id, stream_id, stream_type and event_type must not be empty".into()));
-        }
-        if chrono::DateTime::parse_from_rfc3339(&e.recorded_at).is_err() {
-            return Err(bad(format!("recorded_at {:?} is not an RFC 3339 time", e.recorded_at)));
-        }
-        let payload = serde_json::from_str(e.payload.get()).map_err(|err| bad(err.to_string()))?;
-        upcasters
-            .upcast_value(e.position, &e.event_type, e.schema_version, payload)
-            .map_err(|err| bad(err.to_string()))?;
         if !self.ids.insert(e.event_id.clone()) {
             return Err(bad(format!("event id {} appears twice in the file", e.event_id)));
         }
@@ -280,6 +262,31 @@ impl Validation {
     }
 }
 
+/// The error for line `n` of `path`. `why` may quote the file (ids, types):
+/// control characters are escaped so the message stays one line and cannot
+/// drive the terminal.
+fn bad_line(path: &Path, n: u64, why: &str) -> AppError {
+    let why: String =
+        why.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect();
+    AppError::BadInput(format!("{}: line {n}: {why}", path.display()))
+}
+
+/// Everything about one line that needs no context: a stored event's fields,
+/// non-empty names, an RFC 3339 time, and a payload the upcasters can read.
+fn read_line(upcasters: &Upcasters, path: &Path, n: u64, line: &str) -> Result<InLine, AppError> {
+    let bad = |why: String| bad_line(path, n, &why);
+    let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
+    if e.event_id.is_empty() || e.stream_id.is_empty() || e.stream_type.is_empty() || e.event_type.is_empty() {
+        return Err(bad("event_id, stream_id, stream_type and event_type must not be empty".into()));
+    }
+    if chrono::DateTime::parse_from_rfc3339(&e.recorded_at).is_err() {
+        return Err(bad(format!("recorded_at {:?} is not an RFC 3339 time", e.recorded_at)));
+    }
+    let payload = serde_json::from_str(e.payload.get()).map_err(|err| bad(err.to_string()))?;
+    upcasters.upcast_value(e.position, &e.event_type, e.schema_version, payload).map_err(|err| bad(err.to_string()))?;
+    Ok(e)
+}
+
 /// Calls `f(line_number, line)` for every non-empty line of `path`.
 fn for_each_line(path: &Path, f: &mut dyn FnMut(u64, &str) -> Result<(), AppError>) -> Result<(), AppError> {
     let file = File::open(path).map_err(|e| AppError::BadInput(format!("cannot read {}: {e}", path.display())))?;
@@ -304,6 +311,48 @@ fn for_each_line(path: &Path, f: &mut dyn FnMut(u64, &str) -> Result<(), AppErro
             .trim_end_matches(['\n', '\r']);
         if !line.trim().is_empty() {
             f(n, line)?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::Registry;
+
+    const GOOD: &str = r#"{"position":1,"event_id":"e-1","stream_id":"acc-1","stream_type":"BankAccount","version":1,"event_type":"MoneyDeposited","schema_version":1,"payload":{"amount":12.5},"metadata":{"actor":"ada"},"recorded_at":"2026-01-01T00:00:00Z","hash":"00"}"#;
+
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+    }
+
+    #[test]
+    fn a_good_line_reads() {
+        let r = Registry::builtin();
+        let e = read_line(r.upcasters(), Path::new("f"), 1, GOOD).unwrap();
+        assert_eq!((e.position, e.payload.get()), (1, r#"{"amount":12.5}"#));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// The import line reader on mutated stored events and on junk: an
+        /// event or a one-line error, never a panic.
+        #[test]
+        fn the_line_reader_never_panics(cut in 0usize..400, at in 0usize..400, insert in "\\PC{0,6}", junk in "\\PC{0,40}") {
+            let r = Registry::builtin();
+            let mut mutated: String = GOOD.chars().take(cut.max(at)).collect();
+            let split = mutated.char_indices().nth(at.min(cut)).map_or(mutated.len(), |(i, _)| i);
+            mutated.insert_str(split, &insert);
+            mutated.extend(GOOD.chars().skip(cut.max(at) + 1));
+            for line in [mutated.as_str(), junk.as_str()] {
+                if let Err(e) = read_line(r.upcasters(), Path::new("f.jsonl"), 7, line) {
+                    let msg = e.to_string();
+                    prop_assert!(msg.starts_with("f.jsonl: line 7: ") && !msg.contains('\n'), "{msg}");
+                }
+            }
         }
     }
 }
