@@ -87,7 +87,12 @@ fn init_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         Ok((version, app, tables))
     };
-    let (version, app, tables) = read_header(conn).map_err(|e| unusable(path, e))?;
+    // One read transaction, so the three values come from one snapshot: read
+    // one by one, another process creating the store in between would make a
+    // new store look like a foreign one (tables, but no version yet).
+    let snapshot = conn.transaction().map_err(|e| unusable(path, e))?;
+    let (version, app, tables) = read_header(&snapshot).map_err(|e| unusable(path, e))?;
+    snapshot.finish().map_err(|e| unusable(path, e))?;
     check_header(path, version, app, tables)?;
     if version == SCHEMA_VERSION {
         check_foreign_code(conn).map_err(not_a_store)?;
