@@ -7,7 +7,7 @@
 //! event. The number of keyframes is bounded: past the budget, K doubles and
 //! every other keyframe is dropped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::Value;
 
@@ -90,7 +90,13 @@ pub struct Timeline {
     max_keyframes: usize,
     keyframes: BTreeMap<u64, World>,
     current: World,
+    /// The worlds at the last [`RECENT`] positions folded up to a target, so
+    /// stepping back costs a copy, not a keyframe plus a fold.
+    recent: VecDeque<World>,
 }
+
+/// How many worlds just before each seek target are kept for stepping back.
+const RECENT: u64 = 256;
 
 impl Timeline {
     /// An empty timeline (the world before the first event).
@@ -101,6 +107,7 @@ impl Timeline {
             max_keyframes: config.max_keyframes.max(2),
             keyframes: BTreeMap::new(),
             current: World::default(),
+            recent: VecDeque::new(),
         }
     }
 
@@ -123,6 +130,10 @@ impl Timeline {
     /// Store failures.
     pub fn seek(&mut self, store: &Store, registry: &Registry, position: u64) -> Result<&World, AppError> {
         if position == self.current.position {
+            return Ok(&self.current);
+        }
+        if let Some(w) = self.recent.iter().find(|w| w.position == position) {
+            self.current = w.clone();
             return Ok(&self.current);
         }
         let from_current = self.current.position < position;
@@ -150,7 +161,14 @@ impl Timeline {
             }
             for e in &events {
                 let keyframe = e.position % self.every == 0;
-                self.current.apply(registry, e, keyframe || e.position == to);
+                let near_target = to - e.position < RECENT;
+                self.current.apply(registry, e, keyframe || near_target);
+                if near_target && self.recent.iter().all(|w| w.position != e.position) {
+                    if self.recent.len() >= usize::try_from(RECENT).unwrap_or(usize::MAX) {
+                        self.recent.pop_front();
+                    }
+                    self.recent.push_back(self.current.clone());
+                }
                 if keyframe && !self.keyframes.contains_key(&e.position) {
                     self.keyframes.insert(e.position, self.current.clone());
                     self.thin();
@@ -211,6 +229,23 @@ mod tests {
         let (kept, every) = t.keyframes();
         assert!(kept <= 8, "the keyframe budget holds: {kept}");
         assert!(every >= 64);
+    }
+
+    #[test]
+    fn stepping_back_through_the_recent_worlds_equals_a_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
+        c.demo(DemoOptions { events: 700, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+        let head = c.store().head().unwrap();
+        let mut t = Timeline::new(Config { keyframe_every: 100, ..Config::default() });
+        t.seek(c.store(), c.registry(), head).unwrap();
+        for p in (head - 300..head).rev().step_by(7) {
+            let got = snapshot_of(t.seek(c.store(), c.registry(), p).unwrap(), c.registry());
+            let want = snapshot_of(&c.world_at(p).unwrap(), c.registry());
+            assert_eq!(got, want, "state at {p}");
+            let before = t.current().before_last.clone();
+            assert_eq!(before, c.world_at(p).unwrap().before_last, "the change at {p}");
+        }
     }
 
     #[test]
