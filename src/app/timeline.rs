@@ -96,7 +96,7 @@ pub struct Timeline {
 }
 
 /// How many worlds just before each seek target are kept for stepping back.
-const RECENT: u64 = 256;
+const RECENT: u64 = 64;
 
 impl Timeline {
     /// An empty timeline (the world before the first event).
