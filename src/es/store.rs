@@ -296,8 +296,9 @@ impl Store {
 }
 
 /// Reads an aggregate needs, from the store or from inside a write
-/// transaction (which sees its own uncommitted appends).
-pub trait StreamReader {
+/// transaction (which sees its own uncommitted appends). Sealed: implemented
+/// by [`Store`] and [`WriteTx`] only, through the connection each holds.
+pub trait StreamReader: sealed::Connected {
     /// Events of `stream_id` after `after_version`, up to `max_position`.
     ///
     /// # Errors
@@ -307,7 +308,9 @@ pub trait StreamReader {
         stream_id: &str,
         after_version: u64,
         max_position: u64,
-    ) -> Result<Vec<StoredEvent>, StoreError>;
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        read::stream_events(self.connection(), stream_id, after_version, max_position)
+    }
     /// Newest snapshot at or before `max_position` with `state_version`.
     ///
     /// # Errors
@@ -317,43 +320,29 @@ pub trait StreamReader {
         stream_id: &str,
         max_position: u64,
         state_version: u32,
-    ) -> Result<Option<Snapshot>, StoreError>;
-}
-
-impl StreamReader for Store {
-    fn read_stream(
-        &self,
-        stream_id: &str,
-        after_version: u64,
-        max_position: u64,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        read::stream_events(&self.conn, stream_id, after_version, max_position)
-    }
-    fn read_snapshot(
-        &self,
-        stream_id: &str,
-        max_position: u64,
-        state_version: u32,
     ) -> Result<Option<Snapshot>, StoreError> {
-        read::snapshot(&self.conn, stream_id, max_position, state_version)
+        read::snapshot(self.connection(), stream_id, max_position, state_version)
     }
 }
 
-impl StreamReader for WriteTx<'_> {
-    fn read_stream(
-        &self,
-        stream_id: &str,
-        after_version: u64,
-        max_position: u64,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        read::stream_events(&self.tx, stream_id, after_version, max_position)
-    }
-    fn read_snapshot(
-        &self,
-        stream_id: &str,
-        max_position: u64,
-        state_version: u32,
-    ) -> Result<Option<Snapshot>, StoreError> {
-        read::snapshot(&self.tx, stream_id, max_position, state_version)
+mod sealed {
+    /// The connection a reader reads through (not nameable outside the store).
+    pub trait Connected {
+        fn connection(&self) -> &rusqlite::Connection;
     }
 }
+
+impl sealed::Connected for Store {
+    fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl sealed::Connected for WriteTx<'_> {
+    fn connection(&self) -> &Connection {
+        &self.tx
+    }
+}
+
+impl StreamReader for Store {}
+impl StreamReader for WriteTx<'_> {}
