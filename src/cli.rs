@@ -113,7 +113,12 @@ pub enum Command {
         projection: Option<String>,
     },
     /// Check the hash chain, versions, snapshots and read models.
-    Verify,
+    Verify {
+        /// Only the hash chain, positions, versions and the streams index
+        /// (reads the log once on every core; no folding).
+        #[arg(long)]
+        chain: bool,
+    },
     /// Write every stored event as JSON Lines.
     Export {
         /// Write to this file instead of stdout.

@@ -227,3 +227,27 @@ fn an_edited_streams_index_is_caught() {
         .unwrap();
     assert_caught(&db, &["streams index says acc-2"]);
 }
+
+#[test]
+fn verify_chain_checks_the_chain_and_versions_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(dir.path(), "chain.db");
+    let out = run(&db, &["verify", "--chain"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("3000 events") && said.contains("hash chain intact"), "{said}");
+    assert!(said.contains("snapshots and read models not checked"), "says what it skipped: {said}");
+    // A read-model edit is outside the chain: only the full verify sees it.
+    let conn = Connection::open(&db).unwrap();
+    conn.execute("UPDATE account_balances SET balance_cents = balance_cents + 1", []).unwrap();
+    drop(conn);
+    assert_eq!(code(&run(&db, &["verify", "--chain"])), 0);
+    assert_caught(&db, &["account_balances"]);
+    // A version moved behind the program's back is.
+    behind_the_back(&db, "UPDATE events SET version = version + 100 WHERE position = 2000;");
+    let out = run(&db, &["verify", "--chain"]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(err.contains("position 2000: hash does not match"), "{err}");
+    assert!(err.contains("jumps from version"), "{err}");
+}

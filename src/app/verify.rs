@@ -6,14 +6,17 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::es::hash::{self, GENESIS, HashInput};
+use rustc_hash::FxHashMap;
+
 use crate::es::store::StreamInfo;
 use crate::es::{DynState, MemTables, StoreError, TimeTravel};
 
+use chain::Seen;
 use digest::{Digest, LedgerRows};
 
 use super::{AppError, Chronicle};
 
+mod chain;
 mod digest;
 
 /// Problems listed at most (the first is always the earliest found).
@@ -48,7 +51,7 @@ pub struct Report {
     pub snapshots: u64,
     /// Read models compared.
     pub projections: u64,
-    /// Problems, earliest first (empty = all good).
+    /// Problems, earliest first, at most 50 (empty = all good).
     pub problems: Vec<Problem>,
     /// The stored hash of the last event (lowercase hex), to anchor elsewhere.
     pub head_hash: Option<String>,
@@ -68,12 +71,26 @@ impl Report {
     }
 }
 
+/// Each projection's name and checkpoint.
+type Checkpoints = Vec<(&'static str, u64)>;
+
 struct Walk {
-    states: HashMap<String, (String, u64, Box<dyn DynState>)>,
+    states: HashMap<String, Box<dyn DynState>>,
     snapshots: HashMap<(String, u64), (u32, String, u64)>,
     tables: MemTables,
     digests: HashMap<&'static str, Digest>,
     at_checkpoint: HashMap<&'static str, (MemTables, Digest)>,
+}
+
+/// How deep `verify` looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// The hash chain, positions, per-stream versions and the streams index
+    /// (reads the log once, in parallel; no folding).
+    Chain,
+    /// Also every snapshot against the state recomputed from events and
+    /// every read model against its replay.
+    Full,
 }
 
 impl Chronicle {
@@ -83,19 +100,36 @@ impl Chronicle {
     /// Only when the store cannot be read at all; everything wrong in it is a
     /// [`Problem`] in the report.
     pub fn verify(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Report, AppError> {
+        self.verify_to(Depth::Full, progress)
+    }
+
+    /// Verifies the store to `depth`. `progress(done, total)` is called as it goes.
+    ///
+    /// # Errors
+    /// As [`Chronicle::verify`].
+    pub fn verify_to(&self, depth: Depth, progress: &mut dyn FnMut(u64, u64)) -> Result<Report, AppError> {
         let mut report = Report::default();
-        // The file itself first: damaged pages make everything after unreliable.
-        let damage = match self.store.quick_check(10) {
-            Ok(found) => found,
-            Err(e) => vec![AppError::from(e).to_string()],
-        };
+        // SQLite's own check of the file's pages runs on another core while
+        // the log is walked; when it finds damage, that alone is reported
+        // (damaged pages make everything else unreliable).
+        let path = self.store.path();
+        let (damage, walked) = std::thread::scope(|scope| {
+            let check = scope.spawn(|| match chain::reader(path).map(|s| s.quick_check(10)) {
+                Ok(Ok(found)) => found,
+                Ok(Err(e)) => vec![AppError::from(e).to_string()],
+                Err(e) => vec![e.to_string()],
+            });
+            let walked = self.verify_log(depth, &mut report, progress);
+            (check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), walked)
+        });
         if !damage.is_empty() {
+            let mut report = Report::default();
             for d in damage {
                 report.problem(None, format!("the SQLite file is damaged: {d}"));
             }
             return Ok(report);
         }
-        match self.verify_log(&mut report, progress) {
+        match walked {
             Ok(()) => {}
             // Values SQLite's check cannot see (text that is not UTF-8, a
             // column of the wrong type) stop the walk: a problem, not an error.
@@ -105,10 +139,16 @@ impl Chronicle {
         // Problems at a position first (the earliest tampered event leads),
         // then those about the file as a whole.
         report.problems.sort_by_key(|p| (p.position.is_none(), p.position));
+        report.problems.truncate(MAX_PROBLEMS);
         Ok(report)
     }
 
-    fn verify_log(&self, report: &mut Report, progress: &mut dyn FnMut(u64, u64)) -> Result<(), AppError> {
+    fn verify_log(
+        &self,
+        depth: Depth,
+        report: &mut Report,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(), AppError> {
         let head = self.store.head()?;
         let triggers = self.store.event_triggers()?;
         for t in ["events_no_delete", "events_no_update"] {
@@ -119,6 +159,53 @@ impl Chronicle {
         for t in self.store.altered_triggers()? {
             report.problem(None, format!("append-only trigger {t} was altered: the log may be rewritable"));
         }
+        let path = self.store.path();
+        let (chain, walk) = match depth {
+            Depth::Chain => (chain::check(path, head, chain::threads_for(head), progress)?, None),
+            Depth::Full => {
+                // The chain reads the log on other cores while this one folds.
+                let threads = chain::threads_for(head).saturating_sub(1).max(1);
+                let (chain, walk) = std::thread::scope(|scope| {
+                    let chain = scope.spawn(|| chain::check(path, head, threads, &mut |_, _| {}));
+                    let walk = self.fold_log(head, report, progress);
+                    (chain.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), walk)
+                });
+                (chain?, Some(walk?))
+            }
+        };
+        report.problems.extend(chain.problems);
+        report.events = head;
+        report.head_hash = chain.head_hash.as_deref().map(hex::encode);
+        report.streams = chain.streams.len() as u64;
+        self.check_streams(&chain.streams, report)?;
+        let snapshots = self.store.snapshots()?;
+        report.snapshots = snapshots.len() as u64;
+        for s in &snapshots {
+            let (stream, version) = (&s.stream_id, s.version);
+            match chain.streams.get(stream) {
+                None => report.problem(None, format!("snapshot of {stream} v{version} has no stream")),
+                // Loading would trust it and skip every event: a forgery.
+                Some(seen) if version > seen.version => report.problem(
+                    None,
+                    format!("snapshot of {stream} v{version} is ahead of its stream, which ends at v{}", seen.version),
+                ),
+                Some(_) => {}
+            }
+        }
+        if let Some((walk, checkpoints)) = walk {
+            self.check_read_models(walk, &checkpoints, head, report)?;
+        }
+        Ok(())
+    }
+
+    /// Folds every event: states for the snapshots, read models for their
+    /// tables (compared afterwards).
+    fn fold_log(
+        &self,
+        head: u64,
+        report: &mut Report,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(Walk, Checkpoints), AppError> {
         let mut walk = Walk {
             states: HashMap::new(),
             snapshots: HashMap::new(),
@@ -129,7 +216,6 @@ impl Chronicle {
         for s in self.store.snapshots()? {
             walk.snapshots.insert((s.stream_id, s.version), (s.state_version, s.state, s.position));
         }
-        report.snapshots = walk.snapshots.len() as u64;
         let mut checkpoints = Vec::new();
         for p in self.registry.projections() {
             checkpoints.push((p.name(), self.store.checkpoint(p.name())?));
@@ -139,22 +225,7 @@ impl Chronicle {
                 walk.at_checkpoint.insert(name, (MemTables::default(), Digest::default()));
             }
         }
-        let mut prev = GENESIS;
-        let mut expected = 1;
         self.store.scan(1, head, |e| {
-            if e.position != expected {
-                report.problem(Some(e.position), format!("expected position {expected}: positions have a gap"));
-                expected = e.position;
-            }
-            expected += 1;
-            if hash::link(&prev, HashInput::from(&e)) != e.hash {
-                report.problem(
-                    Some(e.position),
-                    "hash does not match: the event's content, or the event before it, was changed, removed or reordered"
-                        .to_owned(),
-                );
-            }
-            prev = e.hash;
             self.walk_event(&mut walk, report, &e, &checkpoints);
             if e.position % 10_000 == 0 {
                 progress(e.position, head);
@@ -162,23 +233,7 @@ impl Chronicle {
             Ok::<_, AppError>(())
         })?;
         progress(head, head);
-        report.events = head;
-        report.head_hash = (head > 0).then(|| hex::encode(prev));
-        report.streams = walk.states.len() as u64;
-        for (stream, version) in walk.snapshots.keys() {
-            match walk.states.get(stream) {
-                None => report.problem(None, format!("snapshot of {stream} v{version} has no stream")),
-                // Loading would trust it and skip every event: a forgery.
-                Some((_, last, _)) if version > last => report.problem(
-                    None,
-                    format!("snapshot of {stream} v{version} is ahead of its stream, which ends at v{last}"),
-                ),
-                Some(_) => {}
-            }
-        }
-        self.check_streams(&walk, report)?;
-        self.check_read_models(walk, &checkpoints, head, report)?;
-        Ok(())
+        Ok((walk, checkpoints))
     }
 
     fn walk_event(
@@ -188,26 +243,10 @@ impl Chronicle {
         e: &crate::es::StoredEvent,
         checkpoints: &[(&'static str, u64)],
     ) {
-        let entry = walk
-            .states
-            .entry(e.stream_id.clone())
-            .or_insert_with(|| (e.stream_type.clone(), 0, self.registry.fresh_state(&e.stream_type)));
-        if entry.1 + 1 != e.version {
-            report.problem(
-                Some(e.position),
-                format!("stream {} jumps from version {} to {}", e.stream_id, entry.1, e.version),
-            );
-        }
-        if entry.0 != e.stream_type {
-            report.problem(
-                Some(e.position),
-                format!("stream {} changes type from {} to {}", e.stream_id, entry.0, e.stream_type),
-            );
-        }
-        entry.1 = e.version;
+        let state = walk.states.entry(e.stream_id.clone()).or_insert_with(|| self.registry.fresh_state(&e.stream_type));
         match self.registry.upcasters().upcast(e) {
             Ok(ev) => {
-                entry.2.apply(&ev);
+                state.apply(&ev);
                 for p in self.registry.projections() {
                     if let TimeTravel::Query { .. } = p.time_travel() {
                         let digest = walk.digests.entry(p.name()).or_default();
@@ -230,9 +269,9 @@ impl Chronicle {
                     ),
                 );
             }
-            let current = entry.2.state_version();
+            let current = state.state_version();
             let stored: Option<Value> = serde_json::from_str(stored).ok();
-            if *state_version == current && stored.as_ref() != Some(&entry.2.to_json()) {
+            if *state_version == current && stored.as_ref() != Some(&state.to_json()) {
                 report.problem(
                     Some(e.position),
                     format!(
@@ -250,23 +289,24 @@ impl Chronicle {
         }
     }
 
-    fn check_streams(&self, walk: &Walk, report: &mut Report) -> Result<(), AppError> {
+    fn check_streams(&self, seen: &FxHashMap<String, Seen>, report: &mut Report) -> Result<(), AppError> {
         let listed: HashMap<String, StreamInfo> =
             self.store.streams()?.into_iter().map(|s| (s.stream_id.clone(), s)).collect();
-        for (id, (ty, version, _)) in &walk.states {
+        for (id, s) in seen {
+            let (ty, version) = (&s.stream_type, s.version);
             match listed.get(id) {
-                Some(s) if s.version == *version && &s.stream_type == ty => {}
-                Some(s) => report.problem(
-                    Some(s.last_position),
+                Some(l) if l.version == version && &l.stream_type == ty => {}
+                Some(l) => report.problem(
+                    Some(l.last_position),
                     format!(
                         "streams index says {id} is {} v{}, the log says {ty} v{version}",
-                        s.stream_type, s.version
+                        l.stream_type, l.version
                     ),
                 ),
                 None => report.problem(None, format!("stream {id} is missing from the streams index")),
             }
         }
-        for id in listed.keys().filter(|id| !walk.states.contains_key(*id)) {
+        for id in listed.keys().filter(|id| !seen.contains_key(*id)) {
             report.problem(None, format!("streams index lists {id}, which has no events"));
         }
         Ok(())

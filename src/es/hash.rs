@@ -64,17 +64,35 @@ pub fn link(previous: &[u8; 32], event: HashInput<'_>) -> [u8; 32] {
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(bytes);
     };
-    field(event.position.to_string().as_bytes());
+    let mut buf = [0u8; 20];
+    field(decimal(event.position, &mut buf));
     field(event.event_id.as_bytes());
     field(event.stream_id.as_bytes());
     field(event.stream_type.as_bytes());
-    field(event.version.to_string().as_bytes());
+    field(decimal(event.version, &mut buf));
     field(event.event_type.as_bytes());
-    field(event.schema_version.to_string().as_bytes());
+    field(decimal(u64::from(event.schema_version), &mut buf));
     field(event.payload.as_bytes());
     field(event.metadata.as_bytes());
     field(event.recorded_at.as_bytes());
     h.finalize().into()
+}
+
+/// `n` in decimal ASCII, written into `buf` (no allocation: the chain is
+/// checked millions of times per `verify`).
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        // `n % 10` is a single digit.
+        #[allow(clippy::cast_possible_truncation)]
+        let digit = (n % 10) as u8;
+        buf[i] = b'0' + digit;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
 }
 
 #[cfg(test)]
@@ -93,6 +111,14 @@ mod tests {
             payload,
             metadata: "{}",
             recorded_at: "2026-01-01T00:00:00Z",
+        }
+    }
+
+    #[test]
+    fn decimal_matches_display() {
+        let mut buf = [0u8; 20];
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
         }
     }
 

@@ -5,6 +5,7 @@
 //! tables. Writers take the lock with `BEGIN IMMEDIATE` (WAL, busy timeout),
 //! so several processes can append to one file safely.
 
+mod chain;
 mod error;
 mod open;
 mod read;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 
+pub use chain::ChainRow;
 pub use error::{ConflictError, StoreError};
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use read::{LogFilter, Snapshot, StreamInfo};
@@ -107,6 +109,30 @@ impl Store {
         f: impl FnMut(StoredEvent) -> Result<(), E>,
     ) -> Result<(), E> {
         read::scan(&self.conn, from, to, f)
+    }
+
+    /// Calls `f` for each event with `from <= position <= to`, with its
+    /// fields borrowed from SQLite's row (no allocation per event): the hash
+    /// chain's fast path.
+    ///
+    /// # Errors
+    /// Database failures (a value of the wrong type is one), or `f`'s.
+    pub fn scan_chain<E: From<StoreError>>(
+        &self,
+        from: u64,
+        to: u64,
+        f: impl FnMut(ChainRow<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        chain::scan(&self.conn, from, to, f)
+    }
+
+    /// The stored hash of the last event before `position` (`None` when
+    /// there is none).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        chain::hash_before(&self.conn, position)
     }
 
     /// Events of `stream_id` after `after_version`, up to `max_position`.
@@ -227,6 +253,17 @@ impl Store {
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         rows::scan_table(&self.conn, spec, upto, f)
+    }
+
+    /// Sets SQLite's page cache for this handle to `kib` KiB (64 MiB by
+    /// default: right for bulk appends; a scanning reader needs far less, and
+    /// every KiB of it ends up resident once the pages have been read).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "cache_size", -i64::from(kib.max(64)))?;
+        Ok(())
     }
 
     /// SQLite's `PRAGMA quick_check`: an empty list when the file's pages and

@@ -183,7 +183,8 @@ fn set_journal(conn: &Connection) -> Result<(), StoreError> {
         tracing::warn!(mode, "store is not in WAL mode");
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
-    // 64 MiB of page cache: bulk appends and range scans touch many pages.
+    // 64 MiB of page cache: bulk appends touch many pages. Readers that
+    // only scan (verify's segments, the TUI) lower it with `Store::set_cache_kib`.
     conn.pragma_update(None, "cache_size", -65_536)?;
     Ok(())
 }
