@@ -1,12 +1,14 @@
 //! The read side: events, stream states and read models, at the head or at
 //! any position.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use crate::es::store::LogFilter;
-use crate::es::{MemTables, Row, StoredEvent, TimeTravel};
+use crate::es::{MemTables, Row, Rows, StoredEvent, TimeTravel};
 
-use super::timeline::World;
+use super::timeline::{StreamAt, World};
 use super::{AppError, Chronicle, repository};
 
 /// A stream's state as of a position.
@@ -261,6 +263,78 @@ impl Chronicle {
         Ok(window(&mut tables.rows(spec.name)))
     }
 
+    /// The world at the head, read from the store instead of folded: every
+    /// stream's type, version and position from the streams index, and the
+    /// in-memory read models from their tables. Stream states are left
+    /// unloaded (`None`; load the ones shown with [`Chronicle::stream_state`]).
+    /// Costs one read of those tables, whatever the length of the log.
+    /// `None` when a read model lags behind the head (folding is then the
+    /// only way to the head's world).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn head_world(&self) -> Result<Option<World>, AppError> {
+        self.store.read_snapshot(|store| {
+            let head = store.head()?;
+            let mut world = World { position: head, seeded: true, ..World::default() };
+            for p in self.registry.projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold) {
+                if store.checkpoint(p.name())? != head {
+                    return Ok(None);
+                }
+                for spec in p.tables() {
+                    store.scan_table(spec, None, &mut |row| {
+                        // In-memory rows cannot fail.
+                        let _ = world.tables.put(spec, row);
+                        Ok(())
+                    })?;
+                }
+            }
+            world.streams = store
+                .streams()?
+                .into_iter()
+                .map(|s| {
+                    let at = StreamAt {
+                        stream_type: s.stream_type,
+                        version: s.version,
+                        position: s.last_position,
+                        state: None,
+                    };
+                    (Arc::from(s.stream_id), Arc::new(at))
+                })
+                .collect();
+            Ok(Some(world))
+        })
+    }
+
+    /// Loads the state of `stream_id` into a seeded `world` (snapshot plus
+    /// tail at the world's position), and the state before the world's last
+    /// event when that event belongs to the stream, so changes can be shown.
+    /// Does nothing when the state is already there or the stream did not
+    /// exist at that position.
+    ///
+    /// # Errors
+    /// Store failures; an event that cannot be upcast.
+    pub fn load_state_into(&self, world: &mut World, stream_id: &str) -> Result<(), AppError> {
+        let position = world.position;
+        let Some(at) = world.streams.get_mut(stream_id).map(Arc::make_mut) else { return Ok(()) };
+        if at.state.is_some() {
+            return Ok(());
+        }
+        let loaded = repository::load(&self.store, &self.registry, stream_id, &at.stream_type, position)?;
+        let touched = at.position == position;
+        let stream_type = at.stream_type.clone();
+        at.state = Some(loaded.state);
+        if touched && world.before_last.is_none() {
+            let before = if loaded.version <= 1 {
+                Value::Null
+            } else {
+                repository::load(&self.store, &self.registry, stream_id, &stream_type, position - 1)?.state.to_json()
+            };
+            world.before_last = Some((stream_id.to_owned(), before));
+        }
+        Ok(())
+    }
+
     /// The whole world (every stream, every read model) as of `position`,
     /// folded from the start in position ranges.
     ///
@@ -302,5 +376,40 @@ mod tests {
         let page = c.projection_rows("transaction_history", 300, None, 5, 3).unwrap();
         assert_eq!(page.len(), 3);
         assert!(c.projection_rows("nope", 1, None, 0, 1).unwrap_err().to_string().contains("unknown projection"));
+    }
+
+    #[test]
+    fn the_head_world_read_from_the_store_equals_the_fold() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("h.db");
+        let mut c = Chronicle::open(&db, Mode::Write).unwrap();
+        c.demo(DemoOptions { events: 900, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+        let head = c.store().head().unwrap();
+        let seeded = c.head_world().unwrap().expect("read models are at the head");
+        let folded = c.world_at(head).unwrap();
+        assert!(seeded.seeded && !folded.seeded);
+        assert_eq!(seeded.position, head);
+        for p in c.registry().projections() {
+            for t in p.tables().iter().filter(|_| p.time_travel() == TimeTravel::Fold) {
+                let got: Vec<&Row> = seeded.tables.rows(t.name).collect();
+                let want: Vec<&Row> = folded.tables.rows(t.name).collect();
+                assert_eq!(got, want, "table {}", t.name);
+            }
+        }
+        assert_eq!(seeded.streams.len(), folded.streams.len());
+        for (id, f) in &folded.streams {
+            let s = &seeded.streams[id];
+            let id: &str = id;
+            assert_eq!((s.version, s.position, &s.stream_type), (f.version, f.position, &f.stream_type), "{id}");
+            assert!(s.state.is_none(), "states are loaded on demand");
+            let loaded = c.stream_state(id, head).unwrap();
+            assert_eq!(loaded.state, f.state.as_ref().unwrap().to_json(), "state of {id}");
+        }
+        // A read model behind the head: no seeded world.
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute("UPDATE checkpoints SET position = position - 1 WHERE projection = 'account_balances'", [])
+            .unwrap();
+        assert!(Chronicle::open(&db, Mode::Read).unwrap().head_world().unwrap().is_none());
     }
 }

@@ -5,9 +5,12 @@
 //! (cheap structural-sharing copies of the folded world) every K events, so a
 //! jump costs one keyframe clone plus at most K events and a step forward one
 //! event. The number of keyframes is bounded: past the budget, K doubles and
-//! every other keyframe is dropped.
+//! every other keyframe is dropped. Keyframes can also be built ahead of need
+//! ([`Timeline::prefetch`]), and the first world can be seeded from the
+//! store's head instead of folded ([`Timeline::seed`]).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -28,8 +31,10 @@ pub struct StreamAt {
     pub version: u64,
     /// Position of the stream's last event folded.
     pub position: u64,
-    /// The folded state.
-    pub state: Box<dyn DynState>,
+    /// The folded state; `None` in a world seeded from the store (see
+    /// `Chronicle::head_world`) until someone loads it
+    /// (`Chronicle::stream_state` at the world's position).
+    pub state: Option<Box<dyn DynState>>,
 }
 
 /// Everything as of one position.
@@ -37,8 +42,9 @@ pub struct StreamAt {
 pub struct World {
     /// The last event folded (0 = before the first event).
     pub position: u64,
-    /// Every stream that existed, by id.
-    pub streams: imbl::OrdMap<String, StreamAt>,
+    /// Every stream that existed, by id. Shared (`Arc`) so a copy of the
+    /// world (a keyframe) costs pointers, not states, until a stream changes.
+    pub streams: imbl::OrdMap<Arc<str>, Arc<StreamAt>>,
     /// The rows of every read model folded in memory ([`TimeTravel::Fold`];
     /// the others are read from SQLite: see `Chronicle::projection_rows`).
     pub tables: MemTables,
@@ -47,6 +53,9 @@ pub struct World {
     pub before_last: Option<(String, Value)>,
     /// Events that could not be folded (e.g. schema too new), with why.
     pub problems: imbl::Vector<String>,
+    /// Seeded from the store rather than folded: some stream states are
+    /// `None`, and the world is never kept as a keyframe.
+    pub seeded: bool,
 }
 
 impl World {
@@ -61,17 +70,26 @@ impl World {
                 return;
             }
         };
-        let entry = self.streams.entry(stored.stream_id.clone()).or_insert_with(|| StreamAt {
-            stream_type: stored.stream_type.clone(),
-            version: 0,
-            position: 0,
-            state: registry.fresh_state(&stored.stream_type),
-        });
-        self.before_last = capture_before.then(|| {
-            let before = if entry.version == 0 { Value::Null } else { entry.state.to_json() };
-            (stored.stream_id.clone(), before)
-        });
-        entry.state.apply(&event);
+        let id = stored.stream_id.as_str();
+        if !self.streams.contains_key(id) {
+            let fresh = StreamAt {
+                stream_type: stored.stream_type.clone(),
+                version: 0,
+                position: 0,
+                state: Some(registry.fresh_state(&stored.stream_type)),
+            };
+            self.streams.insert(Arc::from(id), Arc::new(fresh));
+        }
+        let Some(entry) = self.streams.get_mut(id).map(Arc::make_mut) else { return };
+        self.before_last = match &entry.state {
+            Some(_) if entry.version == 0 => capture_before.then(|| (stored.stream_id.clone(), Value::Null)),
+            Some(state) => capture_before.then(|| (stored.stream_id.clone(), state.to_json())),
+            // Not loaded: nothing to compare with.
+            None => None,
+        };
+        if let Some(state) = entry.state.as_mut() {
+            state.apply(&event);
+        }
         entry.version = stored.version;
         entry.position = stored.position;
         for p in registry.projections() {
@@ -83,16 +101,44 @@ impl World {
     }
 }
 
+/// Folded worlds at regular positions, under a budget.
+#[derive(Debug)]
+struct Keyframes {
+    every: u64,
+    max: usize,
+    map: BTreeMap<u64, World>,
+}
+
+impl Keyframes {
+    fn due(&self, position: u64) -> bool {
+        position.is_multiple_of(self.every)
+    }
+
+    /// Keeps `w` if it falls on a keyframe position not held yet. Past the
+    /// budget, the interval doubles and every other keyframe is dropped.
+    fn offer(&mut self, w: &World) {
+        if w.seeded || !self.due(w.position) || self.map.contains_key(&w.position) {
+            return;
+        }
+        self.map.insert(w.position, w.clone());
+        if self.map.len() > self.max {
+            self.every *= 2;
+            let every = self.every;
+            self.map.retain(|k, _| k % every == 0);
+        }
+    }
+}
+
 /// Keyframed time travel over one store.
 #[derive(Debug)]
 pub struct Timeline {
-    every: u64,
-    max_keyframes: usize,
-    keyframes: BTreeMap<u64, World>,
+    keyframes: Keyframes,
     current: World,
     /// The worlds at the last [`RECENT`] positions folded up to a target, so
     /// stepping back costs a copy, not a keyframe plus a fold.
     recent: VecDeque<World>,
+    /// Where [`Timeline::prefetch`] has folded to (always a folded world).
+    frontier: World,
 }
 
 /// How many worlds just before each seek target are kept for stepping back.
@@ -103,11 +149,14 @@ impl Timeline {
     #[must_use]
     pub fn new(config: Config) -> Self {
         Self {
-            every: config.keyframe_every.max(1),
-            max_keyframes: config.max_keyframes.max(2),
-            keyframes: BTreeMap::new(),
+            keyframes: Keyframes {
+                every: config.keyframe_every.max(1),
+                max: config.max_keyframes.max(2),
+                map: BTreeMap::new(),
+            },
             current: World::default(),
             recent: VecDeque::new(),
+            frontier: World::default(),
         }
     }
 
@@ -120,7 +169,25 @@ impl Timeline {
     /// How many keyframes are held, and the interval between them.
     #[must_use]
     pub fn keyframes(&self) -> (usize, u64) {
-        (self.keyframes.len(), self.every)
+        (self.keyframes.map.len(), self.keyframes.every)
+    }
+
+    /// Makes `world` (typically `Chronicle::head_world`) the current one, so
+    /// the first seek to its position (and steps forward from it) fold
+    /// nothing; earlier positions still come from keyframes.
+    pub fn seed(&mut self, world: World) {
+        self.current = world;
+    }
+
+    /// The position a seek to `position` would fold from (so callers can
+    /// fold long distances in steps and show progress).
+    #[must_use]
+    pub fn start_for(&self, position: u64) -> u64 {
+        if position == self.current.position || self.recent.iter().any(|w| w.position == position) {
+            return position;
+        }
+        let key = self.keyframes.map.range(..=position).next_back().map_or(0, |(k, _)| *k);
+        if self.current.position < position { key.max(self.current.position) } else { key }
     }
 
     /// The world just after the event at `position` (0 = before any event).
@@ -137,10 +204,10 @@ impl Timeline {
             return Ok(&self.current);
         }
         let from_current = self.current.position < position;
-        let key = self.keyframes.range(..=position).next_back().map(|(k, _)| *k);
+        let key = self.keyframes.map.range(..=position).next_back().map(|(k, _)| *k);
         match key {
             Some(k) if !from_current || k > self.current.position => {
-                if let Some(kf) = self.keyframes.get(&k) {
+                if let Some(kf) = self.keyframes.map.get(&k) {
                     self.current = kf.clone();
                 }
             }
@@ -160,31 +227,47 @@ impl Timeline {
                 break; // beyond the head
             }
             for e in &events {
-                let keyframe = e.position % self.every == 0;
                 let near_target = to - e.position < RECENT;
-                self.current.apply(registry, e, keyframe || near_target);
+                self.current.apply(registry, e, self.keyframes.due(e.position) || near_target);
                 if near_target && self.recent.iter().all(|w| w.position != e.position) {
                     if self.recent.len() >= usize::try_from(RECENT).unwrap_or(usize::MAX) {
                         self.recent.pop_front();
                     }
                     self.recent.push_back(self.current.clone());
                 }
-                if keyframe && !self.keyframes.contains_key(&e.position) {
-                    self.keyframes.insert(e.position, self.current.clone());
-                    self.thin();
-                }
+                self.keyframes.offer(&self.current);
             }
         }
         Ok(())
     }
 
-    fn thin(&mut self) {
-        if self.keyframes.len() <= self.max_keyframes {
-            return;
+    /// Builds keyframes ahead of need: folds at most `budget` more events
+    /// from the last keyframe onwards, without moving the current world.
+    /// Returns whether it has reached the head.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn prefetch(&mut self, store: &Store, registry: &Registry, budget: u64) -> Result<bool, AppError> {
+        if let Some((k, kf)) = self.keyframes.map.iter().next_back()
+            && *k > self.frontier.position
+        {
+            self.frontier = kf.clone();
         }
-        self.every *= 2;
-        let every = self.every;
-        self.keyframes.retain(|k, _| k % every == 0);
+        let mut left = budget;
+        while left > 0 {
+            let from = self.frontier.position + 1;
+            let end = from + RANGE.min(left) - 1;
+            let events = store.read_range(from, end)?;
+            if events.is_empty() {
+                return Ok(true);
+            }
+            left = left.saturating_sub(events.len() as u64);
+            for e in &events {
+                self.frontier.apply(registry, e, self.keyframes.due(e.position));
+                self.keyframes.offer(&self.frontier);
+            }
+        }
+        Ok(false)
     }
 }
 
@@ -200,7 +283,11 @@ mod tests {
     type Seen = (u64, Vec<(String, u64, Value)>, Vec<Vec<Value>>);
 
     fn snapshot_of(w: &World, registry: &Registry) -> Seen {
-        let streams = w.streams.iter().map(|(id, s)| (id.clone(), s.version, s.state.to_json())).collect();
+        let streams = w
+            .streams
+            .iter()
+            .map(|(id, s)| (id.to_string(), s.version, s.state.as_ref().map(|s| s.to_json()).unwrap_or_default()))
+            .collect();
         let tables = registry
             .projections()
             .iter()
@@ -260,7 +347,7 @@ mod tests {
         let (stream, before) = w.before_last.clone().unwrap();
         assert_eq!(stream, "acc-1");
         assert_eq!(before["balance_cents"], 0);
-        assert_eq!(w.streams.get("acc-1").unwrap().state.to_json()["balance_cents"], 1000);
+        assert_eq!(w.streams.get("acc-1").unwrap().state.as_ref().unwrap().to_json()["balance_cents"], 1000);
         let w = t.seek(c.store(), c.registry(), 1).unwrap();
         assert_eq!(w.before_last.clone().unwrap().1, Value::Null, "the first event creates the stream");
     }

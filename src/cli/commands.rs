@@ -166,7 +166,7 @@ fn state(
             .streams
             .iter()
             .map(|(id, s)| {
-                (id.clone(), json!({"stream_type": s.stream_type, "version": s.version, "state": s.state.to_json()}))
+                (id.to_string(), json!({"stream_type": s.stream_type, "version": s.version, "state": s.state.as_ref().map(|s| s.to_json())}))
             })
             .collect();
         let mut projections = Map::new();

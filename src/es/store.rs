@@ -255,6 +255,19 @@ impl Store {
         rows::scan_table(&self.conn, spec, upto, f)
     }
 
+    /// Runs `f` inside one read transaction, so every read it makes sees the
+    /// same committed state even while other processes append.
+    ///
+    /// # Errors
+    /// Database failures, or `f`'s.
+    pub fn read_snapshot<T, E: From<StoreError>>(&self, f: impl FnOnce(&Self) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.unchecked_transaction().map_err(StoreError::from)?;
+        let out = f(self);
+        // Nothing was written: ending the read transaction cannot lose anything.
+        drop(tx);
+        out
+    }
+
     /// Sets SQLite's page cache for this handle to `kib` KiB (64 MiB by
     /// default: right for bulk appends; a scanning reader needs far less, and
     /// every KiB of it ends up resident once the pages have been read).

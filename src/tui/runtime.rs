@@ -103,8 +103,10 @@ impl StopSignals {
 /// # Errors
 /// The store cannot be opened, or the terminal fails.
 pub fn run(db: &Path) -> Result<(), TuiError> {
+    let started = Instant::now();
     let mut session = Session::open(db)?;
     session.spawn_worker()?;
+    tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "store opened");
     session.app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let signals = StopSignals::register()?;
     let mut terminal = ratatui::try_init()?;
@@ -137,12 +139,18 @@ pub fn restore() {
 fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session, signals: &StopSignals) -> Result<(), TuiError> {
     let size = terminal.size()?;
     session.dispatch(super::Action::Resize(size.width, size.height))?;
+    let started = Instant::now();
     session.start()?;
+    tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "head loaded");
+    let mut first = Some(Instant::now());
     let test_panic = std::env::var_os(TEST_PANIC_ENV).is_some_and(|v| v == "1");
     let mut last_poll = Instant::now();
     let mut last_step = Instant::now();
     while !session.app.quit && !signals.stopped() {
         terminal.draw(|f| f.render_widget(&session.app, f.area()))?;
+        if let Some(t) = first.take() {
+            tracing::debug!(ms = t.elapsed().as_secs_f64() * 1e3, "first frame drawn");
+        }
         let play_due = session.app.playing.then(|| {
             let wait = Duration::from_millis(update::play_delay_ms(&session.app));
             (last_step + wait).saturating_duration_since(Instant::now())

@@ -46,6 +46,8 @@ impl Session {
     /// The store cannot be opened or read.
     pub fn open(db: &Path) -> Result<Self, TuiError> {
         let chron = Chronicle::open(db, Mode::Write)?;
+        // Interactive reads touch few pages; a large cache would only stay resident.
+        chron.store().set_cache_kib(8_192).map_err(AppError::from)?;
         let head = chron.store().head().map_err(AppError::from)?;
         let mut app = App::new(db.display().to_string(), head);
         app.commands = chron.registry().commands().collect();
@@ -86,6 +88,17 @@ impl Session {
     /// # Errors
     /// Store failures.
     pub fn start(&mut self) -> Result<(), TuiError> {
+        // The head's world comes from the read models and the streams index
+        // (no fold, whatever the log's length); states load as shown.
+        let t = std::time::Instant::now();
+        let seeded = self.chron.head_world()?;
+        tracing::debug!(ms = t.elapsed().as_secs_f64() * 1e3, seeded = seeded.is_some(), "head world read");
+        if let Some(world) = seeded {
+            self.timeline.seed(world.clone());
+            if let Some(worker) = &self.worker {
+                worker.seed(world)?;
+            }
+        }
         let head = self.app.head;
         self.dispatch(Action::HeadChanged(head))
     }
@@ -106,7 +119,22 @@ impl Session {
         if !self.batching {
             self.flush()?;
         }
+        self.load_shown_state();
         Ok(())
+    }
+
+    /// A seeded world has no stream states: load the one on screen.
+    fn load_shown_state(&mut self) {
+        let Some(id) = self.app.selected_stream().map(str::to_owned) else { return };
+        if self.app.world.streams.get(id.as_str()).is_none_or(|s| s.state.is_some()) {
+            return;
+        }
+        if let Err(e) = self.chron.load_state_into(&mut self.app.world, &id) {
+            let why = format!("cannot load {}: {e}", text::clean(&id));
+            if !self.app.world.problems.contains(&why) {
+                self.app.world.problems.push_back(why);
+            }
+        }
     }
 
     /// Performs the deferred seek, if any.
@@ -121,8 +149,16 @@ impl Session {
             let w = self.window(position)?;
             self.dispatch(Action::Window(Box::new(w)))?;
         }
-        if let Some(worker) = &self.worker {
-            worker.request(position)?;
+        if self.worker.is_some() {
+            // The seeded head needs no fold: show it now (the worker, asked
+            // too, answers with the same world once its queue is through).
+            if self.timeline.current().position == position && position > 0 {
+                let world = self.timeline.current().clone();
+                self.dispatch(Action::World(Box::new(world)))?;
+            }
+            if let Some(worker) = &self.worker {
+                worker.request(position)?;
+            }
         } else {
             let world = self.timeline.seek(self.chron.store(), self.chron.registry(), position)?.clone();
             self.dispatch(Action::World(Box::new(world)))?;

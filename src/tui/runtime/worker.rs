@@ -1,6 +1,7 @@
 //! A background thread that folds the world at the positions asked for, with
 //! its own read-only handle on the store. Requests that arrive while it folds
-//! are coalesced (only the latest matters); long folds report progress.
+//! are coalesced (only the latest matters); long folds report progress. When
+//! idle it builds keyframes ahead of need, so later jumps are quick.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,11 +14,23 @@ use crate::domain::Registry;
 
 /// Events folded between progress reports (and checks for a newer request).
 const STEP: u64 = 25_000;
+/// Page cache of the worker's handle, KiB: it scans; a large cache would
+/// only end up resident.
+const CACHE_KIB: u32 = 4_096;
+
+/// What the thread is asked to do.
+#[derive(Debug)]
+enum Request {
+    /// Fold the world at this position.
+    Seek(u64),
+    /// Start from this world (read from the store, not folded).
+    Seed(Box<World>),
+}
 
 /// Handle on the folding thread.
 #[derive(Debug)]
 pub struct Worker {
-    requests: Sender<u64>,
+    requests: Sender<Request>,
     worlds: Receiver<Result<World, String>>,
     _thread: JoinHandle<()>,
 }
@@ -29,7 +42,8 @@ impl Worker {
     /// The store cannot be opened.
     pub fn spawn(path: &Path, registry: &Arc<Registry>, config: Config) -> Result<Self, TuiError> {
         let chron = Chronicle::open_with(path, Mode::Read, Arc::clone(registry), config)?;
-        let (requests, rx) = mpsc::channel::<u64>();
+        chron.store().set_cache_kib(CACHE_KIB).map_err(crate::app::AppError::from)?;
+        let (requests, rx) = mpsc::channel::<Request>();
         let (tx, worlds) = mpsc::channel();
         let thread =
             std::thread::Builder::new().name("chronicle-fold".into()).spawn(move || fold_loop(&chron, &rx, &tx))?;
@@ -41,7 +55,15 @@ impl Worker {
     /// # Errors
     /// The thread has stopped.
     pub fn request(&self, position: u64) -> Result<(), TuiError> {
-        self.requests.send(position).map_err(|e| TuiError::Worker(e.to_string()))
+        self.requests.send(Request::Seek(position)).map_err(|e| TuiError::Worker(e.to_string()))
+    }
+
+    /// Hands the thread a world to start from.
+    ///
+    /// # Errors
+    /// The thread has stopped.
+    pub fn seed(&self, world: World) -> Result<(), TuiError> {
+        self.requests.send(Request::Seed(Box::new(world))).map_err(|e| TuiError::Worker(e.to_string()))
     }
 
     /// The newest world folded since the last call, if any.
@@ -61,20 +83,58 @@ impl Worker {
     }
 }
 
-fn newest(rx: &Receiver<u64>, mut target: u64) -> u64 {
-    while let Ok(t) = rx.try_recv() {
-        target = t;
+/// Takes every request queued: seeds are applied in order, the last seek
+/// wins (`target` if there is none).
+fn drain(rx: &Receiver<Request>, timeline: &mut Timeline, mut target: Option<u64>) -> Option<u64> {
+    while let Ok(r) = rx.try_recv() {
+        match r {
+            Request::Seek(t) => target = Some(t),
+            Request::Seed(w) => timeline.seed(*w),
+        }
     }
     target
 }
 
-fn fold_loop(chron: &Chronicle, rx: &Receiver<u64>, tx: &Sender<Result<World, String>>) {
+fn fold_loop(chron: &Chronicle, rx: &Receiver<Request>, tx: &Sender<Result<World, String>>) {
     let mut timeline = Timeline::new(chron.config());
-    while let Ok(first) = rx.recv() {
-        let mut target = newest(rx, first);
+    // Building starts after the first request is answered: until then the
+    // first frame has the cores.
+    let mut prefetched = true;
+    loop {
+        // Idle: build keyframes until the head, a step at a time, so a
+        // request never waits for more than one step.
+        let first = if prefetched {
+            match rx.recv() {
+                Ok(r) => r,
+                Err(_) => return,
+            }
+        } else {
+            match rx.try_recv() {
+                Ok(r) => r,
+                Err(TryRecvError::Disconnected) => return,
+                Err(TryRecvError::Empty) => {
+                    match timeline.prefetch(chron.store(), chron.registry(), STEP) {
+                        Ok(done) => prefetched = done,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "building keyframes failed");
+                            prefetched = true;
+                        }
+                    }
+                    continue;
+                }
+            }
+        };
+        let first = match first {
+            Request::Seek(t) => Some(t),
+            Request::Seed(w) => {
+                timeline.seed(*w);
+                None
+            }
+        };
+        let Some(mut target) = drain(rx, &mut timeline, first) else { continue };
         loop {
-            let at = timeline.current().position;
-            let to = if target > at + STEP { at + STEP } else { target };
+            let from = timeline.start_for(target);
+            let to = if target > from + STEP { from + STEP } else { target };
             let sent = match timeline.seek(chron.store(), chron.registry(), to) {
                 Ok(w) => tx.send(Ok(w.clone())),
                 Err(e) => tx.send(Err(e.to_string())),
@@ -82,10 +142,12 @@ fn fold_loop(chron: &Chronicle, rx: &Receiver<u64>, tx: &Sender<Result<World, St
             if sent.is_err() {
                 return;
             }
-            target = newest(rx, target);
+            target = drain(rx, &mut timeline, Some(target)).unwrap_or(target);
             if timeline.current().position == target || to == target {
                 break;
             }
         }
+        // The head may have moved: keep building.
+        prefetched = false;
     }
 }

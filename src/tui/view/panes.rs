@@ -31,7 +31,7 @@ pub fn render_streams(app: &App, area: Rect, buf: &mut Buffer) {
         .skip(offset)
         .take(h)
         .map(|(i, s)| {
-            let at = app.world.streams.get(&s.stream_id);
+            let at = app.world.streams.get(s.stream_id.as_str());
             let version = at.map_or_else(|| "—".to_owned(), |a| format!("v{}", a.version));
             let is_row = i == app.stream_row && app.focus == Focus::Streams;
             let is_sel = selected == Some(s.stream_id.as_str());
@@ -82,7 +82,11 @@ pub fn render_state(app: &App, area: Rect, buf: &mut Buffer) {
         Span::raw(format!("State · {shown}")),
         Span::styled(format!(" {} v{} @{}{pin}", text::clean(&at.stream_type), at.version, at.position), t.muted),
     ]);
-    let state = at.state.to_json();
+    let Some(state) = at.state.as_ref().map(|s| s.to_json()) else {
+        let block = pane(app, Focus::State, title);
+        Paragraph::new("loading…").style(t.muted).block(block).render(area, buf);
+        return;
+    };
     let changed = match &app.world.before_last {
         Some((sid, before)) if sid == id && at.position == app.world.position => json::changed_keys(before, &state),
         _ => Vec::new(),
@@ -106,13 +110,17 @@ pub fn render_projections(app: &App, area: Rect, buf: &mut Buffer) {
         Paragraph::new("No read models registered.").style(t.muted).block(block).render(area, buf);
         return;
     };
-    let rows: Vec<&serde_json::Map<String, Value>> = app.world.tables.rows(table).collect();
+    let total = app.world.tables.len(table);
     let title = Line::from(vec![
         Span::raw(format!("Read model · {name}")),
-        Span::styled(format!(" ({} rows, {}/{}, p/P)", rows.len(), app.projection + 1, app.projections.len()), t.muted),
+        Span::styled(format!(" ({total} rows, {}/{}, p/P)", app.projection + 1, app.projections.len()), t.muted),
     ]);
     let block = pane(app, Focus::Projections, title);
-    let Some(first) = rows.first() else {
+    // Only the rows on screen are formatted: tables can hold many thousands.
+    let visible = usize::from(block.inner(area).height.saturating_sub(1));
+    let rows: Vec<&serde_json::Map<String, Value>> =
+        app.world.tables.rows(table).skip(app.table_scroll).take(visible).collect();
+    let Some(first) = app.world.tables.rows(table).next() else {
         Paragraph::new("No rows at this position.").style(t.muted).block(block).render(area, buf);
         return;
     };
@@ -121,7 +129,6 @@ pub fn render_projections(app: &App, area: Rect, buf: &mut Buffer) {
     let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
     let cells: Vec<(bool, Vec<String>)> = rows
         .iter()
-        .skip(app.table_scroll)
         .map(|r| {
             let is_hot = hot.as_ref().is_some_and(|h| r.values().any(|v| v == h));
             let cells: Vec<String> = columns.iter().map(|c| r.get(*c).map(text::cell).unwrap_or_default()).collect();
