@@ -276,7 +276,7 @@ impl Chronicle {
     pub fn head_world(&self) -> Result<Option<World>, AppError> {
         self.store.read_snapshot(|store| {
             let head = store.head()?;
-            let mut world = World { position: head, seeded: true, ..World::default() };
+            let mut world = World { position: head, ..World::lazy() };
             for p in self.registry.projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold) {
                 if store.checkpoint(p.name())? != head {
                     return Ok(None);
@@ -306,7 +306,7 @@ impl Chronicle {
         })
     }
 
-    /// Loads the state of `stream_id` into a seeded `world` (snapshot plus
+    /// Loads the state of `stream_id` into a lazy `world` (snapshot plus
     /// tail at the world's position), and the state before the world's last
     /// event when that event belongs to the stream, so changes can be shown.
     /// Does nothing when the state is already there or the stream did not
@@ -333,6 +333,16 @@ impl Chronicle {
             world.before_last = Some((stream_id.to_owned(), before));
         }
         Ok(())
+    }
+
+    /// Loads every stream's state into a lazy `world` (see
+    /// [`Chronicle::load_state_into`]): one snapshot-assisted load per stream.
+    ///
+    /// # Errors
+    /// As [`Chronicle::load_state_into`].
+    pub fn load_all_states(&self, world: &mut World) -> Result<(), AppError> {
+        let ids: Vec<Arc<str>> = world.streams.keys().cloned().collect();
+        ids.iter().try_for_each(|id| self.load_state_into(world, id))
     }
 
     /// The whole world (every stream, every read model) as of `position`,
@@ -387,7 +397,7 @@ mod tests {
         let head = c.store().head().unwrap();
         let seeded = c.head_world().unwrap().expect("read models are at the head");
         let folded = c.world_at(head).unwrap();
-        assert!(seeded.seeded && !folded.seeded);
+        assert!(seeded.lazy && !folded.lazy);
         assert_eq!(seeded.position, head);
         for p in c.registry().projections() {
             for t in p.tables().iter().filter(|_| p.time_travel() == TimeTravel::Fold) {

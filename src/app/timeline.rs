@@ -31,9 +31,8 @@ pub struct StreamAt {
     pub version: u64,
     /// Position of the stream's last event folded.
     pub position: u64,
-    /// The folded state; `None` in a world seeded from the store (see
-    /// `Chronicle::head_world`) until someone loads it
-    /// (`Chronicle::stream_state` at the world's position).
+    /// The folded state; `None` in a lazy world (the timeline's) until
+    /// someone loads it (`Chronicle::load_state_into`: snapshot plus tail).
     pub state: Option<Box<dyn DynState>>,
 }
 
@@ -53,12 +52,20 @@ pub struct World {
     pub before_last: Option<(String, Value)>,
     /// Events that could not be folded (e.g. schema too new), with why.
     pub problems: imbl::Vector<String>,
-    /// Seeded from the store rather than folded: some stream states are
-    /// `None`, and the world is never kept as a keyframe.
-    pub seeded: bool,
+    /// Stream states are not folded (`None` until loaded): the timeline's
+    /// worlds are lazy, since a state at any position costs one snapshot
+    /// plus at most a snapshot interval of events, while folding every
+    /// state would cost every event's fold and a copy per keyframe.
+    pub lazy: bool,
 }
 
 impl World {
+    /// The world before the first event, folding no stream states.
+    #[must_use]
+    pub fn lazy() -> Self {
+        Self { lazy: true, ..Self::default() }
+    }
+
     /// Folds one stored event into the world.
     pub fn apply(&mut self, registry: &Registry, stored: &StoredEvent, capture_before: bool) {
         self.position = stored.position;
@@ -76,7 +83,7 @@ impl World {
                 stream_type: stored.stream_type.clone(),
                 version: 0,
                 position: 0,
-                state: Some(registry.fresh_state(&stored.stream_type)),
+                state: (!self.lazy).then(|| registry.fresh_state(&stored.stream_type)),
             };
             self.streams.insert(Arc::from(id), Arc::new(fresh));
         }
@@ -117,7 +124,7 @@ impl Keyframes {
     /// Keeps `w` if it falls on a keyframe position not held yet. Past the
     /// budget, the interval doubles and every other keyframe is dropped.
     fn offer(&mut self, w: &World) {
-        if w.seeded || !self.due(w.position) || self.map.contains_key(&w.position) {
+        if !self.due(w.position) || self.map.contains_key(&w.position) {
             return;
         }
         self.map.insert(w.position, w.clone());
@@ -154,9 +161,9 @@ impl Timeline {
                 max: config.max_keyframes.max(2),
                 map: BTreeMap::new(),
             },
-            current: World::default(),
+            current: World::lazy(),
             recent: VecDeque::new(),
-            frontier: World::default(),
+            frontier: World::lazy(),
         }
     }
 
@@ -211,7 +218,7 @@ impl Timeline {
                     self.current = kf.clone();
                 }
             }
-            None if !from_current => self.current = World::default(),
+            None if !from_current => self.current = World::lazy(),
             _ => {}
         }
         self.advance(store, registry, position)?;
@@ -279,22 +286,27 @@ mod tests {
     use crate::app::demo::DemoOptions;
     use crate::app::{Chronicle, Mode};
 
-    /// Position, every stream's (id, version, state), every table's rows.
-    type Seen = (u64, Vec<(String, u64, Value)>, Vec<Vec<Value>>);
+    /// Position, every stream's (id, version, state), every table's rows,
+    /// and the change at the position.
+    type Seen = (u64, Vec<(String, u64, Value)>, Vec<Vec<Value>>, Option<(String, Value)>);
 
-    fn snapshot_of(w: &World, registry: &Registry) -> Seen {
+    /// What a person would see of `w`: lazy states loaded from the store.
+    fn seen(c: &Chronicle, w: &World) -> Seen {
+        let mut w = w.clone();
+        c.load_all_states(&mut w).unwrap();
         let streams = w
             .streams
             .iter()
             .map(|(id, s)| (id.to_string(), s.version, s.state.as_ref().map(|s| s.to_json()).unwrap_or_default()))
             .collect();
-        let tables = registry
+        let tables = c
+            .registry()
             .projections()
             .iter()
             .flat_map(|p| p.tables())
             .map(|t| w.tables.rows(t.name).cloned().map(Value::Object).collect())
             .collect();
-        (w.position, streams, tables)
+        (w.position, streams, tables, w.before_last)
     }
 
     #[test]
@@ -309,9 +321,8 @@ mod tests {
         let mut positions: Vec<u64> = (0..40).map(|_| rng.random_range(0..=head)).collect();
         positions.extend([head, 0, 1, head - 1, head]);
         for p in positions {
-            let got = snapshot_of(t.seek(c.store(), c.registry(), p).unwrap(), c.registry());
-            let want = snapshot_of(&c.world_at(p).unwrap(), c.registry());
-            assert_eq!(got, want, "state at {p}");
+            let got = seen(&c, t.seek(c.store(), c.registry(), p).unwrap());
+            assert_eq!(got, seen(&c, &c.world_at(p).unwrap()), "state at {p}");
         }
         let (kept, every) = t.keyframes();
         assert!(kept <= 8, "the keyframe budget holds: {kept}");
@@ -327,11 +338,8 @@ mod tests {
         let mut t = Timeline::new(Config { keyframe_every: 100, ..Config::default() });
         t.seek(c.store(), c.registry(), head).unwrap();
         for p in (head - 300..head).rev().step_by(7) {
-            let got = snapshot_of(t.seek(c.store(), c.registry(), p).unwrap(), c.registry());
-            let want = snapshot_of(&c.world_at(p).unwrap(), c.registry());
-            assert_eq!(got, want, "state at {p}");
-            let before = t.current().before_last.clone();
-            assert_eq!(before, c.world_at(p).unwrap().before_last, "the change at {p}");
+            let got = seen(&c, t.seek(c.store(), c.registry(), p).unwrap());
+            assert_eq!(got, seen(&c, &c.world_at(p).unwrap()), "state and change at {p}");
         }
     }
 
@@ -343,12 +351,15 @@ mod tests {
         c.execute("open acc-1 Ada Lovelace", &opts).unwrap();
         c.execute("deposit acc-1 10", &opts).unwrap();
         let mut t = Timeline::new(Config::default());
-        let w = t.seek(c.store(), c.registry(), 2).unwrap();
+        let mut w = t.seek(c.store(), c.registry(), 2).unwrap().clone();
+        assert!(w.lazy && w.streams["acc-1"].state.is_none(), "the timeline folds no states");
+        c.load_state_into(&mut w, "acc-1").unwrap();
         let (stream, before) = w.before_last.clone().unwrap();
         assert_eq!(stream, "acc-1");
         assert_eq!(before["balance_cents"], 0);
         assert_eq!(w.streams.get("acc-1").unwrap().state.as_ref().unwrap().to_json()["balance_cents"], 1000);
-        let w = t.seek(c.store(), c.registry(), 1).unwrap();
+        let mut w = t.seek(c.store(), c.registry(), 1).unwrap().clone();
+        c.load_state_into(&mut w, "acc-1").unwrap();
         assert_eq!(w.before_last.clone().unwrap().1, Value::Null, "the first event creates the stream");
     }
 }

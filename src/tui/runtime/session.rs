@@ -123,7 +123,7 @@ impl Session {
         Ok(())
     }
 
-    /// A seeded world has no stream states: load the one on screen.
+    /// The timeline's worlds are lazy (no stream states): load the one on screen.
     fn load_shown_state(&mut self) {
         let Some(id) = self.app.selected_stream().map(str::to_owned) else { return };
         if self.app.world.streams.get(id.as_str()).is_none_or(|s| s.state.is_some()) {
