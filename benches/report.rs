@@ -212,17 +212,24 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
         verdict: "—",
     });
 
-    // Warm: random jumps with every keyframe built.
+    // Warm: random jumps with every keyframe built. What a person sees is
+    // ready: every stream's version, every read model, and the state of the
+    // stream the cursor's event touched with its state before (the TUI loads
+    // just that one: the timeline's worlds fold no states).
+    let shown = |tl: &mut Timeline, p: u64| {
+        let mut w = tl.seek(store, registry, p).unwrap().clone();
+        if let Some(id) = w.touched.clone() {
+            ch.load_state_into(&mut w, &id).unwrap();
+        }
+    };
     let mut jumps = Vec::new();
     for p in common::positions(head, 1_000, 7) {
-        let ((), d) = time(|| {
-            tl.seek(store, registry, p).unwrap();
-        });
+        let ((), d) = time(|| shown(&mut tl, p));
         jumps.push(d);
     }
     latency_row(
         rows,
-        format!("timeline jump, WARM, uniform random ({})", label(n)),
+        format!("timeline jump, WARM, uniform random, + the touched stream's state ({})", label(n)),
         latency(&mut jumps),
         Some(Duration::from_millis(5)),
         true,
@@ -233,14 +240,10 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
     for p in common::positions(head.saturating_sub(2).max(1), 500, 13) {
         let p = p + 1; // 2..=head-1
         tl.seek(store, registry, p).unwrap();
-        let ((), d) = time(|| {
-            tl.seek(store, registry, p + 1).unwrap();
-        });
+        let ((), d) = time(|| shown(&mut tl, p + 1));
         fwd.push(d);
         tl.seek(store, registry, p).unwrap();
-        let ((), d) = time(|| {
-            tl.seek(store, registry, p - 1).unwrap();
-        });
+        let ((), d) = time(|| shown(&mut tl, p - 1));
         back.push(d);
     }
     let half_ms = Some(Duration::from_micros(500));

@@ -63,6 +63,7 @@ fn the_keyframed_timeline_equals_a_plain_replay_at_random_positions() {
         let want = &wanted[&p];
         let mut got = timeline.seek(c.store(), c.registry(), p).unwrap().clone();
         assert_eq!(got.position, p);
+        assert_eq!(got.touched, want.touched, "the stream of the event at {p}");
         let versions =
             |w: &World| w.streams.iter().map(|(id, s)| (id.to_string(), s.version, s.position)).collect::<Vec<_>>();
         assert_eq!(versions(&got), versions(want), "stream versions at {p}");

@@ -302,6 +302,7 @@ impl Chronicle {
                     (Arc::from(s.stream_id), Arc::new(at))
                 })
                 .collect();
+            world.touched = world.streams.iter().find(|(_, s)| s.position == head).map(|(id, _)| Arc::clone(id));
             Ok(Some(world))
         })
     }
@@ -320,16 +321,19 @@ impl Chronicle {
         if at.state.is_some() {
             return Ok(());
         }
-        let loaded = repository::load(&self.store, &self.registry, stream_id, &at.stream_type, position)?;
-        let touched = at.position == position;
-        let stream_type = at.stream_type.clone();
+        if at.position != position || position == 0 {
+            at.state = Some(repository::load(&self.store, &self.registry, stream_id, &at.stream_type, position)?.state);
+            return Ok(());
+        }
+        // The world's last event is this stream's: load the state before it
+        // and fold that one event, so both come from one load.
+        let mut loaded = repository::load(&self.store, &self.registry, stream_id, &at.stream_type, position - 1)?;
+        let before = if loaded.version == 0 { Value::Null } else { loaded.state.to_json() };
+        if let Some(e) = self.store.event(position)? {
+            repository::fold(&self.registry, &mut loaded, &e)?;
+        }
         at.state = Some(loaded.state);
-        if touched && world.before_last.is_none() {
-            let before = if loaded.version <= 1 {
-                Value::Null
-            } else {
-                repository::load(&self.store, &self.registry, stream_id, &stream_type, position - 1)?.state.to_json()
-            };
+        if world.before_last.is_none() {
             world.before_last = Some((stream_id.to_owned(), before));
         }
         Ok(())
@@ -399,6 +403,7 @@ mod tests {
         let folded = c.world_at(head).unwrap();
         assert!(seeded.lazy && !folded.lazy);
         assert_eq!(seeded.position, head);
+        assert_eq!(seeded.touched, folded.touched, "the stream of the head's event");
         for p in c.registry().projections() {
             for t in p.tables().iter().filter(|_| p.time_travel() == TimeTravel::Fold) {
                 let got: Vec<&Row> = seeded.tables.rows(t.name).collect();

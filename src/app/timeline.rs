@@ -50,6 +50,9 @@ pub struct World {
     /// The stream touched by the event at `position` and its state just
     /// before it (`Null` if the event created the stream).
     pub before_last: Option<(String, Value)>,
+    /// The stream of the event at `position` (`None` at 0, or when that
+    /// event could not be folded).
+    pub touched: Option<Arc<str>>,
     /// Events that could not be folded (e.g. schema too new), with why.
     pub problems: imbl::Vector<String>,
     /// Stream states are not folded (`None` until loaded): the timeline's
@@ -74,6 +77,7 @@ impl World {
             Err(e) => {
                 self.problems.push_back(e.to_string());
                 self.before_last = None;
+                self.touched = None;
                 return;
             }
         };
@@ -87,6 +91,7 @@ impl World {
             };
             self.streams.insert(Arc::from(id), Arc::new(fresh));
         }
+        self.touched = self.streams.get_key_value(id).map(|(k, _)| Arc::clone(k));
         let Some(entry) = self.streams.get_mut(id).map(Arc::make_mut) else { return };
         self.before_last = match &entry.state {
             Some(_) if entry.version == 0 => capture_before.then(|| (stored.stream_id.clone(), Value::Null)),
