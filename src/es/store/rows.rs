@@ -3,19 +3,27 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
+use rusqlite::{Connection, ToSql, params_from_iter};
 use serde_json::Value;
 
 use super::StoreError;
 use super::write::WriteTx;
-use crate::es::projection::{ColumnKind, KeyPart, Row, Rows, RowsError, TableSpec};
+use crate::es::projection::{Cell, ColumnKind, Key, KeyPart, Row, Rows, RowsError, TableSpec};
 
 /// Rows written or deleted in this transaction but not yet in SQLite.
 #[derive(Debug, Default)]
 pub(super) struct RowCache {
-    entries: HashMap<(&'static str, Vec<KeyPart>), Option<Row>>,
-    tables: HashMap<&'static str, TableSql>,
+    tables: HashMap<&'static str, TableCache>,
+    /// Entries over every table.
+    len: usize,
+}
+
+/// One table's statements and pending writes (`None`: deleted).
+#[derive(Debug)]
+struct TableCache {
+    sql: TableSql,
+    entries: HashMap<Key, Option<Row>>,
 }
 
 /// A table's spec with its statements, built once per transaction.
@@ -46,13 +54,21 @@ impl TableSql {
 }
 
 impl RowCache {
-    fn table(&mut self, spec: &'static TableSpec) -> Result<&TableSql, StoreError> {
+    fn table(&mut self, spec: &'static TableSpec) -> Result<&mut TableCache, StoreError> {
         if !self.tables.contains_key(spec.name) {
-            self.tables.insert(spec.name, TableSql::new(spec)?);
+            self.tables.insert(spec.name, TableCache { sql: TableSql::new(spec)?, entries: HashMap::default() });
         }
         self.tables
-            .get(spec.name)
+            .get_mut(spec.name)
             .ok_or_else(|| StoreError::Damaged { what: spec.name.into(), reason: "table vanished".into() })
+    }
+
+    /// Records a pending write; returns whether the cache is full.
+    fn set(&mut self, spec: &'static TableSpec, key: Key, row: Option<Row>) -> Result<bool, StoreError> {
+        if self.table(spec)?.entries.insert(key, row).is_none() {
+            self.len += 1;
+        }
+        Ok(self.len >= CACHE_LIMIT)
     }
 }
 
@@ -79,46 +95,60 @@ fn key_where(spec: &TableSpec) -> Result<String, StoreError> {
     Ok(parts?.join(" AND "))
 }
 
-fn key_sql(k: &KeyPart) -> SqlValue {
-    match k {
-        KeyPart::Int(n) => SqlValue::Integer(*n),
-        KeyPart::Text(s) => SqlValue::Text(s.clone()),
+impl ToSql for KeyPart {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            KeyPart::Int(n) => ToSqlOutput::Owned(SqlValue::Integer(*n)),
+            KeyPart::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
     }
 }
 
-fn to_sql(kind: ColumnKind, v: Option<&Value>) -> SqlValue {
-    match (kind, v) {
-        (_, None | Some(Value::Null)) => SqlValue::Null,
-        (ColumnKind::Integer, Some(Value::Number(n))) if n.is_i64() => {
-            SqlValue::Integer(n.as_i64().unwrap_or_default())
-        }
-        (ColumnKind::Text, Some(Value::String(s))) => SqlValue::Text(s.clone()),
-        (_, Some(other)) => SqlValue::Text(other.to_string()),
+/// A cell as stored in a column of `kind`: integers in INTEGER columns and
+/// text in TEXT columns as themselves, null as NULL, anything else as its
+/// JSON text. Text is borrowed, not copied.
+struct SqlCell<'a>(ColumnKind, &'a Cell);
+
+impl ToSql for SqlCell<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let Self(kind, cell) = *self;
+        Ok(match (kind, cell) {
+            (_, Cell::Null) => ToSqlOutput::Owned(SqlValue::Null),
+            (_, Cell::Json(v)) if v.is_null() => ToSqlOutput::Owned(SqlValue::Null),
+            (ColumnKind::Integer, c) if c.as_int().is_some() => {
+                ToSqlOutput::Owned(SqlValue::Integer(c.as_int().unwrap_or_default()))
+            }
+            (ColumnKind::Text, Cell::Text(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            (ColumnKind::Text, Cell::Json(v)) if v.is_string() => {
+                ToSqlOutput::Borrowed(ValueRef::Text(v.as_str().unwrap_or_default().as_bytes()))
+            }
+            (_, Cell::Json(v)) => ToSqlOutput::Owned(SqlValue::Text(v.to_string())),
+            (_, c) => ToSqlOutput::Owned(SqlValue::Text(c.to_value().to_string())),
+        })
     }
 }
 
-fn from_sql(kind: ColumnKind, v: ValueRef<'_>) -> Value {
+fn from_sql(kind: ColumnKind, v: ValueRef<'_>) -> Cell {
     match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(n) => Value::from(n),
-        ValueRef::Real(f) => Value::from(f),
+        ValueRef::Null => Cell::Null,
+        ValueRef::Integer(n) => Cell::Int(n),
+        ValueRef::Real(f) => Cell::json(Value::from(f)),
         ValueRef::Text(t) | ValueRef::Blob(t) => {
             let s = String::from_utf8_lossy(t);
-            if kind == ColumnKind::Json {
-                serde_json::from_str(&s).unwrap_or(Value::String(s.into_owned()))
-            } else {
-                Value::String(s.into_owned())
+            if kind == ColumnKind::Json
+                && let Ok(v) = serde_json::from_str::<Value>(&s)
+            {
+                return Cell::json(v);
             }
+            Cell::text(&s)
         }
     }
 }
 
-fn row_from_sql(spec: &TableSpec, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    let mut row = Row::new();
-    for (i, c) in spec.columns.iter().enumerate() {
-        row.insert(c.name.to_owned(), from_sql(c.kind, r.get_ref(i)?));
-    }
-    Ok(row)
+fn row_from_sql(spec: &'static TableSpec, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let cells: rusqlite::Result<Vec<Cell>> =
+        spec.columns.iter().enumerate().map(|(i, c)| Ok(from_sql(c.kind, r.get_ref(i)?))).collect();
+    Ok(Row::from_vec(spec, cells?))
 }
 
 fn select_sql(spec: &TableSpec) -> Result<String, StoreError> {
@@ -170,7 +200,12 @@ fn table_exists(conn: &Connection, spec: &TableSpec) -> Result<bool, StoreError>
 }
 
 /// Every row of a read-model table in key order, `offset` then at most `limit`.
-pub(super) fn table_rows(conn: &Connection, spec: &TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
+pub(super) fn table_rows(
+    conn: &Connection,
+    spec: &'static TableSpec,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Row>, StoreError> {
     if !table_exists(conn, spec)? {
         return Ok(Vec::new());
     }
@@ -183,7 +218,7 @@ pub(super) fn table_rows(conn: &Connection, spec: &TableSpec, offset: u64, limit
 /// Calls `f` for every row of a read-model table in key order, streaming.
 pub(super) fn scan_table(
     conn: &Connection,
-    spec: &TableSpec,
+    spec: &'static TableSpec,
     upto: Option<(&str, u64)>,
     f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
@@ -207,7 +242,7 @@ pub(super) fn scan_table(
 /// (by `position_column`), in key order, `offset` then at most `limit`.
 pub(super) fn table_rows_upto(
     conn: &Connection,
-    spec: &TableSpec,
+    spec: &'static TableSpec,
     position_column: &str,
     position: u64,
     offset: u64,
@@ -234,16 +269,22 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn flush_rows(&mut self) -> Result<(), StoreError> {
-        let entries = std::mem::take(&mut self.cache.entries);
-        for ((table, key), row) in entries {
-            let Some(t) = self.cache.tables.get(table) else { continue };
-            match row {
-                Some(row) => {
-                    let values = t.spec.columns.iter().map(|c| to_sql(c.kind, row.get(c.name)));
-                    self.tx.prepare_cached(&t.upsert)?.execute(params_from_iter(values))?;
-                }
-                None => {
-                    self.tx.prepare_cached(&t.delete)?.execute(params_from_iter(key.iter().map(key_sql)))?;
+        self.cache.len = 0;
+        for t in self.cache.tables.values_mut() {
+            if t.entries.is_empty() {
+                continue;
+            }
+            let mut upsert = self.tx.prepare_cached(&t.sql.upsert)?;
+            let mut delete = self.tx.prepare_cached(&t.sql.delete)?;
+            for (key, row) in t.entries.drain() {
+                match row {
+                    Some(row) => {
+                        let cells = t.sql.spec.columns.iter().zip(row.cells()).map(|(c, v)| SqlCell(c.kind, v));
+                        upsert.execute(params_from_iter(cells))?;
+                    }
+                    None => {
+                        delete.execute(params_from_iter(key.parts()))?;
+                    }
                 }
             }
         }
@@ -256,7 +297,10 @@ impl WriteTx<'_> {
     /// Database failures.
     pub fn clear_tables(&mut self, specs: &'static [TableSpec]) -> Result<(), StoreError> {
         for spec in specs {
-            self.cache.entries.retain(|(t, _), _| *t != spec.name);
+            if let Some(t) = self.cache.tables.get_mut(spec.name) {
+                self.cache.len -= t.entries.len();
+                t.entries.clear();
+            }
             self.tx.execute_batch(&format!("DELETE FROM {}", ident(spec.name)?))?;
         }
         Ok(())
@@ -282,12 +326,12 @@ impl WriteTx<'_> {
 
 impl Rows for WriteTx<'_> {
     fn get(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<Option<Row>, RowsError> {
-        if let Some(cached) = self.cache.entries.get(&(table.name, key.to_vec())) {
+        let t = self.cache.table(table)?;
+        if let Some(cached) = t.entries.get(key) {
             return Ok(cached.clone());
         }
-        let sql = &self.cache.table(table)?.select;
-        let mut stmt = self.tx.prepare_cached(sql).map_err(StoreError::from)?;
-        let mut rows = stmt.query(params_from_iter(key.iter().map(key_sql))).map_err(StoreError::from)?;
+        let mut stmt = self.tx.prepare_cached(&t.sql.select).map_err(StoreError::from)?;
+        let mut rows = stmt.query(params_from_iter(key)).map_err(StoreError::from)?;
         match rows.next().map_err(StoreError::from)? {
             Some(r) => Ok(Some(row_from_sql(table, r).map_err(StoreError::from)?)),
             None => Ok(None),
@@ -295,17 +339,16 @@ impl Rows for WriteTx<'_> {
     }
 
     fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
-        self.cache.table(table)?;
-        self.cache.entries.insert((table.name, table.key_of(&row)), Some(row));
-        if self.cache.entries.len() >= CACHE_LIMIT {
+        if self.cache.set(table, row.key(), Some(row))? {
             self.flush_rows()?;
         }
         Ok(())
     }
 
     fn delete(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<(), RowsError> {
-        self.cache.table(table)?;
-        self.cache.entries.insert((table.name, key.to_vec()), None);
+        if self.cache.set(table, Key::from(key), None)? {
+            self.flush_rows()?;
+        }
         Ok(())
     }
 }

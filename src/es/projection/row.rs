@@ -1,0 +1,256 @@
+//! Rows: typed cells in their table's column order, cheap to clone.
+
+use std::fmt;
+use std::sync::Arc;
+
+use compact_str::CompactString;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
+
+use super::TableSpec;
+use super::key::{Key, KeyPart};
+
+/// One value of a row.
+#[derive(Debug, Clone, Default)]
+pub enum Cell {
+    /// SQL NULL / JSON null.
+    #[default]
+    Null,
+    /// An integer (money is always integer minor units).
+    Int(i64),
+    /// Text; short text (up to 24 bytes) lives inline, without allocating.
+    Text(CompactString),
+    /// Any other JSON value (arrays, objects, non-integer numbers).
+    Json(Arc<Value>),
+}
+
+static NULL: Cell = Cell::Null;
+
+impl Cell {
+    /// A text cell.
+    #[must_use]
+    pub fn text(s: &str) -> Self {
+        Self::Text(CompactString::new(s))
+    }
+
+    /// An integer cell from an unsigned number (saturating at `i64::MAX`).
+    #[must_use]
+    pub fn uint(n: u64) -> Self {
+        Self::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    /// A JSON cell.
+    #[must_use]
+    pub fn json(v: Value) -> Self {
+        Self::Json(Arc::new(v))
+    }
+
+    /// The integer in this cell, if it holds one.
+    #[must_use]
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Self::Int(n) => Some(*n),
+            Self::Json(v) => v.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// The text in this cell, if it holds text.
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::Text(s) => Some(s.as_str()),
+            Self::Json(v) => v.as_str(),
+            _ => None,
+        }
+    }
+
+    /// The cell as JSON.
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        match self {
+            Self::Null => Value::Null,
+            Self::Int(n) => Value::from(*n),
+            Self::Text(s) => Value::String(s.as_str().to_owned()),
+            Self::Json(v) => Value::clone(v),
+        }
+    }
+
+    /// The key part this cell makes (integers as integers, anything else as text).
+    #[must_use]
+    pub fn to_key_part(&self) -> KeyPart {
+        match self {
+            Self::Int(n) => KeyPart::Int(*n),
+            Self::Text(s) => KeyPart::Text(s.clone()),
+            Self::Json(v) => match v.as_ref() {
+                Value::Number(n) if n.is_i64() => KeyPart::Int(n.as_i64().unwrap_or_default()),
+                Value::String(s) => KeyPart::from(s.as_str()),
+                other => KeyPart::from(other.to_string().as_str()),
+            },
+            Self::Null => KeyPart::from("null"),
+        }
+    }
+}
+
+impl PartialEq for Cell {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Null, Self::Null) => true,
+            (Self::Int(a), Self::Int(b)) => a == b,
+            (Self::Text(a), Self::Text(b)) => a == b,
+            (Self::Json(a), Self::Json(b)) => a == b,
+            _ => self.to_value() == other.to_value(),
+        }
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(n: i64) -> Self {
+        Self::Int(n)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Self::text(s)
+    }
+}
+
+/// Serialises exactly as [`Cell::to_value`] would.
+impl Serialize for Cell {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Null => s.serialize_unit(),
+            Self::Int(n) => s.serialize_i64(*n),
+            Self::Text(t) => s.serialize_str(t),
+            Self::Json(v) => v.serialize(s),
+        }
+    }
+}
+
+/// One row of a read-model table: its cells in the spec's column order.
+/// Cloning shares the cells.
+#[derive(Clone)]
+pub struct Row {
+    spec: &'static TableSpec,
+    cells: Arc<[Cell]>,
+}
+
+impl Row {
+    /// A row of `spec` from its cells in column order (missing cells are
+    /// null, extra ones dropped).
+    #[must_use]
+    pub fn new<const N: usize>(spec: &'static TableSpec, cells: [Cell; N]) -> Self {
+        if N == spec.columns.len() {
+            return Self { spec, cells: Arc::from(cells) };
+        }
+        Self::from_vec(spec, cells.into())
+    }
+
+    /// As [`Row::new`], from a vector.
+    #[must_use]
+    pub fn from_vec(spec: &'static TableSpec, mut cells: Vec<Cell>) -> Self {
+        cells.resize(spec.columns.len(), Cell::Null);
+        Self { spec, cells: Arc::from(cells) }
+    }
+
+    /// The table this row belongs to.
+    #[must_use]
+    pub fn spec(&self) -> &'static TableSpec {
+        self.spec
+    }
+
+    /// Every cell, in column order.
+    #[must_use]
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// The cell of column `i` (null past the last column).
+    #[must_use]
+    pub fn cell(&self, i: usize) -> &Cell {
+        self.cells.get(i).unwrap_or(&NULL)
+    }
+
+    /// The integer in column `i` (0 if it holds none).
+    #[must_use]
+    pub fn int(&self, i: usize) -> i64 {
+        self.cell(i).as_int().unwrap_or(0)
+    }
+
+    /// The text in column `i` (empty if it holds none).
+    #[must_use]
+    pub fn text(&self, i: usize) -> &str {
+        self.cell(i).as_str().unwrap_or_default()
+    }
+
+    /// Column `i` as a text cell: a clone of it if it holds text (no
+    /// allocation for short text), else a cell of its text or "".
+    #[must_use]
+    pub fn text_cell(&self, i: usize) -> Cell {
+        match self.cell(i) {
+            c @ Cell::Text(_) => c.clone(),
+            c => Cell::text(c.as_str().unwrap_or_default()),
+        }
+    }
+
+    /// The cell of the column named `name`, if the table has one.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&Cell> {
+        self.spec.columns.iter().position(|c| c.name == name).map(|i| self.cell(i))
+    }
+
+    /// The column names with their cells, in column order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Cell)> {
+        self.spec.columns.iter().map(|c| c.name).zip(self.cells.iter())
+    }
+
+    /// The row's key (its first `key_len` cells).
+    #[must_use]
+    pub fn key(&self) -> Key {
+        self.cells[..self.spec.key_len.min(self.cells.len())].iter().map(Cell::to_key_part).collect()
+    }
+
+    /// The row as a JSON object, columns in order.
+    #[must_use]
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.iter().map(|(name, cell)| (name.to_owned(), cell.to_value())).collect()
+    }
+
+    /// The row as a JSON object value, columns in order.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.to_map())
+    }
+}
+
+impl PartialEq for Row {
+    fn eq(&self, other: &Self) -> bool {
+        self.spec.name == other.spec.name && self.cells == other.cells
+    }
+}
+
+impl fmt::Debug for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// Serialises as the JSON object [`Row::to_json`] makes, without building it.
+impl Serialize for Row {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.cells.len()))?;
+        for (name, cell) in self.iter() {
+            m.serialize_entry(name, cell)?;
+        }
+        m.end()
+    }
+}
+
+/// `{"col": value, …}` in column order, as `serde_json` prints the object.
+impl fmt::Display for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = serde_json::to_string(self).map_err(|_| fmt::Error)?;
+        f.write_str(&s)
+    }
+}
