@@ -2,6 +2,7 @@
 //! write-behind cache so a batch of events costs one write per touched row.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::collections::hash_map::Entry as Slot;
 
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, ToSql, params_from_iter};
@@ -11,19 +12,31 @@ use super::StoreError;
 use super::write::WriteTx;
 use crate::es::projection::{Cell, ColumnKind, Key, KeyPart, Row, Rows, RowsError, TableSpec};
 
-/// Rows written or deleted in this transaction but not yet in SQLite.
+/// Rows written or deleted in this transaction but not yet in SQLite, and
+/// rows a projection reads back (so a row read once is not selected again
+/// after every flush).
 #[derive(Debug, Default)]
 pub(super) struct RowCache {
     tables: HashMap<&'static str, TableCache>,
-    /// Entries over every table.
+    /// Dirty entries over every table.
     len: usize,
 }
 
-/// One table's statements and pending writes (`None`: deleted).
+/// One table's statements and cached rows.
 #[derive(Debug)]
 struct TableCache {
     sql: TableSql,
-    entries: HashMap<Key, Option<Row>>,
+    entries: HashMap<Key, Entry>,
+}
+
+/// A cached row (`None`: known absent).
+#[derive(Debug)]
+struct Entry {
+    row: Option<Row>,
+    /// Not yet written to SQLite.
+    dirty: bool,
+    /// Read back by a projection: kept after a flush.
+    read: bool,
 }
 
 /// A table's spec with its statements, built once per transaction.
@@ -65,15 +78,29 @@ impl RowCache {
 
     /// Records a pending write; returns whether the cache is full.
     fn set(&mut self, spec: &'static TableSpec, key: Key, row: Option<Row>) -> Result<bool, StoreError> {
-        if self.table(spec)?.entries.insert(key, row).is_none() {
+        let was_dirty = match self.table(spec)?.entries.entry(key) {
+            Slot::Occupied(mut e) => {
+                let e = e.get_mut();
+                e.row = row;
+                std::mem::replace(&mut e.dirty, true)
+            }
+            Slot::Vacant(e) => {
+                e.insert(Entry { row, dirty: true, read: false });
+                false
+            }
+        };
+        if !was_dirty {
             self.len += 1;
         }
         Ok(self.len >= CACHE_LIMIT)
     }
 }
 
-/// Flush the cache when it holds this many rows.
+/// Flush the cache when it holds this many rows to write.
 const CACHE_LIMIT: usize = 20_000;
+
+/// Forget the rows read back when, after a flush, more than this many remain.
+const READ_LIMIT: usize = 200_000;
 
 fn ident(name: &str) -> Result<String, StoreError> {
     let ok = !name.is_empty()
@@ -269,23 +296,40 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn flush_rows(&mut self) -> Result<(), StoreError> {
+        if self.cache.len == 0 {
+            return Ok(());
+        }
         self.cache.len = 0;
+        let mut kept = 0;
         for t in self.cache.tables.values_mut() {
-            if t.entries.is_empty() {
-                continue;
-            }
-            let mut upsert = self.tx.prepare_cached(&t.sql.upsert)?;
-            let mut delete = self.tx.prepare_cached(&t.sql.delete)?;
-            for (key, row) in t.entries.drain() {
-                match row {
-                    Some(row) => {
-                        let cells = t.sql.spec.columns.iter().zip(row.cells()).map(|(c, v)| SqlCell(c.kind, v));
-                        upsert.execute(params_from_iter(cells))?;
-                    }
-                    None => {
-                        delete.execute(params_from_iter(key.parts()))?;
+            // In key order: SQLite's B-tree takes sorted inserts far faster.
+            let mut dirty: Vec<(&Key, &Option<Row>)> =
+                t.entries.iter().filter(|(_, e)| e.dirty).map(|(k, e)| (k, &e.row)).collect();
+            if !dirty.is_empty() {
+                dirty.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut upsert = self.tx.prepare_cached(&t.sql.upsert)?;
+                let mut delete = self.tx.prepare_cached(&t.sql.delete)?;
+                for (key, row) in dirty {
+                    match row {
+                        Some(row) => {
+                            let cells = t.sql.spec.columns.iter().zip(row.cells()).map(|(c, v)| SqlCell(c.kind, v));
+                            upsert.execute(params_from_iter(cells))?;
+                        }
+                        None => {
+                            delete.execute(params_from_iter(key.parts()))?;
+                        }
                     }
                 }
+            }
+            t.entries.retain(|_, e| {
+                e.dirty = false;
+                e.read
+            });
+            kept += t.entries.len();
+        }
+        if kept > READ_LIMIT {
+            for t in self.cache.tables.values_mut() {
+                t.entries.clear();
             }
         }
         Ok(())
@@ -298,7 +342,7 @@ impl WriteTx<'_> {
     pub fn clear_tables(&mut self, specs: &'static [TableSpec]) -> Result<(), StoreError> {
         for spec in specs {
             if let Some(t) = self.cache.tables.get_mut(spec.name) {
-                self.cache.len -= t.entries.len();
+                self.cache.len -= t.entries.values().filter(|e| e.dirty).count();
                 t.entries.clear();
             }
             self.tx.execute_batch(&format!("DELETE FROM {}", ident(spec.name)?))?;
@@ -327,15 +371,18 @@ impl WriteTx<'_> {
 impl Rows for WriteTx<'_> {
     fn get(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<Option<Row>, RowsError> {
         let t = self.cache.table(table)?;
-        if let Some(cached) = t.entries.get(key) {
-            return Ok(cached.clone());
+        if let Some(cached) = t.entries.get_mut(key) {
+            cached.read = true;
+            return Ok(cached.row.clone());
         }
         let mut stmt = self.tx.prepare_cached(&t.sql.select).map_err(StoreError::from)?;
         let mut rows = stmt.query(params_from_iter(key)).map_err(StoreError::from)?;
-        match rows.next().map_err(StoreError::from)? {
-            Some(r) => Ok(Some(row_from_sql(table, r).map_err(StoreError::from)?)),
-            None => Ok(None),
-        }
+        let row = match rows.next().map_err(StoreError::from)? {
+            Some(r) => Some(row_from_sql(table, r).map_err(StoreError::from)?),
+            None => None,
+        };
+        t.entries.insert(Key::from(key), Entry { row: row.clone(), dirty: false, read: true });
+        Ok(row)
     }
 
     fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
