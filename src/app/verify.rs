@@ -316,7 +316,7 @@ impl Chronicle {
                         return Ok(());
                     }
                     match expected.next() {
-                        Some(want) if *want == row => {}
+                        Some(want) if want.same_values(&row) => {}
                         Some(want) => mismatch = Some(format!("row {index} is {row} but replay gives {want}")),
                         None => mismatch = Some(format!("extra row {row}")),
                     }

@@ -9,8 +9,8 @@ mod key;
 mod mem;
 mod row;
 
-pub use key::{Key, KeyPart};
-pub use mem::{MemTable, MemTables};
+pub use key::Key;
+pub use mem::MemTables;
 pub use row::{Cell, Row};
 
 use super::event::Event;
@@ -72,7 +72,7 @@ pub trait Rows {
     ///
     /// # Errors
     /// Storage failure.
-    fn get(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<Option<Row>, RowsError>;
+    fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError>;
     /// Inserts or replaces `row` (its key comes from its key columns).
     ///
     /// # Errors
@@ -82,7 +82,7 @@ pub trait Rows {
     ///
     /// # Errors
     /// Storage failure.
-    fn delete(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<(), RowsError>;
+    fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError>;
 }
 
 /// How the time machine finds a read model as of an earlier position.

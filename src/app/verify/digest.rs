@@ -6,7 +6,7 @@
 use sha2::{Digest as _, Sha256};
 
 use crate::es::projection::RowsError;
-use crate::es::{Cell, KeyPart, MemTables, Row, Rows, TableSpec};
+use crate::es::{Cell, MemTables, Row, Rows, TableSpec};
 
 /// Row count and wrapping sum of per-row hashes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub(super) struct LedgerRows<'a> {
 }
 
 impl Rows for LedgerRows<'_> {
-    fn get(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<Option<Row>, RowsError> {
+    fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
         if table.name == self.ledger.name {
             return Ok(None);
         }
@@ -58,7 +58,7 @@ impl Rows for LedgerRows<'_> {
         }
         self.mem.put(table, row)
     }
-    fn delete(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<(), RowsError> {
+    fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
         if table.name == self.ledger.name {
             return Err(RowsError(format!("ledger table {} only gains rows", table.name)));
         }

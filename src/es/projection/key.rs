@@ -1,61 +1,35 @@
-//! Row keys: up to two parts inline, short text inline, so building a key to
-//! look a row up does not allocate.
+//! Row keys: the key cells of a row. Up to two cells live inline and short
+//! text inline in a cell, so building a key to look a row up never allocates.
 
 use std::borrow::Borrow;
 
-use compact_str::CompactString;
 use smallvec::SmallVec;
 
-/// One component of a row key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum KeyPart {
-    /// Integer key component.
-    Int(i64),
-    /// Text key component (inline up to 24 bytes).
-    Text(CompactString),
-}
+use super::Cell;
 
-impl From<&str> for KeyPart {
-    fn from(s: &str) -> Self {
-        Self::Text(CompactString::new(s))
-    }
-}
-
-impl From<i64> for KeyPart {
-    fn from(n: i64) -> Self {
-        Self::Int(n)
-    }
-}
-
-/// A whole key: its parts in key-column order. Orders, compares and hashes
-/// as the slice of its parts, so maps keyed by it are searched with a
-/// `&[KeyPart]` built on the stack.
+/// A whole key: its cells in key-column order. Orders, compares and hashes
+/// as the slice of its cells, so maps keyed by it are searched with a
+/// `&[Cell]` built on the stack.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Key(SmallVec<[KeyPart; 2]>);
+pub struct Key(SmallVec<[Cell; 2]>);
 
 impl Key {
-    /// The parts.
+    /// The cells.
     #[must_use]
-    pub fn parts(&self) -> &[KeyPart] {
+    pub fn parts(&self) -> &[Cell] {
         &self.0
     }
 }
 
-impl Borrow<[KeyPart]> for Key {
-    fn borrow(&self) -> &[KeyPart] {
+impl Borrow<[Cell]> for Key {
+    fn borrow(&self) -> &[Cell] {
         &self.0
     }
 }
 
-impl From<&[KeyPart]> for Key {
-    fn from(parts: &[KeyPart]) -> Self {
+impl From<&[Cell]> for Key {
+    fn from(parts: &[Cell]) -> Self {
         Self(parts.iter().cloned().collect())
-    }
-}
-
-impl FromIterator<KeyPart> for Key {
-    fn from_iter<I: IntoIterator<Item = KeyPart>>(iter: I) -> Self {
-        Self(iter.into_iter().collect())
     }
 }
 
@@ -66,14 +40,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_order_and_hash_as_their_parts() {
-        let a: Key = [KeyPart::from("a"), KeyPart::Int(2)].as_slice().into();
-        let b: Key = [KeyPart::from("a"), KeyPart::Int(10)].as_slice().into();
-        let c: Key = [KeyPart::from("b")].as_slice().into();
+    fn keys_order_and_hash_as_their_cells() {
+        let a: Key = [Cell::from("a"), Cell::Int(2)].as_slice().into();
+        let b: Key = [Cell::from("a"), Cell::Int(10)].as_slice().into();
+        let c: Key = [Cell::from("b")].as_slice().into();
         assert!(a < b && b < c);
-        assert!(KeyPart::Int(i64::MAX) < KeyPart::from(""), "integers sort before text");
+        assert!(Cell::Int(i64::MAX) < Cell::from(""), "integers sort before text");
+        assert!(Cell::from("B") < Cell::from("a") && Cell::from("a") < Cell::from("ab"), "text sorts by bytes");
         let h = BuildHasherDefault::<rustc_hash::FxHasher>::default();
-        let parts: &[KeyPart] = a.borrow();
+        let parts: &[Cell] = a.borrow();
         assert_eq!(h.hash_one(&a), h.hash_one(parts));
     }
 }

@@ -1,11 +1,45 @@
 //! In-memory tables: the time machine's read models, cheap to clone.
 
-use super::{Key, KeyPart, Row, Rows, RowsError, TableSpec};
+use std::borrow::Borrow;
+use std::cmp::Ordering;
+
+use super::{Cell, Row, Rows, RowsError, TableSpec};
+
+/// A row ordered, compared and looked up by its key cells, so a table needs
+/// no separate keys: a tree node holds 24-byte rows only.
+#[derive(Debug, Clone)]
+struct Keyed(Row);
+
+impl PartialEq for Keyed {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.key_cells() == other.0.key_cells()
+    }
+}
+
+impl Eq for Keyed {}
+
+impl Ord for Keyed {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.key_cells().cmp(other.0.key_cells())
+    }
+}
+
+impl PartialOrd for Keyed {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Borrow<[Cell]> for Keyed {
+    fn borrow(&self) -> &[Cell] {
+        self.0.key_cells()
+    }
+}
 
 /// Rows of one table in key order, cheap to clone (structural sharing), so the
 /// time machine can keep many copies. A clone shares every row; a write
 /// copies only the path to the row it changes.
-pub type MemTable = imbl::OrdMap<Key, Row>;
+type MemTable = imbl::OrdSet<Keyed>;
 
 /// In-memory tables: the time machine's view of every read model.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +66,7 @@ impl MemTables {
 
     /// The rows of `table`, in key order (empty if never written).
     pub fn rows(&self, table: &str) -> impl Iterator<Item = &Row> {
-        self.find(table).into_iter().flat_map(MemTable::values)
+        self.find(table).into_iter().flat_map(|t| t.iter().map(|k| &k.0))
     }
 
     /// How many rows `table` has.
@@ -47,28 +81,22 @@ impl MemTables {
         self.tables.iter().all(|(_, t)| t.is_empty())
     }
 
-    /// The table itself, for ranged access.
-    #[must_use]
-    pub fn table(&self, table: &str) -> Option<&MemTable> {
-        self.find(table)
-    }
-
     /// The row of `table` with `key`, borrowed.
     #[must_use]
-    pub fn row(&self, table: &str, key: &[KeyPart]) -> Option<&Row> {
-        self.find(table).and_then(|t| t.get(key))
+    pub fn row(&self, table: &str, key: &[Cell]) -> Option<&Row> {
+        self.find(table).and_then(|t| t.get(key)).map(|k| &k.0)
     }
 }
 
 impl Rows for MemTables {
-    fn get(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<Option<Row>, RowsError> {
+    fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
         Ok(self.row(table.name, key).cloned())
     }
     fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
-        self.find_mut(table.name).insert(row.key(), row);
+        self.find_mut(table.name).insert(Keyed(row));
         Ok(())
     }
-    fn delete(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<(), RowsError> {
+    fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
         if self.find(table.name).is_some() {
             self.find_mut(table.name).remove(key);
         }
@@ -79,7 +107,7 @@ impl Rows for MemTables {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests {
-    use super::super::{Cell, Column, ColumnKind};
+    use super::super::{Column, ColumnKind};
     use super::*;
 
     static T: TableSpec = TableSpec {

@@ -1,6 +1,8 @@
 //! Rows: typed cells in their table's column order, cheap to clone.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use compact_str::CompactString;
@@ -8,9 +10,10 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use super::TableSpec;
-use super::key::{Key, KeyPart};
+use super::key::Key;
 
-/// One value of a row.
+/// One value of a row, or one part of a key. Cells order null, integers,
+/// text (by bytes), then JSON (by its text); key cells are integers or text.
 #[derive(Debug, Clone, Default)]
 pub enum Cell {
     /// SQL NULL / JSON null.
@@ -76,30 +79,60 @@ impl Cell {
         }
     }
 
-    /// The key part this cell makes (integers as integers, anything else as text).
+    /// Whether both cells show the same JSON value (an integer equals a
+    /// JSON integer, key order in objects does not matter).
     #[must_use]
-    pub fn to_key_part(&self) -> KeyPart {
+    pub fn same_value(&self, other: &Self) -> bool {
+        self == other || self.to_value() == other.to_value()
+    }
+
+    fn rank(&self) -> u8 {
         match self {
-            Self::Int(n) => KeyPart::Int(*n),
-            Self::Text(s) => KeyPart::Text(s.clone()),
-            Self::Json(v) => match v.as_ref() {
-                Value::Number(n) if n.is_i64() => KeyPart::Int(n.as_i64().unwrap_or_default()),
-                Value::String(s) => KeyPart::from(s.as_str()),
-                other => KeyPart::from(other.to_string().as_str()),
-            },
-            Self::Null => KeyPart::from("null"),
+            Self::Null => 0,
+            Self::Int(_) => 1,
+            Self::Text(_) => 2,
+            Self::Json(_) => 3,
         }
+    }
+}
+
+impl Ord for Cell {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Self::Int(a), Self::Int(b)) => a.cmp(b),
+            (Self::Text(a), Self::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (Self::Json(a), Self::Json(b)) if !Arc::ptr_eq(a, b) => a.to_string().cmp(&b.to_string()),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+impl PartialOrd for Cell {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
 impl PartialEq for Cell {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Self::Null, Self::Null) => true,
             (Self::Int(a), Self::Int(b)) => a == b,
             (Self::Text(a), Self::Text(b)) => a == b,
-            (Self::Json(a), Self::Json(b)) => a == b,
-            _ => self.to_value() == other.to_value(),
+            _ => self.cmp(other) == Ordering::Equal,
+        }
+    }
+}
+
+impl Eq for Cell {}
+
+impl Hash for Cell {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.rank().hash(state);
+        match self {
+            Self::Null => {}
+            Self::Int(n) => n.hash(state),
+            Self::Text(s) => s.as_bytes().hash(state),
+            Self::Json(v) => v.to_string().hash(state),
         }
     }
 }
@@ -205,10 +238,22 @@ impl Row {
         self.spec.columns.iter().map(|c| c.name).zip(self.cells.iter())
     }
 
-    /// The row's key (its first `key_len` cells).
+    /// The row's key cells (its first `key_len` cells).
+    #[must_use]
+    pub fn key_cells(&self) -> &[Cell] {
+        &self.cells[..self.spec.key_len.min(self.cells.len())]
+    }
+
+    /// The row's key, owned.
     #[must_use]
     pub fn key(&self) -> Key {
-        self.cells[..self.spec.key_len.min(self.cells.len())].iter().map(Cell::to_key_part).collect()
+        Key::from(self.key_cells())
+    }
+
+    /// Whether both rows show the same JSON values column by column.
+    #[must_use]
+    pub fn same_values(&self, other: &Self) -> bool {
+        self.cells.len() == other.cells.len() && self.cells.iter().zip(other.cells.iter()).all(|(a, b)| a.same_value(b))
     }
 
     /// The row as a JSON object, columns in order.

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::StoreError;
 use super::write::WriteTx;
-use crate::es::projection::{Cell, ColumnKind, Key, KeyPart, Row, Rows, RowsError, TableSpec};
+use crate::es::projection::{Cell, ColumnKind, Key, Row, Rows, RowsError, TableSpec};
 
 /// Rows written or deleted in this transaction but not yet in SQLite, and
 /// rows a projection reads back (so a row read once is not selected again
@@ -122,11 +122,19 @@ fn key_where(spec: &TableSpec) -> Result<String, StoreError> {
     Ok(parts?.join(" AND "))
 }
 
-impl ToSql for KeyPart {
+/// A key cell as a statement parameter: integers as integers, anything else
+/// as text (borrowed).
+impl ToSql for Cell {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self {
-            KeyPart::Int(n) => ToSqlOutput::Owned(SqlValue::Integer(*n)),
-            KeyPart::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Cell::Int(n) => ToSqlOutput::Owned(SqlValue::Integer(*n)),
+            Cell::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Cell::Json(v) if v.is_i64() => ToSqlOutput::Owned(SqlValue::Integer(v.as_i64().unwrap_or_default())),
+            Cell::Json(v) if v.is_string() => {
+                ToSqlOutput::Borrowed(ValueRef::Text(v.as_str().unwrap_or_default().as_bytes()))
+            }
+            Cell::Json(v) => ToSqlOutput::Owned(SqlValue::Text(v.to_string())),
+            Cell::Null => ToSqlOutput::Owned(SqlValue::Text("null".to_owned())),
         })
     }
 }
@@ -369,7 +377,7 @@ impl WriteTx<'_> {
 }
 
 impl Rows for WriteTx<'_> {
-    fn get(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<Option<Row>, RowsError> {
+    fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
         let t = self.cache.table(table)?;
         if let Some(cached) = t.entries.get_mut(key) {
             cached.read = true;
@@ -392,7 +400,7 @@ impl Rows for WriteTx<'_> {
         Ok(())
     }
 
-    fn delete(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<(), RowsError> {
+    fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
         if self.cache.set(table, Key::from(key), None)? {
             self.flush_rows()?;
         }
