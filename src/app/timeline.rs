@@ -61,12 +61,18 @@ impl World {
                 return;
             }
         };
-        let entry = self.streams.entry(stored.stream_id.clone()).or_insert_with(|| StreamAt {
-            stream_type: stored.stream_type.clone(),
-            version: 0,
-            position: 0,
-            state: registry.fresh_state(&stored.stream_type),
-        });
+        // Look the stream up by `&str` first: a new id is the rare case, and
+        // the entry API would copy the id for every event.
+        if !self.streams.contains_key(stored.stream_id.as_str()) {
+            let fresh = StreamAt {
+                stream_type: stored.stream_type.clone(),
+                version: 0,
+                position: 0,
+                state: registry.fresh_state(&stored.stream_type),
+            };
+            self.streams.insert(stored.stream_id.clone(), fresh);
+        }
+        let Some(entry) = self.streams.get_mut(stored.stream_id.as_str()) else { return };
         self.before_last = capture_before.then(|| {
             let before = if entry.version == 0 { Value::Null } else { entry.state.to_json() };
             (stored.stream_id.clone(), before)

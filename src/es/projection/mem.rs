@@ -54,13 +54,10 @@ impl MemTables {
     }
 
     fn find_mut(&mut self, table: &'static str) -> &mut MemTable {
-        let i = match self.tables.iter().position(|(n, _)| *n == table) {
-            Some(i) => i,
-            None => {
-                self.tables.push((table, MemTable::new()));
-                self.tables.len() - 1
-            }
-        };
+        let i = self.tables.iter().position(|(n, _)| *n == table).unwrap_or_else(|| {
+            self.tables.push((table, MemTable::new()));
+            self.tables.len() - 1
+        });
         &mut self.tables[i].1
     }
 
