@@ -68,7 +68,8 @@ pub struct RowsError(pub String);
 
 /// Where a projection reads and writes its rows.
 pub trait Rows {
-    /// The row of `table` with `key`, if any.
+    /// The row of `table` with `key`, if any (rows share their cells: this
+    /// copies no cell).
     ///
     /// # Errors
     /// Storage failure.

@@ -299,3 +299,50 @@ impl fmt::Display for Row {
         f.write_str(&s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::es::{Column, ColumnKind};
+
+    static T: TableSpec = TableSpec {
+        name: "t",
+        columns: &[
+            Column { name: "id", kind: ColumnKind::Text },
+            Column { name: "n", kind: ColumnKind::Integer },
+            Column { name: "tags", kind: ColumnKind::Json },
+            Column { name: "note", kind: ColumnKind::Text },
+        ],
+        key_len: 1,
+    };
+
+    #[test]
+    fn a_row_renders_as_the_json_object_of_its_columns_in_order() {
+        let long = "a description well past the twenty-four inline bytes \"quoted\"\n";
+        let r = Row::new(&T, [Cell::text("z-1"), Cell::Int(-7), Cell::json(json!(["b", "a"])), Cell::text(long)]);
+        let want = json!({"id": "z-1", "n": -7, "tags": ["b", "a"], "note": long});
+        assert_eq!(r.to_json(), want);
+        assert_eq!(r.to_string(), want.to_string(), "Display is the compact JSON");
+        assert_eq!(serde_json::to_string_pretty(&r).unwrap(), serde_json::to_string_pretty(&want).unwrap());
+        assert_eq!(r.to_json().to_string(), want.to_string());
+        assert_eq!((r.int(1), r.text(0), r.text(1), r.int(9)), (-7, "z-1", "", 0));
+        assert_eq!(r.get("note").and_then(Cell::as_str), Some(long));
+    }
+
+    #[test]
+    fn short_rows_are_padded_with_nulls() {
+        let r = Row::new(&T, [Cell::text("a")]);
+        assert_eq!(r.to_string(), r#"{"id":"a","n":null,"tags":null,"note":null}"#);
+        assert_eq!(r.key().parts(), [Cell::text("a")]);
+    }
+
+    #[test]
+    fn same_values_compares_as_json() {
+        let a = Row::new(&T, [Cell::text("a"), Cell::Int(1), Cell::Null, Cell::text("x")]);
+        let b = Row::new(&T, [Cell::text("a"), Cell::json(json!(1)), Cell::Null, Cell::json(json!("x"))]);
+        assert!(a.same_values(&b) && a != b);
+        assert!(!a.same_values(&Row::new(&T, [Cell::text("a"), Cell::Int(2), Cell::Null, Cell::text("x")])));
+    }
+}

@@ -4,13 +4,14 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::hash_map::Entry as Slot;
 
-use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
-use rusqlite::{Connection, ToSql, params_from_iter};
-use serde_json::Value;
+use rusqlite::{Connection, params_from_iter};
 
 use super::StoreError;
 use super::write::WriteTx;
 use crate::es::projection::{Cell, ColumnKind, Key, Row, Rows, RowsError, TableSpec};
+use cells::{SqlCell, row_from_sql};
+
+mod cells;
 
 /// Rows written or deleted in this transaction but not yet in SQLite, and
 /// rows a projection reads back (so a row read once is not selected again
@@ -120,70 +121,6 @@ fn key_where(spec: &TableSpec) -> Result<String, StoreError> {
         .map(|(i, c)| Ok(format!("{} = ?{}", ident(c.name)?, i + 1)))
         .collect();
     Ok(parts?.join(" AND "))
-}
-
-/// A key cell as a statement parameter: integers as integers, anything else
-/// as text (borrowed).
-impl ToSql for Cell {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(match self {
-            Cell::Int(n) => ToSqlOutput::Owned(SqlValue::Integer(*n)),
-            Cell::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            Cell::Json(v) if v.is_i64() => ToSqlOutput::Owned(SqlValue::Integer(v.as_i64().unwrap_or_default())),
-            Cell::Json(v) if v.is_string() => {
-                ToSqlOutput::Borrowed(ValueRef::Text(v.as_str().unwrap_or_default().as_bytes()))
-            }
-            Cell::Json(v) => ToSqlOutput::Owned(SqlValue::Text(v.to_string())),
-            Cell::Null => ToSqlOutput::Owned(SqlValue::Text("null".to_owned())),
-        })
-    }
-}
-
-/// A cell as stored in a column of `kind`: integers in INTEGER columns and
-/// text in TEXT columns as themselves, null as NULL, anything else as its
-/// JSON text. Text is borrowed, not copied.
-struct SqlCell<'a>(ColumnKind, &'a Cell);
-
-impl ToSql for SqlCell<'_> {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        let Self(kind, cell) = *self;
-        Ok(match (kind, cell) {
-            (_, Cell::Null) => ToSqlOutput::Owned(SqlValue::Null),
-            (_, Cell::Json(v)) if v.is_null() => ToSqlOutput::Owned(SqlValue::Null),
-            (ColumnKind::Integer, c) if c.as_int().is_some() => {
-                ToSqlOutput::Owned(SqlValue::Integer(c.as_int().unwrap_or_default()))
-            }
-            (ColumnKind::Text, Cell::Text(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            (ColumnKind::Text, Cell::Json(v)) if v.is_string() => {
-                ToSqlOutput::Borrowed(ValueRef::Text(v.as_str().unwrap_or_default().as_bytes()))
-            }
-            (_, Cell::Json(v)) => ToSqlOutput::Owned(SqlValue::Text(v.to_string())),
-            (_, c) => ToSqlOutput::Owned(SqlValue::Text(c.to_value().to_string())),
-        })
-    }
-}
-
-fn from_sql(kind: ColumnKind, v: ValueRef<'_>) -> Cell {
-    match v {
-        ValueRef::Null => Cell::Null,
-        ValueRef::Integer(n) => Cell::Int(n),
-        ValueRef::Real(f) => Cell::json(Value::from(f)),
-        ValueRef::Text(t) | ValueRef::Blob(t) => {
-            let s = String::from_utf8_lossy(t);
-            if kind == ColumnKind::Json
-                && let Ok(v) = serde_json::from_str::<Value>(&s)
-            {
-                return Cell::json(v);
-            }
-            Cell::text(&s)
-        }
-    }
-}
-
-fn row_from_sql(spec: &'static TableSpec, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    let cells: rusqlite::Result<Vec<Cell>> =
-        spec.columns.iter().enumerate().map(|(i, c)| Ok(from_sql(c.kind, r.get_ref(i)?))).collect();
-    Ok(Row::from_vec(spec, cells?))
 }
 
 fn select_sql(spec: &TableSpec) -> Result<String, StoreError> {
