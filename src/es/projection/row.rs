@@ -339,6 +339,17 @@ mod tests {
     }
 
     #[test]
+    fn text_cells_order_by_bytes() {
+        let words =
+            ["", "a", "a\0", "ab", "abcdefg", "abcdefgh", "abcdefgh\0", "abcdefghi", "abd", "acc-10", "acc-9", "b"];
+        for x in words {
+            for y in words {
+                assert_eq!(Cell::text(x).cmp(&Cell::text(y)), x.as_bytes().cmp(y.as_bytes()), "{x:?} vs {y:?}");
+            }
+        }
+    }
+
+    #[test]
     fn same_values_compares_as_json() {
         let a = Row::new(&T, [Cell::text("a"), Cell::Int(1), Cell::Null, Cell::text("x")]);
         let b = Row::new(&T, [Cell::text("a"), Cell::json(json!(1)), Cell::Null, Cell::json(json!("x"))]);
