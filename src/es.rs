@@ -9,6 +9,6 @@ pub mod upcast;
 
 pub use aggregate::{Aggregate, DynState, GenericState};
 pub use event::{Event, EventData, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend};
-pub use projection::{Column, ColumnKind, KeyPart, MemTables, Projection, Row, Rows, TableSpec, TimeTravel};
+pub use projection::{Cell, Column, ColumnKind, Key, MemTables, Projection, Row, Rows, TableSpec, TimeTravel};
 pub use store::{Store, StoreError, WriteTx};
 pub use upcast::{UpcastError, Upcaster, Upcasters};

@@ -22,7 +22,7 @@ fn tables(c: &Chronicle, w: &World) -> Vec<(String, Vec<Value>)> {
         .projections()
         .iter()
         .flat_map(|p| p.tables())
-        .map(|t| (t.name.to_owned(), w.tables.rows(t.name).cloned().map(Value::Object).collect()))
+        .map(|t| (t.name.to_owned(), w.tables.rows(t.name).map(chronicle::es::Row::to_json).collect()))
         .collect()
 }
 

@@ -166,11 +166,7 @@ impl Chronicle {
     /// [`AppError::Usage`] for an unknown projection; store failures.
     pub fn projection_state(&self, name: &str, position: u64) -> Result<ProjectionView, AppError> {
         let rows = self.projection_rows(name, position, None, 0, u64::MAX >> 1)?;
-        Ok(ProjectionView {
-            projection: name.to_owned(),
-            position,
-            rows: rows.into_iter().map(Value::Object).collect(),
-        })
+        Ok(ProjectionView { projection: name.to_owned(), position, rows: rows.iter().map(Row::to_json).collect() })
     }
 
     /// Calls `f` for every row of a read model's main table as of `position`,

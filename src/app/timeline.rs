@@ -309,7 +309,7 @@ mod tests {
             .projections()
             .iter()
             .flat_map(|p| p.tables())
-            .map(|t| w.tables.rows(t.name).cloned().map(Value::Object).collect())
+            .map(|t| w.tables.rows(t.name).map(crate::es::Row::to_json).collect())
             .collect();
         (w.position, streams, tables, w.before_last)
     }

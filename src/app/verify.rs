@@ -355,26 +355,17 @@ impl Chronicle {
                     if mismatch.is_some() {
                         return Ok(());
                     }
-                    let norm = |r: &crate::es::Row| -> Vec<Value> {
-                        spec.columns.iter().map(|c| r.get(c.name).cloned().unwrap_or(Value::Null)).collect()
-                    };
                     match expected.next() {
-                        Some(want) if norm(want) == norm(&row) => {}
-                        Some(want) => {
-                            mismatch = Some(format!(
-                                "row {index} is {} but replay gives {}",
-                                Value::Object(row),
-                                Value::Object(want.clone())
-                            ));
-                        }
-                        None => mismatch = Some(format!("extra row {}", Value::Object(row))),
+                        Some(want) if want.same_values(&row) => {}
+                        Some(want) => mismatch = Some(format!("row {index} is {row} but replay gives {want}")),
+                        None => mismatch = Some(format!("extra row {row}")),
                     }
                     Ok::<_, StoreError>(())
                 })?;
                 if mismatch.is_none()
                     && let Some(want) = expected.next()
                 {
-                    mismatch = Some(format!("row {} is missing", Value::Object(want.clone())));
+                    mismatch = Some(format!("row {want} is missing"));
                 }
                 if let Some(m) = mismatch {
                     report.problem(

@@ -13,6 +13,7 @@ use super::{Cli, Command};
 use crate::app::demo::DemoOptions;
 use crate::app::verify::Depth;
 use crate::app::{AppError, Chronicle, ExecOptions, Mode};
+use crate::es::Row;
 use crate::es::store::LogFilter;
 
 /// Runs the parsed command.
@@ -173,8 +174,8 @@ fn state(
         for p in c.registry().projections() {
             let rows: Vec<Value> = c
                 .projection_rows(p.name(), position, Some(&world), 0, u64::MAX >> 1)?
-                .into_iter()
-                .map(Value::Object)
+                .iter()
+                .map(Row::to_json)
                 .collect();
             projections.insert(p.name().to_owned(), Value::Array(rows));
         }
@@ -201,14 +202,14 @@ fn projection_out(c: &Chronicle, name: &str, position: u64, json: bool) -> Resul
                 w(&mut out, ",")?;
             }
             first = false;
-            w(&mut out, &Value::Object(row).to_string())
+            w(&mut out, &row.to_string())
         })?;
         w(&mut out, "]}\n")?;
     } else {
         w(&mut out, &format!("{} at position {position}\n", safe(name)))?;
         let mut table = TableWriter::default();
         c.for_each_projection_row(name, position, &mut |row| {
-            let text = table.push(Value::Object(row));
+            let text = table.push(row.to_json());
             w(&mut out, &text)
         })?;
         w(&mut out, &table.finish())?;

@@ -221,7 +221,7 @@ impl Store {
     ///
     /// # Errors
     /// Database failures.
-    pub fn table_rows(&self, spec: &TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
+    pub fn table_rows(&self, spec: &'static TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
         rows::table_rows(&self.conn, spec, offset, limit)
     }
 
@@ -232,7 +232,7 @@ impl Store {
     /// Database failures.
     pub fn table_rows_upto(
         &self,
-        spec: &TableSpec,
+        spec: &'static TableSpec,
         position_column: &str,
         position: u64,
         offset: u64,
@@ -248,7 +248,7 @@ impl Store {
     /// Database failures, or `f`'s.
     pub fn scan_table(
         &self,
-        spec: &TableSpec,
+        spec: &'static TableSpec,
         upto: Option<(&str, u64)>,
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {

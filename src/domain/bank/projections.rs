@@ -9,10 +9,8 @@ pub use balances::AccountBalances;
 pub use daily::DailySummary;
 pub use history::TransactionHistory;
 
-use serde_json::Value;
-
 use super::events::STREAM_TYPE;
-use crate::es::{Event, Projection, Row};
+use crate::es::{Event, Projection};
 
 /// Every bank projection, in display order.
 #[must_use]
@@ -24,26 +22,10 @@ fn bank_event(event: &Event) -> bool {
     event.stream_type == STREAM_TYPE
 }
 
-/// A row from a `json!` object (anything else is an empty row).
-fn row(v: Value) -> Row {
-    match v {
-        Value::Object(m) => m,
-        _ => Row::new(),
-    }
-}
-
-fn int(r: &Row, column: &str) -> i64 {
-    r.get(column).and_then(Value::as_i64).unwrap_or(0)
-}
-
-fn text<'a>(r: &'a Row, column: &str) -> &'a str {
-    r.get(column).and_then(Value::as_str).unwrap_or_default()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::domain::bank::events::{closed, deposited, opened, withdrawn};
@@ -91,7 +73,7 @@ mod tests {
     }
 
     fn rows(m: &MemTables, table: &str) -> Vec<Value> {
-        m.rows(table).map(|r| Value::Object(r.clone())).collect()
+        m.rows(table).map(crate::es::Row::to_json).collect()
     }
 
     #[test]
@@ -148,6 +130,24 @@ mod tests {
                 sum("2026-03-02", "acc-1", 0, 0, 1, 525),
             ]
         );
+    }
+
+    #[test]
+    fn column_indexes_match_the_specs() {
+        use super::{balances as b, daily as d, history as h};
+        let at = |t: &crate::es::TableSpec, name| t.column(name).unwrap();
+        let t = &b::TABLES[0];
+        assert_eq!(
+            [b::OWNER, b::CURRENCY, b::BALANCE, b::STATUS, b::TRANSACTIONS],
+            [at(t, "owner"), at(t, "currency"), at(t, "balance_cents"), at(t, "status"), at(t, "transactions")]
+        );
+        let t = &d::TABLES[0];
+        assert_eq!(
+            [d::DEPOSITS, d::DEPOSIT_CENTS, d::WITHDRAWALS, d::WITHDRAWAL_CENTS],
+            [at(t, "deposits"), at(t, "deposit_cents"), at(t, "withdrawals"), at(t, "withdrawal_cents")]
+        );
+        let t = &h::TABLES[1];
+        assert_eq!([h::SEQ, h::BALANCE], [at(t, "seq"), at(t, "balance_cents")]);
     }
 
     #[test]

@@ -2,20 +2,42 @@
 //! write-behind cache so a batch of events costs one write per touched row.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::collections::hash_map::Entry as Slot;
 
-use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, params_from_iter};
-use serde_json::Value;
 
 use super::StoreError;
 use super::write::WriteTx;
-use crate::es::projection::{ColumnKind, KeyPart, Row, Rows, RowsError, TableSpec};
+use crate::es::projection::{Cell, ColumnKind, Key, Row, Rows, RowsError, TableSpec};
+use cells::{SqlCell, row_from_sql};
 
-/// Rows written or deleted in this transaction but not yet in SQLite.
+mod cells;
+
+/// Rows written or deleted in this transaction but not yet in SQLite, and
+/// rows a projection reads back (so a row read once is not selected again
+/// after every flush).
 #[derive(Debug, Default)]
 pub(super) struct RowCache {
-    entries: HashMap<(&'static str, Vec<KeyPart>), Option<Row>>,
-    tables: HashMap<&'static str, TableSql>,
+    tables: HashMap<&'static str, TableCache>,
+    /// Dirty entries over every table.
+    len: usize,
+}
+
+/// One table's statements and cached rows.
+#[derive(Debug)]
+struct TableCache {
+    sql: TableSql,
+    entries: HashMap<Key, Entry>,
+}
+
+/// A cached row (`None`: known absent).
+#[derive(Debug)]
+struct Entry {
+    row: Option<Row>,
+    /// Not yet written to SQLite.
+    dirty: bool,
+    /// Read back by a projection: kept after a flush.
+    read: bool,
 }
 
 /// A table's spec with its statements, built once per transaction.
@@ -46,18 +68,40 @@ impl TableSql {
 }
 
 impl RowCache {
-    fn table(&mut self, spec: &'static TableSpec) -> Result<&TableSql, StoreError> {
+    fn table(&mut self, spec: &'static TableSpec) -> Result<&mut TableCache, StoreError> {
         if !self.tables.contains_key(spec.name) {
-            self.tables.insert(spec.name, TableSql::new(spec)?);
+            self.tables.insert(spec.name, TableCache { sql: TableSql::new(spec)?, entries: HashMap::default() });
         }
         self.tables
-            .get(spec.name)
+            .get_mut(spec.name)
             .ok_or_else(|| StoreError::Damaged { what: spec.name.into(), reason: "table vanished".into() })
+    }
+
+    /// Records a pending write; returns whether the cache is full.
+    fn set(&mut self, spec: &'static TableSpec, key: Key, row: Option<Row>) -> Result<bool, StoreError> {
+        let was_dirty = match self.table(spec)?.entries.entry(key) {
+            Slot::Occupied(mut e) => {
+                let e = e.get_mut();
+                e.row = row;
+                std::mem::replace(&mut e.dirty, true)
+            }
+            Slot::Vacant(e) => {
+                e.insert(Entry { row, dirty: true, read: false });
+                false
+            }
+        };
+        if !was_dirty {
+            self.len += 1;
+        }
+        Ok(self.len >= CACHE_LIMIT)
     }
 }
 
-/// Flush the cache when it holds this many rows.
+/// Flush the cache when it holds this many rows to write.
 const CACHE_LIMIT: usize = 20_000;
+
+/// Forget the rows read back when, after a flush, more than this many remain.
+const READ_LIMIT: usize = 200_000;
 
 fn ident(name: &str) -> Result<String, StoreError> {
     let ok = !name.is_empty()
@@ -77,48 +121,6 @@ fn key_where(spec: &TableSpec) -> Result<String, StoreError> {
         .map(|(i, c)| Ok(format!("{} = ?{}", ident(c.name)?, i + 1)))
         .collect();
     Ok(parts?.join(" AND "))
-}
-
-fn key_sql(k: &KeyPart) -> SqlValue {
-    match k {
-        KeyPart::Int(n) => SqlValue::Integer(*n),
-        KeyPart::Text(s) => SqlValue::Text(s.clone()),
-    }
-}
-
-fn to_sql(kind: ColumnKind, v: Option<&Value>) -> SqlValue {
-    match (kind, v) {
-        (_, None | Some(Value::Null)) => SqlValue::Null,
-        (ColumnKind::Integer, Some(Value::Number(n))) if n.is_i64() => {
-            SqlValue::Integer(n.as_i64().unwrap_or_default())
-        }
-        (ColumnKind::Text, Some(Value::String(s))) => SqlValue::Text(s.clone()),
-        (_, Some(other)) => SqlValue::Text(other.to_string()),
-    }
-}
-
-fn from_sql(kind: ColumnKind, v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(n) => Value::from(n),
-        ValueRef::Real(f) => Value::from(f),
-        ValueRef::Text(t) | ValueRef::Blob(t) => {
-            let s = String::from_utf8_lossy(t);
-            if kind == ColumnKind::Json {
-                serde_json::from_str(&s).unwrap_or(Value::String(s.into_owned()))
-            } else {
-                Value::String(s.into_owned())
-            }
-        }
-    }
-}
-
-fn row_from_sql(spec: &TableSpec, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    let mut row = Row::new();
-    for (i, c) in spec.columns.iter().enumerate() {
-        row.insert(c.name.to_owned(), from_sql(c.kind, r.get_ref(i)?));
-    }
-    Ok(row)
 }
 
 fn select_sql(spec: &TableSpec) -> Result<String, StoreError> {
@@ -170,7 +172,12 @@ fn table_exists(conn: &Connection, spec: &TableSpec) -> Result<bool, StoreError>
 }
 
 /// Every row of a read-model table in key order, `offset` then at most `limit`.
-pub(super) fn table_rows(conn: &Connection, spec: &TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
+pub(super) fn table_rows(
+    conn: &Connection,
+    spec: &'static TableSpec,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Row>, StoreError> {
     if !table_exists(conn, spec)? {
         return Ok(Vec::new());
     }
@@ -183,7 +190,7 @@ pub(super) fn table_rows(conn: &Connection, spec: &TableSpec, offset: u64, limit
 /// Calls `f` for every row of a read-model table in key order, streaming.
 pub(super) fn scan_table(
     conn: &Connection,
-    spec: &TableSpec,
+    spec: &'static TableSpec,
     upto: Option<(&str, u64)>,
     f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
@@ -207,7 +214,7 @@ pub(super) fn scan_table(
 /// (by `position_column`), in key order, `offset` then at most `limit`.
 pub(super) fn table_rows_upto(
     conn: &Connection,
-    spec: &TableSpec,
+    spec: &'static TableSpec,
     position_column: &str,
     position: u64,
     offset: u64,
@@ -234,17 +241,40 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn flush_rows(&mut self) -> Result<(), StoreError> {
-        let entries = std::mem::take(&mut self.cache.entries);
-        for ((table, key), row) in entries {
-            let Some(t) = self.cache.tables.get(table) else { continue };
-            match row {
-                Some(row) => {
-                    let values = t.spec.columns.iter().map(|c| to_sql(c.kind, row.get(c.name)));
-                    self.tx.prepare_cached(&t.upsert)?.execute(params_from_iter(values))?;
+        if self.cache.len == 0 {
+            return Ok(());
+        }
+        self.cache.len = 0;
+        let mut kept = 0;
+        for t in self.cache.tables.values_mut() {
+            // In key order: SQLite's B-tree takes sorted inserts far faster.
+            let mut dirty: Vec<(&Key, &Option<Row>)> =
+                t.entries.iter().filter(|(_, e)| e.dirty).map(|(k, e)| (k, &e.row)).collect();
+            if !dirty.is_empty() {
+                dirty.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut upsert = self.tx.prepare_cached(&t.sql.upsert)?;
+                let mut delete = self.tx.prepare_cached(&t.sql.delete)?;
+                for (key, row) in dirty {
+                    match row {
+                        Some(row) => {
+                            let cells = t.sql.spec.columns.iter().zip(row.cells()).map(|(c, v)| SqlCell(c.kind, v));
+                            upsert.execute(params_from_iter(cells))?;
+                        }
+                        None => {
+                            delete.execute(params_from_iter(key.parts()))?;
+                        }
+                    }
                 }
-                None => {
-                    self.tx.prepare_cached(&t.delete)?.execute(params_from_iter(key.iter().map(key_sql)))?;
-                }
+            }
+            t.entries.retain(|_, e| {
+                e.dirty = false;
+                e.read
+            });
+            kept += t.entries.len();
+        }
+        if kept > READ_LIMIT {
+            for t in self.cache.tables.values_mut() {
+                t.entries.clear();
             }
         }
         Ok(())
@@ -256,7 +286,10 @@ impl WriteTx<'_> {
     /// Database failures.
     pub fn clear_tables(&mut self, specs: &'static [TableSpec]) -> Result<(), StoreError> {
         for spec in specs {
-            self.cache.entries.retain(|(t, _), _| *t != spec.name);
+            if let Some(t) = self.cache.tables.get_mut(spec.name) {
+                self.cache.len -= t.entries.values().filter(|e| e.dirty).count();
+                t.entries.clear();
+            }
             self.tx.execute_batch(&format!("DELETE FROM {}", ident(spec.name)?))?;
         }
         Ok(())
@@ -281,31 +314,33 @@ impl WriteTx<'_> {
 }
 
 impl Rows for WriteTx<'_> {
-    fn get(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<Option<Row>, RowsError> {
-        if let Some(cached) = self.cache.entries.get(&(table.name, key.to_vec())) {
-            return Ok(cached.clone());
+    fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
+        let t = self.cache.table(table)?;
+        if let Some(cached) = t.entries.get_mut(key) {
+            cached.read = true;
+            return Ok(cached.row.clone());
         }
-        let sql = &self.cache.table(table)?.select;
-        let mut stmt = self.tx.prepare_cached(sql).map_err(StoreError::from)?;
-        let mut rows = stmt.query(params_from_iter(key.iter().map(key_sql))).map_err(StoreError::from)?;
-        match rows.next().map_err(StoreError::from)? {
-            Some(r) => Ok(Some(row_from_sql(table, r).map_err(StoreError::from)?)),
-            None => Ok(None),
-        }
+        let mut stmt = self.tx.prepare_cached(&t.sql.select).map_err(StoreError::from)?;
+        let mut rows = stmt.query(params_from_iter(key)).map_err(StoreError::from)?;
+        let row = match rows.next().map_err(StoreError::from)? {
+            Some(r) => Some(row_from_sql(table, r).map_err(StoreError::from)?),
+            None => None,
+        };
+        t.entries.insert(Key::from(key), Entry { row: row.clone(), dirty: false, read: true });
+        Ok(row)
     }
 
     fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
-        self.cache.table(table)?;
-        self.cache.entries.insert((table.name, table.key_of(&row)), Some(row));
-        if self.cache.entries.len() >= CACHE_LIMIT {
+        if self.cache.set(table, row.key(), Some(row))? {
             self.flush_rows()?;
         }
         Ok(())
     }
 
-    fn delete(&mut self, table: &'static TableSpec, key: &[KeyPart]) -> Result<(), RowsError> {
-        self.cache.table(table)?;
-        self.cache.entries.insert((table.name, key.to_vec()), None);
+    fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
+        if self.cache.set(table, Key::from(key), None)? {
+            self.flush_rows()?;
+        }
         Ok(())
     }
 }

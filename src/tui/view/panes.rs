@@ -4,11 +4,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, Widget};
-use serde_json::Value;
 
 use super::super::app::{App, Focus};
 use super::super::text;
 use super::{json, pane, theme_of};
+use crate::es::Cell;
 
 /// Draws the streams list (filtered), with each stream's version at the cursor.
 pub fn render_streams(app: &App, area: Rect, buf: &mut Buffer) {
@@ -118,20 +118,26 @@ pub fn render_projections(app: &App, area: Rect, buf: &mut Buffer) {
     let block = pane(app, Focus::Projections, title);
     // Only the rows on screen are formatted: tables can hold many thousands.
     let visible = usize::from(block.inner(area).height.saturating_sub(1));
-    let rows: Vec<&serde_json::Map<String, Value>> =
-        app.world.tables.rows(table).skip(app.table_scroll).take(visible).collect();
+    let rows: Vec<&crate::es::Row> = app.world.tables.rows(table).skip(app.table_scroll).take(visible).collect();
     let Some(first) = app.world.tables.rows(table).next() else {
         Paragraph::new("No rows at this position.").style(t.muted).block(block).render(area, buf);
         return;
     };
-    let columns: Vec<&String> = first.keys().collect();
-    let hot = app.cursor_event().map(|e| Value::String(e.stored.stream_id.clone()));
+    let columns: Vec<&str> = first.spec().columns.iter().map(|c| c.name).collect();
+    let hot = app.cursor_event().map(|e| e.stored.stream_id.as_str());
     let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
     let cells: Vec<(bool, Vec<String>)> = rows
         .iter()
         .map(|r| {
-            let is_hot = hot.as_ref().is_some_and(|h| r.values().any(|v| v == h));
-            let cells: Vec<String> = columns.iter().map(|c| r.get(*c).map(text::cell).unwrap_or_default()).collect();
+            let is_hot = hot.is_some_and(|h| r.cells().iter().any(|c| c.as_str() == Some(h)));
+            let cells: Vec<String> = r
+                .cells()
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(s) => text::clean(s),
+                    other => text::cell(&other.to_value()),
+                })
+                .collect();
             (is_hot, cells)
         })
         .collect();

@@ -1,11 +1,9 @@
 //! `account_balances`: one row per account, closed accounts included.
 
-use serde_json::json;
-
-use super::{bank_event, int, row, text};
+use super::bank_event;
 use crate::domain::bank::events::{self, Movement};
 use crate::es::projection::RowsError;
-use crate::es::{Column, ColumnKind, Event, Projection, Rows, TableSpec};
+use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec};
 
 /// The table: `{"account_id","owner","currency","balance_cents","status","transactions"}`.
 pub static TABLES: [TableSpec; 1] = [TableSpec {
@@ -20,6 +18,12 @@ pub static TABLES: [TableSpec; 1] = [TableSpec {
     ],
     key_len: 1,
 }];
+
+pub(super) const OWNER: usize = 1;
+pub(super) const CURRENCY: usize = 2;
+pub(super) const BALANCE: usize = 3;
+pub(super) const STATUS: usize = 4;
+pub(super) const TRANSACTIONS: usize = 5;
 
 /// Balance, status and transaction count of every account.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,24 +53,27 @@ impl Projection for AccountBalances {
             return Ok(());
         }
         let old = rows.get(table, &[id.into()])?;
-        let old = old.as_ref();
-        // An account seen before its `AccountOpened` (hand-written stores)
-        // still gets a row: owner unknown, currency from its first movement.
-        let mut owner = old.map_or("", |r| text(r, "owner")).to_owned();
-        let mut currency = old
-            .map(|r| text(r, "currency"))
-            .or(movement.as_ref().map(|m| m.currency.as_str()))
-            .unwrap_or(events::DEFAULT_CURRENCY)
-            .to_owned();
-        let mut balance = old.map_or(0, |r| int(r, "balance_cents"));
-        let mut status = old.map_or("active", |r| text(r, "status")).to_owned();
-        let mut transactions = old.map_or(0, |r| int(r, "transactions"));
+        // Text cells carry over as they are. An account seen before
+        // its `AccountOpened` (hand-written stores) still gets a row: owner
+        // unknown, currency from its first movement.
+        let (mut owner, mut currency, mut balance, mut status, mut transactions) = match &old {
+            Some(r) => {
+                (r.text_cell(OWNER), r.text_cell(CURRENCY), r.int(BALANCE), r.text_cell(STATUS), r.int(TRANSACTIONS))
+            }
+            None => (
+                Cell::text(""),
+                Cell::text(movement.as_ref().map_or(events::DEFAULT_CURRENCY, |m| m.currency.as_str())),
+                0,
+                Cell::text("active"),
+                0,
+            ),
+        };
         match event.event_type.as_str() {
             events::ACCOUNT_OPENED => {
-                events::text(p, "owner").unwrap_or_default().clone_into(&mut owner);
-                events::text(p, "currency").unwrap_or(events::DEFAULT_CURRENCY).clone_into(&mut currency);
+                owner = Cell::text(events::text(p, "owner").unwrap_or_default());
+                currency = Cell::text(events::text(p, "currency").unwrap_or(events::DEFAULT_CURRENCY));
             }
-            events::ACCOUNT_CLOSED => "closed".clone_into(&mut status),
+            events::ACCOUNT_CLOSED => status = Cell::text("closed"),
             _ => {
                 if let Some(m) = movement {
                     balance = balance.saturating_add(m.delta());
@@ -76,8 +83,7 @@ impl Projection for AccountBalances {
         }
         rows.put(
             table,
-            row(json!({"account_id": id, "owner": owner, "currency": currency, "balance_cents": balance,
-                       "status": status, "transactions": transactions})),
+            Row::new(table, [Cell::text(id), owner, currency, Cell::Int(balance), status, Cell::Int(transactions)]),
         )
     }
 }

@@ -1,11 +1,9 @@
 //! `daily_summary`: deposits and withdrawals per UTC day and account.
 
-use serde_json::json;
-
-use super::{bank_event, int, row};
+use super::bank_event;
 use crate::domain::bank::events::{Direction, Movement};
 use crate::es::projection::RowsError;
-use crate::es::{Column, ColumnKind, Event, Projection, Rows, TableSpec};
+use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec};
 
 /// The table, keyed by (`day`, `account_id`).
 pub static TABLES: [TableSpec; 1] = [TableSpec {
@@ -20,6 +18,11 @@ pub static TABLES: [TableSpec; 1] = [TableSpec {
     ],
     key_len: 2,
 }];
+
+pub(super) const DEPOSITS: usize = 2;
+pub(super) const DEPOSIT_CENTS: usize = 3;
+pub(super) const WITHDRAWALS: usize = 4;
+pub(super) const WITHDRAWAL_CENTS: usize = 5;
 
 /// Counts and sums of money movements per day and account.
 #[derive(Debug, Clone, Copy, Default)]
@@ -44,9 +47,9 @@ impl Projection for DailySummary {
         let table = &TABLES[0];
         let (day, id) = (event.day(), event.stream_id.as_str());
         let old = rows.get(table, &[day.into(), id.into()])?;
-        let get = |col| old.as_ref().map_or(0, |r| int(r, col));
-        let (mut deposits, mut deposit_cents) = (get("deposits"), get("deposit_cents"));
-        let (mut withdrawals, mut withdrawal_cents) = (get("withdrawals"), get("withdrawal_cents"));
+        let get = |col| old.as_ref().map_or(0, |r| r.int(col));
+        let (mut deposits, mut deposit_cents) = (get(DEPOSITS), get(DEPOSIT_CENTS));
+        let (mut withdrawals, mut withdrawal_cents) = (get(WITHDRAWALS), get(WITHDRAWAL_CENTS));
         match m.direction {
             Direction::In => {
                 deposits = deposits.saturating_add(1);
@@ -57,10 +60,7 @@ impl Projection for DailySummary {
                 withdrawal_cents = withdrawal_cents.saturating_add(m.cents);
             }
         }
-        rows.put(
-            table,
-            row(json!({"day": day, "account_id": id, "deposits": deposits, "deposit_cents": deposit_cents,
-                       "withdrawals": withdrawals, "withdrawal_cents": withdrawal_cents})),
-        )
+        let [d, dc, w, wc] = [deposits, deposit_cents, withdrawals, withdrawal_cents].map(Cell::Int);
+        rows.put(table, Row::new(table, [Cell::text(day), Cell::text(id), d, dc, w, wc]))
     }
 }

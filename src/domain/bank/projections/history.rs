@@ -1,12 +1,10 @@
 //! `transaction_history`: every deposit and withdrawal of every account, with
 //! the balance after it.
 
-use serde_json::json;
-
-use super::{bank_event, int, row};
+use super::bank_event;
 use crate::domain::bank::events::{Direction, Movement};
 use crate::es::projection::RowsError;
-use crate::es::{Column, ColumnKind, Event, Projection, Rows, TableSpec, TimeTravel};
+use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec, TimeTravel};
 
 /// The shown table keyed by (`account_id`, `seq`), then the private running
 /// state per account (`seq` and `balance_cents` of its last transaction).
@@ -35,6 +33,10 @@ pub static TABLES: [TableSpec; 2] = [
         key_len: 1,
     },
 ];
+
+/// `seq` and `balance_cents` in `transaction_history_accounts`.
+pub(super) const SEQ: usize = 1;
+pub(super) const BALANCE: usize = 2;
 
 /// Per-account statement lines, numbered 1, 2, … per account.
 #[derive(Debug, Clone, Copy, Default)]
@@ -66,18 +68,24 @@ impl Projection for TransactionHistory {
         let [history, accounts] = &TABLES;
         let id = event.stream_id.as_str();
         let last = rows.get(accounts, &[id.into()])?;
-        let seq = last.as_ref().map_or(0, |r| int(r, "seq")).saturating_add(1);
-        let balance = last.as_ref().map_or(0, |r| int(r, "balance_cents")).saturating_add(m.delta());
-        rows.put(accounts, row(json!({"account_id": id, "seq": seq, "balance_cents": balance})))?;
+        let seq = last.as_ref().map_or(0, |r| r.int(SEQ)).saturating_add(1);
+        let balance = last.as_ref().map_or(0, |r| r.int(BALANCE)).saturating_add(m.delta());
+        let id_cell = Cell::text(id);
+        rows.put(accounts, Row::new(accounts, [id_cell.clone(), Cell::Int(seq), Cell::Int(balance)]))?;
         let kind = match m.direction {
             Direction::In => "deposit",
             Direction::Out => "withdrawal",
         };
-        rows.put(
-            history,
-            row(json!({"account_id": id, "seq": seq, "position": event.position, "recorded_at": event.recorded_at,
-                       "kind": kind, "amount_cents": m.cents, "balance_after_cents": balance,
-                       "description": m.description})),
-        )
+        let line = [
+            id_cell,
+            Cell::Int(seq),
+            Cell::uint(event.position),
+            Cell::text(&event.recorded_at),
+            Cell::text(kind),
+            Cell::Int(m.cents),
+            Cell::Int(balance),
+            Cell::text(&m.description),
+        ];
+        rows.put(history, Row::new(history, line))
     }
 }
