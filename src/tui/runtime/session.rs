@@ -47,7 +47,7 @@ impl Session {
     pub fn open(db: &Path) -> Result<Self, TuiError> {
         let chron = Chronicle::open(db, Mode::Write)?;
         // Interactive reads touch few pages; a large cache would only stay resident.
-        chron.store().set_cache_kib(8_192).map_err(AppError::from)?;
+        chron.store().set_cache_kib(2_048).map_err(AppError::from)?;
         let head = chron.store().head().map_err(AppError::from)?;
         let mut app = App::new(db.display().to_string(), head);
         app.commands = chron.registry().commands().collect();

@@ -16,7 +16,7 @@ use crate::domain::Registry;
 const STEP: u64 = 25_000;
 /// Page cache of the worker's handle, KiB: it scans; a large cache would
 /// only end up resident.
-const CACHE_KIB: u32 = 4_096;
+const CACHE_KIB: u32 = 2_048;
 
 /// What the thread is asked to do.
 #[derive(Debug)]
