@@ -223,3 +223,15 @@ fn usage_errors_exit_2_without_touching_the_store() {
     assert!(s.ok(&["--help"]).contains("Usage"));
     assert!(s.ok(&["--version"]).starts_with("chronicle "));
 }
+
+#[test]
+fn a_bad_timeline_setting_is_named_and_nothing_runs() {
+    let s = Store::demo(30);
+    for (var, value) in [("CHRONICLE_KEYFRAME_EVERY", "0"), ("CHRONICLE_MAX_KEYFRAMES", "lots")] {
+        let r = run(chronicle().arg("--db").arg(&s.path).env(var, value).args(["log", "--limit", "1"]));
+        let line = r.one_line_error(2, var);
+        assert!(line.contains(var) && line.contains("positive integer"), "{line}");
+    }
+    let r = run(chronicle().arg("--db").arg(&s.path).env("CHRONICLE_KEYFRAME_EVERY", "64").args(["log"]));
+    r.expect_code(0, "a good setting");
+}
