@@ -5,7 +5,8 @@
 #     (cursor at the head); polled every ~5 ms, so the figure carries a few
 #     milliseconds of polling (tmux round trips) on top.
 #   * resident memory after scrubbing end to end: VmRSS (and the peak VmHWM)
-#     from /proc after pressing Home, then End, and waiting for each frame.
+#     from /proc after pressing Home, then End, waiting for each frame, and
+#     then until VmRSS holds still for 3 s (every keyframe built).
 #
 # Usage: benches/tui_frame.sh            (sizes from CHRONICLE_BENCH_SIZES,
 #        CHRONICLE_BENCH_SIZES=1000000 benches/tui_frame.sh   default 10000,100000)
@@ -64,7 +65,7 @@ wait_for() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '| store | first frame showing N/N | first full frame (no "folding…"), median of %s (min–max) | RSS after Home, End | peak RSS (VmHWM) | target |\n' "$RUNS"
+printf '| store | first frame showing N/N | first full frame (no "folding…"), median of %s (min–max) | RSS after Home, End, keyframes built | peak RSS (VmHWM) | target |\n' "$RUNS"
 printf '|---|---|---|---|---|---|\n'
 for N in ${SIZES//,/ }; do
     FIXTURE=$STORES/cli-demo-$N-$FIXTURE_VERSION.db
@@ -101,8 +102,16 @@ for N in ${SIZES//,/ }; do
             wait_for " 1/$HEAD" 120 full >/dev/null # Home: the first event
             tmux -L "$SOCKET" send-keys End
             wait_for " $HEAD/$HEAD" 120 full >/dev/null
-            sleep 0.2
-            rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+            # The worker builds keyframes in the background after the first
+            # frame: wait until resident memory has not changed for 3 s.
+            rss=0 still=0
+            for _ in $(seq 120); do
+                sleep 1
+                now=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+                if ((now == rss)); then still=$((still + 1)); else still=0; fi
+                rss=$now
+                ((still >= 3)) && break
+            done
             hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
         fi
         tmux -L "$SOCKET" send-keys q

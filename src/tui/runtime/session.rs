@@ -94,9 +94,12 @@ impl Session {
         let seeded = self.chron.head_world()?;
         tracing::debug!(ms = t.elapsed().as_secs_f64() * 1e3, seeded = seeded.is_some(), "head world read");
         if let Some(world) = seeded {
-            self.timeline.seed(world.clone());
             if let Some(worker) = &self.worker {
-                worker.seed(world)?;
+                // Shown now; the worker starts from it too (one copy, shared).
+                worker.seed(world.clone())?;
+                self.dispatch(Action::World(Box::new(world)))?;
+            } else {
+                self.timeline.seed(world);
             }
         }
         let head = self.app.head;
@@ -149,16 +152,8 @@ impl Session {
             let w = self.window(position)?;
             self.dispatch(Action::Window(Box::new(w)))?;
         }
-        if self.worker.is_some() {
-            // The seeded head needs no fold: show it now (the worker, asked
-            // too, answers with the same world once its queue is through).
-            if self.timeline.current().position == position && position > 0 {
-                let world = self.timeline.current().clone();
-                self.dispatch(Action::World(Box::new(world)))?;
-            }
-            if let Some(worker) = &self.worker {
-                worker.request(position)?;
-            }
+        if let Some(worker) = &self.worker {
+            worker.request(position)?;
         } else {
             let world = self.timeline.seek(self.chron.store(), self.chron.registry(), position)?.clone();
             self.dispatch(Action::World(Box::new(world)))?;
