@@ -146,8 +146,13 @@ fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session, signals: &S
     let test_panic = std::env::var_os(TEST_PANIC_ENV).is_some_and(|v| v == "1");
     let mut last_poll = Instant::now();
     let mut last_step = Instant::now();
+    // Frames are drawn only when something changed: a key, a folded world,
+    // new events, a playback step.
+    let mut dirty = true;
     while !session.app.quit && !signals.stopped() {
-        terminal.draw(|f| f.render_widget(&session.app, f.area()))?;
+        if std::mem::take(&mut dirty) {
+            terminal.draw(|f| f.render_widget(&session.app, f.area()))?;
+        }
         if let Some(t) = first.take() {
             tracing::debug!(ms = t.elapsed().as_secs_f64() * 1e3, "first frame drawn");
         }
@@ -163,6 +168,7 @@ fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session, signals: &S
             timeout = timeout.min(BUSY_POLL);
         }
         if event::poll(timeout)? {
+            dirty = true;
             // Drain every pending event before drawing: fast scrubbing coalesces.
             session.batching = true;
             loop {
@@ -183,13 +189,14 @@ fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session, signals: &S
                 }
             }
         }
-        session.poll_worker()?;
+        dirty |= session.poll_worker()?;
         if last_poll.elapsed() >= HEAD_POLL {
             last_poll = Instant::now();
-            session.poll_head()?;
+            dirty |= session.poll_head()?;
         }
         if session.app.playing && last_step.elapsed() >= Duration::from_millis(update::play_delay_ms(&session.app)) {
             last_step = Instant::now();
+            dirty = true;
             session.dispatch(super::Action::PlayStep)?;
         } else if !session.app.playing {
             last_step = Instant::now();
