@@ -113,14 +113,20 @@ impl Chronicle {
         // the log is walked; when it finds damage, that alone is reported
         // (damaged pages make everything else unreliable).
         let path = self.store.path();
+        // `--chain` leaves it out: the chain walk reads every page of the log
+        // itself (a damaged one fails the walk), and the check's own full
+        // pass over the file would double its cost.
         let (damage, walked) = std::thread::scope(|scope| {
-            let check = scope.spawn(|| match chain::reader(path).map(|s| s.quick_check(10)) {
-                Ok(Ok(found)) => found,
-                Ok(Err(e)) => vec![AppError::from(e).to_string()],
-                Err(e) => vec![e.to_string()],
+            let check = (depth == Depth::Full).then(|| {
+                scope.spawn(|| match chain::reader(path).map(|s| s.quick_check(10)) {
+                    Ok(Ok(found)) => found,
+                    Ok(Err(e)) => vec![AppError::from(e).to_string()],
+                    Err(e) => vec![e.to_string()],
+                })
             });
             let walked = self.verify_log(depth, &mut report, progress);
-            (check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), walked)
+            let damage = check.map(|c| c.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            (damage.unwrap_or_default(), walked)
         });
         if !damage.is_empty() {
             let mut report = Report::default();
