@@ -96,7 +96,7 @@ pub fn execute_in(
     let targets = cmd.targets();
     let mut loaded = Vec::with_capacity(targets.len());
     for t in &targets {
-        if let Some(info) = tx.stream(&t.stream_id)?
+        if let Some(info) = tx.stream_ref(&t.stream_id)?
             && info.stream_type != t.stream_type
         {
             return Err(AppError::Rejected(format!(

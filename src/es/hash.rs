@@ -64,17 +64,34 @@ pub fn link(previous: &[u8; 32], event: HashInput<'_>) -> [u8; 32] {
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(bytes);
     };
-    field(event.position.to_string().as_bytes());
+    let mut digits = [0u8; 20];
+    field(decimal(event.position, &mut digits));
     field(event.event_id.as_bytes());
     field(event.stream_id.as_bytes());
     field(event.stream_type.as_bytes());
-    field(event.version.to_string().as_bytes());
+    field(decimal(event.version, &mut digits));
     field(event.event_type.as_bytes());
-    field(event.schema_version.to_string().as_bytes());
+    field(decimal(u64::from(event.schema_version), &mut digits));
     field(event.payload.as_bytes());
     field(event.metadata.as_bytes());
     field(event.recorded_at.as_bytes());
     h.finalize().into()
+}
+
+/// `n` in decimal ASCII (as `n.to_string()`), written into `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        // `n % 10` is below 10: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let d = (n % 10) as u8;
+        buf[i] = b'0' + d;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +119,14 @@ mod tests {
         let b = link(&GENESIS, input(r#"{"owner":"Adb"}"#));
         assert_ne!(a, b);
         assert_ne!(link(&a, input("{}")), link(&b, input("{}")), "the chain carries history");
+    }
+
+    #[test]
+    fn numbers_are_hashed_as_their_decimal_text() {
+        let mut buf = [0u8; 20];
+        for n in [0, 7, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
     }
 
     #[test]

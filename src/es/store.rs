@@ -290,6 +290,7 @@ impl Store {
         };
         let out = f(&mut w)?;
         w.flush_rows()?;
+        w.flush_streams()?;
         w.tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }
