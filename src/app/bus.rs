@@ -96,18 +96,25 @@ pub fn execute_in(
     let targets = cmd.targets();
     let mut loaded = Vec::with_capacity(targets.len());
     for t in &targets {
-        if let Some(info) = tx.stream_ref(&t.stream_id)?
-            && info.stream_type != t.stream_type
-        {
-            return Err(AppError::Rejected(format!(
-                "{} is a {}, not a {}",
-                crate::domain::registry::sanitize(&t.stream_id),
-                info.stream_type,
-                t.stream_type
-            )));
-        }
+        let exists = match tx.stream_ref(&t.stream_id)? {
+            Some(info) if info.stream_type != t.stream_type => {
+                return Err(AppError::Rejected(format!(
+                    "{} is a {}, not a {}",
+                    crate::domain::registry::sanitize(&t.stream_id),
+                    info.stream_type,
+                    t.stream_type
+                )));
+            }
+            Some(_) => true,
+            None => false,
+        };
         let l = match cache.as_deref_mut().and_then(|c| c.remove(&t.stream_id)) {
             Some(l) => l,
+            // A stream without events has nothing to load (and no snapshot
+            // that could be used: one is trusted only with its event).
+            None if !exists => {
+                Loaded { state: registry.fresh_state(t.stream_type), version: 0, position: 0, from_snapshot: None }
+            }
             None => repository::load(tx, registry, &t.stream_id, t.stream_type, tx.head())?,
         };
         loaded.push(l);
