@@ -37,7 +37,7 @@ struct OutLine<'a> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct InLine {
+struct InLine<'a> {
     position: u64,
     event_id: String,
     stream_id: String,
@@ -45,10 +45,13 @@ struct InLine {
     version: u64,
     event_type: String,
     schema_version: u32,
-    payload: Box<RawValue>,
-    metadata: Box<RawValue>,
+    #[serde(borrow)]
+    payload: &'a RawValue,
+    #[serde(borrow)]
+    metadata: &'a RawValue,
     recorded_at: String,
-    hash: String,
+    #[serde(borrow)]
+    hash: std::borrow::Cow<'a, str>,
 }
 
 /// What an import did.
@@ -119,15 +122,15 @@ fn bad_line(path: &Path, n: u64, why: &str) -> AppError {
 }
 
 /// One line of an export, read: the stored event and its payload upcast.
-struct ReadLine {
-    event: InLine,
+struct ReadLine<'a> {
+    event: InLine<'a>,
     /// Schema version and payload after upcasting.
     upcast: (u32, serde_json::Value),
 }
 
 /// Everything about one line that needs no context: a stored event's fields,
 /// non-empty names, an RFC 3339 time, and a payload the upcasters can read.
-fn read_line(upcasters: &Upcasters, path: &Path, n: u64, line: &str) -> Result<ReadLine, AppError> {
+fn read_line<'a>(upcasters: &Upcasters, path: &Path, n: u64, line: &'a str) -> Result<ReadLine<'a>, AppError> {
     let bad = |why: String| bad_line(path, n, &why);
     let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
     if e.event_id.is_empty() || e.stream_id.is_empty() || e.stream_type.is_empty() || e.event_type.is_empty() {

@@ -11,7 +11,7 @@ use super::{Imported, ReadLine, bad_line, for_each_line, read_line};
 use crate::app::{AppError, Chronicle, projector};
 use crate::domain::Registry;
 use crate::es::hash::{self, GENESIS, HashInput};
-use crate::es::{Event, ExpectedVersion, PendingEvent, StreamAppend, Upcasters, WriteTx};
+use crate::es::{Event, ExpectedVersion, PendingEvent, Upcasters, WriteTx};
 
 /// Events appended per chunk inside the import transaction.
 const CHUNK: usize = 10_000;
@@ -103,6 +103,8 @@ struct Import {
     prev_hash: [u8; 32],
     chained: bool,
     last_position: Option<u64>,
+    /// The last chunk, upcast (kept for its allocation).
+    recent: Vec<Event>,
 }
 
 impl Import {
@@ -117,6 +119,7 @@ impl Import {
             prev_hash: GENESIS,
             chained: false,
             last_position: None,
+            recent: Vec::new(),
         }
     }
 
@@ -266,43 +269,33 @@ impl Import {
         if pending.is_empty() {
             return Ok(());
         }
-        let mut batch: Vec<StreamAppend> = Vec::new();
-        let mut rest = Vec::with_capacity(pending.len());
+        let mut upcast = std::mem::take(&mut self.recent);
         for p in pending.drain(..) {
-            rest.push((p.line, p.expect, p.upcast));
-            match batch.last_mut() {
-                Some(last) if last.stream_id == p.stream_id => last.events.push(p.event),
-                _ => batch.push(StreamAppend {
-                    stream_id: p.stream_id,
-                    stream_type: p.stream_type,
-                    expected: ExpectedVersion::Exact(p.version.saturating_sub(1)),
-                    events: vec![p.event],
-                }),
-            }
-        }
-        // Checked above: none of these ids is stored or repeated.
-        let done = tx.append_fresh(batch)?;
-        let mut upcast = Vec::with_capacity(done.events.len());
-        for (stored, (line, expect, (schema_version, payload))) in done.events.into_iter().zip(rest) {
-            match expect {
-                Expect::Link(h) if h == stored.hash => {}
-                Expect::Link(_) | Expect::Malformed => return Err(bad_line(path, line, ALTERED)),
+            // Checked already: the id is neither stored nor repeated.
+            let expected = ExpectedVersion::Exact(p.version.saturating_sub(1));
+            let link = tx.append_one(&p.stream_id, &p.stream_type, expected, &p.event)?;
+            match p.expect {
+                Expect::Link(h) if h == link.hash => {}
+                Expect::Link(_) | Expect::Malformed => return Err(bad_line(path, p.line, ALTERED)),
                 Expect::Nothing => {}
             }
-            self.prev_hash = stored.hash;
+            self.prev_hash = link.hash;
+            let (schema_version, payload) = p.upcast;
             upcast.push(Event {
-                position: stored.position,
-                stream_id: stored.stream_id,
-                stream_type: stored.stream_type,
-                version: stored.version,
-                event_type: stored.event_type,
+                position: link.position,
+                stream_id: p.stream_id,
+                stream_type: p.stream_type,
+                version: link.version,
+                event_type: p.event.event_type,
                 schema_version,
                 payload,
-                recorded_at: stored.recorded_at,
+                recorded_at: p.event.recorded_at.unwrap_or_default(),
             });
         }
         self.appended += upcast.len() as u64;
         projector::catch_up(tx, registry, &upcast)?;
+        upcast.clear();
+        self.recent = upcast;
         Ok(())
     }
 }

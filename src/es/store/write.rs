@@ -8,7 +8,7 @@ use rusqlite::{Transaction, params};
 use super::read::{self, Snapshot, StreamInfo, to_i64};
 use super::rows::RowCache;
 use super::{ConflictError, StoreError};
-use crate::es::event::{ExpectedVersion, StoredEvent, StreamAppend};
+use crate::es::event::{ExpectedVersion, PendingEvent, StoredEvent, StreamAppend};
 use crate::es::hash::{self, HashInput};
 
 /// What an append did.
@@ -165,6 +165,42 @@ impl WriteTx<'_> {
     /// As [`WriteTx::append`].
     pub fn append_fresh(&mut self, batch: Vec<StreamAppend>) -> Result<Appended, StoreError> {
         self.insert(batch)
+    }
+
+    /// Appends one event whose id is new (as [`WriteTx::append_fresh`]: no
+    /// idempotency look-up; a stored id fails on the UNIQUE constraint)
+    /// without building a [`StoredEvent`]: for bulk appends that keep their
+    /// own copy of the event. An event without `recorded_at` gets
+    /// [`WriteTx::now`].
+    ///
+    /// # Errors
+    /// As [`WriteTx::append`].
+    pub fn append_one(
+        &mut self,
+        stream_id: &str,
+        stream_type: &str,
+        expected: ExpectedVersion,
+        e: &PendingEvent,
+    ) -> Result<Link, StoreError> {
+        self.check_stream(stream_id, stream_type, expected)?;
+        let mut insert = self.tx.prepare_cached(include_str!("sql/insert_event.sql"))?;
+        let stream = self.streams.get_mut(stream_id).ok_or_else(|| vanished(stream_id))?;
+        put(
+            &mut insert,
+            &mut self.head,
+            &mut self.last_hash,
+            stream,
+            Put {
+                stream_id,
+                stream_type,
+                event_id: &e.event_id,
+                event_type: &e.event_type,
+                schema_version: e.schema_version,
+                payload: &e.payload,
+                metadata: &e.metadata,
+                recorded_at: e.recorded_at.as_deref().unwrap_or(&self.now),
+            },
+        )
     }
 
     /// `Some` when every event of the batch is stored already.
