@@ -13,7 +13,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::{Command, Registry};
-use crate::es::{DynState, Event, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend, WriteTx};
+use crate::es::{DynState, Event, ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, WriteTx};
 
 use super::repository::{self, Loaded};
 use super::{AppError, Chronicle, Config, projector};
@@ -61,6 +61,17 @@ pub struct Outcome {
     pub duplicate: bool,
     /// The recorded events at the latest schema (empty for a duplicate).
     pub upcast: Vec<Event>,
+}
+
+/// [`Metadata`](crate::es::Metadata) borrowed, serialised to the same JSON (same fields, same
+/// order) without copying its strings first.
+#[derive(serde::Serialize)]
+struct MetadataRef<'a> {
+    correlation_id: &'a str,
+    causation_id: &'a str,
+    actor: &'a str,
+    source: &'a str,
+    command_id: &'a str,
 }
 
 /// Loaded stream states kept across commands of one batch (the demo).
@@ -132,12 +143,12 @@ pub fn execute_in(
         }
     };
 
-    let metadata = serde_json::to_string(&Metadata {
-        correlation_id: opts.correlation_id.clone().unwrap_or_else(|| command_id.clone()),
-        causation_id: opts.causation_id.clone().unwrap_or_else(|| command_id.clone()),
-        actor: opts.actor.clone(),
-        source: opts.source.clone(),
-        command_id: command_id.clone(),
+    let metadata = serde_json::to_string(&MetadataRef {
+        correlation_id: opts.correlation_id.as_deref().unwrap_or(&command_id),
+        causation_id: opts.causation_id.as_deref().unwrap_or(&command_id),
+        actor: &opts.actor,
+        source: &opts.source,
+        command_id: &command_id,
     })
     .map_err(|e| AppError::Io(e.to_string()))?;
     let mut appends: Vec<StreamAppend> = Vec::new();
@@ -268,6 +279,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
         (dir, c)
+    }
+
+    #[test]
+    fn borrowed_metadata_serialises_as_metadata() {
+        let m = crate::es::Metadata {
+            correlation_id: "c".into(),
+            causation_id: "d".into(),
+            actor: "a\"b".into(),
+            source: "s".into(),
+            command_id: "x".into(),
+        };
+        let r = MetadataRef { correlation_id: "c", causation_id: "d", actor: "a\"b", source: "s", command_id: "x" };
+        assert_eq!(serde_json::to_string(&m).unwrap(), serde_json::to_string(&r).unwrap());
     }
 
     #[test]

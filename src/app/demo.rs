@@ -89,7 +89,7 @@ const DESCRIPTIONS: &[&str] =
     &["salary", "rent", "groceries", "coffee", "refund", "invoice 1042", "gift", "utilities", "savings", "books"];
 
 /// Events written per transaction (and projected together).
-const BATCH: usize = 20_000;
+const BATCH: usize = 10_000;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,6 +43,7 @@ pub(super) struct CachedStream {
 }
 
 /// One event to insert, borrowed.
+#[derive(Clone, Copy)]
 struct Put<'a> {
     stream_id: &'a str,
     stream_type: &'a str,
