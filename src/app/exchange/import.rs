@@ -303,9 +303,40 @@ impl Import {
 /// A line's `hash` field as bytes, if it is 64 lowercase hex digits (as
 /// exported).
 fn parse_hash(text: &str) -> Expect {
+    fn nibble(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        }
+    }
     let mut h = [0u8; 32];
-    if text.bytes().any(|b| b.is_ascii_uppercase()) || hex::decode_to_slice(text, &mut h).is_err() {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
         return Expect::Malformed;
     }
+    for (out, pair) in h.iter_mut().zip(bytes.chunks_exact(2)) {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(hi), Some(lo)) => *out = hi << 4 | lo,
+            _ => return Expect::Malformed,
+        }
+    }
     Expect::Link(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_read_as_exported_lowercase_hex_only() {
+        let h: [u8; 32] = std::array::from_fn(|i| u8::try_from(i * 7).unwrap());
+        let text = hex::encode(h);
+        assert!(matches!(parse_hash(&text), Expect::Link(x) if x == h));
+        for bad in
+            [text.to_uppercase(), text[..62].to_owned(), format!("{text}00"), text.replace('a', "g"), String::new()]
+        {
+            assert!(matches!(parse_hash(&bad), Expect::Malformed), "{bad}");
+        }
+    }
 }
