@@ -23,7 +23,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use error::{ConflictError, StoreError};
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use read::{LogFilter, Snapshot, StreamInfo};
-pub use write::{Appended, WriteTx};
+pub use write::{Appended, Link, WriteTx};
 
 use super::event::StoredEvent;
 use super::hash::GENESIS;
