@@ -97,7 +97,7 @@ fn bulk(rows: &mut Vec<Row>, n: u64, want: &dyn Fn(&str) -> bool) {
         verdict: "—",
     });
 
-    // Bulk append: the demo (through the command bus, in 5,000-event
+    // Bulk append: the demo (through the command bus, in 10,000-event
     // transactions). Reuse the fixture's generation time when it was just made.
     if want("demo") {
         let (events, took) = made.unwrap_or_else(|| {

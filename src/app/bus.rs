@@ -13,7 +13,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::{Command, Registry};
-use crate::es::{DynState, Event, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend, WriteTx};
+use crate::es::{DynState, Event, ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, WriteTx};
 
 use super::repository::{self, Loaded};
 use super::{AppError, Chronicle, Config, projector};
@@ -63,6 +63,17 @@ pub struct Outcome {
     pub upcast: Vec<Event>,
 }
 
+/// [`Metadata`](crate::es::Metadata) borrowed, serialised to the same JSON (same fields, same
+/// order) without copying its strings first.
+#[derive(serde::Serialize)]
+struct MetadataRef<'a> {
+    correlation_id: &'a str,
+    causation_id: &'a str,
+    actor: &'a str,
+    source: &'a str,
+    command_id: &'a str,
+}
+
 /// Loaded stream states kept across commands of one batch (the demo).
 pub type StateCache = HashMap<String, Loaded>;
 
@@ -96,18 +107,25 @@ pub fn execute_in(
     let targets = cmd.targets();
     let mut loaded = Vec::with_capacity(targets.len());
     for t in &targets {
-        if let Some(info) = tx.stream(&t.stream_id)?
-            && info.stream_type != t.stream_type
-        {
-            return Err(AppError::Rejected(format!(
-                "{} is a {}, not a {}",
-                crate::domain::registry::sanitize(&t.stream_id),
-                info.stream_type,
-                t.stream_type
-            )));
-        }
+        let exists = match tx.stream_ref(&t.stream_id)? {
+            Some(info) if info.stream_type != t.stream_type => {
+                return Err(AppError::Rejected(format!(
+                    "{} is a {}, not a {}",
+                    crate::domain::registry::sanitize(&t.stream_id),
+                    info.stream_type,
+                    t.stream_type
+                )));
+            }
+            Some(_) => true,
+            None => false,
+        };
         let l = match cache.as_deref_mut().and_then(|c| c.remove(&t.stream_id)) {
             Some(l) => l,
+            // A stream without events has nothing to load (and no snapshot
+            // that could be used: one is trusted only with its event).
+            None if !exists => {
+                Loaded { state: registry.fresh_state(t.stream_type), version: 0, position: 0, from_snapshot: None }
+            }
             None => repository::load(tx, registry, &t.stream_id, t.stream_type, tx.head())?,
         };
         loaded.push(l);
@@ -125,12 +143,12 @@ pub fn execute_in(
         }
     };
 
-    let metadata = serde_json::to_string(&Metadata {
-        correlation_id: opts.correlation_id.clone().unwrap_or_else(|| command_id.clone()),
-        causation_id: opts.causation_id.clone().unwrap_or_else(|| command_id.clone()),
-        actor: opts.actor.clone(),
-        source: opts.source.clone(),
-        command_id: command_id.clone(),
+    let metadata = serde_json::to_string(&MetadataRef {
+        correlation_id: opts.correlation_id.as_deref().unwrap_or(&command_id),
+        causation_id: opts.causation_id.as_deref().unwrap_or(&command_id),
+        actor: &opts.actor,
+        source: &opts.source,
+        command_id: &command_id,
     })
     .map_err(|e| AppError::Io(e.to_string()))?;
     let mut appends: Vec<StreamAppend> = Vec::new();
@@ -261,6 +279,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
         (dir, c)
+    }
+
+    #[test]
+    fn borrowed_metadata_serialises_as_metadata() {
+        let m = crate::es::Metadata {
+            correlation_id: "c".into(),
+            causation_id: "d".into(),
+            actor: "a\"b".into(),
+            source: "s".into(),
+            command_id: "x".into(),
+        };
+        let r = MetadataRef { correlation_id: "c", causation_id: "d", actor: "a\"b", source: "s", command_id: "x" };
+        assert_eq!(serde_json::to_string(&m).unwrap(), serde_json::to_string(&r).unwrap());
     }
 
     #[test]

@@ -88,6 +88,9 @@ const ROLES: &[&str] = &["admin", "auditor", "teller", "support", "developer"];
 const DESCRIPTIONS: &[&str] =
     &["salary", "rent", "groceries", "coffee", "refund", "invoice 1042", "gift", "utilities", "savings", "books"];
 
+/// Events written per transaction (and projected together).
+const BATCH: usize = 10_000;
+
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoOptions {
@@ -315,7 +318,7 @@ impl Chronicle {
         while written < target {
             self.store.write(|tx| {
                 let mut recent: Vec<Event> = Vec::new();
-                while written < target && recent.len() < 5_000 {
+                while written < target && recent.len() < BATCH {
                     let line = model.next();
                     let offset =
                         i64::try_from(u128::from(written) * u128::from(span_ms.unsigned_abs()) / u128::from(target))

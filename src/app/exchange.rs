@@ -5,7 +5,8 @@
 //! Import validates the whole file before writing anything, then appends it
 //! in one transaction: a malformed line rejects the file, naming the line.
 
-use std::collections::{HashMap, HashSet};
+mod import;
+
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -13,13 +14,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::es::hash::{self, GENESIS, HashInput};
-use crate::es::{Event, ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, Upcasters, WriteTx};
+use crate::es::{StoredEvent, Upcasters};
 
-use super::{AppError, Chronicle, projector};
-
-/// Events appended per chunk inside the import transaction.
-const CHUNK: usize = 10_000;
+use super::{AppError, Chronicle};
 /// Longest accepted line (a stored event), in bytes.
 pub const MAX_LINE: usize = 4 * 1024 * 1024;
 
@@ -40,7 +37,7 @@ struct OutLine<'a> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct InLine {
+struct InLine<'a> {
     position: u64,
     event_id: String,
     stream_id: String,
@@ -48,10 +45,13 @@ struct InLine {
     version: u64,
     event_type: String,
     schema_version: u32,
-    payload: Box<RawValue>,
-    metadata: Box<RawValue>,
+    #[serde(borrow)]
+    payload: &'a RawValue,
+    #[serde(borrow)]
+    metadata: &'a RawValue,
     recorded_at: String,
-    hash: String,
+    #[serde(borrow)]
+    hash: std::borrow::Cow<'a, str>,
 }
 
 /// What an import did.
@@ -110,156 +110,6 @@ impl Chronicle {
         progress(n, head);
         Ok(n)
     }
-
-    /// Imports a JSON Lines export. Validates every line first (fields,
-    /// JSON, contiguous positions and per-stream versions, unique ids, the
-    /// hash chain when the file starts at position 1, and that each stream
-    /// continues the store's), then appends all in one transaction. A file
-    /// whose events are all stored already appends nothing; one that only
-    /// partly overlaps the store is refused.
-    ///
-    /// # Errors
-    /// [`AppError::BadInput`] naming the first bad line; nothing is recorded.
-    pub fn import(&mut self, path: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<Imported, AppError> {
-        let registry = std::sync::Arc::clone(&self.registry);
-        self.store.write(|tx| {
-            // Pass 1: validate.
-            let mut check = Validation::default();
-            for_each_line(path, &mut |n, line| check.line(tx, registry.upcasters(), path, n, line))?;
-            let (lines, stored_already) = (check.lines, check.stored_already);
-            if stored_already == lines {
-                return Ok(Imported { lines, appended: 0 });
-            }
-            if stored_already > 0 {
-                return Err(AppError::BadInput(format!(
-                    "{}: {stored_already} of its {lines} events are already stored: refusing a partial re-import",
-                    path.display()
-                )));
-            }
-            // Pass 2: append in chunks, projecting as we go.
-            let mut batch: Vec<StreamAppend> = Vec::new();
-            let mut in_batch = 0usize;
-            let mut appended = 0u64;
-            let flush = |tx: &mut WriteTx<'_>, batch: &mut Vec<StreamAppend>| -> Result<u64, AppError> {
-                let done = tx.append(std::mem::take(batch))?;
-                let upcast: Vec<Event> =
-                    done.events.iter().map(|e| registry.upcasters().upcast(e)).collect::<Result<_, _>>()?;
-                projector::catch_up(tx, &registry, &upcast)?;
-                Ok(done.events.len() as u64)
-            };
-            for_each_line(path, &mut |_, line| {
-                let e: InLine = serde_json::from_str(line).map_err(|err| AppError::BadInput(err.to_string()))?;
-                let event = PendingEvent {
-                    event_id: e.event_id,
-                    event_type: e.event_type,
-                    schema_version: e.schema_version,
-                    payload: e.payload.get().to_owned(),
-                    metadata: e.metadata.get().to_owned(),
-                    recorded_at: Some(e.recorded_at),
-                };
-                match batch.last_mut() {
-                    Some(last) if last.stream_id == e.stream_id => last.events.push(event),
-                    _ => batch.push(StreamAppend {
-                        stream_id: e.stream_id,
-                        stream_type: e.stream_type,
-                        expected: ExpectedVersion::Exact(e.version - 1),
-                        events: vec![event],
-                    }),
-                }
-                in_batch += 1;
-                if in_batch >= CHUNK {
-                    appended += flush(tx, &mut batch)?;
-                    in_batch = 0;
-                    progress(appended, lines);
-                }
-                Ok(())
-            })?;
-            appended += flush(tx, &mut batch)?;
-            progress(appended, lines);
-            Ok(Imported { lines, appended })
-        })
-    }
-}
-
-/// What pass 1 of an import has seen so far.
-#[derive(Default)]
-struct Validation {
-    versions: HashMap<String, (String, u64)>,
-    ids: HashSet<String>,
-    lines: u64,
-    stored_already: u64,
-    prev_hash: [u8; 32],
-    chained: bool,
-    last_position: Option<u64>,
-}
-
-impl Validation {
-    /// Checks line `n` of the file against the lines before it and the store.
-    fn line(
-        &mut self,
-        tx: &mut WriteTx<'_>,
-        upcasters: &Upcasters,
-        path: &Path,
-        n: u64,
-        line: &str,
-    ) -> Result<(), AppError> {
-        let bad = |why: String| bad_line(path, n, &why);
-        let e = read_line(upcasters, path, n, line)?;
-        match self.last_position {
-            Some(p) if e.position != p + 1 => return Err(bad(format!("position {} does not follow {p}", e.position))),
-            Some(_) => {}
-            None => {
-                self.chained = e.position == 1;
-                self.prev_hash = GENESIS;
-            }
-        }
-        self.last_position = Some(e.position);
-        if !self.ids.insert(e.event_id.clone()) {
-            return Err(bad(format!("event id {} appears twice in the file", e.event_id)));
-        }
-        let current = match self.versions.get(&e.stream_id) {
-            Some(v) => Some(v.clone()),
-            None => tx.stream(&e.stream_id)?.map(|s| (s.stream_type, s.version)),
-        };
-        let stored = tx.event_position(&e.event_id)?.is_some();
-        self.stored_already += u64::from(stored);
-        if !stored {
-            let (ty, version) = current.unwrap_or_else(|| (e.stream_type.clone(), 0));
-            if ty != e.stream_type {
-                return Err(bad(format!("stream {} is a {ty}, not a {}", e.stream_id, e.stream_type)));
-            }
-            if e.version != version + 1 {
-                return Err(bad(format!(
-                    "stream {} is at version {version}, so the next event must be version {}, not {}",
-                    e.stream_id,
-                    version + 1,
-                    e.version
-                )));
-            }
-            self.versions.insert(e.stream_id.clone(), (ty, e.version));
-        }
-        if self.chained {
-            let input = HashInput {
-                position: e.position,
-                event_id: &e.event_id,
-                stream_id: &e.stream_id,
-                stream_type: &e.stream_type,
-                version: e.version,
-                event_type: &e.event_type,
-                schema_version: e.schema_version,
-                payload: e.payload.get(),
-                metadata: e.metadata.get(),
-                recorded_at: &e.recorded_at,
-            };
-            let h = hash::link(&self.prev_hash, input);
-            if hex::encode(h) != e.hash {
-                return Err(bad("hash does not match the event's content: the export was altered".into()));
-            }
-            self.prev_hash = h;
-        }
-        self.lines += 1;
-        Ok(())
-    }
 }
 
 /// The error for line `n` of `path`. `why` may quote the file (ids, types):
@@ -271,9 +121,16 @@ fn bad_line(path: &Path, n: u64, why: &str) -> AppError {
     AppError::BadInput(format!("{}: line {n}: {why}", path.display()))
 }
 
+/// One line of an export, read: the stored event and its payload upcast.
+struct ReadLine<'a> {
+    event: InLine<'a>,
+    /// Schema version and payload after upcasting.
+    upcast: (u32, serde_json::Value),
+}
+
 /// Everything about one line that needs no context: a stored event's fields,
 /// non-empty names, an RFC 3339 time, and a payload the upcasters can read.
-fn read_line(upcasters: &Upcasters, path: &Path, n: u64, line: &str) -> Result<InLine, AppError> {
+fn read_line<'a>(upcasters: &Upcasters, path: &Path, n: u64, line: &'a str) -> Result<ReadLine<'a>, AppError> {
     let bad = |why: String| bad_line(path, n, &why);
     let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
     if e.event_id.is_empty() || e.stream_id.is_empty() || e.stream_type.is_empty() || e.event_type.is_empty() {
@@ -283,8 +140,10 @@ fn read_line(upcasters: &Upcasters, path: &Path, n: u64, line: &str) -> Result<I
         return Err(bad(format!("recorded_at {:?} is not an RFC 3339 time", e.recorded_at)));
     }
     let payload = serde_json::from_str(e.payload.get()).map_err(|err| bad(err.to_string()))?;
-    upcasters.upcast_value(e.position, &e.event_type, e.schema_version, payload).map_err(|err| bad(err.to_string()))?;
-    Ok(e)
+    let upcast = upcasters
+        .upcast_value(e.position, &e.event_type, e.schema_version, payload)
+        .map_err(|err| bad(err.to_string()))?;
+    Ok(ReadLine { event: e, upcast })
 }
 
 /// Calls `f(line_number, line)` for every non-empty line of `path`.
@@ -332,7 +191,8 @@ mod tests {
     fn a_good_line_reads() {
         let r = Registry::builtin();
         let e = read_line(r.upcasters(), Path::new("f"), 1, GOOD).unwrap();
-        assert_eq!((e.position, e.payload.get()), (1, r#"{"amount":12.5}"#));
+        assert_eq!((e.event.position, e.event.payload.get()), (1, r#"{"amount":12.5}"#));
+        assert_eq!(e.upcast.0, 3);
     }
 
     proptest! {

@@ -131,6 +131,14 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_hashed_as_their_decimal_text() {
+        let mut buf = [0u8; 20];
+        for n in [0, 7, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
     fn field_boundaries_are_unambiguous() {
         let mut x = input("{}");
         x.stream_id = "ab";

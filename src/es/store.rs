@@ -25,7 +25,7 @@ pub use chain::ChainRow;
 pub use error::{ConflictError, StoreError};
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use read::{LogFilter, Snapshot, StreamInfo};
-pub use write::{Appended, WriteTx};
+pub use write::{Appended, Link, WriteTx};
 
 use super::event::StoredEvent;
 use super::hash::GENESIS;
@@ -340,6 +340,7 @@ impl Store {
         };
         let out = f(&mut w)?;
         w.flush_rows()?;
+        w.flush_streams()?;
         w.tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }

@@ -5,11 +5,15 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rusqlite::{Transaction, params};
 
+mod put;
+
+pub use put::Link;
+use put::{CachedStream, Put, put, vanished};
+
 use super::read::{self, Snapshot, StreamInfo, to_i64};
 use super::rows::RowCache;
 use super::{ConflictError, StoreError};
-use crate::es::event::{StoredEvent, StreamAppend};
-use crate::es::hash::{self, HashInput};
+use crate::es::event::{ExpectedVersion, PendingEvent, StoredEvent, StreamAppend};
 
 /// What an append did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +35,7 @@ pub struct WriteTx<'c> {
     pub(super) last_hash: [u8; 32],
     pub(super) now: String,
     pub(super) cache: RowCache,
-    pub(super) streams: HashMap<String, StreamInfo>,
+    pub(super) streams: HashMap<String, CachedStream>,
 }
 
 impl std::fmt::Debug for WriteTx<'_> {
@@ -81,6 +85,42 @@ impl WriteTx<'_> {
         self.insert(batch)
     }
 
+    /// Appends one event whose id is new (as [`WriteTx::append_fresh`]: no
+    /// idempotency look-up; a stored id fails on the UNIQUE constraint)
+    /// without building a [`StoredEvent`]: for bulk appends that keep their
+    /// own copy of the event. An event without `recorded_at` gets
+    /// [`WriteTx::now`].
+    ///
+    /// # Errors
+    /// As [`WriteTx::append`].
+    pub fn append_one(
+        &mut self,
+        stream_id: &str,
+        stream_type: &str,
+        expected: ExpectedVersion,
+        e: &PendingEvent,
+    ) -> Result<Link, StoreError> {
+        self.check_stream(stream_id, stream_type, expected)?;
+        let mut insert = self.tx.prepare_cached(include_str!("sql/insert_event.sql"))?;
+        let stream = self.streams.get_mut(stream_id).ok_or_else(|| vanished(stream_id))?;
+        put(
+            &mut insert,
+            &mut self.head,
+            &mut self.last_hash,
+            stream,
+            Put {
+                stream_id,
+                stream_type,
+                event_id: &e.event_id,
+                event_type: &e.event_type,
+                schema_version: e.schema_version,
+                payload: &e.payload,
+                metadata: &e.metadata,
+                recorded_at: e.recorded_at.as_deref().unwrap_or(&self.now),
+            },
+        )
+    }
+
     /// `Some` when every event of the batch is stored already.
     fn check_ids(&self, batch: &[StreamAppend]) -> Result<Option<Appended>, StoreError> {
         let total: usize = batch.iter().map(|s| s.events.len()).sum();
@@ -109,78 +149,101 @@ impl WriteTx<'_> {
         let total: usize = batch.iter().map(|s| s.events.len()).sum();
         let mut stored = Vec::with_capacity(total);
         for sa in batch {
-            let info = self.stream(&sa.stream_id)?;
-            let actual = info.as_ref().map_or(0, |i| i.version);
-            if let Some(i) = &info
-                && i.stream_type != sa.stream_type
-            {
-                return Err(StoreError::StreamType {
-                    stream_id: sa.stream_id,
-                    expected: sa.stream_type,
-                    actual: i.stream_type.clone(),
-                });
-            }
-            if !sa.expected.accepts(actual) {
-                return Err(ConflictError { stream_id: sa.stream_id, expected: sa.expected, actual }.into());
-            }
-            let mut info = info.unwrap_or(StreamInfo {
-                stream_id: sa.stream_id.clone(),
-                stream_type: sa.stream_type.clone(),
-                version: 0,
-                first_position: self.head + 1,
-                last_position: 0,
-            });
+            self.check_stream(&sa.stream_id, &sa.stream_type, sa.expected)?;
             if sa.events.is_empty() {
                 continue;
             }
             let mut insert = self.tx.prepare_cached(include_str!("sql/insert_event.sql"))?;
+            let stream = self.streams.get_mut(sa.stream_id.as_str()).ok_or_else(|| vanished(&sa.stream_id))?;
             for e in sa.events {
-                let ev = StoredEvent {
-                    position: self.head + 1,
+                let recorded_at = e.recorded_at.unwrap_or_else(|| self.now.clone());
+                let link = put(
+                    &mut insert,
+                    &mut self.head,
+                    &mut self.last_hash,
+                    stream,
+                    Put {
+                        stream_id: &sa.stream_id,
+                        stream_type: &sa.stream_type,
+                        event_id: &e.event_id,
+                        event_type: &e.event_type,
+                        schema_version: e.schema_version,
+                        payload: &e.payload,
+                        metadata: &e.metadata,
+                        recorded_at: &recorded_at,
+                    },
+                )?;
+                stored.push(StoredEvent {
+                    position: link.position,
                     event_id: e.event_id,
                     stream_id: sa.stream_id.clone(),
                     stream_type: sa.stream_type.clone(),
-                    version: info.version + 1,
+                    version: link.version,
                     event_type: e.event_type,
                     schema_version: e.schema_version,
                     payload: e.payload,
                     metadata: e.metadata,
-                    recorded_at: e.recorded_at.unwrap_or_else(|| self.now.clone()),
-                    hash: [0; 32],
-                };
-                let ev = StoredEvent { hash: hash::link(&self.last_hash, HashInput::from(&ev)), ..ev };
-                insert.execute(params![
-                    to_i64(ev.position),
-                    ev.event_id,
-                    ev.stream_id,
-                    ev.stream_type,
-                    to_i64(ev.version),
-                    ev.event_type,
-                    ev.schema_version,
-                    ev.payload,
-                    ev.metadata,
-                    ev.recorded_at,
-                    &ev.hash[..],
-                ])?;
-                self.head = ev.position;
-                self.last_hash = ev.hash;
-                info.version = ev.version;
-                info.last_position = ev.position;
-                stored.push(ev);
+                    recorded_at,
+                    hash: link.hash,
+                });
             }
-            drop(insert);
-            self.tx.prepare_cached(include_str!("sql/upsert_stream.sql"))?.execute(params![
-                info.stream_id,
-                info.stream_type,
-                to_i64(info.version),
-                to_i64(info.first_position),
-                to_i64(info.last_position),
-            ])?;
-            self.streams.insert(sa.stream_id, info);
         }
         stored.sort_by_key(|e| e.position);
         let positions = stored.iter().map(|e| e.position).collect();
         Ok(Appended { events: stored, positions, duplicate: false })
+    }
+
+    /// Checks that `stream_id` may take events of `stream_type` at `expected`,
+    /// and caches its summary (version 0 for a stream yet to be written).
+    fn check_stream(
+        &mut self,
+        stream_id: &str,
+        stream_type: &str,
+        expected: ExpectedVersion,
+    ) -> Result<(), StoreError> {
+        if !self.streams.contains_key(stream_id) {
+            let info = read::stream(&self.tx, stream_id)?.unwrap_or_else(|| StreamInfo {
+                stream_id: stream_id.to_owned(),
+                stream_type: stream_type.to_owned(),
+                version: 0,
+                first_position: 0,
+                last_position: 0,
+            });
+            self.streams.insert(stream_id.to_owned(), CachedStream { info, dirty: false });
+        }
+        let info = &self.streams.get(stream_id).ok_or_else(|| vanished(stream_id))?.info;
+        let actual = info.version;
+        if actual > 0 && info.stream_type != stream_type {
+            return Err(StoreError::StreamType {
+                stream_id: stream_id.to_owned(),
+                expected: stream_type.to_owned(),
+                actual: info.stream_type.clone(),
+            });
+        }
+        if !expected.accepts(actual) {
+            return Err(ConflictError { stream_id: stream_id.to_owned(), expected, actual }.into());
+        }
+        Ok(())
+    }
+
+    /// Writes the summaries of the streams appended to in this transaction
+    /// (once per stream, however many events it received).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn flush_streams(&mut self) -> Result<(), StoreError> {
+        let mut upsert = self.tx.prepare_cached(include_str!("sql/upsert_stream.sql"))?;
+        for s in self.streams.values_mut().filter(|s| s.dirty) {
+            upsert.execute(params![
+                s.info.stream_id,
+                s.info.stream_type,
+                to_i64(s.info.version),
+                to_i64(s.info.first_position),
+                to_i64(s.info.last_position),
+            ])?;
+            s.dirty = false;
+        }
+        Ok(())
     }
 
     /// Calls `f` for every event with `from <= position <= to` (as seen inside
@@ -227,14 +290,19 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn stream(&mut self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
-        if let Some(info) = self.streams.get(stream_id) {
-            return Ok(Some(info.clone()));
+        Ok(self.stream_ref(stream_id)?.cloned())
+    }
+
+    /// One stream's summary inside this transaction, borrowed.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn stream_ref(&mut self, stream_id: &str) -> Result<Option<&StreamInfo>, StoreError> {
+        if !self.streams.contains_key(stream_id) {
+            let Some(info) = read::stream(&self.tx, stream_id)? else { return Ok(None) };
+            self.streams.insert(stream_id.to_owned(), CachedStream { info, dirty: false });
         }
-        let info = read::stream(&self.tx, stream_id)?;
-        if let Some(i) = &info {
-            self.streams.insert(stream_id.to_owned(), i.clone());
-        }
-        Ok(info)
+        Ok(self.streams.get(stream_id).map(|s| &s.info).filter(|i| i.version > 0))
     }
 
     /// Stores a snapshot (replacing one of the same stream and version).
