@@ -17,7 +17,7 @@ use chronicle::domain::Registry;
 use chronicle::es::{Event, Store};
 
 /// Bump when the demo generator or the bench fixtures change shape.
-pub const FIXTURE_VERSION: &str = "f1";
+pub const FIXTURE_VERSION: &str = "f2";
 
 /// The cache key's version part: ours and the store schema's.
 #[must_use]
