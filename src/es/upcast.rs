@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::event::{Event, StoredEvent};
+use super::event::{Event, EventRef, StoredEvent};
 
 /// One step `from -> from + 1` for one event type, on the serialized payload.
 #[derive(Clone, Copy)]
@@ -131,23 +131,55 @@ impl Upcasters {
     /// # Errors
     /// As [`Self::upcast_value`]; also when the stored payload is not JSON.
     pub fn upcast(&self, e: &StoredEvent) -> Result<Event, UpcastError> {
-        let payload: Value = serde_json::from_str(&e.payload).map_err(|err| UpcastError::BadPayload {
-            position: e.position,
-            event_type: e.event_type.clone(),
-            version: e.schema_version,
-            reason: format!("payload is not JSON: {err}"),
-        })?;
-        let (schema_version, payload) = self.upcast_value(e.position, &e.event_type, e.schema_version, payload)?;
+        self.upcast_ref(e.fold_ref())
+    }
+
+    /// As [`Self::upcast`], from borrowed fields (a scan's row).
+    ///
+    /// # Errors
+    /// As [`Self::upcast`].
+    pub fn upcast_ref(&self, e: EventRef<'_>) -> Result<Event, UpcastError> {
+        let (schema_version, payload) = self.payload(e.position, e.event_type, e.schema_version, e.payload)?;
         Ok(Event {
             position: e.position,
-            stream_id: e.stream_id.clone(),
-            stream_type: e.stream_type.clone(),
+            stream_id: e.stream_id.to_owned(),
+            stream_type: e.stream_type.to_owned(),
             version: e.version,
-            event_type: e.event_type.clone(),
+            event_type: e.event_type.to_owned(),
             schema_version,
             payload,
-            recorded_at: e.recorded_at.clone(),
+            recorded_at: e.recorded_at.to_owned(),
         })
+    }
+
+    /// As [`Self::upcast`], moving the stored event's text instead of
+    /// copying it.
+    ///
+    /// # Errors
+    /// As [`Self::upcast`].
+    pub fn upcast_owned(&self, e: StoredEvent) -> Result<Event, UpcastError> {
+        let (schema_version, payload) = self.payload(e.position, &e.event_type, e.schema_version, &e.payload)?;
+        Ok(Event {
+            position: e.position,
+            stream_id: e.stream_id,
+            stream_type: e.stream_type,
+            version: e.version,
+            event_type: e.event_type,
+            schema_version,
+            payload,
+            recorded_at: e.recorded_at,
+        })
+    }
+
+    /// Parses `text` and lifts it to the latest schema.
+    fn payload(&self, position: u64, event_type: &str, version: u32, text: &str) -> Result<(u32, Value), UpcastError> {
+        let payload: Value = serde_json::from_str(text).map_err(|err| UpcastError::BadPayload {
+            position,
+            event_type: event_type.to_owned(),
+            version,
+            reason: format!("payload is not JSON: {err}"),
+        })?;
+        self.upcast_value(position, event_type, version, payload)
     }
 }
 
