@@ -96,10 +96,11 @@ fn main() {
     let c = Chronicle::open(&path, Mode::Read).unwrap();
     let head = c.store().head().unwrap();
     let start = Instant::now();
+    let mut event = chronicle::es::Event::default();
     let mut states: rustc_hash::FxHashMap<String, Box<dyn chronicle::es::DynState>> = rustc_hash::FxHashMap::default();
     c.store()
         .scan_fold(1, head, |e| {
-            let event = registry.upcasters().upcast_ref(e).unwrap();
+            registry.upcasters().upcast_into(e, &mut event).unwrap();
             if let Some(state) = states.get_mut(e.stream_id) {
                 state.apply(&event);
             } else {

@@ -2,7 +2,7 @@
 
 use crate::domain::Registry;
 use crate::es::store::{Snapshot, StreamReader};
-use crate::es::{DynState, EventRef, StoredEvent, WriteTx};
+use crate::es::{DynState, Event, EventRef, StoredEvent, WriteTx};
 
 use super::AppError;
 
@@ -45,8 +45,9 @@ pub fn load(
         let mut loaded =
             Loaded { state, version: snap.version, position: snap.position, from_snapshot: Some(snap.version) };
         let mut matches = None;
+        let mut scratch = Event::default();
         reader.scan_stream(stream_id, snap.version - 1, max_position, |e| match matches {
-            Some(true) => fold_ref(registry, &mut loaded, e),
+            Some(true) => fold_into(registry, &mut loaded, e, &mut scratch),
             Some(false) => Ok(()),
             None => {
                 matches = Some(e.version == snap.version && e.position == snap.position);
@@ -59,7 +60,8 @@ pub fn load(
         tracing::warn!(stream_id, version = snap.version, "ignoring a snapshot that does not match its stream");
     }
     let mut loaded = Loaded { state: registry.fresh_state(stream_type), version: 0, position: 0, from_snapshot: None };
-    reader.scan_stream(stream_id, 0, max_position, |e| fold_ref(registry, &mut loaded, e))?;
+    let mut scratch = Event::default();
+    reader.scan_stream(stream_id, 0, max_position, |e| fold_into(registry, &mut loaded, e, &mut scratch))?;
     Ok(loaded)
 }
 
@@ -76,8 +78,13 @@ pub fn fold(registry: &Registry, loaded: &mut Loaded, stored: &StoredEvent) -> R
 /// # Errors
 /// An event that cannot be upcast.
 pub fn fold_ref(registry: &Registry, loaded: &mut Loaded, e: EventRef<'_>) -> Result<(), AppError> {
-    let event = registry.upcasters().upcast_ref(e)?;
-    loaded.state.apply(&event);
+    fold_into(registry, loaded, e, &mut Event::default())
+}
+
+/// As [`fold_ref`], upcasting into `scratch` (reused across a scan).
+fn fold_into(registry: &Registry, loaded: &mut Loaded, e: EventRef<'_>, scratch: &mut Event) -> Result<(), AppError> {
+    registry.upcasters().upcast_into(e, scratch)?;
+    loaded.state.apply(scratch);
     loaded.version = e.version;
     loaded.position = e.position;
     Ok(())

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::domain::Registry;
-use crate::es::{DynState, EventRef, MemTables, Store, StoredEvent, TimeTravel};
+use crate::es::{DynState, Event, EventRef, MemTables, Store, StoredEvent, TimeTravel};
 
 use super::{AppError, Config};
 
@@ -71,21 +71,19 @@ impl World {
 
     /// Folds one stored event into the world.
     pub fn apply(&mut self, registry: &Registry, stored: &StoredEvent, capture_before: bool) {
-        self.apply_ref(registry, stored.fold_ref(), capture_before);
+        self.apply_ref(registry, stored.fold_ref(), capture_before, &mut Event::default());
     }
 
-    /// As [`Self::apply`], from borrowed fields (a scan's row).
-    pub fn apply_ref(&mut self, registry: &Registry, stored: EventRef<'_>, capture_before: bool) {
+    /// As [`Self::apply`], from borrowed fields (a scan's row), upcasting
+    /// into `event` (a buffer reused across a scan).
+    pub fn apply_ref(&mut self, registry: &Registry, stored: EventRef<'_>, capture_before: bool, event: &mut Event) {
         self.position = stored.position;
-        let event = match registry.upcasters().upcast_ref(stored) {
-            Ok(e) => e,
-            Err(e) => {
-                self.problems.push_back(e.to_string());
-                self.before_last = None;
-                self.touched = None;
-                return;
-            }
-        };
+        if let Err(e) = registry.upcasters().upcast_into(stored, event) {
+            self.problems.push_back(e.to_string());
+            self.before_last = None;
+            self.touched = None;
+            return;
+        }
         let id = stored.stream_id;
         if !self.streams.contains_key(id) {
             let fresh = StreamAt {
@@ -105,14 +103,14 @@ impl World {
             None => None,
         };
         if let Some(state) = entry.state.as_mut() {
-            state.apply(&event);
+            state.apply(event);
         }
         entry.version = stored.version;
         entry.position = stored.position;
         for p in registry.projections() {
             if p.time_travel() == TimeTravel::Fold {
                 // In-memory rows cannot fail.
-                let _ = p.apply(&mut self.tables, &event);
+                let _ = p.apply(&mut self.tables, event);
             }
         }
     }
@@ -238,12 +236,13 @@ impl Timeline {
     fn advance(&mut self, store: &Store, registry: &Registry, to: u64) -> Result<(), AppError> {
         let Self { keyframes, current, recent, .. } = self;
         let recent_max = usize::try_from(RECENT).unwrap_or(usize::MAX);
+        let mut event = Event::default();
         while current.position < to {
             let from = current.position + 1;
             let end = to.min(from + RANGE - 1);
             store.scan_fold(from, end, |e| {
                 let near_target = to - e.position < RECENT;
-                current.apply_ref(registry, e, keyframes.due(e.position) || near_target);
+                current.apply_ref(registry, e, keyframes.due(e.position) || near_target, &mut event);
                 if near_target && recent.iter().all(|w| w.position != e.position) {
                     if recent.len() >= recent_max {
                         recent.pop_front();
@@ -274,11 +273,12 @@ impl Timeline {
         }
         let mut left = budget;
         let Self { keyframes, frontier, .. } = self;
+        let mut event = Event::default();
         while left > 0 {
             let from = frontier.position + 1;
             let end = from + RANGE.min(left) - 1;
             store.scan_fold(from, end, |e| {
-                frontier.apply_ref(registry, e, keyframes.due(e.position));
+                frontier.apply_ref(registry, e, keyframes.due(e.position), &mut event);
                 keyframes.offer(frontier);
                 Ok::<_, AppError>(())
             })?;

@@ -85,7 +85,7 @@ pub struct EventRef<'a> {
 }
 
 /// An event as folds see it: the payload upcast to the latest schema.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
     /// Global position.
     pub position: u64,

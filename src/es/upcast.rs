@@ -161,6 +161,25 @@ impl Upcasters {
         })
     }
 
+    /// As [`Self::upcast_ref`], into `out`, reusing its strings' buffers: a
+    /// fold holding one `Event` across a scan allocates only the payload.
+    /// `out` is left as it was on error.
+    ///
+    /// # Errors
+    /// As [`Self::upcast`].
+    pub fn upcast_into(&self, e: EventRef<'_>, out: &mut Event) -> Result<(), UpcastError> {
+        let (schema_version, payload) = self.payload(e.position, e.event_type, e.schema_version, e.payload)?;
+        out.position = e.position;
+        e.stream_id.clone_into(&mut out.stream_id);
+        e.stream_type.clone_into(&mut out.stream_type);
+        out.version = e.version;
+        e.event_type.clone_into(&mut out.event_type);
+        out.schema_version = schema_version;
+        out.payload = payload;
+        e.recorded_at.clone_into(&mut out.recorded_at);
+        Ok(())
+    }
+
     /// As [`Self::upcast`], moving the stored event's text instead of
     /// copying it.
     ///
@@ -231,6 +250,32 @@ mod tests {
     fn newer_than_known_is_an_error_naming_the_position() {
         let err = chain().upcast_value(42, "E", 4, json!({})).unwrap_err();
         assert!(err.to_string().contains("position 42"), "{err}");
+    }
+
+    #[test]
+    fn upcast_into_reuses_and_equals_upcast() {
+        let stored = StoredEvent {
+            position: 3,
+            event_id: "id".into(),
+            stream_id: "s-1".into(),
+            stream_type: "T".into(),
+            version: 2,
+            event_type: "E".into(),
+            schema_version: 1,
+            payload: r#"{"a":1}"#.into(),
+            metadata: "{}".into(),
+            recorded_at: "2026-01-01T00:00:00Z".into(),
+            hash: [0; 32],
+        };
+        let u = chain();
+        let mut out = Event { stream_id: "a much longer previous stream id".into(), ..Event::default() };
+        u.upcast_into(stored.fold_ref(), &mut out).unwrap();
+        assert_eq!(out, u.upcast(&stored).unwrap());
+        assert_eq!(out, u.upcast_owned(stored.clone()).unwrap());
+        assert_eq!(out.payload, json!({"a": 1, "b": 2, "c": 3}));
+        let bad = StoredEvent { payload: "nope".into(), ..stored };
+        assert!(u.upcast_into(bad.fold_ref(), &mut out).is_err());
+        assert_eq!(out.position, 3, "left as it was");
     }
 
     #[test]
