@@ -85,16 +85,21 @@ impl World {
             return;
         }
         let id = stored.stream_id;
-        if !self.streams.contains_key(id) {
+        // Two map lookups per event (key, then entry), not three.
+        let key = if let Some((k, _)) = self.streams.get_key_value(id) {
+            Arc::clone(k)
+        } else {
             let fresh = StreamAt {
                 stream_type: stored.stream_type.to_owned(),
                 version: 0,
                 position: 0,
                 state: (!self.lazy).then(|| registry.fresh_state(stored.stream_type)),
             };
-            self.streams.insert(Arc::from(id), Arc::new(fresh));
-        }
-        self.touched = self.streams.get_key_value(id).map(|(k, _)| Arc::clone(k));
+            let k: Arc<str> = Arc::from(id);
+            self.streams.insert(Arc::clone(&k), Arc::new(fresh));
+            k
+        };
+        self.touched = Some(key);
         let Some(entry) = self.streams.get_mut(id).map(Arc::make_mut) else { return };
         self.before_last = match &entry.state {
             Some(_) if entry.version == 0 => capture_before.then(|| (id.to_owned(), Value::Null)),
