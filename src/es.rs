@@ -8,7 +8,7 @@ pub mod store;
 pub mod upcast;
 
 pub use aggregate::{Aggregate, DynState, GenericState};
-pub use event::{Event, EventData, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend};
+pub use event::{Event, EventData, EventRef, ExpectedVersion, Metadata, PendingEvent, StoredEvent, StreamAppend};
 pub use projection::{Cell, Column, ColumnKind, Key, MemTables, Projection, Row, Rows, TableSpec, TimeTravel};
 pub use store::{Store, StoreError, WriteTx};
 pub use upcast::{UpcastError, Upcaster, Upcasters};

@@ -96,11 +96,18 @@ fn main() {
     let c = Chronicle::open(&path, Mode::Read).unwrap();
     let head = c.store().head().unwrap();
     let start = Instant::now();
-    let mut states = rustc_hash::FxHashMap::default();
+    let mut event = chronicle::es::Event::default();
+    let mut states: rustc_hash::FxHashMap<String, Box<dyn chronicle::es::DynState>> = rustc_hash::FxHashMap::default();
     c.store()
-        .scan(1, head, |e| {
-            let event = registry.upcasters().upcast(&e).unwrap();
-            states.entry(e.stream_id).or_insert_with(|| registry.fresh_state(&e.stream_type)).apply(&event);
+        .scan_fold(1, head, |e| {
+            registry.upcasters().upcast_into(e, &mut event).unwrap();
+            if let Some(state) = states.get_mut(e.stream_id) {
+                state.apply(&event);
+            } else {
+                let mut state = registry.fresh_state(e.stream_type);
+                state.apply(&event);
+                states.insert(e.stream_id.to_owned(), state);
+            }
             Ok::<_, chronicle::es::StoreError>(())
         })
         .unwrap();

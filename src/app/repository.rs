@@ -2,7 +2,7 @@
 
 use crate::domain::Registry;
 use crate::es::store::{Snapshot, StreamReader};
-use crate::es::{DynState, StoredEvent, WriteTx};
+use crate::es::{DynState, Event, EventRef, StoredEvent, WriteTx};
 
 use super::AppError;
 
@@ -42,24 +42,26 @@ pub fn load(
         // Read from the snapshot's own event on: the snapshot is used only if
         // that event exists where the snapshot says (a snapshot ahead of its
         // stream, or of another stream's history, is ignored).
-        let events = reader.read_stream(stream_id, snap.version - 1, max_position)?;
-        if let Some(first) = events.first()
-            && first.version == snap.version
-            && first.position == snap.position
-        {
-            let mut loaded =
-                Loaded { state, version: snap.version, position: snap.position, from_snapshot: Some(snap.version) };
-            for stored in &events[1..] {
-                fold(registry, &mut loaded, stored)?;
+        let mut loaded =
+            Loaded { state, version: snap.version, position: snap.position, from_snapshot: Some(snap.version) };
+        let mut matches = None;
+        let mut scratch = Event::default();
+        reader.scan_stream(stream_id, snap.version - 1, max_position, |e| match matches {
+            Some(true) => fold_into(registry, &mut loaded, e, &mut scratch),
+            Some(false) => Ok(()),
+            None => {
+                matches = Some(e.version == snap.version && e.position == snap.position);
+                Ok(())
             }
+        })?;
+        if matches == Some(true) {
             return Ok(loaded);
         }
         tracing::warn!(stream_id, version = snap.version, "ignoring a snapshot that does not match its stream");
     }
     let mut loaded = Loaded { state: registry.fresh_state(stream_type), version: 0, position: 0, from_snapshot: None };
-    for stored in reader.read_stream(stream_id, 0, max_position)? {
-        fold(registry, &mut loaded, &stored)?;
-    }
+    let mut scratch = Event::default();
+    reader.scan_stream(stream_id, 0, max_position, |e| fold_into(registry, &mut loaded, e, &mut scratch))?;
     Ok(loaded)
 }
 
@@ -68,10 +70,23 @@ pub fn load(
 /// # Errors
 /// An event that cannot be upcast.
 pub fn fold(registry: &Registry, loaded: &mut Loaded, stored: &StoredEvent) -> Result<(), AppError> {
-    let event = registry.upcasters().upcast(stored)?;
-    loaded.state.apply(&event);
-    loaded.version = stored.version;
-    loaded.position = stored.position;
+    fold_ref(registry, loaded, stored.fold_ref())
+}
+
+/// As [`fold`], from borrowed fields (a scan's row).
+///
+/// # Errors
+/// An event that cannot be upcast.
+pub fn fold_ref(registry: &Registry, loaded: &mut Loaded, e: EventRef<'_>) -> Result<(), AppError> {
+    fold_into(registry, loaded, e, &mut Event::default())
+}
+
+/// As [`fold_ref`], upcasting into `scratch` (reused across a scan).
+fn fold_into(registry: &Registry, loaded: &mut Loaded, e: EventRef<'_>, scratch: &mut Event) -> Result<(), AppError> {
+    registry.upcasters().upcast_into(e, scratch)?;
+    loaded.state.apply(scratch);
+    loaded.version = e.version;
+    loaded.position = e.position;
     Ok(())
 }
 

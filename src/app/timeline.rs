@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::domain::Registry;
-use crate::es::{DynState, MemTables, Store, StoredEvent, TimeTravel};
+use crate::es::{DynState, Event, EventRef, MemTables, Store, StoredEvent, TimeTravel};
 
 use super::{AppError, Config};
 
@@ -71,43 +71,51 @@ impl World {
 
     /// Folds one stored event into the world.
     pub fn apply(&mut self, registry: &Registry, stored: &StoredEvent, capture_before: bool) {
+        self.apply_ref(registry, stored.fold_ref(), capture_before, &mut Event::default());
+    }
+
+    /// As [`Self::apply`], from borrowed fields (a scan's row), upcasting
+    /// into `event` (a buffer reused across a scan).
+    pub fn apply_ref(&mut self, registry: &Registry, stored: EventRef<'_>, capture_before: bool, event: &mut Event) {
         self.position = stored.position;
-        let event = match registry.upcasters().upcast(stored) {
-            Ok(e) => e,
-            Err(e) => {
-                self.problems.push_back(e.to_string());
-                self.before_last = None;
-                self.touched = None;
-                return;
-            }
-        };
-        let id = stored.stream_id.as_str();
-        if !self.streams.contains_key(id) {
+        if let Err(e) = registry.upcasters().upcast_into(stored, event) {
+            self.problems.push_back(e.to_string());
+            self.before_last = None;
+            self.touched = None;
+            return;
+        }
+        let id = stored.stream_id;
+        // Two map lookups per event (key, then entry), not three.
+        let key = if let Some((k, _)) = self.streams.get_key_value(id) {
+            Arc::clone(k)
+        } else {
             let fresh = StreamAt {
-                stream_type: stored.stream_type.clone(),
+                stream_type: stored.stream_type.to_owned(),
                 version: 0,
                 position: 0,
-                state: (!self.lazy).then(|| registry.fresh_state(&stored.stream_type)),
+                state: (!self.lazy).then(|| registry.fresh_state(stored.stream_type)),
             };
-            self.streams.insert(Arc::from(id), Arc::new(fresh));
-        }
-        self.touched = self.streams.get_key_value(id).map(|(k, _)| Arc::clone(k));
+            let k: Arc<str> = Arc::from(id);
+            self.streams.insert(Arc::clone(&k), Arc::new(fresh));
+            k
+        };
+        self.touched = Some(key);
         let Some(entry) = self.streams.get_mut(id).map(Arc::make_mut) else { return };
         self.before_last = match &entry.state {
-            Some(_) if entry.version == 0 => capture_before.then(|| (stored.stream_id.clone(), Value::Null)),
-            Some(state) => capture_before.then(|| (stored.stream_id.clone(), state.to_json())),
+            Some(_) if entry.version == 0 => capture_before.then(|| (id.to_owned(), Value::Null)),
+            Some(state) => capture_before.then(|| (id.to_owned(), state.to_json())),
             // Not loaded: nothing to compare with.
             None => None,
         };
         if let Some(state) = entry.state.as_mut() {
-            state.apply(&event);
+            state.apply(event);
         }
         entry.version = stored.version;
         entry.position = stored.position;
         for p in registry.projections() {
             if p.time_travel() == TimeTravel::Fold {
                 // In-memory rows cannot fail.
-                let _ = p.apply(&mut self.tables, &event);
+                let _ = p.apply(&mut self.tables, event);
             }
         }
     }
@@ -231,23 +239,26 @@ impl Timeline {
     }
 
     fn advance(&mut self, store: &Store, registry: &Registry, to: u64) -> Result<(), AppError> {
-        while self.current.position < to {
-            let from = self.current.position + 1;
+        let Self { keyframes, current, recent, .. } = self;
+        let recent_max = usize::try_from(RECENT).unwrap_or(usize::MAX);
+        let mut event = Event::default();
+        while current.position < to {
+            let from = current.position + 1;
             let end = to.min(from + RANGE - 1);
-            let events = store.read_range(from, end)?;
-            if events.is_empty() {
-                break; // beyond the head
-            }
-            for e in &events {
+            store.scan_fold(from, end, |e| {
                 let near_target = to - e.position < RECENT;
-                self.current.apply(registry, e, self.keyframes.due(e.position) || near_target);
-                if near_target && self.recent.iter().all(|w| w.position != e.position) {
-                    if self.recent.len() >= usize::try_from(RECENT).unwrap_or(usize::MAX) {
-                        self.recent.pop_front();
+                current.apply_ref(registry, e, keyframes.due(e.position) || near_target, &mut event);
+                if near_target && recent.iter().all(|w| w.position != e.position) {
+                    if recent.len() >= recent_max {
+                        recent.pop_front();
                     }
-                    self.recent.push_back(self.current.clone());
+                    recent.push_back(current.clone());
                 }
-                self.keyframes.offer(&self.current);
+                keyframes.offer(current);
+                Ok::<_, AppError>(())
+            })?;
+            if current.position < from {
+                break; // beyond the head
             }
         }
         Ok(())
@@ -266,18 +277,21 @@ impl Timeline {
             self.frontier = kf.clone();
         }
         let mut left = budget;
+        let Self { keyframes, frontier, .. } = self;
+        let mut event = Event::default();
         while left > 0 {
-            let from = self.frontier.position + 1;
+            let from = frontier.position + 1;
             let end = from + RANGE.min(left) - 1;
-            let events = store.read_range(from, end)?;
-            if events.is_empty() {
+            store.scan_fold(from, end, |e| {
+                frontier.apply_ref(registry, e, keyframes.due(e.position), &mut event);
+                keyframes.offer(frontier);
+                Ok::<_, AppError>(())
+            })?;
+            let folded = frontier.position + 1 - from;
+            if folded == 0 {
                 return Ok(true);
             }
-            left = left.saturating_sub(events.len() as u64);
-            for e in &events {
-                self.frontier.apply(registry, e, self.keyframes.due(e.position));
-                self.keyframes.offer(&self.frontier);
-            }
+            left = left.saturating_sub(folded);
         }
         Ok(false)
     }

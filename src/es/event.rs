@@ -44,10 +44,48 @@ impl StoredEvent {
     pub fn metadata(&self) -> Metadata {
         serde_json::from_str(&self.metadata).unwrap_or_default()
     }
+
+    /// The fields a fold reads, borrowed.
+    #[must_use]
+    pub fn fold_ref(&self) -> EventRef<'_> {
+        EventRef {
+            position: self.position,
+            stream_id: &self.stream_id,
+            stream_type: &self.stream_type,
+            version: self.version,
+            event_type: &self.event_type,
+            schema_version: self.schema_version,
+            payload: &self.payload,
+            recorded_at: &self.recorded_at,
+        }
+    }
+}
+
+/// The fields of a stored event a fold reads (no id, metadata or hash),
+/// borrowed: from a [`StoredEvent`] or straight from SQLite's row buffer,
+/// so a scan that folds allocates only what the [`Event`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// Global position.
+    pub position: u64,
+    /// Stream id.
+    pub stream_id: &'a str,
+    /// Stream type.
+    pub stream_type: &'a str,
+    /// Version within the stream.
+    pub version: u64,
+    /// Event type name.
+    pub event_type: &'a str,
+    /// Schema version the payload was written at.
+    pub schema_version: u32,
+    /// Payload JSON text as written.
+    pub payload: &'a str,
+    /// RFC 3339 UTC timestamp of the append.
+    pub recorded_at: &'a str,
 }
 
 /// An event as folds see it: the payload upcast to the latest schema.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
     /// Global position.
     pub position: u64,

@@ -7,6 +7,7 @@
 
 mod chain;
 mod error;
+mod fold;
 mod open;
 mod read;
 mod rows;
@@ -27,7 +28,7 @@ pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use read::{LogFilter, Snapshot, StreamInfo};
 pub use write::{Appended, Link, WriteTx};
 
-use super::event::StoredEvent;
+use super::event::{EventRef, StoredEvent};
 use super::hash::GENESIS;
 use super::projection::{Row, TableSpec};
 
@@ -109,6 +110,21 @@ impl Store {
         f: impl FnMut(StoredEvent) -> Result<(), E>,
     ) -> Result<(), E> {
         read::scan(&self.conn, from, to, f)
+    }
+
+    /// Calls `f` for each event with `from <= position <= to`, with the
+    /// fields a fold reads borrowed from SQLite's row (no allocation per
+    /// event): the timeline's and replays' path.
+    ///
+    /// # Errors
+    /// Database failures (a value of the wrong type is one), or `f`'s.
+    pub fn scan_fold<E: From<StoreError>>(
+        &self,
+        from: u64,
+        to: u64,
+        f: impl FnMut(EventRef<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        fold::range(&self.conn, from, to, f)
     }
 
     /// Calls `f` for each event with `from <= position <= to`, with its
@@ -361,6 +377,20 @@ pub trait StreamReader: sealed::Connected {
         max_position: u64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         read::stream_events(self.connection(), stream_id, after_version, max_position)
+    }
+    /// As [`Self::read_stream`], streaming the fields a fold reads, borrowed
+    /// from SQLite's row (no allocation per event).
+    ///
+    /// # Errors
+    /// Database failures (a value of the wrong type is one), or `f`'s.
+    fn scan_stream<E: From<StoreError>>(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+        max_position: u64,
+        f: impl FnMut(EventRef<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        fold::stream(self.connection(), stream_id, after_version, max_position, f)
     }
     /// Newest snapshot at or before `max_position` with `state_version`.
     ///

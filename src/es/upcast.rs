@@ -1,11 +1,11 @@
 //! Upcaster chains: stored payloads are never rewritten; they are lifted to
 //! the latest schema on read, one version step at a time.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde_json::Value;
 
-use super::event::{Event, StoredEvent};
+use super::event::{Event, EventRef, StoredEvent};
 
 /// One step `from -> from + 1` for one event type, on the serialized payload.
 #[derive(Clone, Copy)]
@@ -69,7 +69,7 @@ impl Upcasters {
     /// caught by the domain's own tests.
     #[must_use]
     pub fn new(all: impl IntoIterator<Item = Upcaster>) -> Self {
-        let mut steps: HashMap<&'static str, Vec<Upcaster>> = HashMap::new();
+        let mut steps: HashMap<&'static str, Vec<Upcaster>> = HashMap::default();
         for u in all {
             steps.entry(u.event_type).or_default().push(u);
         }
@@ -106,13 +106,22 @@ impl Upcasters {
         version: u32,
         mut payload: Value,
     ) -> Result<(u32, Value), UpcastError> {
-        let latest = self.latest(event_type);
-        if version > latest && self.knows(event_type) {
-            return Err(UpcastError::TooNew { position, event_type: event_type.to_owned(), found: version, latest });
-        }
+        // One lookup per event: this runs for every event every fold reads.
         let Some(chain) = self.steps.get(event_type) else {
             return Ok((version, payload));
         };
+        let latest = u32::try_from(chain.len()).unwrap_or(u32::MAX).saturating_add(1);
+        if version >= latest {
+            if version > latest {
+                return Err(UpcastError::TooNew {
+                    position,
+                    event_type: event_type.to_owned(),
+                    found: version,
+                    latest,
+                });
+            }
+            return Ok((version, payload));
+        }
         let mut v = version.max(1);
         for step in chain.iter().skip(v as usize - 1) {
             payload = (step.step)(payload).map_err(|reason| UpcastError::BadPayload {
@@ -131,23 +140,74 @@ impl Upcasters {
     /// # Errors
     /// As [`Self::upcast_value`]; also when the stored payload is not JSON.
     pub fn upcast(&self, e: &StoredEvent) -> Result<Event, UpcastError> {
-        let payload: Value = serde_json::from_str(&e.payload).map_err(|err| UpcastError::BadPayload {
-            position: e.position,
-            event_type: e.event_type.clone(),
-            version: e.schema_version,
-            reason: format!("payload is not JSON: {err}"),
-        })?;
-        let (schema_version, payload) = self.upcast_value(e.position, &e.event_type, e.schema_version, payload)?;
+        self.upcast_ref(e.fold_ref())
+    }
+
+    /// As [`Self::upcast`], from borrowed fields (a scan's row).
+    ///
+    /// # Errors
+    /// As [`Self::upcast`].
+    pub fn upcast_ref(&self, e: EventRef<'_>) -> Result<Event, UpcastError> {
+        let (schema_version, payload) = self.payload(e.position, e.event_type, e.schema_version, e.payload)?;
         Ok(Event {
             position: e.position,
-            stream_id: e.stream_id.clone(),
-            stream_type: e.stream_type.clone(),
+            stream_id: e.stream_id.to_owned(),
+            stream_type: e.stream_type.to_owned(),
             version: e.version,
-            event_type: e.event_type.clone(),
+            event_type: e.event_type.to_owned(),
             schema_version,
             payload,
-            recorded_at: e.recorded_at.clone(),
+            recorded_at: e.recorded_at.to_owned(),
         })
+    }
+
+    /// As [`Self::upcast_ref`], into `out`, reusing its strings' buffers: a
+    /// fold holding one `Event` across a scan allocates only the payload.
+    /// `out` is left as it was on error.
+    ///
+    /// # Errors
+    /// As [`Self::upcast`].
+    pub fn upcast_into(&self, e: EventRef<'_>, out: &mut Event) -> Result<(), UpcastError> {
+        let (schema_version, payload) = self.payload(e.position, e.event_type, e.schema_version, e.payload)?;
+        out.position = e.position;
+        e.stream_id.clone_into(&mut out.stream_id);
+        e.stream_type.clone_into(&mut out.stream_type);
+        out.version = e.version;
+        e.event_type.clone_into(&mut out.event_type);
+        out.schema_version = schema_version;
+        out.payload = payload;
+        e.recorded_at.clone_into(&mut out.recorded_at);
+        Ok(())
+    }
+
+    /// As [`Self::upcast`], moving the stored event's text instead of
+    /// copying it.
+    ///
+    /// # Errors
+    /// As [`Self::upcast`].
+    pub fn upcast_owned(&self, e: StoredEvent) -> Result<Event, UpcastError> {
+        let (schema_version, payload) = self.payload(e.position, &e.event_type, e.schema_version, &e.payload)?;
+        Ok(Event {
+            position: e.position,
+            stream_id: e.stream_id,
+            stream_type: e.stream_type,
+            version: e.version,
+            event_type: e.event_type,
+            schema_version,
+            payload,
+            recorded_at: e.recorded_at,
+        })
+    }
+
+    /// Parses `text` and lifts it to the latest schema.
+    fn payload(&self, position: u64, event_type: &str, version: u32, text: &str) -> Result<(u32, Value), UpcastError> {
+        let payload: Value = serde_json::from_str(text).map_err(|err| UpcastError::BadPayload {
+            position,
+            event_type: event_type.to_owned(),
+            version,
+            reason: format!("payload is not JSON: {err}"),
+        })?;
+        self.upcast_value(position, event_type, version, payload)
     }
 }
 
@@ -190,6 +250,32 @@ mod tests {
     fn newer_than_known_is_an_error_naming_the_position() {
         let err = chain().upcast_value(42, "E", 4, json!({})).unwrap_err();
         assert!(err.to_string().contains("position 42"), "{err}");
+    }
+
+    #[test]
+    fn upcast_into_reuses_and_equals_upcast() {
+        let stored = StoredEvent {
+            position: 3,
+            event_id: "id".into(),
+            stream_id: "s-1".into(),
+            stream_type: "T".into(),
+            version: 2,
+            event_type: "E".into(),
+            schema_version: 1,
+            payload: r#"{"a":1}"#.into(),
+            metadata: "{}".into(),
+            recorded_at: "2026-01-01T00:00:00Z".into(),
+            hash: [0; 32],
+        };
+        let u = chain();
+        let mut out = Event { stream_id: "a much longer previous stream id".into(), ..Event::default() };
+        u.upcast_into(stored.fold_ref(), &mut out).unwrap();
+        assert_eq!(out, u.upcast(&stored).unwrap());
+        assert_eq!(out, u.upcast_owned(stored.clone()).unwrap());
+        assert_eq!(out.payload, json!({"a": 1, "b": 2, "c": 3}));
+        let bad = StoredEvent { payload: "nope".into(), ..stored };
+        assert!(u.upcast_into(bad.fold_ref(), &mut out).is_err());
+        assert_eq!(out.position, 3, "left as it was");
     }
 
     #[test]
