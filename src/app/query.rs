@@ -325,9 +325,7 @@ impl Chronicle {
         // and fold that one event, so both come from one load.
         let mut loaded = repository::load(&self.store, &self.registry, stream_id, &at.stream_type, position - 1)?;
         let before = if loaded.version == 0 { Value::Null } else { loaded.state.to_json() };
-        if let Some(e) = self.store.event(position)? {
-            repository::fold(&self.registry, &mut loaded, &e)?;
-        }
+        self.store.scan_fold(position, position, |e| repository::fold_ref(&self.registry, &mut loaded, e))?;
         at.state = Some(loaded.state);
         if world.before_last.is_none() {
             world.before_last = Some((stream_id.to_owned(), before));

@@ -8,6 +8,7 @@
 mod chain;
 mod error;
 mod fold;
+mod handle;
 mod open;
 mod read;
 mod rows;
@@ -125,30 +126,6 @@ impl Store {
         f: impl FnMut(EventRef<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         fold::range(&self.conn, from, to, f)
-    }
-
-    /// Calls `f` for each event with `from <= position <= to`, with its
-    /// fields borrowed from SQLite's row (no allocation per event): the hash
-    /// chain's fast path.
-    ///
-    /// # Errors
-    /// Database failures (a value of the wrong type is one), or `f`'s.
-    pub fn scan_chain<E: From<StoreError>>(
-        &self,
-        from: u64,
-        to: u64,
-        f: impl FnMut(ChainRow<'_>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        chain::scan(&self.conn, from, to, f)
-    }
-
-    /// The stored hash of the last event before `position` (`None` when
-    /// there is none).
-    ///
-    /// # Errors
-    /// Database failures.
-    pub fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        chain::hash_before(&self.conn, position)
     }
 
     /// Events of `stream_id` after `after_version`, up to `max_position`.
@@ -269,41 +246,6 @@ impl Store {
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         rows::scan_table(&self.conn, spec, upto, f)
-    }
-
-    /// Runs `f` inside one read transaction, so every read it makes sees the
-    /// same committed state even while other processes append.
-    ///
-    /// # Errors
-    /// Database failures, or `f`'s.
-    pub fn read_snapshot<T, E: From<StoreError>>(&self, f: impl FnOnce(&Self) -> Result<T, E>) -> Result<T, E> {
-        let tx = self.conn.unchecked_transaction().map_err(StoreError::from)?;
-        let out = f(self);
-        // Nothing was written: ending the read transaction cannot lose anything.
-        drop(tx);
-        out
-    }
-
-    /// Sets SQLite's page cache for this handle to `kib` KiB (64 MiB by
-    /// default: right for bulk appends; a scanning reader needs far less, and
-    /// every KiB of it ends up resident once the pages have been read).
-    ///
-    /// # Errors
-    /// Database failures.
-    pub fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
-        self.conn.pragma_update(None, "cache_size", -i64::from(kib.max(64)))?;
-        Ok(())
-    }
-
-    /// SQLite's `PRAGMA quick_check`: an empty list when the file's pages and
-    /// indexes are sound, else SQLite's findings (at most `max`).
-    ///
-    /// # Errors
-    /// Database failures (a file too damaged to check at all).
-    pub fn quick_check(&self, max: usize) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!("PRAGMA quick_check({})", max.max(1)))?;
-        let found: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(if found.len() == 1 && found[0] == "ok" { Vec::new() } else { found })
     }
 
     /// Append-only triggers present but no longer as the schema writes them

@@ -5,8 +5,8 @@
 use rusqlite::types::{Type, ValueRef};
 use rusqlite::{Connection, Row, params};
 
-use super::StoreError;
 use super::read::to_i64;
+use super::{Store, StoreError};
 use crate::es::hash::HashInput;
 
 /// One event as the chain sees it, borrowed from the current row.
@@ -78,5 +78,31 @@ pub(super) fn hash_before(conn: &Connection, position: u64) -> Result<Option<Vec
     match rows.next()? {
         Some(row) => Ok(Some(row.get(0)?)),
         None => Ok(None),
+    }
+}
+
+impl Store {
+    /// Calls `f` for each event with `from <= position <= to`, with its
+    /// fields borrowed from SQLite's row (no allocation per event): the hash
+    /// chain's fast path.
+    ///
+    /// # Errors
+    /// Database failures (a value of the wrong type is one), or `f`'s.
+    pub fn scan_chain<E: From<StoreError>>(
+        &self,
+        from: u64,
+        to: u64,
+        f: impl FnMut(ChainRow<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        scan(&self.conn, from, to, f)
+    }
+
+    /// The stored hash of the last event before `position` (`None` when
+    /// there is none).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        hash_before(&self.conn, position)
     }
 }
