@@ -21,6 +21,8 @@ pub(super) struct RowCache {
     tables: HashMap<&'static str, TableCache>,
     /// Dirty entries over every table.
     len: usize,
+    /// Appended rows over every table.
+    appended: usize,
 }
 
 /// One table's statements and cached rows.
@@ -28,6 +30,9 @@ pub(super) struct RowCache {
 struct TableCache {
     sql: TableSql,
     entries: HashMap<Key, Entry>,
+    /// Rows of an insert-only table, written in key order at the next flush
+    /// (before `entries`, which only ever hold later writes: see `append`).
+    appended: Vec<Row>,
 }
 
 /// A cached row (`None`: known absent).
@@ -70,7 +75,10 @@ impl TableSql {
 impl RowCache {
     fn table(&mut self, spec: &'static TableSpec) -> Result<&mut TableCache, StoreError> {
         if !self.tables.contains_key(spec.name) {
-            self.tables.insert(spec.name, TableCache { sql: TableSql::new(spec)?, entries: HashMap::default() });
+            self.tables.insert(
+                spec.name,
+                TableCache { sql: TableSql::new(spec)?, entries: HashMap::default(), appended: Vec::new() },
+            );
         }
         self.tables
             .get_mut(spec.name)
@@ -99,6 +107,9 @@ impl RowCache {
 
 /// Flush the cache when it holds this many rows to write.
 const CACHE_LIMIT: usize = 20_000;
+
+/// Flush the cache when it holds this many appended rows.
+const APPEND_LIMIT: usize = 50_000;
 
 /// Forget the rows read back when, after a flush, more than this many remain.
 const READ_LIMIT: usize = 200_000;
@@ -241,12 +252,23 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn flush_rows(&mut self) -> Result<(), StoreError> {
-        if self.cache.len == 0 {
+        if self.cache.len == 0 && self.cache.appended == 0 {
             return Ok(());
         }
         self.cache.len = 0;
+        self.cache.appended = 0;
         let mut kept = 0;
         for t in self.cache.tables.values_mut() {
+            if !t.appended.is_empty() {
+                // Appended rows come first: any keyed write to the table made
+                // after them is still in `entries` and must win.
+                t.appended.sort_unstable_by(|a, b| a.key_cells().cmp(b.key_cells()));
+                let mut upsert = self.tx.prepare_cached(&t.sql.upsert)?;
+                for row in t.appended.drain(..) {
+                    let cells = t.sql.spec.columns.iter().zip(row.cells()).map(|(c, v)| SqlCell(c.kind, v));
+                    upsert.execute(params_from_iter(cells))?;
+                }
+            }
             // In key order: SQLite's B-tree takes sorted inserts far faster.
             let mut dirty: Vec<(&Key, &Option<Row>)> =
                 t.entries.iter().filter(|(_, e)| e.dirty).map(|(k, e)| (k, &e.row)).collect();
@@ -288,7 +310,9 @@ impl WriteTx<'_> {
         for spec in specs {
             if let Some(t) = self.cache.tables.get_mut(spec.name) {
                 self.cache.len -= t.entries.values().filter(|e| e.dirty).count();
+                self.cache.appended -= t.appended.len();
                 t.entries.clear();
+                t.appended.clear();
             }
             self.tx.execute_batch(&format!("DELETE FROM {}", ident(spec.name)?))?;
         }
@@ -315,6 +339,9 @@ impl WriteTx<'_> {
 
 impl Rows for WriteTx<'_> {
     fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
+        if !self.cache.table(table)?.appended.is_empty() {
+            self.flush_rows()?;
+        }
         let t = self.cache.table(table)?;
         if let Some(cached) = t.entries.get_mut(key) {
             cached.read = true;
@@ -339,6 +366,20 @@ impl Rows for WriteTx<'_> {
 
     fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
         if self.cache.set(table, Key::from(key), None)? {
+            self.flush_rows()?;
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
+        let t = self.cache.table(table)?;
+        if !t.entries.is_empty() {
+            // Keyed writes (or reads) pending: keep their order.
+            return self.put(table, row);
+        }
+        t.appended.push(row);
+        self.cache.appended += 1;
+        if self.cache.appended >= APPEND_LIMIT {
             self.flush_rows()?;
         }
         Ok(())
