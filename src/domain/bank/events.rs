@@ -54,7 +54,14 @@ pub fn money_payload(cents: i64, currency: &str, description: &str) -> Value {
 /// The string field `name` of `payload`, if it is one.
 #[must_use]
 pub fn text<'a>(payload: &'a Value, name: &str) -> Option<&'a str> {
-    payload.get(name).and_then(Value::as_str)
+    field(payload, name).and_then(Value::as_str)
+}
+
+/// The field `name` of an object: small objects (every event payload) are
+/// scanned, which is cheaper than hashing the name.
+fn field<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
+    let object = value.as_object()?;
+    if object.len() <= 8 { object.iter().find_map(|(k, v)| (k == name).then_some(v)) } else { object.get(name) }
 }
 
 /// Which way money moved.
@@ -89,10 +96,10 @@ impl<'a> Movement<'a> {
             MONEY_WITHDRAWN => Direction::Out,
             _ => return None,
         };
-        let amount = payload.get("amount")?;
+        let amount = field(payload, "amount")?;
         Some(Self {
             direction,
-            cents: amount.get("value_cents")?.as_i64()?,
+            cents: field(amount, "value_cents")?.as_i64()?,
             currency: text(amount, "currency").unwrap_or(DEFAULT_CURRENCY),
             description: text(payload, "description").unwrap_or_default(),
         })

@@ -51,21 +51,34 @@ struct TableSql {
     spec: &'static TableSpec,
     select: String,
     upsert: String,
+    /// `upsert` of [`BATCH`] rows at once.
+    upsert_batch: String,
     delete: String,
 }
+
+/// Appended rows written per statement.
+const BATCH: usize = 64;
 
 impl TableSql {
     fn new(spec: &'static TableSpec) -> Result<Self, StoreError> {
         let cols: Result<Vec<_>, _> = spec.columns.iter().map(|c| ident(c.name)).collect();
         let marks: Vec<String> = (1..=spec.columns.len()).map(|i| format!("?{i}")).collect();
+        let tuple = format!("({})", vec!["?"; spec.columns.len()].join(", "));
+        let cols = cols?;
         Ok(Self {
             spec,
             select: format!("{} WHERE {}", select_sql(spec)?, key_where(spec)?),
             upsert: format!(
                 "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
                 ident(spec.name)?,
-                cols?.join(", "),
+                cols.join(", "),
                 marks.join(", ")
+            ),
+            upsert_batch: format!(
+                "INSERT OR REPLACE INTO {} ({}) VALUES {}",
+                ident(spec.name)?,
+                cols.join(", "),
+                vec![tuple; BATCH].join(", ")
             ),
             delete: format!("DELETE FROM {} WHERE {}", ident(spec.name)?, key_where(spec)?),
         })
@@ -113,6 +126,11 @@ const APPEND_LIMIT: usize = 50_000;
 
 /// Forget the rows read back when, after a flush, more than this many remain.
 const READ_LIMIT: usize = 200_000;
+
+/// A row's cells as statement parameters for its table's columns.
+fn sql_cells<'a>(spec: &'static TableSpec, row: &'a Row) -> impl Iterator<Item = SqlCell<'a>> {
+    spec.columns.iter().zip(row.cells()).map(|(c, v)| SqlCell(c.kind, v))
+}
 
 fn ident(name: &str) -> Result<String, StoreError> {
     let ok = !name.is_empty()
@@ -263,11 +281,17 @@ impl WriteTx<'_> {
                 // Appended rows come first: any keyed write to the table made
                 // after them is still in `entries` and must win.
                 t.appended.sort_unstable_by(|a, b| a.key_cells().cmp(b.key_cells()));
-                let mut upsert = self.tx.prepare_cached(&t.sql.upsert)?;
-                for row in t.appended.drain(..) {
-                    let cells = t.sql.spec.columns.iter().zip(row.cells()).map(|(c, v)| SqlCell(c.kind, v));
-                    upsert.execute(params_from_iter(cells))?;
+                let sql_cells = |row| sql_cells(t.sql.spec, row);
+                let mut chunks = t.appended.chunks_exact(BATCH);
+                let mut batch = self.tx.prepare_cached(&t.sql.upsert_batch)?;
+                for chunk in chunks.by_ref() {
+                    batch.execute(params_from_iter(chunk.iter().flat_map(sql_cells)))?;
                 }
+                let mut upsert = self.tx.prepare_cached(&t.sql.upsert)?;
+                for row in chunks.remainder() {
+                    upsert.execute(params_from_iter(sql_cells(row)))?;
+                }
+                t.appended.clear();
             }
             // In key order: SQLite's B-tree takes sorted inserts far faster.
             let mut dirty: Vec<(&Key, &Option<Row>)> =
