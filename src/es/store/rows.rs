@@ -18,7 +18,8 @@ mod cells;
 /// after every flush).
 #[derive(Debug, Default)]
 pub(super) struct RowCache {
-    tables: HashMap<&'static str, TableCache>,
+    /// One per table (a handful: found by a scan, cheaper than hashing).
+    tables: Vec<TableCache>,
     /// Dirty entries over every table.
     len: usize,
     /// Appended rows over every table.
@@ -87,15 +88,19 @@ impl TableSql {
 
 impl RowCache {
     fn table(&mut self, spec: &'static TableSpec) -> Result<&mut TableCache, StoreError> {
-        if !self.tables.contains_key(spec.name) {
-            self.tables.insert(
-                spec.name,
-                TableCache { sql: TableSql::new(spec)?, entries: HashMap::default(), appended: Vec::new() },
-            );
-        }
-        self.tables
-            .get_mut(spec.name)
-            .ok_or_else(|| StoreError::Damaged { what: spec.name.into(), reason: "table vanished".into() })
+        let at = match self.find(spec) {
+            Some(at) => at,
+            None => {
+                let sql = TableSql::new(spec)?;
+                self.tables.push(TableCache { sql, entries: HashMap::default(), appended: Vec::new() });
+                self.tables.len() - 1
+            }
+        };
+        Ok(&mut self.tables[at])
+    }
+
+    fn find(&self, spec: &'static TableSpec) -> Option<usize> {
+        self.tables.iter().position(|t| std::ptr::eq(t.sql.spec, spec) || t.sql.spec.name == spec.name)
     }
 
     /// Records a pending write; returns whether the cache is full.
@@ -122,7 +127,7 @@ impl RowCache {
 const CACHE_LIMIT: usize = 20_000;
 
 /// Flush the cache when it holds this many appended rows.
-const APPEND_LIMIT: usize = 50_000;
+const APPEND_LIMIT: usize = 100_000;
 
 /// Forget the rows read back when, after a flush, more than this many remain.
 const READ_LIMIT: usize = 200_000;
@@ -276,7 +281,7 @@ impl WriteTx<'_> {
         self.cache.len = 0;
         self.cache.appended = 0;
         let mut kept = 0;
-        for t in self.cache.tables.values_mut() {
+        for t in &mut self.cache.tables {
             if !t.appended.is_empty() {
                 // Appended rows come first: any keyed write to the table made
                 // after them is still in `entries` and must win.
@@ -319,7 +324,7 @@ impl WriteTx<'_> {
             kept += t.entries.len();
         }
         if kept > READ_LIMIT {
-            for t in self.cache.tables.values_mut() {
+            for t in &mut self.cache.tables {
                 t.entries.clear();
             }
         }
@@ -332,7 +337,7 @@ impl WriteTx<'_> {
     /// Database failures.
     pub fn clear_tables(&mut self, specs: &'static [TableSpec]) -> Result<(), StoreError> {
         for spec in specs {
-            if let Some(t) = self.cache.tables.get_mut(spec.name) {
+            if let Some(t) = self.cache.find(spec).map(|at| &mut self.cache.tables[at]) {
                 self.cache.len -= t.entries.values().filter(|e| e.dirty).count();
                 self.cache.appended -= t.appended.len();
                 t.entries.clear();
