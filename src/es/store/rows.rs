@@ -88,13 +88,12 @@ impl TableSql {
 
 impl RowCache {
     fn table(&mut self, spec: &'static TableSpec) -> Result<&mut TableCache, StoreError> {
-        let at = match self.find(spec) {
-            Some(at) => at,
-            None => {
-                let sql = TableSql::new(spec)?;
-                self.tables.push(TableCache { sql, entries: HashMap::default(), appended: Vec::new() });
-                self.tables.len() - 1
-            }
+        let at = if let Some(at) = self.find(spec) {
+            at
+        } else {
+            let sql = TableSql::new(spec)?;
+            self.tables.push(TableCache { sql, entries: HashMap::default(), appended: Vec::new() });
+            self.tables.len() - 1
         };
         Ok(&mut self.tables[at])
     }
