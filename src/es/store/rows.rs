@@ -12,6 +12,9 @@ use crate::es::projection::{Cell, ColumnKind, Key, Row, Rows, RowsError, TableSp
 use cells::{SqlCell, row_from_sql};
 
 mod cells;
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
+mod tests;
 
 /// Rows written or deleted in this transaction but not yet in SQLite, and
 /// rows a projection reads back (so a row read once is not selected again
