@@ -10,8 +10,10 @@ use super::StoreError;
 use super::write::WriteTx;
 use crate::es::projection::{Cell, ColumnKind, Key, Row, Rows, RowsError, TableSpec};
 use cells::{SqlCell, row_from_sql};
+use sql::{BATCH, TableSql, ident, order_sql, select_sql};
 
 mod cells;
+mod sql;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests;
@@ -47,46 +49,6 @@ struct Entry {
     dirty: bool,
     /// Read back by a projection: kept after a flush.
     read: bool,
-}
-
-/// A table's spec with its statements, built once per transaction.
-#[derive(Debug)]
-struct TableSql {
-    spec: &'static TableSpec,
-    select: String,
-    upsert: String,
-    /// `upsert` of [`BATCH`] rows at once.
-    upsert_batch: String,
-    delete: String,
-}
-
-/// Appended rows written per statement.
-const BATCH: usize = 64;
-
-impl TableSql {
-    fn new(spec: &'static TableSpec) -> Result<Self, StoreError> {
-        let cols: Result<Vec<_>, _> = spec.columns.iter().map(|c| ident(c.name)).collect();
-        let marks: Vec<String> = (1..=spec.columns.len()).map(|i| format!("?{i}")).collect();
-        let tuple = format!("({})", vec!["?"; spec.columns.len()].join(", "));
-        let cols = cols?;
-        Ok(Self {
-            spec,
-            select: format!("{} WHERE {}", select_sql(spec)?, key_where(spec)?),
-            upsert: format!(
-                "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
-                ident(spec.name)?,
-                cols.join(", "),
-                marks.join(", ")
-            ),
-            upsert_batch: format!(
-                "INSERT OR REPLACE INTO {} ({}) VALUES {}",
-                ident(spec.name)?,
-                cols.join(", "),
-                vec![tuple; BATCH].join(", ")
-            ),
-            delete: format!("DELETE FROM {} WHERE {}", ident(spec.name)?, key_where(spec)?),
-        })
-    }
 }
 
 impl RowCache {
@@ -137,36 +99,6 @@ const READ_LIMIT: usize = 200_000;
 /// A row's cells as statement parameters for its table's columns.
 fn sql_cells<'a>(spec: &'static TableSpec, row: &'a Row) -> impl Iterator<Item = SqlCell<'a>> {
     spec.columns.iter().zip(row.cells()).map(|(c, v)| SqlCell(c.kind, v))
-}
-
-fn ident(name: &str) -> Result<String, StoreError> {
-    let ok = !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        && !name.as_bytes()[0].is_ascii_digit();
-    if ok {
-        Ok(format!("\"{name}\""))
-    } else {
-        Err(StoreError::Damaged { what: "read-model spec".into(), reason: format!("bad identifier {name:?}") })
-    }
-}
-
-fn key_where(spec: &TableSpec) -> Result<String, StoreError> {
-    let parts: Result<Vec<_>, StoreError> = spec.columns[..spec.key_len]
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Ok(format!("{} = ?{}", ident(c.name)?, i + 1)))
-        .collect();
-    Ok(parts?.join(" AND "))
-}
-
-fn select_sql(spec: &TableSpec) -> Result<String, StoreError> {
-    let cols: Result<Vec<_>, _> = spec.columns.iter().map(|c| ident(c.name)).collect();
-    Ok(format!("SELECT {} FROM {}", cols?.join(", "), ident(spec.name)?))
-}
-
-fn order_sql(spec: &TableSpec) -> Result<String, StoreError> {
-    let cols: Result<Vec<_>, _> = spec.columns[..spec.key_len].iter().map(|c| ident(c.name)).collect();
-    Ok(cols?.join(", "))
 }
 
 /// Creates missing read-model tables; a table whose columns differ from its
