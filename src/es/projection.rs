@@ -84,6 +84,15 @@ pub trait Rows {
     /// # Errors
     /// Storage failure.
     fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError>;
+    /// Adds a row to an insert-only table (a ledger line the projection never
+    /// updates, deletes or reads back): the same as [`put`](Self::put), but a
+    /// store may write it straight through instead of caching it by key.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn append(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
+        self.put(table, row)
+    }
 }
 
 /// How the time machine finds a read model as of an earlier position.

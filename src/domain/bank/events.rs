@@ -54,7 +54,14 @@ pub fn money_payload(cents: i64, currency: &str, description: &str) -> Value {
 /// The string field `name` of `payload`, if it is one.
 #[must_use]
 pub fn text<'a>(payload: &'a Value, name: &str) -> Option<&'a str> {
-    payload.get(name).and_then(Value::as_str)
+    field(payload, name).and_then(Value::as_str)
+}
+
+/// The field `name` of an object: small objects (every event payload) are
+/// scanned, which is cheaper than hashing the name.
+fn field<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
+    let object = value.as_object()?;
+    if object.len() <= 8 { object.iter().find_map(|(k, v)| (k == name).then_some(v)) } else { object.get(name) }
 }
 
 /// Which way money moved.
@@ -68,33 +75,33 @@ pub enum Direction {
 
 /// A money event read back (v3 payload).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Movement {
+pub struct Movement<'a> {
     /// Deposit or withdrawal.
     pub direction: Direction,
     /// Amount in cents, as recorded.
     pub cents: i64,
     /// Currency code.
-    pub currency: String,
+    pub currency: &'a str,
     /// Description ("" when absent).
-    pub description: String,
+    pub description: &'a str,
 }
 
-impl Movement {
+impl<'a> Movement<'a> {
     /// Reads a money event; `None` for other event types or a payload
     /// without an integer `amount.value_cents`.
     #[must_use]
-    pub fn read(event_type: &str, payload: &Value) -> Option<Self> {
+    pub fn read(event_type: &str, payload: &'a Value) -> Option<Self> {
         let direction = match event_type {
             MONEY_DEPOSITED => Direction::In,
             MONEY_WITHDRAWN => Direction::Out,
             _ => return None,
         };
-        let amount = payload.get("amount")?;
+        let amount = field(payload, "amount")?;
         Some(Self {
             direction,
-            cents: amount.get("value_cents")?.as_i64()?,
-            currency: text(amount, "currency").unwrap_or(DEFAULT_CURRENCY).to_owned(),
-            description: text(payload, "description").unwrap_or_default().to_owned(),
+            cents: field(amount, "value_cents")?.as_i64()?,
+            currency: text(amount, "currency").unwrap_or(DEFAULT_CURRENCY),
+            description: text(payload, "description").unwrap_or_default(),
         })
     }
 
@@ -118,10 +125,7 @@ mod tests {
         let d = deposited(1250, "USD", "pay");
         assert_eq!(d.payload, json!({"amount": {"value_cents": 1250, "currency": "USD"}, "description": "pay"}));
         let m = Movement::read(&d.event_type, &d.payload).unwrap();
-        assert_eq!(
-            m,
-            Movement { direction: Direction::In, cents: 1250, currency: "USD".into(), description: "pay".into() }
-        );
+        assert_eq!(m, Movement { direction: Direction::In, cents: 1250, currency: "USD", description: "pay" });
         let w = withdrawn(5, "EUR", "");
         assert_eq!(Movement::read(&w.event_type, &w.payload).unwrap().delta(), -5);
     }
@@ -131,7 +135,8 @@ mod tests {
         assert!(Movement::read(MONEY_DEPOSITED, &json!({"amount": 12.5})).is_none());
         assert!(Movement::read(MONEY_DEPOSITED, &json!([1])).is_none());
         assert!(Movement::read(ACCOUNT_OPENED, &money_payload(1, "USD", "")).is_none());
-        let m = Movement::read(MONEY_WITHDRAWN, &json!({"amount": {"value_cents": 3}})).unwrap();
-        assert_eq!((m.currency.as_str(), m.description.as_str()), ("USD", ""));
+        let payload = json!({"amount": {"value_cents": 3}});
+        let m = Movement::read(MONEY_WITHDRAWN, &payload).unwrap();
+        assert_eq!((m.currency, m.description), ("USD", ""));
     }
 }

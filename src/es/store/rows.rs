@@ -10,17 +10,25 @@ use super::StoreError;
 use super::write::WriteTx;
 use crate::es::projection::{Cell, ColumnKind, Key, Row, Rows, RowsError, TableSpec};
 use cells::{SqlCell, row_from_sql};
+use sql::{BATCH, TableSql, ident, order_sql, select_sql};
 
 mod cells;
+mod sql;
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
+mod tests;
 
 /// Rows written or deleted in this transaction but not yet in SQLite, and
 /// rows a projection reads back (so a row read once is not selected again
 /// after every flush).
 #[derive(Debug, Default)]
 pub(super) struct RowCache {
-    tables: HashMap<&'static str, TableCache>,
+    /// One per table (a handful: found by a scan, cheaper than hashing).
+    tables: Vec<TableCache>,
     /// Dirty entries over every table.
     len: usize,
+    /// Appended rows over every table.
+    appended: usize,
 }
 
 /// One table's statements and cached rows.
@@ -28,6 +36,9 @@ pub(super) struct RowCache {
 struct TableCache {
     sql: TableSql,
     entries: HashMap<Key, Entry>,
+    /// Rows of an insert-only table, written in key order at the next flush
+    /// (before `entries`, which only ever hold later writes: see `append`).
+    appended: Vec<Row>,
 }
 
 /// A cached row (`None`: known absent).
@@ -40,41 +51,20 @@ struct Entry {
     read: bool,
 }
 
-/// A table's spec with its statements, built once per transaction.
-#[derive(Debug)]
-struct TableSql {
-    spec: &'static TableSpec,
-    select: String,
-    upsert: String,
-    delete: String,
-}
-
-impl TableSql {
-    fn new(spec: &'static TableSpec) -> Result<Self, StoreError> {
-        let cols: Result<Vec<_>, _> = spec.columns.iter().map(|c| ident(c.name)).collect();
-        let marks: Vec<String> = (1..=spec.columns.len()).map(|i| format!("?{i}")).collect();
-        Ok(Self {
-            spec,
-            select: format!("{} WHERE {}", select_sql(spec)?, key_where(spec)?),
-            upsert: format!(
-                "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
-                ident(spec.name)?,
-                cols?.join(", "),
-                marks.join(", ")
-            ),
-            delete: format!("DELETE FROM {} WHERE {}", ident(spec.name)?, key_where(spec)?),
-        })
-    }
-}
-
 impl RowCache {
     fn table(&mut self, spec: &'static TableSpec) -> Result<&mut TableCache, StoreError> {
-        if !self.tables.contains_key(spec.name) {
-            self.tables.insert(spec.name, TableCache { sql: TableSql::new(spec)?, entries: HashMap::default() });
-        }
-        self.tables
-            .get_mut(spec.name)
-            .ok_or_else(|| StoreError::Damaged { what: spec.name.into(), reason: "table vanished".into() })
+        let at = if let Some(at) = self.find(spec) {
+            at
+        } else {
+            let sql = TableSql::new(spec)?;
+            self.tables.push(TableCache { sql, entries: HashMap::default(), appended: Vec::new() });
+            self.tables.len() - 1
+        };
+        Ok(&mut self.tables[at])
+    }
+
+    fn find(&self, spec: &'static TableSpec) -> Option<usize> {
+        self.tables.iter().position(|t| std::ptr::eq(t.sql.spec, spec) || t.sql.spec.name == spec.name)
     }
 
     /// Records a pending write; returns whether the cache is full.
@@ -100,37 +90,15 @@ impl RowCache {
 /// Flush the cache when it holds this many rows to write.
 const CACHE_LIMIT: usize = 20_000;
 
+/// Flush the cache when it holds this many appended rows.
+const APPEND_LIMIT: usize = 100_000;
+
 /// Forget the rows read back when, after a flush, more than this many remain.
 const READ_LIMIT: usize = 200_000;
 
-fn ident(name: &str) -> Result<String, StoreError> {
-    let ok = !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        && !name.as_bytes()[0].is_ascii_digit();
-    if ok {
-        Ok(format!("\"{name}\""))
-    } else {
-        Err(StoreError::Damaged { what: "read-model spec".into(), reason: format!("bad identifier {name:?}") })
-    }
-}
-
-fn key_where(spec: &TableSpec) -> Result<String, StoreError> {
-    let parts: Result<Vec<_>, StoreError> = spec.columns[..spec.key_len]
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Ok(format!("{} = ?{}", ident(c.name)?, i + 1)))
-        .collect();
-    Ok(parts?.join(" AND "))
-}
-
-fn select_sql(spec: &TableSpec) -> Result<String, StoreError> {
-    let cols: Result<Vec<_>, _> = spec.columns.iter().map(|c| ident(c.name)).collect();
-    Ok(format!("SELECT {} FROM {}", cols?.join(", "), ident(spec.name)?))
-}
-
-fn order_sql(spec: &TableSpec) -> Result<String, StoreError> {
-    let cols: Result<Vec<_>, _> = spec.columns[..spec.key_len].iter().map(|c| ident(c.name)).collect();
-    Ok(cols?.join(", "))
+/// A row's cells as statement parameters for its table's columns.
+fn sql_cells<'a>(spec: &'static TableSpec, row: &'a Row) -> impl Iterator<Item = SqlCell<'a>> {
+    spec.columns.iter().zip(row.cells()).map(|(c, v)| SqlCell(c.kind, v))
 }
 
 /// Creates missing read-model tables; a table whose columns differ from its
@@ -241,12 +209,29 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn flush_rows(&mut self) -> Result<(), StoreError> {
-        if self.cache.len == 0 {
+        if self.cache.len == 0 && self.cache.appended == 0 {
             return Ok(());
         }
         self.cache.len = 0;
+        self.cache.appended = 0;
         let mut kept = 0;
-        for t in self.cache.tables.values_mut() {
+        for t in &mut self.cache.tables {
+            if !t.appended.is_empty() {
+                // Appended rows come first: any keyed write to the table made
+                // after them is still in `entries` and must win.
+                t.appended.sort_unstable_by(|a, b| a.key_cells().cmp(b.key_cells()));
+                let sql_cells = |row| sql_cells(t.sql.spec, row);
+                let mut chunks = t.appended.chunks_exact(BATCH);
+                let mut batch = self.tx.prepare_cached(&t.sql.upsert_batch)?;
+                for chunk in chunks.by_ref() {
+                    batch.execute(params_from_iter(chunk.iter().flat_map(sql_cells)))?;
+                }
+                let mut upsert = self.tx.prepare_cached(&t.sql.upsert)?;
+                for row in chunks.remainder() {
+                    upsert.execute(params_from_iter(sql_cells(row)))?;
+                }
+                t.appended.clear();
+            }
             // In key order: SQLite's B-tree takes sorted inserts far faster.
             let mut dirty: Vec<(&Key, &Option<Row>)> =
                 t.entries.iter().filter(|(_, e)| e.dirty).map(|(k, e)| (k, &e.row)).collect();
@@ -273,7 +258,7 @@ impl WriteTx<'_> {
             kept += t.entries.len();
         }
         if kept > READ_LIMIT {
-            for t in self.cache.tables.values_mut() {
+            for t in &mut self.cache.tables {
                 t.entries.clear();
             }
         }
@@ -286,9 +271,11 @@ impl WriteTx<'_> {
     /// Database failures.
     pub fn clear_tables(&mut self, specs: &'static [TableSpec]) -> Result<(), StoreError> {
         for spec in specs {
-            if let Some(t) = self.cache.tables.get_mut(spec.name) {
+            if let Some(t) = self.cache.find(spec).map(|at| &mut self.cache.tables[at]) {
                 self.cache.len -= t.entries.values().filter(|e| e.dirty).count();
+                self.cache.appended -= t.appended.len();
                 t.entries.clear();
+                t.appended.clear();
             }
             self.tx.execute_batch(&format!("DELETE FROM {}", ident(spec.name)?))?;
         }
@@ -315,6 +302,9 @@ impl WriteTx<'_> {
 
 impl Rows for WriteTx<'_> {
     fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
+        if !self.cache.table(table)?.appended.is_empty() {
+            self.flush_rows()?;
+        }
         let t = self.cache.table(table)?;
         if let Some(cached) = t.entries.get_mut(key) {
             cached.read = true;
@@ -339,6 +329,20 @@ impl Rows for WriteTx<'_> {
 
     fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
         if self.cache.set(table, Key::from(key), None)? {
+            self.flush_rows()?;
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
+        let t = self.cache.table(table)?;
+        if !t.entries.is_empty() {
+            // Keyed writes (or reads) pending: keep their order.
+            return self.put(table, row);
+        }
+        t.appended.push(row);
+        self.cache.appended += 1;
+        if self.cache.appended >= APPEND_LIMIT {
             self.flush_rows()?;
         }
         Ok(())

@@ -62,7 +62,7 @@ impl Projection for AccountBalances {
             }
             None => (
                 Cell::text(""),
-                Cell::text(movement.as_ref().map_or(events::DEFAULT_CURRENCY, |m| m.currency.as_str())),
+                Cell::text(movement.as_ref().map_or(events::DEFAULT_CURRENCY, |m| m.currency)),
                 0,
                 Cell::text("active"),
                 0,

@@ -84,8 +84,8 @@ impl Projection for TransactionHistory {
             Cell::text(kind),
             Cell::Int(m.cents),
             Cell::Int(balance),
-            Cell::text(&m.description),
+            Cell::text(m.description),
         ];
-        rows.put(history, Row::new(history, line))
+        rows.append(history, Row::new(history, line))
     }
 }
