@@ -55,7 +55,7 @@ fn throughput_row(
         what,
         measured: format!("{} ev/s ({events} in {:.2} s)", thousands(r), took.as_secs_f64()),
         target: target_text,
-        verdict: verdict(r >= target),
+        verdict: if target > 0.0 { verdict(r >= target) } else { "—" },
     });
 }
 
@@ -121,7 +121,7 @@ fn bulk(rows: &mut Vec<Row>, n: u64, want: &dyn Fn(&str) -> bool) {
         let (report, took) = time(|| c.verify(&mut |_, _| {}).unwrap());
         assert!(report.ok(), "the fixture verifies: {:?}", report.problems);
         let what = format!("verify, full: + snapshots and read models replayed ({})", label(n));
-        throughput_row(rows, what, head, took, 1_000_000.0, "— (the row above is the target's)");
+        throughput_row(rows, what, head, took, 0.0, "— (the row above is the target's)");
     }
 }
 

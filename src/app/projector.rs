@@ -105,10 +105,16 @@ pub fn rebuild(
     let mut next = 1;
     while next <= head {
         let to = (next + CHUNK - 1).min(head);
-        for stored in tx.read_range(next, to)? {
-            let event = registry.upcasters().upcast(&stored)?;
+        // Only what a fold reads, upcast straight from SQLite's rows (the
+        // projections then write through `tx`, so the chunk is collected).
+        let mut events = Vec::new();
+        tx.scan_fold(next, to, |e| {
+            events.push(registry.upcasters().upcast_ref(e)?);
+            Ok::<_, AppError>(())
+        })?;
+        for event in &events {
             for p in &chosen {
-                p.apply(tx as &mut dyn Rows, &event)?;
+                p.apply(tx as &mut dyn Rows, event)?;
             }
         }
         progress(to, head);

@@ -269,6 +269,20 @@ impl WriteTx<'_> {
         read::range(&self.tx, from, to)
     }
 
+    /// Calls `f` with the fields a fold reads of each event with
+    /// `from <= position <= to`, borrowed (see `Store::scan_fold`).
+    ///
+    /// # Errors
+    /// Database failures, or `f`'s.
+    pub fn scan_fold<E: From<StoreError>>(
+        &self,
+        from: u64,
+        to: u64,
+        f: impl FnMut(crate::es::EventRef<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        super::fold::range(&self.tx, from, to, f)
+    }
+
     /// Position of the event with `event_id`, if stored.
     ///
     /// # Errors
