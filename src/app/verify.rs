@@ -9,7 +9,7 @@ use serde_json::Value;
 use rustc_hash::FxHashMap;
 
 use crate::es::store::StreamInfo;
-use crate::es::{DynState, MemTables, StoreError, TimeTravel};
+use crate::es::{DynState, Event, EventRef, MemTables, StoreError, TimeTravel};
 
 use chain::Seen;
 use digest::{Digest, LedgerRows};
@@ -75,8 +75,9 @@ impl Report {
 type Checkpoints = Vec<(&'static str, u64)>;
 
 struct Walk {
-    states: HashMap<String, Box<dyn DynState>>,
-    snapshots: HashMap<(String, u64), (u32, String, u64)>,
+    states: FxHashMap<String, Box<dyn DynState>>,
+    /// Per stream: (version, state version, state, position).
+    snapshots: FxHashMap<String, Vec<(u64, u32, String, u64)>>,
     tables: MemTables,
     digests: HashMap<&'static str, Digest>,
     at_checkpoint: HashMap<&'static str, (MemTables, Digest)>,
@@ -213,14 +214,14 @@ impl Chronicle {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<(Walk, Checkpoints), AppError> {
         let mut walk = Walk {
-            states: HashMap::new(),
-            snapshots: HashMap::new(),
+            states: FxHashMap::default(),
+            snapshots: FxHashMap::default(),
             tables: MemTables::default(),
             digests: HashMap::new(),
             at_checkpoint: HashMap::new(),
         };
         for s in self.store.snapshots()? {
-            walk.snapshots.insert((s.stream_id, s.version), (s.state_version, s.state, s.position));
+            walk.snapshots.entry(s.stream_id).or_default().push((s.version, s.state_version, s.state, s.position));
         }
         let mut checkpoints = Vec::new();
         for p in self.registry.projections() {
@@ -231,8 +232,9 @@ impl Chronicle {
                 walk.at_checkpoint.insert(name, (MemTables::default(), Digest::default()));
             }
         }
-        self.store.scan(1, head, |e| {
-            self.walk_event(&mut walk, report, &e, &checkpoints);
+        let mut scratch = Event::default();
+        self.store.scan_fold(1, head, |e| {
+            self.walk_event(&mut walk, report, e, &mut scratch, &checkpoints);
             if e.position % 10_000 == 0 {
                 progress(e.position, head);
             }
@@ -246,26 +248,32 @@ impl Chronicle {
         &self,
         walk: &mut Walk,
         report: &mut Report,
-        e: &crate::es::StoredEvent,
+        e: EventRef<'_>,
+        scratch: &mut Event,
         checkpoints: &[(&'static str, u64)],
     ) {
-        let state = walk.states.entry(e.stream_id.clone()).or_insert_with(|| self.registry.fresh_state(&e.stream_type));
-        match self.registry.upcasters().upcast(e) {
-            Ok(ev) => {
-                state.apply(&ev);
+        if !walk.states.contains_key(e.stream_id) {
+            walk.states.insert(e.stream_id.to_owned(), self.registry.fresh_state(e.stream_type));
+        }
+        let Some(state) = walk.states.get_mut(e.stream_id) else { return };
+        match self.registry.upcasters().upcast_into(e, scratch) {
+            Ok(()) => {
+                let ev = &*scratch;
+                state.apply(ev);
                 for p in self.registry.projections() {
                     if let TimeTravel::Query { .. } = p.time_travel() {
                         let digest = walk.digests.entry(p.name()).or_default();
                         let mut rows = LedgerRows { mem: &mut walk.tables, ledger: &p.tables()[0], digest };
-                        let _ = p.apply(&mut rows, &ev);
+                        let _ = p.apply(&mut rows, ev);
                     } else {
-                        let _ = p.apply(&mut walk.tables, &ev);
+                        let _ = p.apply(&mut walk.tables, ev);
                     }
                 }
             }
             Err(err) => report.problem(Some(e.position), err.to_string()),
         }
-        if let Some((state_version, stored, position)) = walk.snapshots.get(&(e.stream_id.clone(), e.version)) {
+        let snapshot = walk.snapshots.get(e.stream_id).and_then(|v| v.iter().find(|s| s.0 == e.version));
+        if let Some((_, state_version, stored, position)) = snapshot {
             if *position != e.position {
                 report.problem(
                     Some(e.position),
