@@ -5,6 +5,7 @@
 use rusqlite::types::{Type, ValueRef};
 use rusqlite::{Connection, Row, params};
 
+use super::fold::{int, text};
 use super::read::to_i64;
 use super::{Store, StoreError};
 use crate::es::hash::HashInput;
@@ -16,18 +17,6 @@ pub struct ChainRow<'a> {
     pub input: HashInput<'a>,
     /// The stored hash (not necessarily 32 bytes in a damaged file).
     pub hash: &'a [u8],
-}
-
-fn text<'a>(row: &'a Row<'_>, i: usize) -> rusqlite::Result<&'a str> {
-    row.get_ref(i)?.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
-}
-
-fn int(row: &Row<'_>, i: usize) -> rusqlite::Result<u64> {
-    let n = row
-        .get_ref(i)?
-        .as_i64()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Integer, Box::new(e)))?;
-    u64::try_from(n).map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Integer, Box::new(e)))
 }
 
 fn read<'a>(row: &'a Row<'_>) -> rusqlite::Result<ChainRow<'a>> {

@@ -9,11 +9,13 @@ use super::StoreError;
 use super::read::to_i64;
 use crate::es::event::EventRef;
 
-fn text<'a>(row: &'a Row<'_>, i: usize) -> rusqlite::Result<&'a str> {
+/// Column `i` as text borrowed from the row (not UTF-8: a conversion error).
+pub(super) fn text<'a>(row: &'a Row<'_>, i: usize) -> rusqlite::Result<&'a str> {
     row.get_ref(i)?.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
 }
 
-fn int(row: &Row<'_>, i: usize) -> rusqlite::Result<u64> {
+/// Column `i` as a non-negative integer.
+pub(super) fn int(row: &Row<'_>, i: usize) -> rusqlite::Result<u64> {
     let n = row
         .get_ref(i)?
         .as_i64()
