@@ -149,6 +149,7 @@ where
     tracing::info!(command = ?cli.command, db = %cli.db.display(), "start");
     match commands::dispatch(cli) {
         Ok(code) => code,
+        Err(AppError::OutputClosed) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chronicle: {}", one_line(&e));
             ExitCode::from(e.exit_code())

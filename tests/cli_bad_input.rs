@@ -235,3 +235,26 @@ fn a_bad_timeline_setting_is_named_and_nothing_runs() {
     let r = run(chronicle().arg("--db").arg(&s.path).env("CHRONICLE_KEYFRAME_EVERY", "64").args(["log"]));
     r.expect_code(0, "a good setting");
 }
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    let s = Store::demo(300);
+    for args in
+        [&["verify"][..], &["verify", "--chain"], &["export"], &["log"], &["log", "--json"], &["state", "--json"]]
+    {
+        let mut child = chronicle()
+            .arg("--db")
+            .arg(&s.path)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before anything is written (`| head -0`).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+}

@@ -32,6 +32,10 @@ pub enum AppError {
     /// Reading or writing a file other than the store.
     #[error("{0}")]
     Io(String),
+    /// Whoever read the output went away (`| head`): stop quietly, as Unix
+    /// tools do; nothing is wrong with the store.
+    #[error("the output was closed")]
+    OutputClosed,
 }
 
 impl From<StoreError> for AppError {
@@ -97,6 +101,7 @@ impl AppError {
             | Self::BadInput(_)
             | Self::Io(_) => 2,
             Self::Parse(_) | Self::Rejected(_) | Self::Conflict(_) | Self::Upcast(_) | Self::Store(_) => 1,
+            Self::OutputClosed => 0,
         }
     }
 

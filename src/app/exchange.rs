@@ -98,17 +98,29 @@ impl Chronicle {
                 recorded_at: &e.recorded_at,
                 hash: e.hash_hex(),
             };
-            serde_json::to_writer(&mut *out, &line).map_err(|err| AppError::Io(format!("export: {err}")))?;
-            out.write_all(b"\n").map_err(|err| AppError::Io(format!("export: {err}")))?;
+            serde_json::to_writer(&mut *out, &line).map_err(|err| match err.io_error_kind() {
+                Some(std::io::ErrorKind::BrokenPipe) => AppError::OutputClosed,
+                _ => AppError::Io(format!("export: {err}")),
+            })?;
+            out.write_all(b"\n").map_err(|err| write_error(&err))?;
             n += 1;
             if n % 10_000 == 0 {
                 progress(n, head);
             }
             Ok::<_, AppError>(())
         })?;
-        out.flush().map_err(|err| AppError::Io(format!("export: {err}")))?;
+        out.flush().map_err(|err| write_error(&err))?;
         progress(n, head);
         Ok(n)
+    }
+}
+
+/// A failed write of the export: a closed pipe ends it quietly.
+fn write_error(err: &std::io::Error) -> AppError {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        AppError::OutputClosed
+    } else {
+        AppError::Io(format!("export: {err}"))
     }
 }
 

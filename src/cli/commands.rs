@@ -249,26 +249,24 @@ fn verify(db: &Path, depth: Depth) -> Result<ExitCode, AppError> {
     let mut bar = Progress::new("verify");
     let report = c.verify_to(depth, &mut |d, t| bar.update(d, t))?;
     drop(bar);
-    if report.ok() && depth == Depth::Chain {
-        println!(
-            "ok: {} events in {} streams, hash chain intact, versions contiguous ({:.2} s; snapshots and read models not checked)",
-            report.events,
-            report.streams,
-            started.elapsed().as_secs_f64()
-        );
-    } else if report.ok() {
-        println!(
-            "ok: {} events in {} streams, hash chain intact, {} snapshots and {} read models match their replay ({:.2} s)",
-            report.events,
-            report.streams,
-            report.snapshots,
-            report.projections,
-            started.elapsed().as_secs_f64()
-        );
-    }
     if report.ok() {
-        if let Some(hash) = &report.head_hash {
-            println!("head: position {} hash {hash}", report.events);
+        let secs = started.elapsed().as_secs_f64();
+        let summary = if depth == Depth::Chain {
+            format!(
+                "ok: {} events in {} streams, hash chain intact, versions contiguous ({secs:.2} s; snapshots and read models not checked)",
+                report.events, report.streams
+            )
+        } else {
+            format!(
+                "ok: {} events in {} streams, hash chain intact, {} snapshots and {} read models match their replay ({secs:.2} s)",
+                report.events, report.streams, report.snapshots, report.projections
+            )
+        };
+        let mut out = std::io::stdout().lock();
+        if emit(&mut out, &summary)?
+            && let Some(hash) = &report.head_hash
+        {
+            emit(&mut out, &format!("head: position {} hash {hash}", report.events))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
