@@ -290,7 +290,7 @@ fn aggregate(rows: &mut Vec<Row>) {
     ] {
         let c = Chronicle::open(&path, Mode::Read).unwrap();
         let head = c.store().head().unwrap();
-        let past = if name.starts_with("snapshots on") { ", 99 events past the snapshot" } else { "" };
+        let past = if name.starts_with("snapshots on") { ", 49 events past the snapshot" } else { "" };
         for (at, max_position) in [("head".to_owned(), head), (format!("head−1{past}"), head - 1)] {
             let runs = if name.starts_with("snapshots on") { 200 } else { 5 };
             let mut samples = Vec::new();

@@ -19,7 +19,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-FIXTURE_VERSION=f2
+FIXTURE_VERSION=f3
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET_DIR/release/chronicle
 STORES=$TARGET_DIR/bench-stores

@@ -1,4 +1,4 @@
-//! Snapshots seen from the CLI: taken every 100 events of a stream, equal to
+//! Snapshots seen from the CLI: taken every 50 events of a stream, equal to
 //! the replay, a hand-edited one is caught by `verify`, and one tagged with
 //! another state schema is ignored rather than trusted.
 
@@ -48,9 +48,10 @@ fn acc1_states(s: &Store) -> Vec<Value> {
 #[test]
 fn snapshots_are_taken_and_equal_the_replay() {
     let s = busy_store();
-    assert_eq!(snapshot_versions(&s), [("acc-1".to_owned(), 100), ("acc-1".to_owned(), 200)]);
+    let every_50: Vec<(String, i64)> = [50, 100, 150, 200, 250].iter().map(|v| ("acc-1".to_owned(), *v)).collect();
+    assert_eq!(snapshot_versions(&s), every_50);
     let out = s.verify_ok();
-    assert!(out.contains("2 snapshots"), "{out}");
+    assert!(out.contains("5 snapshots"), "{out}");
     assert!(out.contains(&format!("{} events", DEPOSITS + 3)), "{out}");
 
     let with = acc1_states(&s);
@@ -100,7 +101,7 @@ fn a_snapshot_of_another_state_schema_is_ignored() {
             .expect("retag snapshots");
         assert_eq!(acc1_states(&s), good, "a snapshot of state schema {state_version} was trusted");
         let out = s.verify_ok();
-        assert!(out.contains("2 snapshots"), "{out}");
+        assert!(out.contains("5 snapshots"), "{out}");
     }
     // New commands load the stream correctly too.
     s.exec("withdraw acc-1 1");

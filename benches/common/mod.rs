@@ -17,7 +17,7 @@ use chronicle::domain::Registry;
 use chronicle::es::{Event, Store};
 
 /// Bump when the demo generator or the bench fixtures change shape.
-pub const FIXTURE_VERSION: &str = "f2";
+pub const FIXTURE_VERSION: &str = "f3";
 
 /// The cache key's version part: ours and the store schema's.
 #[must_use]
@@ -146,7 +146,7 @@ pub fn execute_batch(store: &mut Store, registry: &Arc<Registry>, lines: &[Strin
 
 /// Writes one account (`acc-1`) with `n` events (open + deposits) into a
 /// fresh store at `path`, in transactions of 10,000 commands, with the
-/// default snapshot interval (100).
+/// default snapshot interval (50).
 pub fn write_long_stream(path: &Path, n: u64) {
     drop(Chronicle::open(path, Mode::Write).unwrap()); // schema + read-model tables
     let registry = Arc::new(Registry::builtin());
@@ -158,7 +158,7 @@ pub fn write_long_stream(path: &Path, n: u64) {
     }
 }
 
-/// One account with `n` events and snapshots every 100, generated once.
+/// One account with `n` events and snapshots every 50 (the default), generated once.
 pub fn long_stream_store(n: u64) -> PathBuf {
     cached(&format!("long-{n}"), |p| {
         eprintln!("bench fixture: generating one account of {} events…", label(n));

@@ -9,7 +9,7 @@
 //!   `PEERS_BATCH` [100] commands;
 //! * `replay`: read every event and fold every aggregate in memory;
 //! * `load_snap` / `load_nosnap`: load one aggregate of `PEERS_LONG` [10000]
-//!   events, with snapshots every 100 and without any.
+//!   events, with snapshots every 50 (the default) and without any.
 //!
 //! Prints one JSON object per row on stdout: `{"row","ops","seconds",
 //! "p50_ms","p99_ms"}` (percentiles where each op was timed alone).

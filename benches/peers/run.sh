@@ -51,7 +51,7 @@ labels = {
     "deposit_one": "M deposits, 1 durable command each",
     "deposit_batch": "M deposits, in batches (1 transaction each)",
     "replay": "replay: read + fold every event",
-    "load_snap": "load 1 long aggregate, snapshots every 100",
+    "load_snap": "load 1 long aggregate, snapshots every 50",
     "load_nosnap": "load 1 long aggregate, no snapshots",
 }
 per_op = {"load_snap", "load_nosnap"}
