@@ -28,7 +28,7 @@ class Account(Aggregate):
 
 class Bank(Application):
     name = "Bank"
-    snapshotting_intervals = {Account: 100}
+    snapshotting_intervals = {Account: 50}  # as chronicle's default
 
 
 class PlainBank(Application):
