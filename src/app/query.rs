@@ -350,8 +350,9 @@ impl Chronicle {
     /// Store failures.
     pub fn world_at(&self, position: u64) -> Result<World, AppError> {
         let mut world = World::default();
-        self.store.scan(1, position, |e| {
-            world.apply(&self.registry, &e, e.position == position);
+        let mut scratch = crate::es::Event::default();
+        self.store.scan_fold(1, position, |e| {
+            world.apply_ref(&self.registry, e, e.position == position, &mut scratch);
             Ok::<_, AppError>(())
         })?;
         Ok(world)

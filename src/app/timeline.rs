@@ -161,6 +161,20 @@ pub struct Timeline {
     frontier: World,
 }
 
+/// Where a seek starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Base {
+    /// The current world (the target is it, or lies ahead of it with no
+    /// keyframe in between).
+    Current,
+    /// One of the recent worlds, by index.
+    Recent(usize),
+    /// The keyframe at this position.
+    Keyframe(u64),
+    /// The world before the first event.
+    Empty,
+}
+
 /// How many worlds just before each seek target are kept for stepping back.
 const RECENT: u64 = 64;
 
@@ -203,11 +217,29 @@ impl Timeline {
     /// fold long distances in steps and show progress).
     #[must_use]
     pub fn start_for(&self, position: u64) -> u64 {
-        if position == self.current.position || self.recent.iter().any(|w| w.position == position) {
-            return position;
+        match self.base(position) {
+            Base::Current => self.current.position,
+            Base::Recent(_) => position,
+            Base::Keyframe(k) => k,
+            Base::Empty => 0,
         }
-        let key = self.keyframes.map.range(..=position).next_back().map_or(0, |(k, _)| *k);
-        if self.current.position < position { key.max(self.current.position) } else { key }
+    }
+
+    /// Where a seek to `position` starts: the one decision `seek` and
+    /// `start_for` share.
+    fn base(&self, position: u64) -> Base {
+        if position == self.current.position {
+            return Base::Current;
+        }
+        if let Some(i) = self.recent.iter().position(|w| w.position == position) {
+            return Base::Recent(i);
+        }
+        let from_current = self.current.position < position;
+        match self.keyframes.map.range(..=position).next_back().map(|(k, _)| *k) {
+            Some(k) if !from_current || k > self.current.position => Base::Keyframe(k),
+            None if !from_current => Base::Empty,
+            _ => Base::Current,
+        }
     }
 
     /// The world just after the event at `position` (0 = before any event).
@@ -216,23 +248,18 @@ impl Timeline {
     /// # Errors
     /// Store failures.
     pub fn seek(&mut self, store: &Store, registry: &Registry, position: u64) -> Result<&World, AppError> {
-        if position == self.current.position {
-            return Ok(&self.current);
-        }
-        if let Some(w) = self.recent.iter().find(|w| w.position == position) {
-            self.current = w.clone();
-            return Ok(&self.current);
-        }
-        let from_current = self.current.position < position;
-        let key = self.keyframes.map.range(..=position).next_back().map(|(k, _)| *k);
-        match key {
-            Some(k) if !from_current || k > self.current.position => {
+        match self.base(position) {
+            Base::Current => {}
+            Base::Recent(i) => {
+                self.current = self.recent[i].clone();
+                return Ok(&self.current);
+            }
+            Base::Keyframe(k) => {
                 if let Some(kf) = self.keyframes.map.get(&k) {
                     self.current = kf.clone();
                 }
             }
-            None if !from_current => self.current = World::lazy(),
-            _ => {}
+            Base::Empty => self.current = World::lazy(),
         }
         self.advance(store, registry, position)?;
         Ok(&self.current)

@@ -178,17 +178,13 @@ impl Segment {
             self.streams.insert(stream_id.to_owned(), seen);
             return;
         };
-        if s.version + 1 == version {
-            s.version = version;
-        } else {
-            let what = format!("stream {stream_id} jumps from version {} to {version}", s.version);
-            s.version = version;
-            self.problem(position, what);
-        }
-        if let Some(s) = self.streams.get(stream_id)
-            && s.stream_type != stream_type
-        {
-            let what = format!("stream {stream_id} changes type from {} to {stream_type}", s.stream_type);
+        // One lookup per event (this runs for every event of the log).
+        let jump = (s.version + 1 != version)
+            .then(|| format!("stream {stream_id} jumps from version {} to {version}", s.version));
+        let retyped = (s.stream_type != stream_type)
+            .then(|| format!("stream {stream_id} changes type from {} to {stream_type}", s.stream_type));
+        s.version = version;
+        for what in jump.into_iter().chain(retyped) {
             self.problem(position, what);
         }
     }
