@@ -84,8 +84,13 @@ impl Config {
 pub enum Mode {
     /// Catch read models up on open; create the file if absent.
     Write,
-    /// Never write; the file must exist.
+    /// Never write, create or convert anything; the file must be a store
+    /// (one the user may only read is fine).
     Read,
+    /// As [`Mode::Write`], for `rebuild`: derived tables whose schema was
+    /// changed outside chronicle (`streams`, `snapshots`, `checkpoints`) are
+    /// recreated, and [`Chronicle::rebuild`] derives them again.
+    Repair,
 }
 
 /// A store with the domains that give its events meaning.
@@ -100,8 +105,9 @@ impl Chronicle {
     /// Opens the store at `path` with the built-in domains.
     ///
     /// # Errors
-    /// Store errors (missing in [`Mode::Read`], not a store, newer schema),
-    /// and in [`Mode::Write`] failures catching the read models up.
+    /// Store errors (missing in [`Mode::Read`], not a store, newer schema,
+    /// read-only in a writing mode), and in [`Mode::Write`] failures catching
+    /// the read models up.
     pub fn open(path: &Path, mode: Mode) -> Result<Self, AppError> {
         Self::open_with(path, mode, Arc::new(Registry::builtin()), Config::from_env()?)
     }
@@ -111,15 +117,64 @@ impl Chronicle {
     /// # Errors
     /// As [`Chronicle::open`].
     pub fn open_with(path: &Path, mode: Mode, registry: Arc<Registry>, config: Config) -> Result<Self, AppError> {
-        let store = match mode {
-            Mode::Write => Store::open(path)?,
-            Mode::Read => Store::open_existing(path)?,
+        let (store, recreated) = match mode {
+            Mode::Write => (Store::open(path)?, Vec::new()),
+            Mode::Read => (Store::open_existing(path)?, Vec::new()),
+            Mode::Repair => Store::open_to_repair(path)?,
         };
         let mut c = Self { store, registry, config };
-        if mode == Mode::Write {
-            c.catch_up()?;
+        match mode {
+            Mode::Read => c.check_read_model_tables()?,
+            Mode::Write => {
+                c.catch_up()?;
+                // Missing or renamed columns were recreated by the catch-up;
+                // a changed type is only repaired by `rebuild`.
+                c.check_read_model_tables()?;
+            }
+            Mode::Repair => {
+                let registry = Arc::clone(&c.registry);
+                let all = recreated.contains(&"checkpoints");
+                c.store.write(|tx| {
+                    for p in registry.projections() {
+                        for t in p.tables() {
+                            tx.drop_table_if_altered(t)?;
+                        }
+                    }
+                    projector::ensure_tables(tx, &registry)?;
+                    if all {
+                        // Every checkpoint is gone: no read model's rows can
+                        // be trusted to match a position; all start from 0.
+                        for p in registry.projections() {
+                            tx.clear_tables(p.tables())?;
+                        }
+                    }
+                    Ok::<_, AppError>(())
+                })?;
+                c.catch_up()?;
+            }
         }
         Ok(c)
+    }
+
+    /// A read never repairs: a read-model table dropped or changed outside
+    /// chronicle while its checkpoint says it holds rows would read as
+    /// wrong or empty, so it is named (any writing command recreates it).
+    fn check_read_model_tables(&self) -> Result<(), AppError> {
+        for p in self.registry.projections() {
+            let applied = self.store.checkpoint(p.name())?;
+            for t in p.tables() {
+                if let Some(what) = self.store.read_model_problem(t, applied)? {
+                    return Err(AppError::Store(crate::es::StoreError::NotAStore {
+                        path: self.store.path().to_owned(),
+                        reason: format!(
+                            "read model `{}`: {what} (changed outside chronicle; `chronicle rebuild` recreates it)",
+                            p.name()
+                        ),
+                    }));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The store.
@@ -152,14 +207,18 @@ impl Chronicle {
         })
     }
 
-    /// Rebuilds one read model (or all) from position 0, in one transaction.
-    /// Returns the position rebuilt to.
+    /// Rebuilds one read model (or all) from position 0, and the streams
+    /// index from the events, in one transaction. Returns the position
+    /// rebuilt to.
     ///
     /// # Errors
     /// [`AppError::Usage`] for an unknown projection; store failures.
     pub fn rebuild(&mut self, projection: Option<&str>, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, AppError> {
         let registry = Arc::clone(&self.registry);
         self.store.write(|tx| {
+            // The streams index is derived too: rows deleted or edited
+            // outside chronicle are derived again from the events.
+            tx.rebuild_streams_index()?;
             projector::rebuild(tx, &registry, projection, progress)?;
             Ok(tx.head())
         })

@@ -94,6 +94,9 @@ impl AppError {
             Self::Store(
                 StoreError::NotFound { .. }
                 | StoreError::NotAStore { .. }
+                | StoreError::ReadOnly { .. }
+                | StoreError::Access { .. }
+                | StoreError::StreamsIndex { .. }
                 | StoreError::NewerSchema { .. }
                 | StoreError::Damaged { .. },
             )

@@ -227,7 +227,7 @@ fn safe_multiline(s: &str) -> String {
 }
 
 fn rebuild(db: &Path, projection: Option<&str>) -> Result<ExitCode, AppError> {
-    let mut c = Chronicle::open(db, Mode::Write)?;
+    let mut c = Chronicle::open(db, Mode::Repair)?;
     if let Some(p) = projection {
         c.check_projection(p)?;
     }

@@ -52,22 +52,42 @@ pub fn timestamp_now() -> String {
 }
 
 impl Store {
-    /// Opens the store at `path`, creating an empty one if the file is absent
-    /// or empty.
+    /// Opens the store at `path` for writing, creating an empty one if the
+    /// file is absent or empty. `path` is a file name whatever it spells
+    /// (`:memory:` and `file:…?…` are files of that name).
     ///
     /// # Errors
-    /// [`StoreError::NotAStore`] for a file that is not a chronicle store,
-    /// [`StoreError::NewerSchema`] for one from a newer release.
+    /// [`StoreError::NotAStore`] for a file that is not a chronicle store or
+    /// whose schema differs from chronicle's, [`StoreError::NewerSchema`] for
+    /// one from a newer release, [`StoreError::ReadOnly`] for one this user
+    /// cannot write, [`StoreError::Access`] for a missing directory or
+    /// permission denied.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self { conn: open::open(path, true)?, path: path.to_owned() })
+        let (conn, _) = open::open(path, open::Access::Create)?;
+        Ok(Self { conn, path: path.to_owned() })
     }
 
-    /// Opens an existing store; a missing file is [`StoreError::NotFound`].
+    /// Opens an existing store for reading only: nothing is ever written,
+    /// created or converted (a missing file is [`StoreError::NotFound`], an
+    /// empty one is not a store); works on a store the user cannot write.
     ///
     /// # Errors
     /// As [`Store::open`], plus `NotFound`.
     pub fn open_existing(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self { conn: open::open(path, false)?, path: path.to_owned() })
+        let (conn, _) = open::open(path, open::Access::Read)?;
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    /// Opens for writing as [`Store::open`], first dropping and recreating
+    /// empty each derived table (`streams`, `snapshots`, `checkpoints`, a plain
+    /// index) whose schema differs from chronicle's. Returns the tables
+    /// recreated: the caller derives their content again.
+    ///
+    /// # Errors
+    /// As [`Store::open`]; a difference in the `events` table is not repaired.
+    pub fn open_to_repair(path: &Path) -> Result<(Self, Vec<&'static str>), StoreError> {
+        let (conn, recreated) = open::open(path, open::Access::Repair)?;
+        Ok((Self { conn, path: path.to_owned() }, recreated))
     }
 
     /// The file's path.

@@ -37,6 +37,37 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// The store can be read but not written (file or directory permissions).
+    #[error("{} is read-only: {reason}; only the reading commands (log, state, verify, export) can use it", path.display())]
+    ReadOnly {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The file or its directory cannot be reached (missing directory,
+    /// permission denied, an empty name).
+    #[error("cannot open the store {}: {reason}", path.display())]
+    Access {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The `streams` index disagrees with the events of a stream (rows
+    /// deleted or edited outside chronicle): appending would fail or leave a
+    /// gap, so nothing is written until `rebuild` derives it again.
+    #[error(
+        "the streams index is out of step with the event log: stream {stream_id} has events up to version {stored}, the index says {indexed} (changed outside chronicle); nothing was recorded: `chronicle rebuild` rebuilds the index from the events"
+    )]
+    StreamsIndex {
+        /// The stream.
+        stream_id: String,
+        /// The version the `streams` table holds (0 = no row).
+        indexed: u64,
+        /// The highest version among its events.
+        stored: u64,
+    },
     /// The store was written by a newer release.
     #[error(
         "{} was written by a newer chronicle (store schema v{found}; this build reads up to v{supported}): upgrade chronicle",

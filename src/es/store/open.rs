@@ -1,13 +1,17 @@
-//! Opening a store safely: defensive settings, no URI parsing, schema checks.
+//! Opening a store safely: a file name taken literally, defensive settings,
+//! read-only opens that never write, the schema checked against `schema.sql`.
 
-use std::io::Read;
-use std::path::Path;
+use std::io::{ErrorKind, Read};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, MAIN_DB, OpenFlags, TransactionBehavior};
 
 use super::StoreError;
+
+mod path;
+mod shape;
 
 /// Store schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -19,52 +23,212 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// How long a writer waits for another process's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Opens (and, with `create`, creates) the store at `path`.
-pub(super) fn open(path: &Path, create: bool) -> Result<Connection, StoreError> {
-    let not_a_store = |reason: String| StoreError::NotAStore { path: path.to_owned(), reason };
-    let exists = path.exists();
-    if !exists && !create {
-        return Err(StoreError::NotFound { path: path.to_owned() });
+/// How a handle uses its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    /// Read and write; an absent or empty file becomes an empty store.
+    Create,
+    /// As `Create`, and derived tables that differ from the schema are
+    /// dropped and recreated empty (for `rebuild`, which derives them again).
+    Repair,
+    /// Never write, never create, never convert: the file must be a store.
+    Read,
+}
+
+/// Opens the store at `path` (a file name, whatever it spells: see
+/// [`path::file_path`]). Returns the derived tables `Access::Repair` recreated.
+pub(super) fn open(path: &Path, access: Access) -> Result<(Connection, Vec<&'static str>), StoreError> {
+    let abs = path::file_path(path)?;
+    let len = examine(path, &abs)?;
+    if access == Access::Read {
+        return open_read(path, &abs, len).map(|c| (c, Vec::new()));
     }
-    if exists {
-        if path.is_dir() {
-            return Err(not_a_store("it is a directory".to_owned()));
-        }
-        check_magic(path).map_err(not_a_store)?;
+    if len.is_none() {
+        // Created here rather than by SQLite, whose error would not say why.
+        create_file(path, &abs)?;
     }
-    // No SQLITE_OPEN_URI: a path like `file:x?mode=ro` is a file name, never options.
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
-        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    // No SQLITE_OPEN_URI, and an absolute name: nothing in it is an option.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_CREATE;
+    let mut conn = Connection::open_with_flags(&abs, flags).map_err(|e| failure(path, &abs, len.is_some(), e))?;
+    if conn.is_readonly(MAIN_DB)? {
+        return Err(StoreError::ReadOnly { path: path.to_owned(), reason: "no permission to write the file".to_owned() });
     }
-    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| unusable(path, e))?;
-    harden(&conn).map_err(|e| unusable(path, e))?;
+    harden(&conn).map_err(|e| failure(path, &abs, true, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(64);
-    init_schema(&mut conn, path)?;
+    let recreated = init_schema(&mut conn, path, &abs, access == Access::Repair)?;
+    Ok((conn, recreated))
+}
+
+/// Creates the store's file empty (another process creating it first is fine).
+fn create_file(path: &Path, abs: &Path) -> Result<(), StoreError> {
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(abs) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Access {
+            path: path.to_owned(),
+            reason: if e.kind() == ErrorKind::PermissionDenied {
+                format!("permission denied: cannot create a file in {}", path::parent(abs).display())
+            } else {
+                format!("cannot create it: {e}")
+            },
+        }),
+    }
+}
+
+/// What the file system says about the store's file before SQLite opens it:
+/// its length, `None` when absent. A missing directory, a directory given as
+/// the store, a file that cannot be read or is not SQLite are errors.
+fn examine(path: &Path, abs: &Path) -> Result<Option<u64>, StoreError> {
+    let access = |reason: String| StoreError::Access { path: path.to_owned(), reason };
+    let dir = path::parent(abs);
+    match std::fs::metadata(abs) {
+        Err(e) if e.kind() == ErrorKind::NotFound => match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => Ok(None),
+            Ok(_) => Err(access(format!("{} is not a directory", dir.display()))),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                Err(access(format!("the directory {} does not exist", dir.display())))
+            }
+            Err(e) => Err(access(format!("cannot look into the directory {}: {e}", dir.display()))),
+        },
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+            Err(access(format!("permission denied: cannot look into the directory {}", dir.display())))
+        }
+        Err(e) => Err(access(e.to_string())),
+        Ok(m) if m.is_dir() => {
+            Err(StoreError::NotAStore { path: path.to_owned(), reason: "it is a directory".to_owned() })
+        }
+        Ok(m) => {
+            check_magic(abs).map_err(|(denied, reason)| {
+                if denied {
+                    access(reason)
+                } else {
+                    StoreError::NotAStore { path: path.to_owned(), reason }
+                }
+            })?;
+            Ok(Some(m.len()))
+        }
+    }
+}
+
+/// Opens an existing store without ever writing to it. A writable file is
+/// opened read-write with `query_only` on, so every write statement fails and
+/// closing it removes the `-wal`/`-shm` files as usual (a read-only handle
+/// would leave them behind). A store SQLite can only read (a read-only file,
+/// or a directory where its `-shm` cannot be created) is opened read-only,
+/// and as immutable when even that fails, unless its write-ahead log holds
+/// changes (which only a handle that can create `-shm` may read).
+fn open_read(path: &Path, abs: &Path, len: Option<u64>) -> Result<Connection, StoreError> {
+    let not_a_store = |reason: &str| StoreError::NotAStore { path: path.to_owned(), reason: reason.to_owned() };
+    match len {
+        None => return Err(StoreError::NotFound { path: path.to_owned() }),
+        Some(0) => return Err(not_a_store("the file is empty (reading never makes it a store: `chronicle exec` or `chronicle demo` does)")),
+        Some(_) => {}
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let header = match reader(abs, flags, None) {
+        Err(e) if can_only_read(&e) => {
+            let wal = PathBuf::from(format!("{}-wal", abs.display()));
+            if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+                return Err(StoreError::ReadOnly {
+                    path: path.to_owned(),
+                    reason: format!(
+                        "its write-ahead log {} holds changes that can only be read by a user who may write in {} ({e})",
+                        wal.display(),
+                        path::parent(abs).display()
+                    ),
+                });
+            }
+            match path::immutable_uri(abs) {
+                Some(uri) => reader(Path::new(&uri), OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI, Some(e)),
+                None => Err(e),
+            }
+        }
+        other => other,
+    };
+    let (conn, (version, app, tables)) = header.map_err(|e| failure(path, abs, true, e))?;
+    check_header(path, version, app, tables)?;
+    if version == 0 {
+        return Err(not_a_store("an empty SQLite database, not yet a chronicle store (reading never makes it one)"));
+    }
+    check_foreign_code(&conn).map_err(|r| not_a_store(&r))?;
+    check_shape(&conn, path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.pragma_update(None, "cache_size", -65_536)?;
     Ok(conn)
 }
 
-/// An SQLite failure while opening: the file is not a usable store, unless
-/// the failure is the disk's (full, I/O), which is reported as such.
-fn unusable(path: &Path, e: rusqlite::Error) -> StoreError {
-    use rusqlite::ErrorCode::{DiskFull, SystemIoFailure};
+/// A hardened handle opened with `flags` and the header read through it.
+/// `earlier` is the error of a previous attempt, reported if this one fails too.
+fn reader(
+    name: &Path,
+    flags: OpenFlags,
+    earlier: Option<rusqlite::Error>,
+) -> rusqlite::Result<(Connection, (i64, i64, i64))> {
+    let attempt = || -> rusqlite::Result<(Connection, (i64, i64, i64))> {
+        let mut conn = Connection::open_with_flags(name, flags)?;
+        harden(&conn)?;
+        conn.pragma_update(None, "query_only", true)?;
+        let snapshot = conn.transaction()?;
+        let header = read_header(&snapshot)?;
+        snapshot.finish()?;
+        Ok((conn, header))
+    };
+    attempt().map_err(|e| earlier.unwrap_or(e))
+}
+
+/// Whether SQLite refused a read for lack of write access (to the file, or
+/// to the directory where the `-shm` file must be created).
+fn can_only_read(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{CannotOpen, ReadOnly};
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, ReadOnly | CannotOpen))
+}
+
+/// An SQLite failure while opening, named for a person: the disk's (full,
+/// I/O) as such, a lack of write access as [`StoreError::ReadOnly`], a file
+/// that cannot be opened or created as [`StoreError::Access`], anything else
+/// as not a usable store.
+fn failure(path: &Path, abs: &Path, exists: bool, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{CannotOpen, DiskFull, PermissionDenied, ReadOnly, SystemIoFailure};
+    const READONLY_DIRECTORY: i32 = 1544; // SQLITE_READONLY_DIRECTORY
+    let dir = path::parent(abs).display();
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, DiskFull | SystemIoFailure) => StoreError::Sqlite(e),
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ReadOnly => StoreError::ReadOnly {
+            path: path.to_owned(),
+            reason: if f.extended_code == READONLY_DIRECTORY {
+                format!("the directory {dir} is not writable, and SQLite keeps its -wal and -shm files next to the store")
+            } else {
+                format!("no permission to write it ({e})")
+            },
+        },
+        rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, CannotOpen | PermissionDenied) => StoreError::Access {
+            path: path.to_owned(),
+            reason: if exists {
+                format!("SQLite cannot open it or its -wal/-shm files in {dir} ({e}): check the permissions")
+            } else {
+                format!("cannot create it in {dir} ({e}): check the directory's permissions")
+            },
+        },
         _ => StoreError::NotAStore { path: path.to_owned(), reason: e.to_string() },
     }
 }
 
 /// An existing non-empty file must start with SQLite's magic header.
-fn check_magic(path: &Path) -> Result<(), String> {
-    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
+fn check_magic(path: &Path) -> Result<(), (bool, String)> {
+    let cannot = |e: std::io::Error| {
+        let denied = e.kind() == ErrorKind::PermissionDenied;
+        (denied, if denied { "permission denied: cannot read the file".to_owned() } else { format!("cannot read it: {e}") })
+    };
+    let mut f = std::fs::File::open(path).map_err(cannot)?;
     let mut head = [0u8; 16];
-    let n = f.read(&mut head).map_err(|e| format!("cannot read it: {e}"))?;
+    let n = f.read(&mut head).map_err(cannot)?;
     if n == 0 {
-        return Ok(()); // an empty file becomes an empty store
+        return Ok(()); // an empty file: a write makes it a store, a read refuses it
     }
     if n < 16 || &head != SQLITE_MAGIC {
-        return Err("not an SQLite database".to_owned());
+        return Err((false, "not an SQLite database".to_owned()));
     }
     Ok(())
 }
@@ -79,43 +243,84 @@ fn harden(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn init_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let not_a_store = |reason: String| StoreError::NotAStore { path: path.to_owned(), reason };
-    let read_header = |conn: &Connection| -> rusqlite::Result<(i64, i64, i64)> {
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let app: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
-        Ok((version, app, tables))
+/// `user_version`, `application_id` and the number of schema objects.
+fn read_header(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let app: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    Ok((version, app, tables))
+}
+
+/// The file's tables against `schema.sql`: the first difference is the error.
+fn check_shape(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let found = shape::check(conn).map_err(|reason| StoreError::NotAStore { path: path.to_owned(), reason })?;
+    if found.is_empty() { Ok(()) } else { Err(schema_error(path, &found)) }
+}
+
+/// The error for a schema that differs: the log's own problems first (those
+/// `rebuild` cannot repair), with what to do.
+fn schema_error(path: &Path, found: &[shape::Mismatch]) -> StoreError {
+    let Some(m) = found.iter().find(|m| !m.repairable).or_else(|| found.first()) else {
+        return StoreError::NotAStore { path: path.to_owned(), reason: "its schema differs".to_owned() };
     };
+    let hint = if m.repairable {
+        "changed outside chronicle; it is derived from the events: `chronicle rebuild` recreates it"
+    } else {
+        "changed outside chronicle; the event log's table must be exactly chronicle's: restore the file from a backup or an export"
+    };
+    StoreError::NotAStore { path: path.to_owned(), reason: format!("{} ({hint})", m.what) }
+}
+
+/// Journal settings, with a lack of write access named as such.
+fn journal(conn: &Connection, path: &Path, abs: &Path) -> Result<(), StoreError> {
+    set_journal(conn).map_err(|e| match e {
+        StoreError::Sqlite(e) => failure(path, abs, true, e),
+        other => other,
+    })
+}
+
+fn init_schema(conn: &mut Connection, path: &Path, abs: &Path, repair: bool) -> Result<Vec<&'static str>, StoreError> {
+    let not_a_store = |reason: String| StoreError::NotAStore { path: path.to_owned(), reason };
+    let fail = |e| failure(path, abs, true, e);
     // One read transaction, so the three values come from one snapshot: read
     // one by one, another process creating the store in between would make a
     // new store look like a foreign one (tables, but no version yet).
-    let snapshot = conn.transaction().map_err(|e| unusable(path, e))?;
-    let (version, app, tables) = read_header(&snapshot).map_err(|e| unusable(path, e))?;
-    snapshot.finish().map_err(|e| unusable(path, e))?;
+    let snapshot = conn.transaction().map_err(fail)?;
+    let (version, app, tables) = read_header(&snapshot).map_err(fail)?;
+    snapshot.finish().map_err(fail)?;
     check_header(path, version, app, tables)?;
     if version == SCHEMA_VERSION {
         check_foreign_code(conn).map_err(not_a_store)?;
-        set_journal(conn)?;
-        return Ok(());
+        journal(conn, path, abs)?;
+        if !repair {
+            check_shape(conn, path)?;
+            return Ok(Vec::new());
+        }
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+        let found = shape::check(&tx).map_err(not_a_store)?;
+        let recreated = shape::repair(&tx, &found).map_err(|_| schema_error(path, &found))?;
+        tx.commit()?;
+        return Ok(recreated);
     }
     // A new store: create the schema under the write lock, re-checking in case
     // another process created it first. 16 KiB pages (set while the file is
     // still empty, before WAL mode; a no-op on a store another process just
     // created): bulk appends split index pages a quarter as often (demo and
     // import ~15% faster, files ~4% smaller; reads measured the same).
-    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
-    set_journal(conn)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(fail)?;
+    journal(conn, path, abs)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
     let (version, app, tables) = read_header(&tx)?;
     check_header(path, version, app, tables)?;
     if version == 0 {
         tx.execute_batch(SCHEMA)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    } else {
+        check_shape(&tx, path)?;
     }
     tx.commit()?;
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// Page size of new stores (existing stores keep theirs).

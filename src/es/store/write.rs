@@ -209,6 +209,7 @@ impl WriteTx<'_> {
                 first_position: 0,
                 last_position: 0,
             });
+            super::handle::check_stream_index(&self.tx, stream_id, info.version)?;
             self.streams.insert(stream_id.to_owned(), CachedStream { info, dirty: false });
         }
         let info = &self.streams.get(stream_id).ok_or_else(|| vanished(stream_id))?.info;
@@ -313,7 +314,9 @@ impl WriteTx<'_> {
     /// Database failures.
     pub fn stream_ref(&mut self, stream_id: &str) -> Result<Option<&StreamInfo>, StoreError> {
         if !self.streams.contains_key(stream_id) {
-            let Some(info) = read::stream(&self.tx, stream_id)? else { return Ok(None) };
+            let info = read::stream(&self.tx, stream_id)?;
+            super::handle::check_stream_index(&self.tx, stream_id, info.as_ref().map_or(0, |i| i.version))?;
+            let Some(info) = info else { return Ok(None) };
             self.streams.insert(stream_id.to_owned(), CachedStream { info, dirty: false });
         }
         Ok(self.streams.get(stream_id).map(|s| &s.info).filter(|i| i.version > 0))

@@ -1,0 +1,239 @@
+//! The file's schema checked, not assumed: each of chronicle's tables must
+//! have the columns (names, order, declared types) and the indexes of
+//! `schema.sql`, read back from an in-memory database built from it, so the
+//! expectation can never drift from the schema itself.
+
+use std::sync::OnceLock;
+
+use rusqlite::{Connection, Transaction};
+
+use super::SCHEMA;
+
+/// chronicle's tables: `events` holds the log; the others are derived from
+/// it (and from the read models) and can be rebuilt.
+const TABLES: [&str; 4] = ["events", "streams", "snapshots", "checkpoints"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Column {
+    name: String,
+    /// Declared type, upper-cased, with `NOT NULL` / `PRIMARY KEY` as declared.
+    decl: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Index {
+    unique: bool,
+    partial: bool,
+    columns: Vec<String>,
+    name: String,
+}
+
+impl Index {
+    fn same(&self, other: &Self) -> bool {
+        (self.unique, self.partial, &self.columns) == (other.unique, other.partial, &other.columns)
+    }
+
+    fn describe(&self) -> String {
+        let kind = if self.unique { "unique index" } else { "index" };
+        format!("{kind} on ({})", self.columns.join(", "))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Shape {
+    columns: Vec<Column>,
+    indexes: Vec<Index>,
+}
+
+/// One difference from the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Mismatch {
+    /// The table concerned (one of chronicle's).
+    pub table: &'static str,
+    /// What is wrong, for a person.
+    pub what: String,
+    /// Whether `rebuild` may repair it: the table (or index) holds nothing
+    /// that cannot be derived again from the events.
+    pub repairable: bool,
+}
+
+fn shape(conn: &Connection, table: &str) -> rusqlite::Result<Shape> {
+    let mut stmt = conn.prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid")?;
+    let columns = stmt
+        .query_map([table], |r| {
+            let mut decl = r.get::<_, String>(1)?.to_uppercase();
+            if r.get::<_, i64>(2)? != 0 {
+                decl.push_str(" NOT NULL");
+            }
+            if r.get::<_, i64>(3)? != 0 {
+                decl.push_str(" PRIMARY KEY");
+            }
+            Ok(Column { name: r.get(0)?, decl })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare("SELECT name, \"unique\", partial FROM pragma_index_list(?1)")?;
+    let list = stmt
+        .query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? != 0, r.get::<_, i64>(2)? != 0)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut cols = conn.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
+    let mut indexes = Vec::new();
+    for (name, unique, partial) in list {
+        let columns = cols
+            .query_map([&name], |r| Ok(r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "<expression>".to_owned())))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        indexes.push(Index { unique, partial, columns, name });
+    }
+    indexes.sort();
+    Ok(Shape { columns, indexes })
+}
+
+/// The shapes `schema.sql` creates.
+fn expected() -> Result<&'static [(&'static str, Shape)], String> {
+    static EXPECTED: OnceLock<Result<Vec<(&'static str, Shape)>, String>> = OnceLock::new();
+    let built = EXPECTED.get_or_init(|| {
+        let build = || -> rusqlite::Result<Vec<(&'static str, Shape)>> {
+            // Our own scratch database, never a user's path.
+            let conn = Connection::open_in_memory()?;
+            conn.execute_batch(SCHEMA)?;
+            TABLES.iter().map(|t| Ok((*t, shape(&conn, t)?))).collect()
+        };
+        build().map_err(|e| format!("the built-in schema does not load: {e}"))
+    });
+    built.as_deref().map_err(Clone::clone)
+}
+
+fn names(columns: &[Column]) -> Vec<&str> {
+    columns.iter().map(|c| c.name.as_str()).collect()
+}
+
+fn compare(table: &'static str, want: &Shape, have: &Shape, out: &mut Vec<Mismatch>) {
+    let derived = table != "events";
+    let mut push = |what: String, repairable: bool| out.push(Mismatch { table, what, repairable });
+    if have.columns.is_empty() {
+        push(format!("table `{table}` is missing"), derived);
+        return;
+    }
+    let (w, h) = (names(&want.columns), names(&have.columns));
+    let mut found = false;
+    for extra in h.iter().filter(|n| !w.contains(n)) {
+        push(format!("table `{table}` has an extra column `{}`", extra.escape_debug()), derived);
+        found = true;
+    }
+    for missing in w.iter().filter(|n| !h.contains(n)) {
+        push(format!("table `{table}` has no column `{missing}`"), derived);
+        found = true;
+    }
+    if !found && w != h {
+        let order = h.iter().map(|n| n.escape_debug().to_string()).collect::<Vec<_>>().join(", ");
+        push(format!("the columns of table `{table}` are not in chronicle's order (found {order})"), derived);
+    }
+    for c in &want.columns {
+        if let Some(got) = have.columns.iter().find(|g| g.name == c.name)
+            && got.decl != c.decl
+        {
+            push(
+                format!(
+                    "column `{table}.{}` is declared `{}`, chronicle declares `{}`",
+                    c.name,
+                    got.decl.escape_debug(),
+                    c.decl
+                ),
+                derived,
+            );
+        }
+    }
+    for idx in &want.indexes {
+        if !have.indexes.iter().any(|h| h.same(idx)) {
+            // A missing plain index only slows reads: recreating it touches no event.
+            push(format!("table `{table}` has no {}", idx.describe()), derived || !idx.unique);
+        }
+    }
+    for idx in have.indexes.iter().filter(|h| h.unique && !want.indexes.iter().any(|w| w.same(h))) {
+        push(
+            format!(
+                "table `{table}` has a {} that chronicle did not create (`{}`)",
+                idx.describe().escape_debug(),
+                idx.name.escape_debug()
+            ),
+            derived,
+        );
+    }
+}
+
+/// Every difference between the file's tables and `schema.sql`'s.
+///
+/// # Errors
+/// The schema cannot be read (damaged file) or the built-in one does not load.
+pub(super) fn check(conn: &Connection) -> Result<Vec<Mismatch>, String> {
+    let mut out = Vec::new();
+    for (table, want) in expected()? {
+        let have = shape(conn, table).map_err(|e| e.to_string())?;
+        compare(table, want, &have, &mut out);
+    }
+    Ok(out)
+}
+
+/// The `CREATE` statement of `schema.sql` that begins with `head`
+/// (tables and indexes hold no `;` inside).
+fn statement(head: &str) -> Option<&'static str> {
+    let start = SCHEMA.find(head)?;
+    let end = start + SCHEMA[start..].find(';')? + 1;
+    Some(&SCHEMA[start..end])
+}
+
+/// Repairs what `rebuild` may: drops and recreates each derived table that
+/// differs (its content is derived again by the caller) and recreates a
+/// missing plain index on `events`. Returns the tables recreated empty.
+///
+/// # Errors
+/// Database failures; a mismatch that is not repairable.
+pub(super) fn repair(tx: &Transaction<'_>, found: &[Mismatch]) -> Result<Vec<&'static str>, String> {
+    if let Some(m) = found.iter().find(|m| !m.repairable) {
+        return Err(m.what.clone());
+    }
+    let mut recreated: Vec<&'static str> = Vec::new();
+    for m in found {
+        if m.table == "events" {
+            for sql in SCHEMA.split(';').filter(|s| s.trim_start().starts_with("CREATE INDEX")) {
+                let sql = sql.trim().replacen("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1);
+                tx.execute_batch(&sql).map_err(|e| e.to_string())?;
+            }
+        } else if !recreated.contains(&m.table) {
+            let create = statement(&format!("CREATE TABLE {} (", m.table))
+                .ok_or_else(|| format!("the schema has no table `{}`", m.table))?;
+            tx.execute_batch(&format!("DROP TABLE IF EXISTS {}; {create}", m.table)).map_err(|e| e.to_string())?;
+            recreated.push(m.table);
+        }
+    }
+    Ok(recreated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_matches_itself_and_an_added_column_does_not() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        assert_eq!(check(&conn).unwrap(), Vec::new());
+        conn.execute_batch("ALTER TABLE events ADD COLUMN x TEXT").unwrap();
+        let found = check(&conn).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].what, "table `events` has an extra column `x`");
+        assert!(!found[0].repairable);
+    }
+
+    #[test]
+    fn a_dropped_derived_table_is_repaired_empty() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        conn.execute_batch("DROP TABLE streams; DROP INDEX events_recorded_at").unwrap();
+        let found = check(&conn).unwrap();
+        assert_eq!(found.len(), 2, "{found:?}");
+        let tx = conn.transaction().unwrap();
+        assert_eq!(repair(&tx, &found).unwrap(), vec!["streams"]);
+        tx.commit().unwrap();
+        assert_eq!(check(&conn).unwrap(), Vec::new());
+    }
+}
