@@ -270,8 +270,8 @@ fn reading_never_creates_or_converts_a_file() {
     }
     std::fs::write(&s.path, b"").unwrap();
     for args in [&["log"][..], &["state"], &["verify"], &["export"]] {
-        let line = s.fails(args, 2);
-        assert!(line.contains("the file is empty"), "{args:?}: {line}");
+        // An empty file reads as an empty store, and stays an empty file.
+        s.ok(args);
         assert_eq!(listing(s.dir.path()), vec!["store.db".to_owned()], "{args:?} left nothing behind");
         assert!(s.bytes().is_empty(), "{args:?} did not make it a store");
     }

@@ -68,8 +68,9 @@ impl Store {
     }
 
     /// Opens an existing store for reading only: nothing is ever written,
-    /// created or converted (a missing file is [`StoreError::NotFound`], an
-    /// empty one is not a store); works on a store the user cannot write.
+    /// created or converted (a missing file is [`StoreError::NotFound`]; an
+    /// empty file reads as an empty store and stays empty); works on a store
+    /// the user cannot write.
     ///
     /// # Errors
     /// As [`Store::open`], plus `NotFound`.

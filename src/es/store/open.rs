@@ -122,7 +122,7 @@ fn open_read(path: &Path, abs: &Path, len: Option<u64>) -> Result<Connection, St
     let not_a_store = |reason: &str| StoreError::NotAStore { path: path.to_owned(), reason: reason.to_owned() };
     match len {
         None => return Err(StoreError::NotFound { path: path.to_owned() }),
-        Some(0) => return Err(not_a_store("the file is empty (reading never makes it a store: `chronicle exec` or `chronicle demo` does)")),
+        Some(0) => return empty_store().map_err(|e| failure(path, abs, true, e)),
         Some(_) => {}
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -156,6 +156,17 @@ fn open_read(path: &Path, abs: &Path, len: Option<u64>) -> Result<Connection, St
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(64);
     conn.pragma_update(None, "cache_size", -65_536)?;
+    Ok(conn)
+}
+
+/// An empty file reads as an empty store, without being made one: a
+/// private in-memory database with the schema (ours, never a user's name),
+/// read-only like any reading handle.
+fn empty_store() -> rusqlite::Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    harden(&conn)?;
+    conn.execute_batch(SCHEMA)?;
+    conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
 }
 
