@@ -214,13 +214,27 @@ impl Chronicle {
     /// # Errors
     /// [`AppError::Usage`] for an unknown projection; store failures.
     pub fn rebuild(&mut self, projection: Option<&str>, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, AppError> {
+        Ok(self.rebuild_counting(projection, progress)?.0)
+    }
+
+    /// As [`Chronicle::rebuild`], returning also how many streams' rows in
+    /// the streams index differed from the events and were replaced (the
+    /// user must hear of it: `verify` before `rebuild` names them).
+    ///
+    /// # Errors
+    /// As [`Chronicle::rebuild`].
+    pub fn rebuild_counting(
+        &mut self,
+        projection: Option<&str>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(u64, u64), AppError> {
         let registry = Arc::clone(&self.registry);
         self.store.write(|tx| {
             // The streams index is derived too: rows deleted or edited
             // outside chronicle are derived again from the events.
-            tx.rebuild_streams_index()?;
+            let repaired = tx.rebuild_streams_index()?;
             projector::rebuild(tx, &registry, projection, progress)?;
-            Ok(tx.head())
+            Ok((tx.head(), repaired))
         })
     }
 }

@@ -104,7 +104,13 @@ fn a_deleted_or_edited_streams_index_is_named_and_rebuild_repairs_it() {
         );
         assert!(!line.contains("UNIQUE constraint"), "{line}");
         assert_eq!(event_count(&s), 2, "nothing recorded");
-        s.ok(&["rebuild"]);
+        let report = s.verify_fails();
+        assert!(report.contains("streams index") && report.contains("chronicle rebuild"), "{report}");
+        let rebuilt = s.run(&["rebuild"]);
+        rebuilt.expect_code(0, "rebuild");
+        assert!(rebuilt.stderr.contains("the streams index differed from the events for 1 stream:"), "{}", rebuilt.stderr);
+        // Once repaired there is nothing left to say.
+        assert!(!s.run(&["rebuild"]).stderr.contains("streams index"));
         s.exec("deposit acc-1 1 more");
         s.verify_ok();
         assert_eq!(s.balance_row("acc-1")["balance_cents"], 600);

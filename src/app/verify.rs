@@ -19,6 +19,9 @@ use super::{AppError, Chronicle};
 mod chain;
 mod digest;
 
+/// How to repair the streams index (derived from the events).
+const REBUILD_INDEX: &str = " (`chronicle rebuild` rebuilds the index from the events)";
+
 /// Problems listed at most (the first is always the earliest found).
 const MAX_PROBLEMS: usize = 50;
 
@@ -313,15 +316,15 @@ impl Chronicle {
                 Some(l) => report.problem(
                     Some(l.last_position),
                     format!(
-                        "streams index says {id} is {} v{}, the log says {ty} v{version}",
+                        "streams index says {id} is {} v{}, the log says {ty} v{version}{REBUILD_INDEX}",
                         l.stream_type, l.version
                     ),
                 ),
-                None => report.problem(None, format!("stream {id} is missing from the streams index")),
+                None => report.problem(None, format!("stream {id} is missing from the streams index{REBUILD_INDEX}")),
             }
         }
         for id in listed.keys().filter(|id| !seen.contains_key(*id)) {
-            report.problem(None, format!("streams index lists {id}, which has no events"));
+            report.problem(None, format!("streams index lists {id}, which has no events{REBUILD_INDEX}"));
         }
         Ok(())
     }

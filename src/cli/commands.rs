@@ -233,8 +233,12 @@ fn rebuild(db: &Path, projection: Option<&str>) -> Result<ExitCode, AppError> {
     }
     let started = Instant::now();
     let mut bar = Progress::new("rebuild");
-    let head = c.rebuild(projection, &mut |d, t| bar.update(d, t))?;
+    let (head, repaired) = c.rebuild_counting(projection, &mut |d, t| bar.update(d, t))?;
     drop(bar);
+    if repaired > 0 {
+        let streams = if repaired == 1 { "stream" } else { "streams" };
+        eprintln!("chronicle: the streams index differed from the events for {repaired} {streams}: rebuilt it from the events");
+    }
     eprintln!(
         "chronicle: rebuilt {} at position {head} in {:.2} s",
         projection.unwrap_or("every read model"),

@@ -61,14 +61,22 @@ pub(super) fn check_stream_index(conn: &Connection, stream_id: &str, indexed: u6
 
 impl WriteTx<'_> {
     /// Derives the `streams` index again from the events (`rebuild`'s repair
-    /// for rows deleted or edited outside chronicle).
+    /// for rows deleted or edited outside chronicle). Returns how many
+    /// streams' rows differed from the events (and were replaced).
     ///
     /// # Errors
     /// Database failures.
-    pub fn rebuild_streams_index(&mut self) -> Result<(), StoreError> {
+    pub fn rebuild_streams_index(&mut self) -> Result<u64, StoreError> {
         self.streams.clear();
+        self.tx.execute_batch("DROP TABLE IF EXISTS temp.derived_streams")?;
         self.tx.execute_batch(include_str!("sql/rebuild_streams.sql"))?;
-        Ok(())
+        let differing: i64 = self.tx.query_row(include_str!("sql/count_streams_differing.sql"), [], |r| r.get(0))?;
+        if differing > 0 {
+            self.tx.execute_batch(include_str!("sql/replace_streams.sql"))?;
+        } else {
+            self.tx.execute_batch("DROP TABLE temp.derived_streams")?;
+        }
+        Ok(u64::try_from(differing).unwrap_or(0))
     }
 }
 
