@@ -30,10 +30,10 @@ fn every_db_string_is_a_file_of_that_name_that_later_commands_see() {
         let account = format!("acc-{i}");
         in_dir(dir.path(), name, &["exec", &format!("open {account} alice")]).expect_code(0, name);
         // The same string through the environment reaches the same file.
-        let r = run(chronicle().current_dir(dir.path()).env("CHRONICLE_DB", name).args([
-            "exec",
-            &format!("deposit {account} 5 salary"),
-        ]));
+        let r = run(chronicle()
+            .current_dir(dir.path())
+            .env("CHRONICLE_DB", name)
+            .args(["exec", &format!("deposit {account} 5 salary")]));
         r.expect_code(0, name);
         let log = in_dir(dir.path(), name, &["log", "--json"]);
         log.expect_code(0, name);
@@ -61,7 +61,7 @@ fn two_events() -> Store {
 }
 
 fn event_count(s: &Store) -> i64 {
-    s.sql().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap()
+    s.sql().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("count the events")
 }
 
 #[test]
@@ -99,7 +99,9 @@ fn a_deleted_or_edited_streams_index_is_named_and_rebuild_repairs_it() {
         s.sql().execute_batch(sql).unwrap();
         let line = s.fails(&["exec", then], 2);
         assert!(
-            line.contains("streams index is out of step") && line.contains("acc-1") && line.contains("chronicle rebuild"),
+            line.contains("streams index is out of step")
+                && line.contains("acc-1")
+                && line.contains("chronicle rebuild"),
             "{sql} / {then}: {line}"
         );
         assert!(!line.contains("UNIQUE constraint"), "{line}");
@@ -108,7 +110,11 @@ fn a_deleted_or_edited_streams_index_is_named_and_rebuild_repairs_it() {
         assert!(report.contains("streams index") && report.contains("chronicle rebuild"), "{report}");
         let rebuilt = s.run(&["rebuild"]);
         rebuilt.expect_code(0, "rebuild");
-        assert!(rebuilt.stderr.contains("the streams index differed from the events for 1 stream:"), "{}", rebuilt.stderr);
+        assert!(
+            rebuilt.stderr.contains("the streams index differed from the events for 1 stream:"),
+            "{}",
+            rebuilt.stderr
+        );
         // Once repaired there is nothing left to say.
         assert!(!s.run(&["rebuild"]).stderr.contains("streams index"));
         s.exec("deposit acc-1 1 more");
@@ -192,12 +198,14 @@ fn as_nobody(args: &[&str]) -> Option<Command> {
 }
 
 fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
 fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }

@@ -237,7 +237,9 @@ fn rebuild(db: &Path, projection: Option<&str>) -> Result<ExitCode, AppError> {
     drop(bar);
     if repaired > 0 {
         let streams = if repaired == 1 { "stream" } else { "streams" };
-        eprintln!("chronicle: the streams index differed from the events for {repaired} {streams}: rebuilt it from the events");
+        eprintln!(
+            "chronicle: the streams index differed from the events for {repaired} {streams}: rebuilt it from the events"
+        );
     }
     eprintln!(
         "chronicle: rebuilt {} at position {head} in {:.2} s",

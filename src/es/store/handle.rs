@@ -91,11 +91,8 @@ fn read_model_problem(conn: &Connection, spec: &TableSpec, applied: u64) -> Resu
     if have.is_empty() {
         return Ok((applied > 0).then(|| format!("table `{table}` is missing")));
     }
-    let want: Vec<(&str, &str)> = spec
-        .columns
-        .iter()
-        .map(|c| (c.name, if c.kind == ColumnKind::Integer { "INTEGER" } else { "TEXT" }))
-        .collect();
+    let want: Vec<(&str, &str)> =
+        spec.columns.iter().map(|c| (c.name, if c.kind == ColumnKind::Integer { "INTEGER" } else { "TEXT" })).collect();
     if let Some((extra, _)) = have.iter().find(|(n, _)| !want.iter().any(|(w, _)| w == n)) {
         return Ok(Some(format!("table `{table}` has an extra column `{}`", extra.escape_debug())));
     }
@@ -107,7 +104,10 @@ fn read_model_problem(conn: &Connection, spec: &TableSpec, applied: u64) -> Resu
             return Ok(Some(format!("the columns of table `{table}` are not in chronicle's order")));
         }
         if ty != wty {
-            return Ok(Some(format!("column `{table}.{w}` is declared `{}`, chronicle declares `{wty}`", ty.escape_debug())));
+            return Ok(Some(format!(
+                "column `{table}.{w}` is declared `{}`, chronicle declares `{wty}`",
+                ty.escape_debug()
+            )));
         }
     }
     Ok(None)
@@ -138,7 +138,10 @@ impl WriteTx<'_> {
         }
         let name = spec.name;
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(StoreError::Damaged { what: format!("read model table `{}`", name.escape_debug()), reason: "not an identifier".to_owned() });
+            return Err(StoreError::Damaged {
+                what: format!("read model table `{}`", name.escape_debug()),
+                reason: "not an identifier".to_owned(),
+            });
         }
         self.tx.execute_batch(&format!("DROP TABLE \"{name}\""))?;
         Ok(true)

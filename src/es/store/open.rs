@@ -51,7 +51,10 @@ pub(super) fn open(path: &Path, access: Access) -> Result<(Connection, Vec<&'sta
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_CREATE;
     let mut conn = Connection::open_with_flags(&abs, flags).map_err(|e| failure(path, &abs, len.is_some(), e))?;
     if conn.is_readonly(MAIN_DB)? {
-        return Err(StoreError::ReadOnly { path: path.to_owned(), reason: "no permission to write the file".to_owned() });
+        return Err(StoreError::ReadOnly {
+            path: path.to_owned(),
+            reason: "no permission to write the file".to_owned(),
+        });
     }
     harden(&conn).map_err(|e| failure(path, &abs, true, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -100,11 +103,7 @@ fn examine(path: &Path, abs: &Path) -> Result<Option<u64>, StoreError> {
         }
         Ok(m) => {
             check_magic(abs).map_err(|(denied, reason)| {
-                if denied {
-                    access(reason)
-                } else {
-                    StoreError::NotAStore { path: path.to_owned(), reason }
-                }
+                if denied { access(reason) } else { StoreError::NotAStore { path: path.to_owned(), reason } }
             })?;
             Ok(Some(m.len()))
         }
@@ -140,7 +139,11 @@ fn open_read(path: &Path, abs: &Path, len: Option<u64>) -> Result<Connection, St
                 });
             }
             match path::immutable_uri(abs) {
-                Some(uri) => reader(Path::new(&uri), OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI, Some(e)),
+                Some(uri) => reader(
+                    Path::new(&uri),
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+                    Some(e),
+                ),
                 None => Err(e),
             }
         }
@@ -209,7 +212,9 @@ fn failure(path: &Path, abs: &Path, exists: bool, e: rusqlite::Error) -> StoreEr
         rusqlite::Error::SqliteFailure(f, _) if f.code == ReadOnly => StoreError::ReadOnly {
             path: path.to_owned(),
             reason: if f.extended_code == READONLY_DIRECTORY {
-                format!("the directory {dir} is not writable, and SQLite keeps its -wal and -shm files next to the store")
+                format!(
+                    "the directory {dir} is not writable, and SQLite keeps its -wal and -shm files next to the store"
+                )
             } else {
                 format!("no permission to write it ({e})")
             },
@@ -230,7 +235,10 @@ fn failure(path: &Path, abs: &Path, exists: bool, e: rusqlite::Error) -> StoreEr
 fn check_magic(path: &Path) -> Result<(), (bool, String)> {
     let cannot = |e: std::io::Error| {
         let denied = e.kind() == ErrorKind::PermissionDenied;
-        (denied, if denied { "permission denied: cannot read the file".to_owned() } else { format!("cannot read it: {e}") })
+        (
+            denied,
+            if denied { "permission denied: cannot read the file".to_owned() } else { format!("cannot read it: {e}") },
+        )
     };
     let mut f = std::fs::File::open(path).map_err(cannot)?;
     let mut head = [0u8; 16];

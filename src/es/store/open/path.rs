@@ -16,10 +16,7 @@ use super::super::StoreError;
 /// [`StoreError::Access`] for an empty name or an unreadable current directory.
 pub(in crate::es::store) fn file_path(path: &Path) -> Result<PathBuf, StoreError> {
     if path.as_os_str().is_empty() {
-        return Err(StoreError::Access {
-            path: path.to_owned(),
-            reason: "the store's file name is empty".to_owned(),
-        });
+        return Err(StoreError::Access { path: path.to_owned(), reason: "the store's file name is empty".to_owned() });
     }
     std::path::absolute(path).map_err(|e| StoreError::Access {
         path: path.to_owned(),
