@@ -75,11 +75,19 @@ fn shape(conn: &Connection, table: &str) -> rusqlite::Result<Shape> {
     let list = stmt
         .query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? != 0, r.get::<_, i64>(2)? != 0)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut cols = conn.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
+    // With each key column's collation: a unique index under NOCASE would
+    // take `ACC-1` and `acc-1` for one id.
+    let mut cols = conn.prepare("SELECT name, coll FROM pragma_index_xinfo(?1) WHERE key = 1 ORDER BY seqno")?;
     let mut indexes = Vec::new();
     for (name, unique, partial) in list {
         let columns = cols
-            .query_map([&name], |r| Ok(r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "<expression>".to_owned())))?
+            .query_map([&name], |r| {
+                let column = r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "<expression>".to_owned());
+                Ok(match r.get::<_, Option<String>>(1)? {
+                    Some(coll) if !coll.eq_ignore_ascii_case("BINARY") => format!("{column} COLLATE {coll}"),
+                    _ => column,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         indexes.push(Index { unique, partial, columns, name });
     }
@@ -222,6 +230,20 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].what, "table `events` has an extra column `x`");
         assert!(!found[0].repairable);
+    }
+
+    #[test]
+    fn a_unique_index_under_another_collation_is_not_chronicles() {
+        let conn = Connection::open_in_memory().unwrap();
+        let schema =
+            SCHEMA.replace("event_id       TEXT    NOT NULL UNIQUE", "event_id TEXT NOT NULL COLLATE NOCASE UNIQUE");
+        conn.execute_batch(&schema).unwrap();
+        let found: Vec<String> = check(&conn).unwrap().into_iter().map(|m| m.what).collect();
+        assert!(found.contains(&"table `events` has no unique index on (event_id)".to_owned()), "{found:?}");
+        assert!(
+            found.iter().any(|w| w.contains("(event_id COLLATE NOCASE) that chronicle did not create")),
+            "{found:?}"
+        );
     }
 
     #[test]
