@@ -84,7 +84,9 @@ fn shape(conn: &Connection, table: &str) -> rusqlite::Result<Shape> {
             .query_map([&name], |r| {
                 let column = r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "<expression>".to_owned());
                 Ok(match r.get::<_, Option<String>>(1)? {
-                    Some(coll) if !coll.eq_ignore_ascii_case("BINARY") => format!("{column} COLLATE {coll}"),
+                    Some(collation) if !collation.eq_ignore_ascii_case("BINARY") => {
+                        format!("{column} COLLATE {collation}")
+                    }
                     _ => column,
                 })
             })?
