@@ -50,7 +50,10 @@ pub(super) fn open_read(path: &Path, abs: &Path, len: Option<u64>) -> Result<Con
     let (conn, (version, app, tables)) = header.map_err(|e| failure(path, abs, true, e))?;
     check_header(path, version, app, tables)?;
     if version == 0 {
-        return Err(not_a_store("an empty SQLite database, not yet a chronicle store (reading never makes it one)"));
+        // An SQLite file with nothing in it (`check_header` refused one with
+        // tables of its own), such as a store being created by a writer
+        // right now: as empty as an empty file, and left as it is.
+        return empty_store().map_err(|e| failure(path, abs, true, e));
     }
     check_foreign_code(&conn).map_err(|r| not_a_store(&r))?;
     check_shape(&conn, path)?;
