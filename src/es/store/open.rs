@@ -32,7 +32,8 @@ pub(super) enum Access {
     /// As `Create`, and derived tables that differ from the schema are
     /// dropped and recreated empty (for `rebuild`, which derives them again).
     Repair,
-    /// Never write, never create, never convert: the file must be a store.
+    /// Never write, never create, never convert: a missing file is an
+    /// error, an empty one reads as an empty store.
     Read,
 }
 
