@@ -5,9 +5,9 @@
 //!
 //! Every link of the file's hash chain is verified. A file is imported as
 //! the store's own history: its first line is position 1 (chaining from
-//! genesis, repeating the store's events if it has any) or the store's head
-//! + 1 (chaining from the head's hash), and its events keep their positions
-//! and hashes. With `rechain` its events are foreign facts appended at the
+//! genesis, repeating the store's events if it has any) or the store's
+//! head + 1 (chaining from the head's hash), and its events keep their
+//! positions and hashes. With `rechain` its events are foreign facts appended at the
 //! head instead (see `rechain.rs`).
 
 mod rechain;

@@ -33,10 +33,10 @@ impl Import {
         upcast: (u32, Value),
     ) -> Result<Option<Pending>, AppError> {
         let bad = |why: String| bad_line(path, n, &why);
-        if !(first && e.position != 1) {
-            if hash::link(&self.prev_hash, input(&e)) != given {
-                return Err(bad(ALTERED.into()));
-            }
+        // The first line of a file that starts later is its chain's anchor.
+        let anchor = first && e.position != 1;
+        if !anchor && hash::link(&self.prev_hash, input(&e)) != given {
+            return Err(bad(ALTERED.into()));
         }
         self.prev_hash = given;
         match self.file_versions.get(&e.stream_id) {

@@ -4,8 +4,8 @@
 use super::super::StoreError;
 use super::super::read;
 use super::WriteTx;
-use rusqlite::Connection;
 use crate::es::event::{PendingEvent, StoredEvent};
+use rusqlite::Connection;
 
 /// The first field in which `stored` differs from `e` appended to
 /// `stream_id` (a `stream_type`), or `None` when they are the same event.
@@ -96,7 +96,9 @@ pub(super) fn typed_insert_error(
         return err;
     }
     match stored_id(conn, stream_id, stream_type, e) {
-        Ok(Some((position, Some(field)))) => StoreError::EventIdConflict { event_id: e.event_id.clone(), position, field },
+        Ok(Some((position, Some(field)))) => {
+            StoreError::EventIdConflict { event_id: e.event_id.clone(), position, field }
+        }
         Ok(Some((position, None))) => StoreError::PartialDuplicate { event_id: e.event_id.clone(), position },
         Ok(None) => err,
         Err(other) => other,
