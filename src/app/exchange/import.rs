@@ -179,7 +179,9 @@ impl Import {
         let ReadLine { event: e, upcast } = read_line(upcasters, path, n, line)?;
         let first = self.last_position.is_none();
         match self.last_position {
-            Some(p) if e.position != p + 1 => return Err(bad(format!("position {} does not follow {p}", e.position))),
+            Some(p) if p.checked_add(1) != Some(e.position) => {
+                return Err(bad(format!("position {} does not follow {p}", e.position)));
+            }
             _ => {}
         }
         self.last_position = Some(e.position);

@@ -40,11 +40,11 @@ impl Import {
         }
         self.prev_hash = given;
         match self.file_versions.get(&e.stream_id) {
-            Some(&v) if e.version != v + 1 => {
+            Some(&v) if v.checked_add(1) != Some(e.version) => {
                 return Err(bad(format!(
                     "stream {} is at version {v} in the file, so its next event must be version {}, not {}",
                     e.stream_id,
-                    v + 1,
+                    v.saturating_add(1),
                     e.version
                 )));
             }
