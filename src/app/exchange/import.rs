@@ -218,11 +218,12 @@ impl Import {
                 self.stored_already, self.head_before
             )));
         }
-        let event = pending_event(&e, e.metadata.get().to_owned(), Some(e.recorded_at.clone()));
-        if self.head_before > 0
-            && let Some((position, differs)) = tx.stored_id(&e.stream_id, &e.stream_type, &event)?
-        {
-            return Err(bad(id_taken(&e, position, differs)));
+        // An empty store holds none of the file's ids.
+        if self.head_before > 0 && tx.event_position(&e.event_id)?.is_some() {
+            let event = pending_event(&e, e.metadata.get().to_owned(), Some(e.recorded_at.clone()));
+            if let Some((position, differs)) = tx.stored_id(&e.stream_id, &e.stream_type, &event)? {
+                return Err(bad(id_taken(&e, position, differs)));
+            }
         }
         let version = self.next_version(tx, &e).map_err(bad)?;
         if e.version != version {
@@ -241,7 +242,14 @@ impl Import {
             stream_id: e.stream_id,
             stream_type: e.stream_type,
             version,
-            event,
+            event: PendingEvent {
+                event_id: e.event_id,
+                event_type: e.event_type,
+                schema_version: e.schema_version,
+                payload: e.payload.get().to_owned(),
+                metadata: e.metadata.get().to_owned(),
+                recorded_at: Some(e.recorded_at),
+            },
             upcast,
             expect: Expect::Link(given),
         }))
