@@ -129,6 +129,10 @@ pub enum Command {
     Import {
         /// The JSON Lines file.
         file: PathBuf,
+        /// Take the file's events as new facts: append them at the head with
+        /// new positions and hashes (the originals go into `metadata.imported`).
+        #[arg(long)]
+        rechain: bool,
     },
 }
 

@@ -54,6 +54,16 @@ struct InLine<'a> {
     hash: std::borrow::Cow<'a, str>,
 }
 
+/// How an import takes the file's events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Take the events as new facts, not as this store's history: append
+    /// them at the head with new positions and hashes, keeping each one's
+    /// id and, in `metadata.imported`, its original position, version, hash
+    /// and time.
+    pub rechain: bool,
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Imported {

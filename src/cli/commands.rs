@@ -11,6 +11,7 @@ use super::output::{TableWriter, event_line, safe};
 use super::progress::Progress;
 use super::{Cli, Command};
 use crate::app::demo::DemoOptions;
+use crate::app::exchange::ImportOptions;
 use crate::app::verify::Depth;
 use crate::app::{AppError, Chronicle, ExecOptions, Mode};
 use crate::es::Row;
@@ -35,7 +36,7 @@ pub(super) fn dispatch(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Rebuild { projection } => rebuild(db, projection.as_deref()),
         Command::Verify { chain } => verify(db, if chain { Depth::Chain } else { Depth::Full }),
         Command::Export { out } => export(db, out.as_deref()),
-        Command::Import { file } => import(db, &file),
+        Command::Import { file, rechain } => import(db, &file, rechain),
     }
 }
 
@@ -304,14 +305,21 @@ fn export(db: &Path, out: Option<&Path>) -> Result<ExitCode, AppError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn import(db: &Path, file: &Path) -> Result<ExitCode, AppError> {
+fn import(db: &Path, file: &Path, rechain: bool) -> Result<ExitCode, AppError> {
     let mut c = Chronicle::open(db, Mode::Write)?;
     let started = Instant::now();
     let mut bar = Progress::new("import");
-    let done = c.import(file, &mut |d, t| bar.update(d, t))?;
+    let done = c.import_with(file, ImportOptions { rechain }, &mut |d, t| bar.update(d, t))?;
     drop(bar);
     if done.appended == 0 && done.lines > 0 {
         eprintln!("chronicle: nothing to import: all {} events of {} are already stored", done.lines, file.display());
+    } else if rechain {
+        eprintln!(
+            "chronicle: re-chained {} events from {} in {:.2} s; original positions and hashes are kept in metadata.imported",
+            done.appended,
+            file.display(),
+            started.elapsed().as_secs_f64()
+        );
     } else {
         eprintln!(
             "chronicle: imported {} events from {} in {:.2} s",

@@ -2,31 +2,47 @@
 //! against the lines before it and the store, then appended in chunks with
 //! the read models projected in step; any bad line aborts the transaction, so
 //! a refused file records nothing.
+//!
+//! Every link of the file's hash chain is verified. A file is imported as
+//! the store's own history: its first line is position 1 (chaining from
+//! genesis, repeating the store's events if it has any) or the store's
+//! head + 1 (chaining from the head's hash), and its events keep their
+//! positions and hashes. With `rechain` its events are foreign facts appended at the
+//! head instead (see `rechain.rs`).
 
+mod history;
+mod rechain;
+
+use std::collections::VecDeque;
 use std::path::Path;
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
-use super::{Imported, ReadLine, bad_line, for_each_line, read_line};
+use super::{ImportOptions, Imported, InLine, ReadLine, bad_line, for_each_line, read_line};
 use crate::app::{AppError, Chronicle, projector};
 use crate::domain::Registry;
 use crate::es::hash::{self, GENESIS, HashInput};
-use crate::es::{Event, ExpectedVersion, PendingEvent, Upcasters, WriteTx};
+use crate::es::{Event, ExpectedVersion, PendingEvent, StoredEvent, Upcasters, WriteTx};
+use history::{id_taken, not_stored_here};
 
 /// Events appended per chunk inside the import transaction.
 const CHUNK: usize = 10_000;
 
+/// Stored events read per query while the file repeats the store's.
+const READ_AHEAD: u64 = 1_000;
+
 const ALTERED: &str = "hash does not match the event's content: the export was altered";
+
+const RECHAIN_HINT: &str = "`import --rechain` appends foreign events as new ones";
 
 /// The hash a line carries, as far as it still has to be checked.
 #[derive(Clone, Copy)]
 enum Expect {
-    /// Checked already (or the file does not start at position 1).
+    /// Checked already.
     Nothing,
-    /// Must equal the link computed when the event is appended.
+    /// Must equal the link computed when the event is appended (the file's
+    /// positions and chain are the store's).
     Link([u8; 32]),
-    /// Not 64 lowercase hex digits: can match no link.
-    Malformed,
 }
 
 /// A checked line waiting to be appended.
@@ -35,6 +51,7 @@ struct Pending {
     position: u64,
     stream_id: String,
     stream_type: String,
+    /// The version it takes in the store.
     version: u64,
     event: PendingEvent,
     upcast: (u32, serde_json::Value),
@@ -42,20 +59,42 @@ struct Pending {
 }
 
 impl Chronicle {
+    /// Imports a JSON Lines export as this store's history (see
+    /// [`Chronicle::import_with`]).
+    ///
+    /// # Errors
+    /// As [`Chronicle::import_with`].
+    pub fn import(&mut self, path: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<Imported, AppError> {
+        self.import_with(path, ImportOptions::default(), progress)
+    }
+
     /// Imports a JSON Lines export. Checks every line (fields, JSON,
-    /// contiguous positions and per-stream versions, unique ids, the hash
-    /// chain when the file starts at position 1, and that each stream
-    /// continues the store's) and appends it, all in one transaction. A file
-    /// whose events are all stored already appends nothing; one that only
-    /// partly overlaps the store is refused.
+    /// contiguous positions and per-stream versions, unique ids, every link
+    /// of the hash chain, and that each stream continues the store's) and
+    /// appends it, all in one transaction.
+    ///
+    /// The file's first line must be position 1 or the store's head + 1.
+    /// Lines at positions the store holds must be its events, identical (the
+    /// same hash at the same position, which covers every field and all
+    /// history before): a file whose events are all stored already appends
+    /// nothing; one that repeats only some of them is refused. An event id
+    /// stored with other content is a conflict. With
+    /// [`ImportOptions::rechain`] the events are appended at the head as new
+    /// ones instead, keeping their ids; their original position, version,
+    /// hash and time go into `metadata.imported`.
     ///
     /// # Errors
     /// [`AppError::BadInput`] naming the first bad line; nothing is recorded.
-    pub fn import(&mut self, path: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<Imported, AppError> {
+    pub fn import_with(
+        &mut self,
+        path: &Path,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Imported, AppError> {
         let registry = std::sync::Arc::clone(&self.registry);
         let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
         self.store.write(|tx| {
-            let mut run = Import::new(tx.head());
+            let mut run = Import::new(tx.head(), options.rechain);
             let mut pending: Vec<Pending> = Vec::new();
             let mut bytes = 0u64;
             for_each_line(path, &mut |n, line| {
@@ -77,15 +116,8 @@ impl Chronicle {
                 Ok(())
             })?;
             run.append(tx, &registry, path, &mut pending)?;
-            let (lines, stored_already) = (run.lines, run.stored_already);
-            if stored_already > 0 && stored_already < lines {
-                return Err(AppError::BadInput(format!(
-                    "{}: {stored_already} of its {lines} events are already stored: refusing a partial re-import",
-                    path.display()
-                )));
-            }
-            progress(run.appended, lines);
-            Ok(Imported { lines, appended: run.appended })
+            progress(run.appended, run.lines);
+            Ok(Imported { lines: run.lines, appended: run.appended })
         })
     }
 }
@@ -94,31 +126,41 @@ impl Chronicle {
 struct Import {
     /// The store's head when the import began.
     head_before: u64,
+    /// Append the file's events as new ones (see `rechain.rs`).
+    rechain: bool,
+    /// Per stream appended to: its type and its version in the store after
+    /// the lines checked so far.
     versions: HashMap<String, (String, u64)>,
-    ids: HashSet<String>,
+    /// Per stream (re-chaining): its last version in the file.
+    file_versions: HashMap<String, u64>,
+    /// The file's event ids, and the line of each.
+    ids: HashMap<String, u64>,
     lines: u64,
     stored_already: u64,
     appended: u64,
     /// The file's chain: the link of the last line checked or appended.
     prev_hash: [u8; 32],
-    chained: bool,
     last_position: Option<u64>,
+    /// Stored events the file repeats, read ahead.
+    stored: VecDeque<StoredEvent>,
     /// The last chunk, upcast (kept for its allocation).
     recent: Vec<Event>,
 }
 
 impl Import {
-    fn new(head_before: u64) -> Self {
+    fn new(head_before: u64, rechain: bool) -> Self {
         Self {
             head_before,
+            rechain,
             versions: HashMap::default(),
-            ids: HashSet::default(),
+            file_versions: HashMap::default(),
+            ids: HashMap::default(),
             lines: 0,
             stored_already: 0,
             appended: 0,
             prev_hash: GENESIS,
-            chained: false,
             last_position: None,
+            stored: VecDeque::new(),
             recent: Vec::new(),
         }
     }
@@ -135,82 +177,71 @@ impl Import {
     ) -> Result<Option<Pending>, AppError> {
         let bad = |why: String| bad_line(path, n, &why);
         let ReadLine { event: e, upcast } = read_line(upcasters, path, n, line)?;
+        let first = self.last_position.is_none();
         match self.last_position {
-            Some(p) if e.position != p + 1 => return Err(bad(format!("position {} does not follow {p}", e.position))),
-            Some(_) => {}
-            None => self.chained = e.position == 1,
+            Some(p) if p.checked_add(1) != Some(e.position) => {
+                return Err(bad(format!("position {} does not follow {p}", e.position)));
+            }
+            _ => {}
         }
         self.last_position = Some(e.position);
-        if self.ids.contains(e.event_id.as_str()) {
-            return Err(bad(format!("event id {} appears twice in the file", e.event_id)));
+        if let Some(earlier) = self.ids.insert(e.event_id.clone(), n) {
+            return Err(bad(format!("event id {} appears twice in the file (lines {earlier} and {n})", e.event_id)));
         }
-        self.ids.insert(e.event_id.clone());
-        // An empty store holds none of the file's events.
-        let stored = self.head_before > 0 && tx.event_position(&e.event_id)?.is_some();
-        self.stored_already += u64::from(stored);
-        if !stored {
-            let (ty, version) = match self.versions.get(&e.stream_id) {
-                Some((ty, v)) => (ty.as_str(), *v),
-                None => match tx.stream_ref(&e.stream_id)? {
-                    Some(s) => (s.stream_type.as_str(), s.version),
-                    None => (e.stream_type.as_str(), 0),
-                },
-            };
-            if ty != e.stream_type {
-                return Err(bad(format!("stream {} is a {ty}, not a {}", e.stream_id, e.stream_type)));
-            }
-            if e.version != version + 1 {
-                return Err(bad(format!(
-                    "stream {} is at version {version}, so the next event must be version {}, not {}",
-                    e.stream_id,
-                    version + 1,
-                    e.version
-                )));
-            }
-            match self.versions.get_mut(&e.stream_id) {
-                Some(v) => v.1 = e.version,
-                None => {
-                    self.versions.insert(e.stream_id.clone(), (e.stream_type.clone(), e.version));
-                }
-            }
+        let given = parse_hash(&e.hash)
+            .ok_or_else(|| bad(format!("hash {:?} is not 64 lowercase hex digits, as exported", e.hash)))?;
+        self.lines += 1;
+        if self.rechain {
+            return self.rechain_line(tx, path, n, first, given, e, upcast);
         }
-        // Into an empty store the file's positions and chain are the store's:
-        // the link computed on append is the one to compare, so it is
-        // computed once. Otherwise check the file's own chain now.
-        let mut expect = Expect::Nothing;
-        if self.chained && self.head_before == 0 {
-            expect = parse_hash(&e.hash);
-        } else if self.chained {
-            let h = hash::link(
-                &self.prev_hash,
-                HashInput {
-                    position: e.position,
-                    event_id: &e.event_id,
-                    stream_id: &e.stream_id,
-                    stream_type: &e.stream_type,
-                    version: e.version,
-                    event_type: &e.event_type,
-                    schema_version: e.schema_version,
-                    payload: e.payload.get(),
-                    metadata: e.metadata.get(),
-                    recorded_at: &e.recorded_at,
-                },
-            );
-            if !matches!(parse_hash(&e.hash), Expect::Link(x) if x == h) {
+        if first {
+            self.prev_hash = self.chain_start(tx, e.position).map_err(bad)?;
+        }
+        if e.position <= self.head_before {
+            // The store holds this position: the line must be its event.
+            let h = hash::link(&self.prev_hash, input(&e));
+            if h != given {
                 return Err(bad(ALTERED.into()));
             }
+            let stored = self.stored_at(tx, e.position)?;
+            if stored.hash != h {
+                return Err(bad(not_stored_here(tx, &e, &stored)?));
+            }
             self.prev_hash = h;
-        }
-        self.lines += 1;
-        if stored {
+            self.stored_already += 1;
             return Ok(None);
         }
+        if self.stored_already > 0 {
+            return Err(bad(format!(
+                "the {} lines before this one are already stored, but this one is not: refusing a partial \
+                 re-import (import only the events after position {})",
+                self.stored_already, self.head_before
+            )));
+        }
+        // An empty store holds none of the file's ids.
+        if self.head_before > 0 && tx.event_position(&e.event_id)?.is_some() {
+            let event = pending_event(&e, e.metadata.get().to_owned(), Some(e.recorded_at.clone()));
+            if let Some((position, differs)) = tx.stored_id(&e.stream_id, &e.stream_type, &event)? {
+                return Err(bad(id_taken(&e, position, differs)));
+            }
+        }
+        let version = self.next_version(tx, &e).map_err(bad)?;
+        if e.version != version {
+            return Err(bad(format!(
+                "stream {} is at version {}, so the next event must be version {version}, not {}",
+                e.stream_id,
+                version - 1,
+                e.version
+            )));
+        }
+        // The file's positions and chain are the store's: the link computed
+        // on append is the one to compare, so it is computed once.
         Ok(Some(Pending {
             line: n,
             position: e.position,
             stream_id: e.stream_id,
             stream_type: e.stream_type,
-            version: e.version,
+            version,
             event: PendingEvent {
                 event_id: e.event_id,
                 event_type: e.event_type,
@@ -220,8 +251,31 @@ impl Import {
                 recorded_at: Some(e.recorded_at),
             },
             upcast,
-            expect,
+            expect: Expect::Link(given),
         }))
+    }
+
+    /// The version `e` takes in the store's stream (checking its type), as
+    /// the next after the lines checked so far.
+    fn next_version(&mut self, tx: &mut WriteTx<'_>, e: &InLine<'_>) -> Result<u64, String> {
+        let (ty, version) = match self.versions.get(&e.stream_id) {
+            Some((ty, v)) => (ty.as_str(), *v),
+            None => match tx.stream_ref(&e.stream_id).map_err(|err| err.to_string())? {
+                Some(s) => (s.stream_type.as_str(), s.version),
+                None => (e.stream_type.as_str(), 0),
+            },
+        };
+        if ty != e.stream_type {
+            return Err(format!("stream {} is a {ty}, not a {}", e.stream_id, e.stream_type));
+        }
+        let next = version + 1;
+        match self.versions.get_mut(&e.stream_id) {
+            Some(v) => v.1 = next,
+            None => {
+                self.versions.insert(e.stream_id.clone(), (e.stream_type.clone(), next));
+            }
+        }
+        Ok(next)
     }
 
     /// Checks the links of `pending` without appending (before reporting a
@@ -229,11 +283,7 @@ impl Import {
     fn check_links(&self, path: &Path, pending: &[Pending]) -> Result<(), AppError> {
         let mut prev = self.prev_hash;
         for p in pending {
-            let expected = match p.expect {
-                Expect::Nothing => continue,
-                Expect::Malformed => return Err(bad_line(path, p.line, ALTERED)),
-                Expect::Link(h) => h,
-            };
+            let Expect::Link(expected) = p.expect else { continue };
             let h = hash::link(
                 &prev,
                 HashInput {
@@ -275,11 +325,12 @@ impl Import {
             let expected = ExpectedVersion::Exact(p.version.saturating_sub(1));
             let link = tx.append_one(&p.stream_id, &p.stream_type, expected, &p.event)?;
             match p.expect {
-                Expect::Link(h) if h == link.hash => {}
-                Expect::Link(_) | Expect::Malformed => return Err(bad_line(path, p.line, ALTERED)),
+                // The store's chain is the file's: it goes on from this link.
+                Expect::Link(h) if h == link.hash => self.prev_hash = h,
+                Expect::Link(_) => return Err(bad_line(path, p.line, ALTERED)),
+                // Re-chained: the file's chain is not the store's.
                 Expect::Nothing => {}
             }
-            self.prev_hash = link.hash;
             let (schema_version, payload) = p.upcast;
             upcast.push(Event {
                 position: link.position,
@@ -289,7 +340,7 @@ impl Import {
                 event_type: p.event.event_type,
                 schema_version,
                 payload,
-                recorded_at: p.event.recorded_at.unwrap_or_default(),
+                recorded_at: p.event.recorded_at.unwrap_or_else(|| tx.now().to_owned()),
             });
         }
         self.appended += upcast.len() as u64;
@@ -300,9 +351,37 @@ impl Import {
     }
 }
 
+/// The fields of a line that enter its hash.
+fn input<'a>(e: &'a InLine<'_>) -> HashInput<'a> {
+    HashInput {
+        position: e.position,
+        event_id: &e.event_id,
+        stream_id: &e.stream_id,
+        stream_type: &e.stream_type,
+        version: e.version,
+        event_type: &e.event_type,
+        schema_version: e.schema_version,
+        payload: e.payload.get(),
+        metadata: e.metadata.get(),
+        recorded_at: &e.recorded_at,
+    }
+}
+
+/// The event of line `e`, to append with `metadata` and `recorded_at`.
+fn pending_event(e: &InLine<'_>, metadata: String, recorded_at: Option<String>) -> PendingEvent {
+    PendingEvent {
+        event_id: e.event_id.clone(),
+        event_type: e.event_type.clone(),
+        schema_version: e.schema_version,
+        payload: e.payload.get().to_owned(),
+        metadata,
+        recorded_at,
+    }
+}
+
 /// A line's `hash` field as bytes, if it is 64 lowercase hex digits (as
 /// exported).
-fn parse_hash(text: &str) -> Expect {
+fn parse_hash(text: &str) -> Option<[u8; 32]> {
     fn nibble(b: u8) -> Option<u8> {
         match b {
             b'0'..=b'9' => Some(b - b'0'),
@@ -313,15 +392,12 @@ fn parse_hash(text: &str) -> Expect {
     let mut h = [0u8; 32];
     let bytes = text.as_bytes();
     if bytes.len() != 64 {
-        return Expect::Malformed;
+        return None;
     }
     for (out, pair) in h.iter_mut().zip(bytes.chunks_exact(2)) {
-        match (nibble(pair[0]), nibble(pair[1])) {
-            (Some(hi), Some(lo)) => *out = hi << 4 | lo,
-            _ => return Expect::Malformed,
-        }
+        *out = nibble(pair[0])? << 4 | nibble(pair[1])?;
     }
-    Expect::Link(h)
+    Some(h)
 }
 
 #[cfg(test)]
@@ -332,11 +408,11 @@ mod tests {
     fn hashes_are_read_as_exported_lowercase_hex_only() {
         let h: [u8; 32] = std::array::from_fn(|i| u8::try_from(i * 7).unwrap());
         let text = hex::encode(h);
-        assert!(matches!(parse_hash(&text), Expect::Link(x) if x == h));
+        assert_eq!(parse_hash(&text), Some(h));
         for bad in
             [text.to_uppercase(), text[..62].to_owned(), format!("{text}00"), text.replace('a', "g"), String::new()]
         {
-            assert!(matches!(parse_hash(&bad), Expect::Malformed), "{bad}");
+            assert_eq!(parse_hash(&bad), None, "{bad}");
         }
     }
 }

@@ -94,10 +94,12 @@ pub enum StoreError {
         /// The stream's type.
         actual: String,
     },
-    /// Some, but not all, events of a batch are stored already: the batch is
-    /// refused whole.
+    /// An event of the batch is stored already (identical), but the batch is
+    /// not a repeat of stored events: some of its events are new, or it was
+    /// given to an append that takes only new ids (`append_fresh`,
+    /// `append_one`). The batch is refused whole.
     #[error(
-        "event {event_id} is already stored at position {position}, but other events of the batch are not: refusing the batch"
+        "event {event_id} is already stored at position {position}, and the batch is not a repeat of stored events: refusing the batch"
     )]
     PartialDuplicate {
         /// First duplicate event id.
@@ -108,6 +110,18 @@ pub enum StoreError {
     /// An event id appears twice in one batch.
     #[error("event id {0} appears twice in one batch")]
     DuplicateInBatch(String),
+    /// An event id is stored already with other content: one id names one
+    /// event, so the batch is refused whole (see `WriteTx::append` for what
+    /// "the same event" means).
+    #[error("event id {event_id} is already stored at position {position} with another {field}: refusing the batch")]
+    EventIdConflict {
+        /// The event id.
+        event_id: String,
+        /// Where it is stored.
+        position: u64,
+        /// The first field that differs (`payload`, `stream_id`, …).
+        field: &'static str,
+    },
     /// A stored row cannot be decoded.
     #[error("stored data is damaged at {what}: {reason}")]
     Damaged {

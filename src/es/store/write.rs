@@ -5,7 +5,10 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rusqlite::{Transaction, params};
 
+mod ids;
 mod put;
+#[cfg(test)]
+mod tests;
 
 pub use put::Link;
 use put::{CachedStream, Put, put, vanished};
@@ -59,13 +62,19 @@ impl WriteTx<'_> {
 
     /// Appends `batch` atomically (with the rest of the transaction).
     ///
-    /// Idempotent: if every event id is stored already, nothing is appended
-    /// and their positions are returned; if only some are, the batch is
-    /// refused whole.
+    /// Idempotent: if every event of the batch is stored already, nothing is
+    /// appended and their positions are returned (`duplicate`); if only some
+    /// are, the batch is refused whole. An event id names one event: one
+    /// stored with other content is a conflict, never "already stored".
+    /// The same event means the same stream id and type, event type, schema
+    /// version, payload and metadata (as text, byte for byte), and the same
+    /// `recorded_at` when the append gives one; position, version and hash
+    /// are assigned by the store and not compared.
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] when a stream is not at the expected version,
-    /// [`StoreError::StreamType`], [`StoreError::PartialDuplicate`],
+    /// [`StoreError::EventIdConflict`] when an id is stored with other
+    /// content, [`StoreError::Conflict`] when a stream is not at the expected
+    /// version, [`StoreError::StreamType`], [`StoreError::PartialDuplicate`],
     /// [`StoreError::DuplicateInBatch`], or a database failure. On error the
     /// caller must let the transaction roll back.
     pub fn append(&mut self, batch: Vec<StreamAppend>) -> Result<Appended, StoreError> {
@@ -76,8 +85,11 @@ impl WriteTx<'_> {
     }
 
     /// Appends events whose ids were just generated (random UUIDs) and so
-    /// cannot be stored already: skips the idempotency look-ups. A duplicate
-    /// id still fails, on the table's UNIQUE constraint.
+    /// cannot be stored already: skips the idempotency look-ups. A stored id
+    /// still fails (on the table's UNIQUE constraint), typed: with other
+    /// content [`StoreError::EventIdConflict`], the same event
+    /// [`StoreError::PartialDuplicate`] (a retry must go through
+    /// [`WriteTx::append`], which is idempotent).
     ///
     /// # Errors
     /// As [`WriteTx::append`].
@@ -86,7 +98,7 @@ impl WriteTx<'_> {
     }
 
     /// Appends one event whose id is new (as [`WriteTx::append_fresh`]: no
-    /// idempotency look-up; a stored id fails on the UNIQUE constraint)
+    /// idempotency look-up; a stored id is a typed error)
     /// without building a [`StoredEvent`]: for bulk appends that keep their
     /// own copy of the event. An event without `recorded_at` gets
     /// [`WriteTx::now`].
@@ -103,7 +115,7 @@ impl WriteTx<'_> {
         self.check_stream(stream_id, stream_type, expected)?;
         let mut insert = self.tx.prepare_cached(include_str!("sql/insert_event.sql"))?;
         let stream = self.streams.get_mut(stream_id).ok_or_else(|| vanished(stream_id))?;
-        put(
+        let put = put(
             &mut insert,
             &mut self.head,
             &mut self.last_hash,
@@ -118,20 +130,28 @@ impl WriteTx<'_> {
                 metadata: &e.metadata,
                 recorded_at: e.recorded_at.as_deref().unwrap_or(&self.now),
             },
-        )
+        );
+        put.map_err(|err| ids::typed_insert_error(&self.tx, err, stream_id, stream_type, e))
     }
 
-    /// `Some` when every event of the batch is stored already.
+    /// `Some` when every event of the batch is stored already (the same
+    /// events: see [`WriteTx::append`]).
     fn check_ids(&self, batch: &[StreamAppend]) -> Result<Option<Appended>, StoreError> {
         let total: usize = batch.iter().map(|s| s.events.len()).sum();
         let mut seen = HashSet::with_capacity_and_hasher(total, rustc_hash::FxBuildHasher);
         let mut existing = Vec::new();
-        for e in batch.iter().flat_map(|s| &s.events) {
-            if !seen.insert(e.event_id.as_str()) {
-                return Err(StoreError::DuplicateInBatch(e.event_id.clone()));
-            }
-            if let Some(p) = read::find_event_id(&self.tx, &e.event_id)? {
-                existing.push((e.event_id.clone(), p));
+        for sa in batch {
+            for e in &sa.events {
+                if !seen.insert(e.event_id.as_str()) {
+                    return Err(StoreError::DuplicateInBatch(e.event_id.clone()));
+                }
+                match self.stored_id(&sa.stream_id, &sa.stream_type, e)? {
+                    Some((position, Some(field))) => {
+                        return Err(StoreError::EventIdConflict { event_id: e.event_id.clone(), position, field });
+                    }
+                    Some((position, None)) => existing.push((e.event_id.clone(), position)),
+                    None => {}
+                }
             }
         }
         drop(seen);
@@ -155,9 +175,10 @@ impl WriteTx<'_> {
             }
             let mut insert = self.tx.prepare_cached(include_str!("sql/insert_event.sql"))?;
             let stream = self.streams.get_mut(sa.stream_id.as_str()).ok_or_else(|| vanished(&sa.stream_id))?;
-            for e in sa.events {
-                let recorded_at = e.recorded_at.unwrap_or_else(|| self.now.clone());
-                let link = put(
+            for mut e in sa.events {
+                let given = e.recorded_at.is_some();
+                let recorded_at = e.recorded_at.take().unwrap_or_else(|| self.now.clone());
+                let put = put(
                     &mut insert,
                     &mut self.head,
                     &mut self.last_hash,
@@ -172,7 +193,14 @@ impl WriteTx<'_> {
                         metadata: &e.metadata,
                         recorded_at: &recorded_at,
                     },
-                )?;
+                );
+                let link = match put {
+                    Ok(link) => link,
+                    Err(err) => {
+                        e.recorded_at = given.then_some(recorded_at);
+                        return Err(ids::typed_insert_error(&self.tx, err, &sa.stream_id, &sa.stream_type, &e));
+                    }
+                };
                 stored.push(StoredEvent {
                     position: link.position,
                     event_id: e.event_id,
