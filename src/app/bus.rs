@@ -29,8 +29,13 @@ pub struct ExecOptions {
     /// Through what (`metadata.source`: `cli`, `tui`, …).
     pub source: String,
     /// The command's id. Given explicitly, it is an idempotency key: the same
-    /// id sent again records nothing and reports the events of the first time.
+    /// id sent again with the same command records nothing and reports the
+    /// events of the first time; with another command it is refused.
     pub command_id: Option<String>,
+    /// The command's text, recorded in the metadata (`command`) when a
+    /// command id is given, and compared when that id comes again.
+    /// [`Chronicle::execute`] fills it from the line (see [`command_text`]).
+    pub command: Option<String>,
     /// Correlation id to join (default: the command id).
     pub correlation_id: Option<String>,
     /// Causation id (default: the command id).
@@ -72,10 +77,54 @@ struct MetadataRef<'a> {
     actor: &'a str,
     source: &'a str,
     command_id: &'a str,
+    /// Only for an explicit command id: what it was used for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    command: Option<&'a str>,
 }
 
 /// Loaded stream states kept across commands of one batch (the demo).
 pub type StateCache = HashMap<String, Loaded>;
+
+/// A command line as it is compared for idempotency: its words joined by
+/// single spaces (the parser splits on any whitespace, so `deposit  acc-1 5`
+/// and `deposit acc-1 5` are the same command; `5` and `5.00` are not the
+/// same text and are told apart).
+#[must_use]
+pub fn command_text(line: &str) -> String {
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The `command` recorded in an event's metadata, if any.
+fn recorded_command(e: &StoredEvent) -> Option<String> {
+    let v: Value = serde_json::from_str(&e.metadata).ok()?;
+    v.get("command")?.as_str().map(str::to_owned)
+}
+
+/// An explicit command id used before: the same command is a duplicate
+/// (nothing new); another command is refused, naming the id. A first use
+/// recorded without its text (before chronicle recorded it) is taken as the
+/// same command, as it always was.
+fn reuse(command_id: &str, events: Vec<StoredEvent>, command: Option<&str>) -> Result<Outcome, AppError> {
+    let first = events.first().and_then(recorded_command);
+    if let (Some(before), Some(now)) = (first.as_deref(), command)
+        && before != now
+    {
+        return Err(AppError::Rejected(format!(
+            "command id `{}` was already used for `{}`; this is `{}`: nothing recorded (give a new command a new id)",
+            crate::domain::ids::shown(command_id),
+            crate::domain::ids::shown(before),
+            crate::domain::ids::shown(now),
+        )));
+    }
+    Ok(Outcome { command_id: command_id.to_owned(), events, duplicate: true, upcast: Vec::new() })
+}
+
+fn check_command_id(opts: &ExecOptions) -> Result<(), AppError> {
+    match &opts.command_id {
+        Some(id) => crate::domain::ids::check_command_id(id).map_err(AppError::Usage),
+        None => Ok(()),
+    }
+}
 
 fn derived_event_id(command_id: &str, index: usize) -> String {
     Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("chronicle-command:{command_id}:{index}").as_bytes()).to_string()
@@ -87,7 +136,9 @@ fn derived_event_id(command_id: &str, index: usize) -> String {
 /// id is given.
 ///
 /// # Errors
-/// [`AppError::Rejected`] when the rules refuse it, conflicts and store failures.
+/// [`AppError::Usage`] for a malformed command id; [`AppError::Rejected`]
+/// when the rules refuse it or its command id was used for another command;
+/// conflicts and store failures.
 pub fn execute_in(
     tx: &mut WriteTx<'_>,
     registry: &Registry,
@@ -97,11 +148,12 @@ pub fn execute_in(
     next_id: &mut dyn FnMut() -> String,
     mut cache: Option<&mut StateCache>,
 ) -> Result<Outcome, AppError> {
+    check_command_id(opts)?;
     let explicit_id = opts.command_id.is_some();
     let command_id = opts.command_id.clone().unwrap_or_else(&mut *next_id);
     if explicit_id && let Some(first) = tx.event_position(&derived_event_id(&command_id, 0))? {
         let events = tx.command_events(first, &command_id)?;
-        return Ok(Outcome { command_id, events, duplicate: true, upcast: Vec::new() });
+        return reuse(&command_id, events, opts.command.as_deref());
     }
 
     let targets = cmd.targets();
@@ -149,6 +201,7 @@ pub fn execute_in(
         actor: &opts.actor,
         source: &opts.source,
         command_id: &command_id,
+        command: opts.command.as_deref().filter(|_| explicit_id),
     })
     .map_err(|e| AppError::Io(e.to_string()))?;
     let mut appends: Vec<StreamAppend> = Vec::new();
@@ -247,7 +300,15 @@ impl Chronicle {
     /// [`AppError::Parse`] / [`AppError::Rejected`] (nothing recorded),
     /// [`AppError::Conflict`] after [`MAX_RETRIES`], store failures.
     pub fn execute(&mut self, line: &str, opts: &ExecOptions) -> Result<Outcome, AppError> {
+        check_command_id(opts)?;
         let cmd = self.registry.parse(line).map_err(AppError::Parse)?;
+        let filled;
+        let opts = if opts.command_id.is_some() && opts.command.is_none() {
+            filled = ExecOptions { command: Some(command_text(line)), ..opts.clone() };
+            &filled
+        } else {
+            opts
+        };
         let registry = Arc::clone(&self.registry);
         let config = self.config;
         let mut attempt = 0;
@@ -290,7 +351,14 @@ mod tests {
             source: "s".into(),
             command_id: "x".into(),
         };
-        let r = MetadataRef { correlation_id: "c", causation_id: "d", actor: "a\"b", source: "s", command_id: "x" };
+        let r = MetadataRef {
+            correlation_id: "c",
+            causation_id: "d",
+            actor: "a\"b",
+            source: "s",
+            command_id: "x",
+            command: None,
+        };
         assert_eq!(serde_json::to_string(&m).unwrap(), serde_json::to_string(&r).unwrap());
     }
 
@@ -324,6 +392,41 @@ mod tests {
         assert!(!first.duplicate && again.duplicate);
         assert_eq!(first.events, again.events);
         assert_eq!(c.store().head().unwrap(), 2);
+        let spaced = c.execute("  deposit   acc-1 5 ", &opts).unwrap();
+        assert!(spaced.duplicate, "whitespace does not make another command");
+        let err = c.execute("deposit acc-1 7", &opts).unwrap_err();
+        assert!(err.is_rejection(), "{err}");
+        assert!(err.to_string().contains("command id `cmd-1` was already used for `deposit acc-1 5`"), "{err}");
+        assert_eq!(c.store().head().unwrap(), 2);
+        let meta: Value = serde_json::from_str(&first.events[0].metadata).unwrap();
+        assert_eq!(meta["command"], "deposit acc-1 5");
+    }
+
+    #[test]
+    fn malformed_command_ids_are_usage_errors() {
+        let (_d, mut c) = store();
+        for id in ["", "  ", "a\u{200b}", &"x".repeat(500)] {
+            let opts = ExecOptions { command_id: Some(id.to_owned()), ..ExecOptions::new("t", "test") };
+            let err = c.execute("open acc-1 Ada", &opts).unwrap_err();
+            assert!(matches!(err, AppError::Usage(_)), "{id:?}: {err}");
+        }
+        assert_eq!(c.store().head().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_first_use_without_recorded_text_stays_idempotent() {
+        let (_d, mut c) = store();
+        let opts = ExecOptions { command_id: Some("old".into()), ..ExecOptions::new("t", "test") };
+        // As an API caller that gives no text (and as stores written before
+        // the text was recorded): nothing to compare, so the same command.
+        let first = c.store.write(|tx| {
+            let cmd = c.registry.parse("open acc-1 Ada").unwrap();
+            execute_in(tx, &c.registry, c.config, cmd.as_ref(), &opts, &mut || Uuid::now_v7().to_string(), None)
+        });
+        let first = first.unwrap();
+        let meta: Value = serde_json::from_str(&first.events[0].metadata).unwrap();
+        assert!(meta.get("command").is_none());
+        assert!(c.execute("open acc-1 Ada", &opts).unwrap().duplicate);
     }
 
     #[test]
