@@ -13,7 +13,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::{Command, Registry};
-use crate::es::{DynState, Event, ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, WriteTx};
+use crate::es::{DynState, Event, ExpectedVersion, PendingEvent, StoreError, StoredEvent, StreamAppend, WriteTx};
 
 use super::repository::{self, Loaded};
 use super::{AppError, Chronicle, Config, projector};
@@ -325,6 +325,12 @@ impl Chronicle {
                     tracing::debug!(%c, attempt, "retrying after a version conflict");
                     std::thread::sleep(std::time::Duration::from_millis(2 << attempt.min(6)));
                 }
+                Err(AppError::Store(StoreError::Rows(e))) if e.out_of_range_reason().is_some() => {
+                    let reason = e.out_of_range_reason().unwrap_or_default();
+                    return Err(AppError::Rejected(format!(
+                        "a read model cannot hold the result: {reason}; nothing recorded"
+                    )));
+                }
                 other => return other,
             }
         }
@@ -371,6 +377,20 @@ mod tests {
         assert!(err.is_rejection(), "{err}");
         assert!(c.execute("deposit acc-1 1.234", &opts).unwrap_err().is_rejection());
         assert_eq!(c.store().head().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_command_that_would_overflow_a_read_model_is_refused() {
+        let (_d, mut c) = store();
+        let opts = ExecOptions::new("t", "test");
+        let max = "92233720368547758.07"; // i64::MAX cents
+        c.execute("open acc-1 Ada", &opts).unwrap();
+        c.execute(&format!("deposit acc-1 {max}"), &opts).unwrap();
+        c.execute(&format!("withdraw acc-1 {max}"), &opts).unwrap();
+        let err = c.execute(&format!("deposit acc-1 {max}"), &opts).unwrap_err();
+        assert!(err.is_rejection(), "{err}");
+        assert!(err.to_string().contains("deposit_cents of acc-1 on "), "{err}");
+        assert_eq!(c.store().head().unwrap(), 3);
     }
 
     #[test]

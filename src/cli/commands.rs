@@ -39,8 +39,29 @@ pub(super) fn dispatch(cli: Cli) -> Result<ExitCode, AppError> {
     }
 }
 
+/// A failed write to stdout: a closed pipe (`| head`) ends quietly, as Unix
+/// tools do; anything else is named.
 fn io_err(e: &std::io::Error) -> AppError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return AppError::OutputClosed;
+    }
     AppError::Io(format!("cannot write output: {e}"))
+}
+
+/// One rule for `log --stream` and `state --stream`: a stream id the store
+/// has never seen is a usage error (exit 2) naming it; filters that match
+/// nothing (`--type`, `--correlation`, `--from` past the head) print nothing
+/// and exit 0.
+fn known_stream(c: &Chronicle, id: &str) -> Result<(), AppError> {
+    if c.store().stream(id)?.is_some() {
+        return Ok(());
+    }
+    let n = c.store().streams()?.len();
+    Err(AppError::Usage(format!(
+        "no stream `{}` ({n} stream{}; see `chronicle log`)",
+        crate::domain::ids::shown(id),
+        if n == 1 { "" } else { "s" }
+    )))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends quietly.
@@ -116,6 +137,9 @@ fn exec(db: &Path, line: &str, actor: String, command_id: Option<String>, json: 
 
 fn log(db: &Path, mut filter: LogFilter, limit: Option<u64>, follow: bool, json: bool) -> Result<ExitCode, AppError> {
     let c = Chronicle::open(db, Mode::Read)?;
+    if let Some(id) = &filter.stream_id {
+        known_stream(&c, id)?;
+    }
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut left = limit.unwrap_or(u64::MAX);
     let mut next = filter.from.unwrap_or(1).max(1);
@@ -154,6 +178,9 @@ fn state(
     json: bool,
 ) -> Result<ExitCode, AppError> {
     let c = Chronicle::open(db, Mode::Read)?;
+    if let Some(id) = stream {
+        known_stream(&c, id)?;
+    }
     let position = c.resolve_position(at, at_time)?;
     let mut out = std::io::stdout().lock();
     let text = if let Some(id) = stream {
