@@ -54,9 +54,9 @@ pub enum Command {
     Exec {
         /// The command line.
         command: String,
-        /// Who issues it (recorded in the metadata).
-        #[arg(long, env = "USER", default_value = "cli")]
-        actor: String,
+        /// Who issues it (recorded in the metadata) [default: $USER, else `cli`].
+        #[arg(long)]
+        actor: Option<String>,
         /// An idempotency key: the same id executed twice records once.
         #[arg(long)]
         command_id: Option<String>,

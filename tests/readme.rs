@@ -1,5 +1,5 @@
 //! The README's "A short session" is what the program prints: every
-//! ```console block of that section runs through the real binary in a
+//! console block of that section runs through the real binary in a
 //! temporary directory (as `chronicle` on the `PATH`, with `USER=ada`), and
 //! each command's output (stdout and stderr, as a terminal shows them) must
 //! match the lines under it. Only what truly varies is set aside: times,
@@ -27,7 +27,7 @@ fn section<'a>(readme: &'a str, title: &str) -> &'a str {
     body.find("\n## ").map_or(body, |end| &body[..end])
 }
 
-/// The steps of every ```console block in `text`.
+/// The steps of every console block (fenced as `console`) in `text`.
 fn console_steps(text: &str) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut inside = false;
@@ -53,8 +53,7 @@ fn console_steps(text: &str) -> Vec<Step> {
 /// every other byte for itself.
 fn matches_at(b: &[u8], i: usize, pattern: &str) -> bool {
     let p = pattern.as_bytes();
-    b.len() >= i + p.len()
-        && p.iter().zip(&b[i..]).all(|(&p, &c)| if p == b'9' { c.is_ascii_digit() } else { p == c })
+    b.len() >= i + p.len() && p.iter().zip(&b[i..]).all(|(&p, &c)| if p == b'9' { c.is_ascii_digit() } else { p == c })
 }
 
 fn run_len(b: &[u8], i: usize, f: impl Fn(u8) -> bool) -> usize {
@@ -107,7 +106,8 @@ fn normalise(line: &str) -> String {
             if whole > 0 && b.get(i + whole) == Some(&b'.') {
                 let frac = run_len(b, i + whole + 1, |c| c.is_ascii_digit());
                 let end = i + whole + 1 + frac;
-                if frac > 0 && b[end..].starts_with(b" s") && b.get(end + 2).is_none_or(|c| !c.is_ascii_alphanumeric()) {
+                if frac > 0 && b[end..].starts_with(b" s") && b.get(end + 2).is_none_or(|c| !c.is_ascii_alphanumeric())
+                {
                     i = end;
                     out.extend_from_slice(b"<secs>");
                     continue;
@@ -130,7 +130,8 @@ fn run_steps(steps: &[Step], dir: &Path) -> Vec<Vec<String>> {
     }
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_chronicle")).parent().expect("the binary's directory");
     let path = std::env::join_paths(
-        std::iter::once(bin_dir.to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+        std::iter::once(bin_dir.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )
     .expect("a PATH");
     let out = Command::new("bash")
@@ -162,7 +163,12 @@ fn run_steps(steps: &[Step], dir: &Path) -> Vec<Vec<String>> {
             o.pop();
         }
     }
-    assert_eq!(outputs.len(), steps.len(), "every step ran; stderr of the shell:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        outputs.len(),
+        steps.len(),
+        "every step ran; stderr of the shell:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     outputs
 }
 

@@ -120,6 +120,19 @@ fn ids_with_invisible_or_bidi_characters_are_refused() {
         }
     }
     assert_eq!(s.bytes(), before, "nothing recorded");
+    // The actor recorded with every event shows what it is too.
+    let err = s.fails(&["exec", "--actor", "ada\u{202e}", "deposit acc-1 5"], 2);
+    assert!(err.contains("actor") && err.contains("U+202E"), "{err}");
+    assert!(s.fails(&["exec", "--actor", "", "deposit acc-1 5"], 2).contains("actor is empty"));
+    assert_eq!(s.bytes(), before, "nothing recorded");
+    s.ok(&["exec", "--actor", "Ada Lovelace", "deposit acc-1 5"]);
+    // Without --actor: $USER, else `cli` (a blank $USER counts as unset).
+    s.ok(&["exec", "deposit acc-1 5"]);
+    support::run(support::chronicle().env("USER", "").arg("--db").arg(&s.path).args(["exec", "deposit acc-1 5"]))
+        .expect_code(0, "a blank $USER");
+    let actors: Vec<String> =
+        s.log(&["--from", "3"]).iter().map(|e| e["metadata"]["actor"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(actors, ["Ada Lovelace", "tester", "cli"]);
 }
 
 // ---- item 16: the CLI's edges ----

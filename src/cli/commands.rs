@@ -117,7 +117,23 @@ fn demo(db: &Path, opts: DemoOptions, no_tui: bool) -> Result<ExitCode, AppError
     open_tui(db)
 }
 
-fn exec(db: &Path, line: &str, actor: String, command_id: Option<String>, json: bool) -> Result<ExitCode, AppError> {
+/// Who a command is recorded for: `--actor`, else `$USER` (the login
+/// name) when it is set and not blank, else `cli`.
+fn actor_or_default(actor: Option<String>) -> String {
+    actor.unwrap_or_else(|| {
+        std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "cli".to_owned())
+    })
+}
+
+fn exec(
+    db: &Path,
+    line: &str,
+    actor: Option<String>,
+    command_id: Option<String>,
+    json: bool,
+) -> Result<ExitCode, AppError> {
+    let actor = actor_or_default(actor);
+    crate::domain::ids::check_visible("actor", &actor).map_err(AppError::Usage)?;
     let mut c = Chronicle::open(db, Mode::Write)?;
     let opts = ExecOptions { actor, source: "cli".to_owned(), command_id, ..ExecOptions::default() };
     let outcome = c.execute(line, &opts)?;

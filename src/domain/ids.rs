@@ -100,6 +100,24 @@ pub fn check_id(what: &str, id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a name that may hold spaces but must show every character (the
+/// actor recorded with an event): not blank, no control or invisible
+/// characters.
+///
+/// # Errors
+/// A one-line reason naming `what`.
+pub fn check_visible(what: &str, text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    match text.chars().find(|c| is_invisible(*c)) {
+        Some(c) => {
+            Err(format!("{what} `{}` contains the invisible or control character U+{:04X}", shown(text), u32::from(c)))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Checks a command id (the idempotency key of `exec --command-id`): an id
 /// as [`check_id`], at most [`MAX_COMMAND_ID_BYTES`] long.
 ///
@@ -166,6 +184,14 @@ mod tests {
         for id in ["acc-1", "é𝄞", "счёт-7", "口座", "a%_'\"\\.:/-", "x".repeat(10_000).as_str()] {
             assert_eq!(check_id("account id", id), Ok(()), "{id}");
         }
+    }
+
+    #[test]
+    fn visible_names_may_hold_spaces_only() {
+        assert_eq!(check_visible("actor", "Ada Lovelace"), Ok(()));
+        assert!(check_visible("actor", "ada\u{202e}").unwrap_err().contains("U+202E"));
+        assert!(check_visible("actor", "ada\u{1b}[31m").unwrap_err().contains("U+001B"));
+        assert!(check_visible("actor", " ").unwrap_err().contains("empty"));
     }
 
     #[test]
