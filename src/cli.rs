@@ -57,7 +57,8 @@ pub enum Command {
         /// Who issues it (recorded in the metadata) [default: $USER, else `cli`].
         #[arg(long)]
         actor: Option<String>,
-        /// An idempotency key: the same id executed twice records once.
+        /// An idempotency key: the same id with the same command records
+        /// once; with another command it is refused (exit 1).
         #[arg(long)]
         command_id: Option<String>,
         /// Print the recorded events as JSON Lines.

@@ -65,6 +65,25 @@ fn a_used_command_id_with_another_command_is_refused_naming_the_id() {
     s.verify_ok();
 }
 
+#[test]
+fn what_a_command_id_was_used_for_survives_export_and_import() {
+    let s = opened();
+    s.ok(&["exec", "--command-id", "pay-8", "deposit acc-1 5"]);
+    let export = s.export();
+    let copy = Store::new();
+    let file = copy.file("export.jsonl");
+    std::fs::write(&file, &export).unwrap();
+    copy.ok(&["import", file.to_str().unwrap()]);
+    assert_eq!(copy.export(), export, "byte-identical round trip");
+    copy.verify_ok();
+    let err = copy.fails(&["exec", "--command-id", "pay-8", "deposit acc-1 9"], 1);
+    assert!(err.contains("command id `pay-8` was already used for `deposit acc-1 5`"), "{err}");
+    let again = copy.run(&["exec", "--command-id", "pay-8", "deposit acc-1 5"]);
+    again.expect_code(0, "the same command in the imported store");
+    assert!(again.stderr.contains("executed before"), "{}", again.stderr);
+    assert_eq!(copy.head(), 2);
+}
+
 // ---- item 7: no silent saturation ----
 
 #[test]
