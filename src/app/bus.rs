@@ -30,12 +30,9 @@ pub struct ExecOptions {
     pub source: String,
     /// The command's id. Given explicitly, it is an idempotency key: the same
     /// id sent again with the same command records nothing and reports the
-    /// events of the first time; with another command it is refused.
+    /// events of the first time; with another command it is refused (see
+    /// [`execute_in`]).
     pub command_id: Option<String>,
-    /// The command's text, recorded in the metadata (`command`) when a
-    /// command id is given, and compared when that id comes again.
-    /// [`Chronicle::execute`] fills it from the line (see [`command_text`]).
-    pub command: Option<String>,
     /// Correlation id to join (default: the command id).
     pub correlation_id: Option<String>,
     /// Causation id (default: the command id).
@@ -77,46 +74,90 @@ struct MetadataRef<'a> {
     actor: &'a str,
     source: &'a str,
     command_id: &'a str,
-    /// Only for an explicit command id: what it was used for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    command: Option<&'a str>,
 }
 
 /// Loaded stream states kept across commands of one batch (the demo).
 pub type StateCache = HashMap<String, Loaded>;
 
-/// A command line as it is compared for idempotency: its words joined by
-/// single spaces (the parser splits on any whitespace, so `deposit  acc-1 5`
-/// and `deposit acc-1 5` are the same command; `5` and `5.00` are not the
-/// same text and are told apart).
-#[must_use]
-pub fn command_text(line: &str) -> String {
-    line.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The `command` recorded in an event's metadata, if any.
-fn recorded_command(e: &StoredEvent) -> Option<String> {
-    let v: Value = serde_json::from_str(&e.metadata).ok()?;
-    v.get("command")?.as_str().map(str::to_owned)
+/// Whether `cmd` is the command that recorded `recorded` (the events of
+/// its id, the first at position `first`): decided on its targets as they
+/// were just before `first`, it records exactly those events (same streams,
+/// types and payloads at the latest schema, in the same order). So `deposit
+/// acc-1 5` and `deposit  acc-1 5.00` are the same command, `deposit acc-1 7`
+/// is another; no text needs to be kept, and ids recorded by any release
+/// are judged alike.
+fn decides_the_same(
+    tx: &mut WriteTx<'_>,
+    registry: &Registry,
+    cmd: &dyn Command,
+    first: u64,
+    recorded: &[StoredEvent],
+) -> Result<bool, AppError> {
+    let targets = cmd.targets();
+    let before = first.saturating_sub(1);
+    let mut loaded = Vec::with_capacity(targets.len());
+    for t in &targets {
+        if tx.stream_ref(&t.stream_id)?.is_some_and(|info| info.stream_type != t.stream_type) {
+            return Ok(false);
+        }
+        loaded.push(repository::load(tx, registry, &t.stream_id, t.stream_type, before)?);
+    }
+    let states: Vec<&dyn DynState> = loaded.iter().map(|l| l.state.as_ref()).collect();
+    let Ok(decided) = cmd.decide(&states) else { return Ok(false) };
+    // Appended stream by stream, in the order streams first appear.
+    let mut order: Vec<usize> = Vec::new();
+    for (target, _) in &decided {
+        if !order.contains(target) {
+            order.push(*target);
+        }
+    }
+    let decided = order.iter().flat_map(|slot| decided.iter().filter(move |(t, _)| t == slot));
+    if decided.clone().count() != recorded.len() {
+        return Ok(false);
+    }
+    for ((target, data), stored) in decided.zip(recorded) {
+        let event = registry.upcasters().upcast(stored)?;
+        let same = targets.get(*target).is_some_and(|t| t.stream_id == stored.stream_id)
+            && data.event_type == event.event_type
+            && data.schema_version == event.schema_version
+            && data.payload == event.payload;
+        if !same {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// An explicit command id used before: the same command is a duplicate
-/// (nothing new); another command is refused, naming the id. A first use
-/// recorded without its text (before chronicle recorded it) is taken as the
-/// same command, as it always was.
-fn reuse(command_id: &str, events: Vec<StoredEvent>, command: Option<&str>) -> Result<Outcome, AppError> {
-    let first = events.first().and_then(recorded_command);
-    if let (Some(before), Some(now)) = (first.as_deref(), command)
-        && before != now
-    {
+/// (nothing new, the events of the first time); another command is refused,
+/// naming the id and what it recorded.
+fn reuse(
+    tx: &mut WriteTx<'_>,
+    registry: &Registry,
+    cmd: &dyn Command,
+    command_id: String,
+    first: u64,
+) -> Result<Outcome, AppError> {
+    let events = tx.command_events(first, &command_id)?;
+    if !decides_the_same(tx, registry, cmd, first, &events)? {
+        let what = events.first().map_or_else(String::new, |e| {
+            let more = match events.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            format!(
+                " (it recorded {} on {} at position {}{more})",
+                crate::domain::ids::shown(&e.event_type),
+                crate::domain::ids::shown(&e.stream_id),
+                e.position
+            )
+        });
         return Err(AppError::Rejected(format!(
-            "command id `{}` was already used for `{}`; this is `{}`: nothing recorded (give a new command a new id)",
-            crate::domain::ids::shown(command_id),
-            crate::domain::ids::shown(before),
-            crate::domain::ids::shown(now),
+            "command id `{}` was already used for another command{what}; nothing recorded (give a new command a new id)",
+            crate::domain::ids::shown(&command_id),
         )));
     }
-    Ok(Outcome { command_id: command_id.to_owned(), events, duplicate: true, upcast: Vec::new() })
+    Ok(Outcome { command_id, events, duplicate: true, upcast: Vec::new() })
 }
 
 fn check_command_id(opts: &ExecOptions) -> Result<(), AppError> {
@@ -152,8 +193,7 @@ pub fn execute_in(
     let explicit_id = opts.command_id.is_some();
     let command_id = opts.command_id.clone().unwrap_or_else(&mut *next_id);
     if explicit_id && let Some(first) = tx.event_position(&derived_event_id(&command_id, 0))? {
-        let events = tx.command_events(first, &command_id)?;
-        return reuse(&command_id, events, opts.command.as_deref());
+        return reuse(tx, registry, cmd, command_id, first);
     }
 
     let targets = cmd.targets();
@@ -201,7 +241,6 @@ pub fn execute_in(
         actor: &opts.actor,
         source: &opts.source,
         command_id: &command_id,
-        command: opts.command.as_deref().filter(|_| explicit_id),
     })
     .map_err(|e| AppError::Io(e.to_string()))?;
     let mut appends: Vec<StreamAppend> = Vec::new();
@@ -302,13 +341,6 @@ impl Chronicle {
     pub fn execute(&mut self, line: &str, opts: &ExecOptions) -> Result<Outcome, AppError> {
         check_command_id(opts)?;
         let cmd = self.registry.parse(line).map_err(AppError::Parse)?;
-        let filled;
-        let opts = if opts.command_id.is_some() && opts.command.is_none() {
-            filled = ExecOptions { command: Some(command_text(line)), ..opts.clone() };
-            &filled
-        } else {
-            opts
-        };
         let registry = Arc::clone(&self.registry);
         let config = self.config;
         let mut attempt = 0;
@@ -357,14 +389,7 @@ mod tests {
             source: "s".into(),
             command_id: "x".into(),
         };
-        let r = MetadataRef {
-            correlation_id: "c",
-            causation_id: "d",
-            actor: "a\"b",
-            source: "s",
-            command_id: "x",
-            command: None,
-        };
+        let r = MetadataRef { correlation_id: "c", causation_id: "d", actor: "a\"b", source: "s", command_id: "x" };
         assert_eq!(serde_json::to_string(&m).unwrap(), serde_json::to_string(&r).unwrap());
     }
 
@@ -412,14 +437,30 @@ mod tests {
         assert!(!first.duplicate && again.duplicate);
         assert_eq!(first.events, again.events);
         assert_eq!(c.store().head().unwrap(), 2);
-        let spaced = c.execute("  deposit   acc-1 5 ", &opts).unwrap();
-        assert!(spaced.duplicate, "whitespace does not make another command");
-        let err = c.execute("deposit acc-1 7", &opts).unwrap_err();
-        assert!(err.is_rejection(), "{err}");
-        assert!(err.to_string().contains("command id `cmd-1` was already used for `deposit acc-1 5`"), "{err}");
+        for same in ["  deposit   acc-1 5 ", "deposit acc-1 5.00", "deposit acc-1 005"] {
+            assert!(c.execute(same, &opts).unwrap().duplicate, "{same}");
+        }
+        for other in ["deposit acc-1 7", "withdraw acc-1 5", "deposit acc-1 5 salary", "deposit acc-2 5"] {
+            let err = c.execute(other, &opts).unwrap_err();
+            assert!(err.is_rejection(), "{other}: {err}");
+            assert!(
+                err.to_string().contains(
+                    "command id `cmd-1` was already used for another command (it recorded MoneyDeposited on acc-1 at position 2)"
+                ),
+                "{err}"
+            );
+        }
         assert_eq!(c.store().head().unwrap(), 2);
-        let meta: Value = serde_json::from_str(&first.events[0].metadata).unwrap();
-        assert_eq!(meta["command"], "deposit acc-1 5");
+        // Later events on the stream do not change what the id was used for.
+        c.execute("withdraw acc-1 5", &ExecOptions::new("t", "test")).unwrap();
+        assert!(c.execute("deposit acc-1 5", &opts).unwrap().duplicate);
+        let transfer = ExecOptions { command_id: Some("cmd-2".into()), ..ExecOptions::new("t", "test") };
+        c.execute("open acc-2 Alan", &ExecOptions::new("t", "test")).unwrap();
+        c.execute("deposit acc-1 9", &ExecOptions::new("t", "test")).unwrap();
+        assert!(!c.execute("transfer acc-1 acc-2 4 rent", &transfer).unwrap().duplicate);
+        assert!(c.execute("transfer acc-1 acc-2 4.00 rent", &transfer).unwrap().duplicate);
+        let err = c.execute("transfer acc-1 acc-2 4 books", &transfer).unwrap_err();
+        assert!(err.to_string().contains("MoneyWithdrawn on acc-1 at position 6 and 1 more"), "{err}");
     }
 
     #[test]
@@ -431,22 +472,6 @@ mod tests {
             assert!(matches!(err, AppError::Usage(_)), "{id:?}: {err}");
         }
         assert_eq!(c.store().head().unwrap(), 0);
-    }
-
-    #[test]
-    fn a_first_use_without_recorded_text_stays_idempotent() {
-        let (_d, mut c) = store();
-        let opts = ExecOptions { command_id: Some("old".into()), ..ExecOptions::new("t", "test") };
-        // As an API caller that gives no text (and as stores written before
-        // the text was recorded): nothing to compare, so the same command.
-        let first = c.store.write(|tx| {
-            let cmd = c.registry.parse("open acc-1 Ada").unwrap();
-            execute_in(tx, &c.registry, c.config, cmd.as_ref(), &opts, &mut || Uuid::now_v7().to_string(), None)
-        });
-        let first = first.unwrap();
-        let meta: Value = serde_json::from_str(&first.events[0].metadata).unwrap();
-        assert!(meta.get("command").is_none());
-        assert!(c.execute("open acc-1 Ada", &opts).unwrap().duplicate);
     }
 
     #[test]
