@@ -205,9 +205,9 @@ fn an_unknown_stream_is_a_usage_error_for_log_and_state_alike() {
     s.exec("open acc-2 Alan Turing");
     let log = s.fails(&["log", "--stream", "nosuch"], 2);
     let state = s.fails(&["state", "--stream", "nosuch"], 2);
-    assert_eq!(log, "chronicle: no stream `nosuch` (2 streams; see `chronicle log`)");
+    assert_eq!(log, "chronicle: unknown stream `nosuch` (2 streams; see `chronicle log`)");
     assert_eq!(state, log, "one rule, one message");
-    assert!(s.fails(&["log", "--stream", "nosuch", "--json"], 2).contains("no stream `nosuch`"));
+    assert!(s.fails(&["log", "--stream", "nosuch", "--json"], 2).contains("unknown stream `nosuch`"));
     assert!(s.fails(&["state", "--stream", "no\u{202e}such", "--at", "1"], 2).contains("no\\u{202e}such"));
     // Filters that match nothing are not errors: no output, exit 0.
     for args in [

@@ -58,7 +58,7 @@ fn known_stream(c: &Chronicle, id: &str) -> Result<(), AppError> {
     }
     let n = c.store().streams()?.len();
     Err(AppError::Usage(format!(
-        "no stream `{}` ({n} stream{}; see `chronicle log`)",
+        "unknown stream `{}` ({n} stream{}; see `chronicle log`)",
         crate::domain::ids::shown(id),
         if n == 1 { "" } else { "s" }
     )))
