@@ -6,6 +6,8 @@
 //! only come from a writer that does not follow this protocol, and is retried
 //! a bounded number of times.
 
+mod command_id;
+
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
@@ -16,8 +18,6 @@ use crate::domain::{Command, Registry};
 use crate::es::{DynState, Event, ExpectedVersion, PendingEvent, StoreError, StoredEvent, StreamAppend, WriteTx};
 
 use super::repository::{self, Loaded};
-
-mod command_id;
 use super::{AppError, Chronicle, Config, projector};
 
 /// How many times a command is retried after a version conflict.
