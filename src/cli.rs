@@ -54,10 +54,11 @@ pub enum Command {
     Exec {
         /// The command line.
         command: String,
-        /// Who issues it (recorded in the metadata).
-        #[arg(long, env = "USER", default_value = "cli")]
-        actor: String,
-        /// An idempotency key: the same id executed twice records once.
+        /// Who issues it (recorded in the metadata) [default: $USER, else `cli`].
+        #[arg(long)]
+        actor: Option<String>,
+        /// An idempotency key: the same id with the same command records
+        /// once; with another command it is refused (exit 1).
         #[arg(long)]
         command_id: Option<String>,
         /// Print the recorded events as JSON Lines.

@@ -2,6 +2,7 @@
 //! layer reaches them. Nothing outside `domain::*` names a domain's types.
 
 pub mod bank;
+pub mod ids;
 pub mod registry;
 pub mod users;
 

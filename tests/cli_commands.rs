@@ -216,7 +216,7 @@ fn log_filters_select_the_right_events() {
     assert_eq!(positions(&s.log(&["--from", "3", "--limit", "2"])), [3, 4]);
     assert_eq!(positions(&s.log(&["--stream", "acc-1", "--type", "MoneyDeposited", "--from", "3"])), [9]);
     assert!(s.log(&["--from", "10"]).is_empty());
-    assert!(s.log(&["--stream", "nobody"]).is_empty());
+    assert!(s.fails(&["log", "--stream", "nobody"], 2).contains("unknown stream `nobody`"), "one rule with `state`");
 
     let corr = all[4]["metadata"]["correlation_id"].as_str().expect("correlation id");
     assert_eq!(positions(&s.log(&["--correlation", corr])), [5]);

@@ -6,6 +6,8 @@
 //! only come from a writer that does not follow this protocol, and is retried
 //! a bounded number of times.
 
+mod command_id;
+
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::{Command, Registry};
-use crate::es::{DynState, Event, ExpectedVersion, PendingEvent, StoredEvent, StreamAppend, WriteTx};
+use crate::es::{DynState, Event, ExpectedVersion, PendingEvent, StoreError, StoredEvent, StreamAppend, WriteTx};
 
 use super::repository::{self, Loaded};
 use super::{AppError, Chronicle, Config, projector};
@@ -29,7 +31,9 @@ pub struct ExecOptions {
     /// Through what (`metadata.source`: `cli`, `tui`, …).
     pub source: String,
     /// The command's id. Given explicitly, it is an idempotency key: the same
-    /// id sent again records nothing and reports the events of the first time.
+    /// id sent again with the same command records nothing and reports the
+    /// events of the first time; with another command it is refused (see
+    /// [`execute_in`]).
     pub command_id: Option<String>,
     /// Correlation id to join (default: the command id).
     pub correlation_id: Option<String>,
@@ -87,7 +91,9 @@ fn derived_event_id(command_id: &str, index: usize) -> String {
 /// id is given.
 ///
 /// # Errors
-/// [`AppError::Rejected`] when the rules refuse it, conflicts and store failures.
+/// [`AppError::Usage`] for a malformed command id; [`AppError::Rejected`]
+/// when the rules refuse it or its command id was used for another command;
+/// conflicts and store failures.
 pub fn execute_in(
     tx: &mut WriteTx<'_>,
     registry: &Registry,
@@ -97,11 +103,11 @@ pub fn execute_in(
     next_id: &mut dyn FnMut() -> String,
     mut cache: Option<&mut StateCache>,
 ) -> Result<Outcome, AppError> {
+    command_id::check(opts)?;
     let explicit_id = opts.command_id.is_some();
     let command_id = opts.command_id.clone().unwrap_or_else(&mut *next_id);
     if explicit_id && let Some(first) = tx.event_position(&derived_event_id(&command_id, 0))? {
-        let events = tx.command_events(first, &command_id)?;
-        return Ok(Outcome { command_id, events, duplicate: true, upcast: Vec::new() });
+        return command_id::reuse(tx, registry, cmd, command_id, first);
     }
 
     let targets = cmd.targets();
@@ -247,6 +253,7 @@ impl Chronicle {
     /// [`AppError::Parse`] / [`AppError::Rejected`] (nothing recorded),
     /// [`AppError::Conflict`] after [`MAX_RETRIES`], store failures.
     pub fn execute(&mut self, line: &str, opts: &ExecOptions) -> Result<Outcome, AppError> {
+        command_id::check(opts)?;
         let cmd = self.registry.parse(line).map_err(AppError::Parse)?;
         let registry = Arc::clone(&self.registry);
         let config = self.config;
@@ -264,6 +271,12 @@ impl Chronicle {
                     tracing::debug!(%c, attempt, "retrying after a version conflict");
                     std::thread::sleep(std::time::Duration::from_millis(2 << attempt.min(6)));
                 }
+                Err(AppError::Store(StoreError::Rows(e))) if e.out_of_range_reason().is_some() => {
+                    let reason = e.out_of_range_reason().unwrap_or_default();
+                    return Err(AppError::Rejected(format!(
+                        "a read model cannot hold the result: {reason}; nothing recorded"
+                    )));
+                }
                 other => return other,
             }
         }
@@ -275,7 +288,7 @@ mod tests {
     use super::*;
     use crate::app::Mode;
 
-    fn store() -> (tempfile::TempDir, Chronicle) {
+    pub(super) fn store() -> (tempfile::TempDir, Chronicle) {
         let dir = tempfile::tempdir().unwrap();
         let c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
         (dir, c)
@@ -306,24 +319,26 @@ mod tests {
     }
 
     #[test]
+    fn a_command_that_would_overflow_a_read_model_is_refused() {
+        let (_d, mut c) = store();
+        let opts = ExecOptions::new("t", "test");
+        let max = "92233720368547758.07"; // i64::MAX cents
+        c.execute("open acc-1 Ada", &opts).unwrap();
+        c.execute(&format!("deposit acc-1 {max}"), &opts).unwrap();
+        c.execute(&format!("withdraw acc-1 {max}"), &opts).unwrap();
+        let err = c.execute(&format!("deposit acc-1 {max}"), &opts).unwrap_err();
+        assert!(err.is_rejection(), "{err}");
+        assert!(err.to_string().contains("deposit_cents of acc-1 on "), "{err}");
+        assert_eq!(c.store().head().unwrap(), 3);
+    }
+
+    #[test]
     fn a_stream_of_another_type_is_refused() {
         let (_d, mut c) = store();
         let opts = ExecOptions::new("t", "test");
         c.execute("register u-1 ada@example.com Ada Lovelace", &opts).unwrap();
         let err = c.execute("deposit u-1 5", &opts).unwrap_err();
         assert!(err.to_string().contains("u-1 is a User, not a BankAccount"), "{err}");
-    }
-
-    #[test]
-    fn the_same_command_id_records_once() {
-        let (_d, mut c) = store();
-        let opts = ExecOptions { command_id: Some("cmd-1".into()), ..ExecOptions::new("t", "test") };
-        c.execute("open acc-1 Ada", &ExecOptions::new("t", "test")).unwrap();
-        let first = c.execute("deposit acc-1 5", &opts).unwrap();
-        let again = c.execute("deposit acc-1 5", &opts).unwrap();
-        assert!(!first.duplicate && again.duplicate);
-        assert_eq!(first.events, again.events);
-        assert_eq!(c.store().head().unwrap(), 2);
     }
 
     #[test]

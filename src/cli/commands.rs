@@ -40,8 +40,29 @@ pub(super) fn dispatch(cli: Cli) -> Result<ExitCode, AppError> {
     }
 }
 
+/// A failed write to stdout: a closed pipe (`| head`) ends quietly, as Unix
+/// tools do; anything else is named.
 fn io_err(e: &std::io::Error) -> AppError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return AppError::OutputClosed;
+    }
     AppError::Io(format!("cannot write output: {e}"))
+}
+
+/// One rule for `log --stream` and `state --stream`: a stream id the store
+/// has never seen is a usage error (exit 2) naming it; filters that match
+/// nothing (`--type`, `--correlation`, `--from` past the head) print nothing
+/// and exit 0.
+fn known_stream(c: &Chronicle, id: &str) -> Result<(), AppError> {
+    if c.store().stream(id)?.is_some() {
+        return Ok(());
+    }
+    let n = c.store().streams()?.len();
+    Err(AppError::Usage(format!(
+        "unknown stream `{}` ({n} stream{}; see `chronicle log`)",
+        crate::domain::ids::shown(id),
+        if n == 1 { "" } else { "s" }
+    )))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends quietly.
@@ -97,7 +118,23 @@ fn demo(db: &Path, opts: DemoOptions, no_tui: bool) -> Result<ExitCode, AppError
     open_tui(db)
 }
 
-fn exec(db: &Path, line: &str, actor: String, command_id: Option<String>, json: bool) -> Result<ExitCode, AppError> {
+/// Who a command is recorded for: `--actor`, else `$USER` (the login
+/// name) when it is set and not blank, else `cli`.
+fn actor_or_default(actor: Option<String>) -> String {
+    actor.unwrap_or_else(|| {
+        std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "cli".to_owned())
+    })
+}
+
+fn exec(
+    db: &Path,
+    line: &str,
+    actor: Option<String>,
+    command_id: Option<String>,
+    json: bool,
+) -> Result<ExitCode, AppError> {
+    let actor = actor_or_default(actor);
+    crate::domain::ids::check_visible("actor", &actor).map_err(AppError::Usage)?;
     let mut c = Chronicle::open(db, Mode::Write)?;
     let opts = ExecOptions { actor, source: "cli".to_owned(), command_id, ..ExecOptions::default() };
     let outcome = c.execute(line, &opts)?;
@@ -117,6 +154,9 @@ fn exec(db: &Path, line: &str, actor: String, command_id: Option<String>, json: 
 
 fn log(db: &Path, mut filter: LogFilter, limit: Option<u64>, follow: bool, json: bool) -> Result<ExitCode, AppError> {
     let c = Chronicle::open(db, Mode::Read)?;
+    if let Some(id) = &filter.stream_id {
+        known_stream(&c, id)?;
+    }
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut left = limit.unwrap_or(u64::MAX);
     let mut next = filter.from.unwrap_or(1).max(1);
@@ -155,6 +195,9 @@ fn state(
     json: bool,
 ) -> Result<ExitCode, AppError> {
     let c = Chronicle::open(db, Mode::Read)?;
+    if let Some(id) = stream {
+        known_stream(&c, id)?;
+    }
     let position = c.resolve_position(at, at_time)?;
     let mut out = std::io::stdout().lock();
     let text = if let Some(id) = stream {

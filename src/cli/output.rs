@@ -7,9 +7,30 @@ use serde_json::Value;
 
 use crate::es::StoredEvent;
 
-/// `s` with control characters escaped.
+/// Whether `c` is shown escaped: control characters, and format characters
+/// that reorder or hide text (bidi overrides, zero-width spaces, …), so a
+/// stored `acc\u{202e}-1` never passes for another id on screen. The joiners
+/// (U+200C, U+200D) that emoji and some scripts need are shown as they are.
+fn hidden(c: char) -> bool {
+    c.is_control() || (crate::domain::ids::is_format(c) && !matches!(c, '\u{200c}' | '\u{200d}'))
+}
+
+/// `s` with control and hiding format characters escaped (`\u{202e}`);
+/// when there are any, backslashes are escaped too, so the escapes cannot be
+/// mistaken for text.
 pub fn safe(s: &str) -> String {
-    if s.chars().any(char::is_control) { s.escape_debug().to_string() } else { s.to_owned() }
+    if !s.chars().any(hidden) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) || c == '\\' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// One event on one line: position, time, stream@version, type, actor, payload.
@@ -148,6 +169,16 @@ mod tests {
         assert_eq!(out.lines().count(), TableWriter::SAMPLE + 7 + 2, "header, rule and every row");
         assert!(out.lines().last().unwrap().starts_with("r506 "));
         assert_eq!(TableWriter::default().finish(), "(no rows)\n");
+    }
+
+    #[test]
+    fn hiding_characters_are_shown_escaped() {
+        assert_eq!(safe("acc\u{202e}-1"), "acc\\u{202e}-1");
+        assert_eq!(safe("\u{feff}acc\u{200b}-1"), "\\u{feff}acc\\u{200b}-1");
+        assert_eq!(safe("a\u{1b}[31m\n"), "a\\u{1b}[31m\\n");
+        assert_eq!(safe("\\u{1b}\u{1b}"), "\\\\u{1b}\\u{1b}");
+        assert_eq!(safe("C:\\dir"), "C:\\dir", "no escapes needed, none made");
+        assert_eq!(safe("👩\u{200d}💻 café"), "👩\u{200d}💻 café");
     }
 
     #[test]

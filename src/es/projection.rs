@@ -61,10 +61,43 @@ impl TableSpec {
     }
 }
 
-/// Storage failure underneath a projection.
+/// Storage failure underneath a projection, or a total a read model cannot
+/// hold (see [`RowsError::out_of_range`]).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("read model storage: {0}")]
 pub struct RowsError(pub String);
+
+impl RowsError {
+    const OUT_OF_RANGE: &'static str = "out of range: ";
+
+    /// A sum or count that would leave the range of its column (64-bit
+    /// integers). Projections never saturate or wrap: the event that would
+    /// make a total wrong is refused instead, and `reason` says which total.
+    #[must_use]
+    pub fn out_of_range(reason: &str) -> Self {
+        Self(format!("{}{reason}", Self::OUT_OF_RANGE))
+    }
+
+    /// The reason, when this is a total out of range (not a storage failure).
+    #[must_use]
+    pub fn out_of_range_reason(&self) -> Option<&str> {
+        self.0.strip_prefix(Self::OUT_OF_RANGE)
+    }
+}
+
+/// `total + by`, or the refusal naming `what` (`deposit_cents of acc-1 on
+/// 2026-03-01 in daily_summary`) and the event's position.
+///
+/// # Errors
+/// [`RowsError::out_of_range`] when the sum does not fit in 64 bits.
+pub fn checked_total(total: i64, by: i64, what: impl FnOnce() -> String, position: u64) -> Result<i64, RowsError> {
+    total.checked_add(by).ok_or_else(|| {
+        RowsError::out_of_range(&format!(
+            "{} would leave the 64-bit range ({total} + {by}) at position {position}",
+            what()
+        ))
+    })
+}
 
 /// Where a projection reads and writes its rows.
 pub trait Rows {

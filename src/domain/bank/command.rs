@@ -4,6 +4,7 @@
 use super::account::{Account, AccountCmd, Transfer, handle, handle_transfer};
 use super::events::STREAM_TYPE;
 use super::money::parse_amount;
+use crate::domain::ids::check_id;
 use crate::domain::registry::sanitize;
 use crate::domain::{Command, Rejection, Target};
 use crate::es::{DynState, EventData};
@@ -45,9 +46,7 @@ impl Args<'_, '_> {
         let Some(id) = self.0.next() else {
             return Err(format!("missing {what} id"));
         };
-        if id.chars().any(char::is_control) {
-            return Err(format!("{what} id `{}` contains control characters", sanitize(id)));
-        }
+        check_id(&format!("{what} id"), id)?;
         Ok((*id).to_owned())
     }
     fn amount(&mut self) -> Result<i64, String> {
@@ -191,6 +190,10 @@ mod tests {
             ("deposit acc\u{7}-1 5", "account id `acc\\u{7}-1` contains control characters"),
             ("open acc-1 Ada \u{1b}[2J", "owner name contains control characters"),
             ("transfer acc-1 acc-2 5 \u{0}", "description contains control characters"),
+            ("open acc\u{200b}-1 Ada", "account id `acc\\u{200b}-1` contains the invisible character U+200B"),
+            ("deposit acc-1\u{202e} 5", "U+202E"),
+            ("transfer acc-1 \u{feff}acc-2 5", "destination account id"),
+            ("close acc\u{ad}-1", "U+00AD"),
         ] {
             let e = p(line).unwrap_err();
             assert!(e.contains(needle), "{line:?}: {e}");

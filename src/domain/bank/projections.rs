@@ -22,6 +22,11 @@ fn bank_event(event: &Event) -> bool {
     event.stream_type == STREAM_TYPE
 }
 
+/// An account id for a message, invisible characters escaped.
+fn safe(id: &str) -> String {
+    crate::domain::ids::shown(id)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests {
@@ -159,6 +164,42 @@ mod tests {
             }
         }
         assert_eq!(all()[1].tables()[1].name, "transaction_history_accounts");
+    }
+
+    #[test]
+    fn totals_never_saturate_they_refuse() {
+        let max = i64::MAX;
+        let d = "2026-03-01";
+        let fold = |log: &[Event]| {
+            let mut m = MemTables::default();
+            let mut errors = Vec::new();
+            for e in log {
+                for p in all() {
+                    if let Err(err) = p.apply(&mut m, e) {
+                        errors.push((p.name(), err));
+                    }
+                }
+            }
+            errors
+        };
+        // Two largest deposits on one day (a withdrawal between keeps the balance in range).
+        let log = [
+            ev(1, "acc-1", d, opened("Ada", "USD")),
+            ev(2, "acc-1", d, deposited(max, "USD", "")),
+            ev(3, "acc-1", d, withdrawn(max, "USD", "")),
+            ev(4, "acc-1", d, deposited(max, "USD", "")),
+        ];
+        let errors = fold(&log);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, "daily_summary");
+        let reason = errors[0].1.out_of_range_reason().expect("a total out of range, not a storage failure");
+        assert!(reason.starts_with("deposit_cents of acc-1 on 2026-03-01 in daily_summary"), "{reason}");
+        assert!(reason.contains("at position 4"), "{reason}");
+        // A balance past the range (only a hand-written log gets there).
+        let errors = fold(&[ev(1, "acc-2", d, deposited(max, "USD", "")), ev(2, "acc-2", d, deposited(1, "USD", ""))]);
+        let names: Vec<&str> = errors.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["account_balances", "transaction_history", "daily_summary"]);
+        assert!(errors.iter().all(|(_, e)| e.out_of_range_reason().is_some()));
     }
 
     #[test]

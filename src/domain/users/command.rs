@@ -3,6 +3,7 @@
 
 use super::events::{STREAM_TYPE, check_email};
 use super::user::{User, UserCmd, handle};
+use crate::domain::ids::check_id;
 use crate::domain::registry::sanitize;
 use crate::domain::{Command, Rejection, Target};
 use crate::es::{DynState, EventData};
@@ -37,9 +38,7 @@ impl Args<'_, '_> {
         let Some(w) = self.0.next() else {
             return Err(format!("missing {what}"));
         };
-        if w.chars().any(char::is_control) {
-            return Err(format!("{what} `{}` contains control characters", sanitize(w)));
-        }
+        check_id(what, w)?;
         Ok((*w).to_owned())
     }
     fn id(&mut self) -> Result<String, String> {
@@ -137,6 +136,9 @@ mod tests {
             ("revoke u-1", "missing role"),
             ("delete u-1", "missing reason"),
             ("grant u-1 ad\u{1b}min", "control characters"),
+            ("register u\u{200b}-1 a@b Ada", "user id `u\\u{200b}-1` contains the invisible character U+200B"),
+            ("register u-1 a\u{2060}@b Ada", "email `a\\u{2060}@b` contains the invisible character U+2060"),
+            ("grant u-1 ad\u{202e}min", "role `ad\\u{202e}min` contains the invisible character U+202E"),
         ] {
             let e = p(line).unwrap_err();
             assert!(e.contains(needle), "{line:?}: {e}");

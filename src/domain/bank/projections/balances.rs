@@ -1,8 +1,8 @@
 //! `account_balances`: one row per account, closed accounts included.
 
-use super::bank_event;
+use super::{bank_event, safe};
 use crate::domain::bank::events::{self, Movement};
-use crate::es::projection::RowsError;
+use crate::es::projection::{RowsError, checked_total};
 use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec};
 
 /// The table: `{"account_id","owner","currency","balance_cents","status","transactions"}`.
@@ -76,8 +76,9 @@ impl Projection for AccountBalances {
             events::ACCOUNT_CLOSED => status = Cell::text("closed"),
             _ => {
                 if let Some(m) = movement {
-                    balance = balance.saturating_add(m.delta());
-                    transactions = transactions.saturating_add(1);
+                    let what = |col: &str| format!("{col} of {} in account_balances", safe(id));
+                    balance = checked_total(balance, m.delta(), || what("balance_cents"), event.position)?;
+                    transactions = checked_total(transactions, 1, || what("transactions"), event.position)?;
                 }
             }
         }

@@ -1,8 +1,8 @@
 //! `daily_summary`: deposits and withdrawals per UTC day and account.
 
-use super::bank_event;
+use super::{bank_event, safe};
 use crate::domain::bank::events::{Direction, Movement};
-use crate::es::projection::RowsError;
+use crate::es::projection::{RowsError, checked_total};
 use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec};
 
 /// The table, keyed by (`day`, `account_id`).
@@ -50,14 +50,16 @@ impl Projection for DailySummary {
         let get = |col| old.as_ref().map_or(0, |r| r.int(col));
         let (mut deposits, mut deposit_cents) = (get(DEPOSITS), get(DEPOSIT_CENTS));
         let (mut withdrawals, mut withdrawal_cents) = (get(WITHDRAWALS), get(WITHDRAWAL_CENTS));
+        let at = event.position;
+        let what = |col: &str| format!("{col} of {} on {day} in daily_summary", safe(id));
         match m.direction {
             Direction::In => {
-                deposits = deposits.saturating_add(1);
-                deposit_cents = deposit_cents.saturating_add(m.cents);
+                deposits = checked_total(deposits, 1, || what("deposits"), at)?;
+                deposit_cents = checked_total(deposit_cents, m.cents, || what("deposit_cents"), at)?;
             }
             Direction::Out => {
-                withdrawals = withdrawals.saturating_add(1);
-                withdrawal_cents = withdrawal_cents.saturating_add(m.cents);
+                withdrawals = checked_total(withdrawals, 1, || what("withdrawals"), at)?;
+                withdrawal_cents = checked_total(withdrawal_cents, m.cents, || what("withdrawal_cents"), at)?;
             }
         }
         let [d, dc, w, wc] = [deposits, deposit_cents, withdrawals, withdrawal_cents].map(Cell::Int);

@@ -1,9 +1,9 @@
 //! `transaction_history`: every deposit and withdrawal of every account, with
 //! the balance after it.
 
-use super::bank_event;
+use super::{bank_event, safe};
 use crate::domain::bank::events::{Direction, Movement};
-use crate::es::projection::RowsError;
+use crate::es::projection::{RowsError, checked_total};
 use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec, TimeTravel};
 
 /// The shown table keyed by (`account_id`, `seq`), then the private running
@@ -68,8 +68,14 @@ impl Projection for TransactionHistory {
         let [history, accounts] = &TABLES;
         let id = event.stream_id.as_str();
         let last = rows.get(accounts, &[id.into()])?;
-        let seq = last.as_ref().map_or(0, |r| r.int(SEQ)).saturating_add(1);
-        let balance = last.as_ref().map_or(0, |r| r.int(BALANCE)).saturating_add(m.delta());
+        let what = |col: &str| format!("{col} of {} in transaction_history", safe(id));
+        let seq = checked_total(last.as_ref().map_or(0, |r| r.int(SEQ)), 1, || what("seq"), event.position)?;
+        let balance = checked_total(
+            last.as_ref().map_or(0, |r| r.int(BALANCE)),
+            m.delta(),
+            || what("balance_after_cents"),
+            event.position,
+        )?;
         let id_cell = Cell::text(id);
         rows.put(accounts, Row::new(accounts, [id_cell.clone(), Cell::Int(seq), Cell::Int(balance)]))?;
         let kind = match m.direction {
