@@ -49,6 +49,12 @@ pub enum TuiError {
 /// [`TuiError::App`] when the store cannot be opened or read,
 /// [`TuiError::Io`] when the terminal fails.
 pub fn run(db: &Path) -> Result<(), TuiError> {
+    if let Some(why) = runtime::no_terminal() {
+        return Err(TuiError::App(AppError::Usage(format!(
+            "the time machine needs a terminal ({why}); without one use the headless commands: \
+             chronicle exec, log, state, verify, export, import, rebuild, demo --no-tui (see chronicle --help)"
+        ))));
+    }
     runtime::run(db)
 }
 

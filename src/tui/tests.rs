@@ -1,5 +1,6 @@
 //! Headless tests: `update` behaviour and rendered-screen snapshots.
 
+mod input;
 mod robustness;
 mod screens;
 mod updates;

@@ -65,6 +65,13 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::Help => {
             app.mode = Mode::Help;
+            app.help_scroll = 0;
+            None
+        }
+        Action::HelpScroll(d) => {
+            let max = i64::from(super::view::overlay::help_max_scroll(app));
+            let to = (i64::from(app.help_scroll) + i64::from(d)).clamp(0, max);
+            app.help_scroll = u16::try_from(to).unwrap_or(0);
             None
         }
         Action::Back => {
@@ -74,6 +81,14 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         Action::Quit => {
             app.quit = true;
             app.playing = false;
+            None
+        }
+        Action::Suspend => {
+            app.playing = false;
+            Some(Effect::Suspend)
+        }
+        Action::Paste(text) => {
+            prompt::paste(app, &text);
             None
         }
         Action::OpenCommand | Action::OpenGoto | Action::OpenFilter => {
@@ -141,6 +156,7 @@ fn results(app: &mut App, action: Action) -> Option<Effect> {
             }
         }
         Action::Window(w) => app.window = *w,
+        Action::Page(p) => app.page = Some(*p),
         Action::World(w) => app.world = *w,
         Action::Executed(Ok((summary, head))) => {
             app.message = Some(Message { tone: Tone::Success, text: summary });
@@ -221,6 +237,24 @@ fn play_step(app: &mut App) -> Option<Effect> {
         return None;
     }
     seek(app, app.cursor + 1)
+}
+
+/// Rows of a queried read model the screen shows but the state lacks: asked
+/// after every change (the runtime reads them; the view never does).
+#[must_use]
+pub fn rows_wanted(app: &App) -> Option<Effect> {
+    let m = app.model().filter(|m| m.queried)?;
+    if app.head == 0 || app.mode == super::app::Mode::Help {
+        return None;
+    }
+    let limit = super::view::panes::table_rows(app);
+    let have = app.page.as_ref().is_some_and(|p| {
+        p.name == m.name
+            && p.position == app.cursor
+            && app.table_scroll >= p.offset
+            && (app.table_scroll + limit <= p.offset + p.rows.len() || !p.more)
+    });
+    (!have).then_some(Effect::Rows { name: m.name, position: app.cursor, offset: app.table_scroll, limit: limit * 2 })
 }
 
 /// The wait before the next playback step, in milliseconds.

@@ -7,10 +7,11 @@ use std::path::Path;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::action::{Action, Effect};
-use super::super::app::{App, DENSITY_SAMPLES, EventRow, Overview, WINDOW_HALF, Window};
+use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
 use super::worker::Worker;
 use crate::app::{AppError, Chronicle, ExecOptions, Mode, Timeline};
+use crate::es::TimeTravel;
 use crate::es::store::LogFilter;
 
 /// Events scanned at most by one `n`/`N` search.
@@ -33,6 +34,8 @@ pub struct Session {
     pub batching: bool,
     /// A mouse-capture change the terminal must apply.
     pub pending_mouse: Option<bool>,
+    /// Ctrl-Z was pressed: the terminal loop suspends.
+    pub pending_suspend: bool,
     /// The UI state.
     pub app: App,
 }
@@ -55,11 +58,25 @@ impl Session {
             .registry()
             .projections()
             .iter()
-            .filter_map(|p| p.tables().first().map(|t| (p.name(), t.name)))
+            .filter_map(|p| {
+                let queried = matches!(p.time_travel(), TimeTravel::Query { .. });
+                p.tables().first().map(|table| Model { name: p.name(), table, queried })
+            })
             .collect();
         let timeline = Timeline::new(chron.config());
-        let actor = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "tui".to_owned());
-        Ok(Self { chron, timeline, worker: None, actor, pending_seek: None, batching: false, pending_mouse: None, app })
+        let actor = super::actor::current();
+        app.actor.clone_from(&actor);
+        Ok(Self {
+            chron,
+            timeline,
+            worker: None,
+            actor,
+            pending_seek: None,
+            batching: false,
+            pending_mouse: None,
+            pending_suspend: false,
+            app,
+        })
     }
 
     /// Folds in a background thread from now on (keeps scrubbing smooth on
@@ -72,9 +89,10 @@ impl Session {
         Ok(())
     }
 
-    /// The actor recorded on commands (`$USER`, else `tui`).
+    /// The actor recorded on commands (see [`super::actor::current`]).
     pub fn set_actor(&mut self, actor: &str) {
         actor.clone_into(&mut self.actor);
+        actor.clone_into(&mut self.app.actor);
     }
 
     /// The store.
@@ -123,6 +141,26 @@ impl Session {
             self.flush()?;
         }
         self.load_shown_state();
+        self.load_rows()
+    }
+
+    /// Reads the rows of a queried read model the screen needs, if any.
+    fn load_rows(&mut self) -> Result<(), TuiError> {
+        if self.batching || self.pending_seek.is_some() {
+            return Ok(());
+        }
+        let Some(Effect::Rows { name, position, offset, limit }) = update::rows_wanted(&self.app) else {
+            return Ok(());
+        };
+        let action = match self.chron.projection_rows(name, position, Some(&self.app.world), offset as u64, limit as u64 + 1) {
+            Ok(mut rows) => {
+                let more = rows.len() > limit;
+                rows.truncate(limit);
+                Action::Page(Box::new(Page { name, position, offset, rows, more }))
+            }
+            Err(e) => Action::Failed(format!("cannot read {name}: {e}")),
+        };
+        update::update(&mut self.app, action);
         Ok(())
     }
 
@@ -159,6 +197,9 @@ impl Session {
             self.dispatch(Action::World(Box::new(world)))?;
         }
         self.batching = was;
+        if !was {
+            self.load_rows()?;
+        }
         Ok(())
     }
 
@@ -195,6 +236,7 @@ impl Session {
             Event::Key(k) => keymap::key_to_action(&self.app, *k),
             Event::Mouse(m) => keymap::mouse_to_action(&self.app, *m),
             Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+            Event::Paste(text) => Some(Action::Paste(text.clone())),
             _ => None,
         };
         match action {
@@ -242,6 +284,14 @@ impl Session {
             }
             Effect::Mouse(on) => {
                 self.pending_mouse = Some(on);
+                Vec::new()
+            }
+            Effect::Rows { .. } => {
+                self.load_rows()?;
+                Vec::new()
+            }
+            Effect::Suspend => {
+                self.pending_suspend = true;
                 Vec::new()
             }
         })

@@ -78,3 +78,10 @@ fn control_characters_never_reach_the_screen() {
     let screen = render_text(&s.app, 160, 48);
     assert!(!screen.contains('\u{1b}'), "{screen}");
 }
+
+#[test]
+fn main_screen_at_80x24() {
+    let (_d, db) = store();
+    let s = session(&db);
+    snap("main_80x24", &render_text(&s.app, 80, 24));
+}

@@ -91,15 +91,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.folding() {
         status.push(Span::styled(format!(" · folding… ({})", app.world.position), t.info));
     }
-    if !app.mouse {
-        status.push(Span::styled(" · mouse off", t.muted));
+    if app.mouse {
+        // Captured, the mouse no longer selects text: say how to.
+        status.push(Span::styled(" · mouse on: Shift selects, m off", t.muted));
     }
     status.push(Span::raw(" "));
-    let title = Line::from(vec![
-        Span::styled("chronicle", t.title),
-        Span::styled(format!(" · {}", text::clean(&app.db_label)), t.muted),
-    ]);
-    let block = pane(app, Focus::Timeline, title).title_top(Line::from(status).right_aligned());
+    let status = Line::from(status);
+    // The store's path gives way to the position (cut with `…`).
+    let room = area.width.saturating_sub(u16::try_from(status.width()).unwrap_or(u16::MAX)).saturating_sub(6);
+    let title = super::fit_line(
+        Line::from(vec![
+            Span::styled("chronicle", t.title),
+            Span::styled(format!(" · {}", text::clean(&app.db_label)), t.muted),
+        ]),
+        room,
+    );
+    let block = pane(app, area.width, Focus::Timeline, title).title_top(status.right_aligned());
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height < 3 || inner.width < 4 {
