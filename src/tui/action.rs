@@ -5,7 +5,7 @@ use tui_input::InputRequest;
 use crate::app::World;
 use crate::es::StoredEvent;
 
-use super::app::{Overview, Page, Window};
+use super::app::{Matches, Overview, Page, Window};
 
 /// One thing that happened: a key's meaning, a tick, or a result from the store.
 #[derive(Debug, Clone)]
@@ -100,6 +100,8 @@ pub enum Action {
     Found(Result<u64, String>),
     /// A page of a queried read model was read.
     Page(Box<Page>),
+    /// Matches of the filter around the cursor were read.
+    Matches(Box<Matches>),
     /// The events of a correlation were read.
     Correlated(String, Vec<StoredEvent>),
     /// Something failed reading the store; shown, not fatal.
@@ -147,6 +149,16 @@ pub enum Effect {
     Mouse(bool),
     /// Restore the terminal and stop the process until it is continued.
     Suspend,
+    /// Read the events matching `filter` around `center`: `half` on each
+    /// side, searching the whole log.
+    Matches {
+        /// The filter.
+        filter: String,
+        /// The cursor.
+        center: u64,
+        /// Matches wanted on each side.
+        half: usize,
+    },
     /// Read rows of a queried read model at a position.
     Rows {
         /// The read model.

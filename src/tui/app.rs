@@ -193,6 +193,33 @@ pub struct Page {
     pub more: bool,
 }
 
+/// Events matching the filter around the cursor, searched in the whole log.
+#[derive(Debug, Clone, Default)]
+pub struct Matches {
+    /// The filter they match.
+    pub filter: String,
+    /// The positions searched, `lo..=hi` (every match in it is held).
+    pub lo: u64,
+    /// See `lo`.
+    pub hi: u64,
+    /// The matches, in position order.
+    pub events: Vec<StoredEvent>,
+}
+
+impl Matches {
+    /// Whether these answer `filter` around `cursor` with `half` matches (or
+    /// the log's end) on each side.
+    #[must_use]
+    pub fn serve(&self, filter: &str, cursor: u64, half: usize, head: u64) -> bool {
+        if self.filter != filter || cursor < self.lo || cursor > self.hi {
+            return false;
+        }
+        let before = self.events.partition_point(|e| e.position < cursor);
+        let after = self.events.len() - before;
+        (before >= half || self.lo <= 1) && (after >= half || self.hi >= head)
+    }
+}
+
 /// The events sharing one correlation id.
 #[derive(Debug, Clone)]
 pub struct Correlation {
@@ -274,6 +301,8 @@ pub struct App {
     pub filter_input: Input,
     /// The filter in force (empty = none).
     pub filter: String,
+    /// Matches of the filter around the cursor (the audit pane shows them).
+    pub matches: Option<Matches>,
     /// The correlation being followed (`c`).
     pub correlation: Option<Correlation>,
     /// The message line.

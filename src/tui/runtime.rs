@@ -10,6 +10,7 @@
 //! sets it up again and redraws.
 
 pub mod actor;
+mod search;
 mod session;
 mod worker;
 

@@ -157,6 +157,7 @@ fn results(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::Window(w) => app.window = *w,
         Action::Page(p) => app.page = Some(*p),
+        Action::Matches(m) => app.matches = Some(*m),
         Action::World(w) => app.world = *w,
         Action::Executed(Ok((summary, head))) => {
             app.message = Some(Message { tone: Tone::Success, text: summary });
@@ -167,7 +168,11 @@ fn results(app: &mut App, action: Action) -> Option<Effect> {
         Action::Executed(Err(reason)) => {
             app.message = Some(Message { tone: Tone::Error, text: text::clean(&reason) });
         }
-        Action::Found(Ok(p)) => return seek(app, p),
+        Action::Found(Ok(p)) => {
+            let f = text::clean(&app.filter);
+            info(app, format!("`{f}`: jumped to the match at {p} (n next, N previous, Esc clears)"));
+            return seek(app, p);
+        }
         Action::Found(Err(m)) => info(app, m),
         Action::Correlated(id, events) => {
             info(
@@ -255,6 +260,17 @@ pub fn rows_wanted(app: &App) -> Option<Effect> {
             && (app.table_scroll + limit <= p.offset + p.rows.len() || !p.more)
     });
     (!have).then_some(Effect::Rows { name: m.name, position: app.cursor, offset: app.table_scroll, limit: limit * 2 })
+}
+
+/// Matches of the filter the audit pane shows but the state lacks.
+#[must_use]
+pub fn matches_wanted(app: &App) -> Option<Effect> {
+    if app.filter.is_empty() || app.correlation.is_some() || app.head == 0 {
+        return None;
+    }
+    let half = super::view::audit::log_rows(app).div_ceil(2) + 1;
+    let have = app.matches.as_ref().is_some_and(|m| m.serve(&app.filter, app.cursor, half, app.head));
+    (!have).then(|| Effect::Matches { filter: app.filter.clone(), center: app.cursor, half })
 }
 
 /// The wait before the next playback step, in milliseconds.

@@ -14,10 +14,6 @@ use crate::app::{AppError, Chronicle, ExecOptions, Mode, Timeline};
 use crate::es::TimeTravel;
 use crate::es::store::LogFilter;
 
-/// Events scanned at most by one `n`/`N` search.
-const FIND_BUDGET: u64 = 200_000;
-/// Events read per chunk while searching.
-const FIND_CHUNK: u64 = 2_000;
 /// Events of one correlation shown at most.
 const CORRELATION_LIMIT: u64 = 500;
 
@@ -141,7 +137,21 @@ impl Session {
             self.flush()?;
         }
         self.load_shown_state();
+        self.load_matches()?;
         self.load_rows()
+    }
+
+    /// Reads the filter's matches around the cursor the audit pane needs, if any.
+    fn load_matches(&mut self) -> Result<(), TuiError> {
+        if self.batching || self.pending_seek.is_some() {
+            return Ok(());
+        }
+        let Some(Effect::Matches { filter, center, half }) = update::matches_wanted(&self.app) else {
+            return Ok(());
+        };
+        let m = super::search::around(self.chron.store(), &filter, center, half, self.app.head).map_err(AppError::from)?;
+        update::update(&mut self.app, Action::Matches(Box::new(m)));
+        Ok(())
     }
 
     /// Reads the rows of a queried read model the screen needs, if any.
@@ -198,6 +208,7 @@ impl Session {
         }
         self.batching = was;
         if !was {
+            self.load_matches()?;
             self.load_rows()?;
         }
         Ok(())
@@ -277,7 +288,15 @@ impl Session {
             Effect::StreamStep { stream, from, forward } => {
                 vec![Action::Found(self.stream_step(&stream, from, forward)?)]
             }
-            Effect::Find { filter, from, forward } => vec![Action::Found(self.find(&filter, from, forward)?)],
+            Effect::Find { filter, from, forward } => {
+                let found = super::search::find(self.chron.store(), &filter, from, forward, self.app.head)
+                    .map_err(AppError::from)?;
+                vec![Action::Found(found)]
+            }
+            Effect::Matches { .. } => {
+                self.load_matches()?;
+                Vec::new()
+            }
             Effect::Correlation(id) => {
                 let filter = LogFilter { correlation_id: Some(id.clone()), ..LogFilter::default() };
                 vec![Action::Correlated(id, self.chron.log(&filter, CORRELATION_LIMIT)?)]
@@ -375,35 +394,5 @@ impl Session {
             _ if forward => Err(format!("no later event of {shown}")),
             _ => Err(format!("no earlier event of {shown}")),
         })
-    }
-
-    fn find(&self, filter: &str, from: u64, forward: bool) -> Result<Result<u64, String>, TuiError> {
-        let store = self.chron.store();
-        let head = self.app.head;
-        let mut scanned = 0;
-        let mut lo_hi = if forward {
-            (from + 1, (from + FIND_CHUNK).min(head))
-        } else {
-            (from.saturating_sub(FIND_CHUNK).max(1), from.saturating_sub(1))
-        };
-        while scanned < FIND_BUDGET && lo_hi.0 <= lo_hi.1 && lo_hi.1 >= 1 {
-            let events = store.read_range(lo_hi.0, lo_hi.1).map_err(AppError::from)?;
-            scanned += lo_hi.1 - lo_hi.0 + 1;
-            let hit = if forward {
-                events.iter().find(|e| super::super::app::matches_filter(filter, e))
-            } else {
-                events.iter().rev().find(|e| super::super::app::matches_filter(filter, e))
-            };
-            if let Some(e) = hit {
-                return Ok(Ok(e.position));
-            }
-            lo_hi = if forward {
-                (lo_hi.1 + 1, (lo_hi.1 + FIND_CHUNK).min(head))
-            } else {
-                (lo_hi.0.saturating_sub(FIND_CHUNK).max(1), lo_hi.0.saturating_sub(1))
-            };
-        }
-        let dir = if forward { "after" } else { "before" };
-        Ok(Err(format!("no event matching `{}` {dir} {from} (searched {scanned} events)", text::clean(filter))))
     }
 }

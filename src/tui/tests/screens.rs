@@ -6,7 +6,7 @@ use super::super::app::App;
 use super::super::runtime::render_text;
 use super::{session, store};
 
-fn snap(name: &str, screen: &str) {
+pub(super) fn snap(name: &str, screen: &str) {
     insta::with_settings!({filters => vec![
         (r"[0-9a-f]{64}", "[hash]"),
         (r"[0-9a-f]{40,63}…?", "[hash]"),

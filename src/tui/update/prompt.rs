@@ -136,11 +136,12 @@ pub(super) fn submit(app: &mut App) -> Option<Effect> {
             app.mode = Mode::Normal;
             app.filter = app.filter_input.value().trim().to_owned();
             app.stream_row = 0;
+            app.matches = None;
             if app.filter.is_empty() {
                 info(app, "filter cleared");
             } else {
                 let f = super::text::clean(&app.filter);
-                info(app, format!("filter `{f}`: n/N jump between matches, Esc clears"));
+                info(app, format!("filter `{f}`: the audit log shows matches from the whole log; n/N jump, Esc clears"));
             }
             None
         }

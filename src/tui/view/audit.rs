@@ -29,16 +29,22 @@ pub fn render_log(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         None => {
             let mut title = vec![Span::raw("Audit log")];
-            if !app.filter.is_empty() {
-                title.push(Span::styled(format!(" /{} (n/N)", text::clean(&app.filter)), t.matched));
-            }
-            let events = app
-                .window
-                .events
-                .iter()
-                .map(|e| &e.stored)
-                .filter(|e| e.position == app.cursor || app.matches(e))
-                .collect();
+            let matches = app.matches.as_ref().filter(|m| !app.filter.is_empty() && m.filter == app.filter);
+            let events = if let Some(m) = matches {
+                let f = text::clean(&app.filter);
+                title.push(Span::styled(format!(" /{f} · whole log (n/N)"), t.matched));
+                // The matches, and the cursor's own event among them.
+                let mut events: Vec<&StoredEvent> = m.events.iter().collect();
+                if let Some(e) = app.cursor_event().map(|e| &e.stored)
+                    && !app.matches(e)
+                {
+                    let at = events.partition_point(|x| x.position < e.position);
+                    events.insert(at, e);
+                }
+                events
+            } else {
+                app.window.events.iter().map(|e| &e.stored).filter(|e| e.position == app.cursor || app.matches(e)).collect()
+            };
             (Line::from(title), events)
         }
     };
@@ -107,6 +113,13 @@ pub fn render_log(app: &App, area: Rect, buf: &mut Buffer) {
         let y = inner.y + 1 + u16::try_from(i).unwrap_or(0);
         buf.set_string(inner.x, y, text::fit(&line, w), style);
     }
+}
+
+/// Event rows the audit pane shows at the terminal's size.
+#[must_use]
+pub fn log_rows(app: &App) -> usize {
+    let area = super::areas(Rect::new(0, 0, app.size.0, app.size.1)).audit;
+    usize::from(area.height.saturating_sub(3)).max(1)
 }
 
 /// Every line cut with `…` to `width`.
