@@ -19,10 +19,10 @@ fn cli_rows(db: &Path, name: &str, at: u64) -> Vec<Value> {
         .arg(db)
         .args(["state", "--projection", name, "--json", "--at", &at.to_string()])
         .output()
-        .unwrap();
+        .expect("chronicle state runs");
     assert!(out.status.success(), "state: {}", String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["rows"].as_array().cloned().unwrap()
+    let v: Value = serde_json::from_slice(&out.stdout).expect("state --json prints JSON");
+    v["rows"].as_array().cloned().expect("rows")
 }
 
 /// The rows the TUI's read-model pane shows at the cursor, all of them:
@@ -33,7 +33,7 @@ fn tui_rows(s: &mut Session) -> Vec<Value> {
         let row = s.app.model_rows(1).expect("the rows of the shown read model are there").first().map(|r| r.to_json());
         let Some(row) = row else { break };
         out.push(row);
-        s.press(KeyCode::Down).unwrap();
+        s.press(KeyCode::Down).expect("↓ in the read-model pane");
     }
     out
 }

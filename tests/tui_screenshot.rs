@@ -25,7 +25,8 @@ const DB_LABEL: &str = "/tmp/d.db";
 const POSITION: &str = "1234";
 const SIZE: (u16, u16) = (160, 48);
 
-fn screen() -> String {
+#[test]
+fn the_readme_screenshot_is_what_the_tui_draws_at_the_documented_position() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.db");
     let out = Command::new(BIN)
@@ -36,19 +37,14 @@ fn screen() -> String {
         .unwrap();
     assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
     let mut s = Session::open(&db).unwrap();
-    s.app.db_label = DB_LABEL.to_owned();
+    DB_LABEL.clone_into(&mut s.app.db_label);
     s.app.no_color = true;
     s.dispatch(chronicle::tui::Action::Resize(SIZE.0, SIZE.1)).unwrap();
     s.start().unwrap();
     s.press(KeyCode::Char('g')).unwrap();
     s.type_str(POSITION).unwrap();
     s.press(KeyCode::Enter).unwrap();
-    render_text(&s.app, SIZE.0, SIZE.1)
-}
-
-#[test]
-fn the_readme_screenshot_is_what_the_tui_draws_at_the_documented_position() {
-    let drawn = screen();
+    let drawn = render_text(&s.app, SIZE.0, SIZE.1);
     if std::env::var_os("CHRONICLE_UPDATE_SCREEN").is_some() {
         std::fs::write(ASSET, &drawn).unwrap();
     }

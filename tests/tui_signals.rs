@@ -34,6 +34,7 @@ impl Shell {
             "env",
             "PS1=READY$ ",
             "USER=tester",
+            "CHRONICLE_ACTOR=grace",
             "bash",
             "--norc",
             "--noprofile",
@@ -185,6 +186,13 @@ fn a_bracketed_paste_of_five_kilobytes_then_enter_runs_the_command() {
     sh.keys(&["Enter"]);
     let after = head + 1;
     sh.wait("the pasted command recorded", |s| s.contains(&format!("MoneyDeposited acc-1 @{after}")));
+    // Recorded as the user ($CHRONICLE_ACTOR here), through the TUI.
+    let out = run(Command::new(BIN).arg("--db").arg(&sh.db).args(["log", "--json", "--from", &after.to_string()]));
+    let line = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_owned();
+    let e: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("log --json: {line}"));
+    let meta = &e["metadata"];
+    assert_eq!((meta["actor"].as_str(), meta["source"].as_str()), (Some("grace"), Some("tui")), "{e}");
+    sh.wait("who commands are recorded as", |s| s.contains("as grace via tui"));
     sh.keys(&["Escape"]);
     sh.keys(&["q"]);
     sh.wait_format("#{alternate_on}", "0");

@@ -6,8 +6,8 @@ use tui_input::Input;
 
 use crate::app::World;
 use crate::domain::CommandHelp;
-use crate::es::{Row, StoredEvent, TableSpec};
 use crate::es::store::StreamInfo;
+use crate::es::{Row, StoredEvent, TableSpec};
 
 /// How many events the audit window holds on each side of the cursor.
 pub const WINDOW_HALF: u64 = 60;

@@ -3,8 +3,8 @@
 
 use super::super::app::{Matches, matches_filter};
 use super::super::text;
-use crate::es::store::{Store, StoreError};
 use crate::es::StoredEvent;
+use crate::es::store::{Store, StoreError};
 
 /// Events read per query.
 const CHUNK: u64 = 2_000;
@@ -35,7 +35,13 @@ fn chunks(from: u64, forward: bool, head: u64) -> impl Iterator<Item = (u64, u64
 ///
 /// # Errors
 /// Store failures.
-pub fn find(store: &Store, filter: &str, from: u64, forward: bool, head: u64) -> Result<Result<u64, String>, StoreError> {
+pub fn find(
+    store: &Store,
+    filter: &str,
+    from: u64,
+    forward: bool,
+    head: u64,
+) -> Result<Result<u64, String>, StoreError> {
     for (lo, hi) in chunks(from, forward, head) {
         let events = store.read_range(lo, hi)?;
         let hit = if forward {

@@ -138,7 +138,8 @@ impl Session {
         }
         self.load_shown_state();
         self.load_matches()?;
-        self.load_rows()
+        self.load_rows();
+        Ok(())
     }
 
     /// Reads the filter's matches around the cursor the audit pane needs, if any.
@@ -149,29 +150,30 @@ impl Session {
         let Some(Effect::Matches { filter, center, half }) = update::matches_wanted(&self.app) else {
             return Ok(());
         };
-        let m = super::search::around(self.chron.store(), &filter, center, half, self.app.head).map_err(AppError::from)?;
+        let m =
+            super::search::around(self.chron.store(), &filter, center, half, self.app.head).map_err(AppError::from)?;
         update::update(&mut self.app, Action::Matches(Box::new(m)));
         Ok(())
     }
 
     /// Reads the rows of a queried read model the screen needs, if any.
-    fn load_rows(&mut self) -> Result<(), TuiError> {
+    fn load_rows(&mut self) {
         if self.batching || self.pending_seek.is_some() {
-            return Ok(());
+            return;
         }
         let Some(Effect::Rows { name, position, offset, limit }) = update::rows_wanted(&self.app) else {
-            return Ok(());
+            return;
         };
-        let action = match self.chron.projection_rows(name, position, Some(&self.app.world), offset as u64, limit as u64 + 1) {
-            Ok(mut rows) => {
-                let more = rows.len() > limit;
-                rows.truncate(limit);
-                Action::Page(Box::new(Page { name, position, offset, rows, more }))
-            }
-            Err(e) => Action::Failed(format!("cannot read {name}: {e}")),
-        };
+        let action =
+            match self.chron.projection_rows(name, position, Some(&self.app.world), offset as u64, limit as u64 + 1) {
+                Ok(mut rows) => {
+                    let more = rows.len() > limit;
+                    rows.truncate(limit);
+                    Action::Page(Box::new(Page { name, position, offset, rows, more }))
+                }
+                Err(e) => Action::Failed(format!("cannot read {name}: {e}")),
+            };
         update::update(&mut self.app, action);
-        Ok(())
     }
 
     /// The timeline's worlds are lazy (no stream states): load the one on screen.
@@ -209,7 +211,7 @@ impl Session {
         self.batching = was;
         if !was {
             self.load_matches()?;
-            self.load_rows()?;
+            self.load_rows();
         }
         Ok(())
     }
@@ -306,7 +308,7 @@ impl Session {
                 Vec::new()
             }
             Effect::Rows { .. } => {
-                self.load_rows()?;
+                self.load_rows();
                 Vec::new()
             }
             Effect::Suspend => {

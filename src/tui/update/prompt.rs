@@ -141,7 +141,10 @@ pub(super) fn submit(app: &mut App) -> Option<Effect> {
                 info(app, "filter cleared");
             } else {
                 let f = super::text::clean(&app.filter);
-                info(app, format!("filter `{f}`: the audit log shows matches from the whole log; n/N jump, Esc clears"));
+                info(
+                    app,
+                    format!("filter `{f}`: the audit log shows matches from the whole log; n/N jump, Esc clears"),
+                );
             }
             None
         }

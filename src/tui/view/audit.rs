@@ -43,7 +43,12 @@ pub fn render_log(app: &App, area: Rect, buf: &mut Buffer) {
                 }
                 events
             } else {
-                app.window.events.iter().map(|e| &e.stored).filter(|e| e.position == app.cursor || app.matches(e)).collect()
+                app.window
+                    .events
+                    .iter()
+                    .map(|e| &e.stored)
+                    .filter(|e| e.position == app.cursor || app.matches(e))
+                    .collect()
             };
             (Line::from(title), events)
         }
@@ -159,7 +164,10 @@ fn hash_lines(hash: &str, width: usize, t: &super::super::theme::Theme) -> Vec<L
         .enumerate()
         .map(|(i, c)| {
             let name = if i == 0 { "hash" } else { "" };
-            Line::from(vec![Span::styled(format!("{name:<FIELD$}"), t.json_key), Span::raw(c.iter().collect::<String>())])
+            Line::from(vec![
+                Span::styled(format!("{name:<FIELD$}"), t.json_key),
+                Span::raw(c.iter().collect::<String>()),
+            ])
         })
         .collect()
 }

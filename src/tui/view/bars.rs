@@ -112,7 +112,8 @@ pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let mut keys = hints(app);
-    let tail = if app.mode == Mode::Command { format!(" · as {} via tui", text::clean(&app.actor)) } else { String::new() };
+    let tail =
+        if app.mode == Mode::Command { format!(" · as {} via tui", text::clean(&app.actor)) } else { String::new() };
     let cost = |(k, what): &(&str, &str)| text::width(k) + text::width(what) + 3;
     let room = width.saturating_sub(text::width(&tail));
     // Drop from the end, keeping the last two (help, quit) when present.

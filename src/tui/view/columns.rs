@@ -172,7 +172,8 @@ mod tests {
         assert_eq!(widths(&cols, 24), vec![Some(6), Some(6), Some(7), Some(2)]);
         // No room for every column: the text goes first, the numbers stay whole.
         assert_eq!(widths(&cols, 21), vec![Some(6), None, Some(7), Some(2)]);
-        let r = row(&["acc-10", "Edsger Spärck Jones", "4195151", "77"], &widths(&cols, 21), &[false, false, true, true]);
+        let r =
+            row(&["acc-10", "Edsger Spärck Jones", "4195151", "77"], &widths(&cols, 21), &[false, false, true, true]);
         assert_eq!(r, "acc-10 4195151 77");
         // Then numbers drop whole, from the right.
         assert_eq!(widths(&cols, 14), vec![Some(6), None, Some(7), None]);
