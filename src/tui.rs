@@ -42,19 +42,15 @@ pub enum TuiError {
 }
 
 /// Opens the store at `db` (an absent file becomes an empty store) and runs
-/// the interactive UI until the user quits. The terminal is restored on every
+/// the interactive UI until the user quits. Without a terminal it refuses
+/// ([`AppError::Usage`], naming the headless commands) after checking the
+/// store, and without creating one. The terminal is restored on every
 /// exit, panics included.
 ///
 /// # Errors
 /// [`TuiError::App`] when the store cannot be opened or read,
 /// [`TuiError::Io`] when the terminal fails.
 pub fn run(db: &Path) -> Result<(), TuiError> {
-    if let Some(why) = runtime::no_terminal() {
-        return Err(TuiError::App(AppError::Usage(format!(
-            "the time machine needs a terminal ({why}); without one use the headless commands: \
-             chronicle exec, log, state, verify, export, import, rebuild, demo --no-tui (see chronicle --help)"
-        ))));
-    }
     runtime::run(db)
 }
 

@@ -219,4 +219,5 @@ fn without_a_terminal_the_tui_says_so_and_names_the_headless_commands() {
     }
     assert!(!err.contains("No such device"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(!db.exists(), "no store is created for a UI that cannot run");
 }

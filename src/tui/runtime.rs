@@ -128,8 +128,14 @@ impl StopSignals {
 /// # Errors
 /// The store cannot be opened, or the terminal fails.
 pub fn run(db: &Path) -> Result<(), TuiError> {
+    // A store that exists is checked first (its problem is the one to
+    // name); an absent one is not created for a UI that cannot run.
+    if !db.exists() {
+        need_terminal()?;
+    }
     let started = Instant::now();
     let mut session = Session::open(db)?;
+    need_terminal()?;
     session.spawn_worker()?;
     tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "store opened");
     session.app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -184,6 +190,17 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool, signals: &StopSignals) -
     // Continued.
     signals.cont.store(false, Ordering::SeqCst);
     resume(terminal, mouse)
+}
+
+/// A usage error when there is no terminal to run on.
+fn need_terminal() -> Result<(), TuiError> {
+    match no_terminal() {
+        None => Ok(()),
+        Some(why) => Err(TuiError::App(crate::app::AppError::Usage(format!(
+            "the time machine needs a terminal ({why}); without one use the headless commands: \
+             chronicle exec, log, state, verify, export, import, rebuild, demo --no-tui (see chronicle --help)"
+        )))),
+    }
 }
 
 /// Why the UI cannot run here, if it cannot: standard input or output is
