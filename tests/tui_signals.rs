@@ -194,6 +194,8 @@ fn a_bracketed_paste_of_five_kilobytes_then_enter_runs_the_command() {
     assert_eq!((meta["actor"].as_str(), meta["source"].as_str()), (Some("grace"), Some("tui")), "{e}");
     sh.wait("who commands are recorded as", |s| s.contains("as grace via tui"));
     sh.keys(&["Escape"]);
+    // Esc then q at once would read as Alt-q: wait for the line to close.
+    sh.wait("the command line closed", |s| s.contains("? help"));
     sh.keys(&["q"]);
     sh.wait_format("#{alternate_on}", "0");
     assert_eq!(sh.status(), "0");

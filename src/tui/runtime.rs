@@ -52,6 +52,9 @@ const STOP_SIGNALS: [i32; 4] = [
 /// would cause, for the user who set it.
 pub const TEST_PANIC_ENV: &str = "CHRONICLE_TEST_PANIC";
 
+/// How often a thread checks that the terminal is still there.
+const TTY_CHECK: Duration = Duration::from_secs(1);
+
 /// How long the loop has, after a stop signal, to restore the terminal
 /// before the signal thread restores it itself and ends the process.
 const STOP_GRACE: Duration = Duration::from_secs(2);
@@ -103,6 +106,16 @@ impl StopSignals {
         let cont = Arc::new(AtomicBool::new(false));
         signal_hook::flag::register(signal_hook::consts::SIGTSTP, Arc::clone(&tstp))?;
         signal_hook::flag::register(signal_hook::consts::SIGCONT, Arc::clone(&cont))?;
+        // A terminal can go away without a hang-up reaching us (the signal
+        // ignored, a read error): crossterm would then spin on the dead tty.
+        std::thread::Builder::new().name("chronicle-tty".into()).spawn(|| {
+            loop {
+                std::thread::sleep(TTY_CHECK);
+                if !terminal_alive() {
+                    std::process::exit(128 + signal_hook::consts::SIGHUP);
+                }
+            }
+        })?;
         Ok(Self { stop, which, restored, tstp, cont })
     }
 
