@@ -83,7 +83,15 @@ pub fn fit_line(line: Line<'_>, width: u16) -> Line<'static> {
             spans.push(Span::styled(s.content.into_owned(), s.style));
             continue;
         }
-        spans.push(Span::styled(super::text::fit(&s.content, room), s.style));
+        if room > 0 {
+            spans.push(Span::styled(super::text::fit(&s.content, room), s.style));
+        } else if let Some(last) = spans.iter_mut().rev().find(|s| !s.content.is_empty()) {
+            // No room left for any of this span: the one before ends in `…`.
+            let mut text = last.content.to_string();
+            text.pop();
+            text.push('…');
+            last.content = text.into();
+        }
         break;
     }
     Line::from(spans).style(style)

@@ -176,6 +176,8 @@ mod tests {
             row(&["acc-10", "Edsger Spärck Jones", "4195151", "77"], &widths(&cols, 21), &[false, false, true, true]);
         assert_eq!(r, "acc-10 4195151 77");
         // Then numbers drop whole, from the right.
+        let line = super::super::fit_line(ratatui::text::Line::from(vec!["ab".into(), "cd".into()]), 2);
+        assert_eq!(line.to_string(), "a…", "a span cut off whole still shows the cut");
         assert_eq!(widths(&cols, 14), vec![Some(6), None, Some(7), None]);
     }
 }

@@ -143,9 +143,16 @@ pub fn render_projections(app: &App, area: Rect, buf: &mut Buffer) {
     let block = pane(app, area.width, Focus::Projections, super::fit_line(title, area.width.saturating_sub(4)));
     let inner = block.inner(area);
     block.render(area, buf);
+    let waiting = rows.is_none();
     let rows = rows.unwrap_or_default();
     if rows.is_empty() {
-        let msg = if app.table_scroll > 0 { "No more rows (↑ scrolls back)." } else { "No rows at this position." };
+        let msg = if waiting {
+            "reading…"
+        } else if app.table_scroll > 0 {
+            "No more rows (↑ scrolls back)."
+        } else {
+            "No rows at this position."
+        };
         Paragraph::new(msg).style(t.muted).render(inner, buf);
         return;
     }
