@@ -60,6 +60,26 @@ fn at_80x24_ids_and_balances_read_whole() {
 }
 
 #[test]
+fn the_cursor_time_never_runs_into_the_end_times() {
+    let (_d, db) = wide_store();
+    let mut s = session(&db);
+    for p in 1..=s.app.head {
+        s.press(KeyCode::Char('g')).unwrap();
+        s.type_str(&p.to_string()).unwrap();
+        s.press(KeyCode::Enter).unwrap();
+        let screen = render_text(&s.app, 80, 24);
+        let line = screen.lines().find(|l| l.contains('▲')).unwrap();
+        // Every time shown is whole and stands apart: `2026-01-01 00:08:00`.
+        for w in line.split(|c: char| c.is_whitespace() || c == '│').filter(|w| !w.is_empty()) {
+            let b = w.as_bytes();
+            let date = b.len() == 10 && b[4] == b'-' && b[7] == b'-';
+            let time = b.len() == 8 && b[2] == b':' && b[5] == b':';
+            assert!(date || time || w == "▲", "at {p}: `{w}` in {line}");
+        }
+    }
+}
+
+#[test]
 fn the_status_bar_fits_and_keeps_help_and_quit() {
     let (_d, db) = store();
     let mut s = session(&db);

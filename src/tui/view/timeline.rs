@@ -140,13 +140,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let left = text::short_time(&app.overview.first_time);
     let right = text::short_time(&app.overview.last_time);
     let y = inner.y + 2;
-    buf.set_string(inner.x, y, &left, t.muted);
-    let rw = u16::try_from(right.chars().count()).unwrap_or(0);
-    buf.set_string(inner.right().saturating_sub(rw), y, &right, t.muted);
     let now = app.cursor_event().map_or_else(|| "…".to_owned(), |e| text::short_time(&e.stored.recorded_at));
     let label = format!("▲ {now}");
     let lw = u16::try_from(label.chars().count()).unwrap_or(0);
     let x = (inner.x + cursor_col).min(inner.right().saturating_sub(lw)).max(inner.x);
+    // The ends' times only where they do not run into the cursor's.
+    let width = |s: &str| u16::try_from(s.chars().count()).unwrap_or(u16::MAX);
+    if inner.x + width(&left) < x {
+        buf.set_string(inner.x, y, &left, t.muted);
+    }
+    let rx = inner.right().saturating_sub(width(&right));
+    if rx > x + lw {
+        buf.set_string(rx, y, &right, t.muted);
+    }
     buf.set_string(x, y, &label, t.cursor);
 }
 
