@@ -117,7 +117,7 @@ pub fn empty(app: &App, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![
         Line::styled("This store is empty.", t.banner),
         Line::raw(""),
-        Line::from(format!("  {}", text::clean(&app.db_label))),
+        Line::from(format!("  {}", text::fit(&text::clean(&app.db_label), usize::from(area.width.saturating_sub(6))))),
         Line::raw(""),
         Line::raw("Record the first event: press : and type a command, for example"),
     ];
