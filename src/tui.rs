@@ -42,7 +42,9 @@ pub enum TuiError {
 }
 
 /// Opens the store at `db` (an absent file becomes an empty store) and runs
-/// the interactive UI until the user quits. The terminal is restored on every
+/// the interactive UI until the user quits. Without a terminal it refuses
+/// ([`AppError::Usage`], naming the headless commands) after checking the
+/// store, and without creating one. The terminal is restored on every
 /// exit, panics included.
 ///
 /// # Errors

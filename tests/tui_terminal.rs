@@ -1,5 +1,5 @@
 //! Terminal safety of the real binary under tmux (a real pty): `SIGTERM`,
-//! `SIGHUP`, `SIGINT` and a panic all leave the terminal restored — canonical mode and
+//! `SIGHUP`, `SIGINT`, `SIGQUIT` and a panic all leave the terminal restored — canonical mode and
 //! echo back (read with `stty -a` in the same pty once chronicle has exited),
 //! the alternate screen left and mouse reporting off (asked of tmux).
 
@@ -79,6 +79,15 @@ impl Pane {
 
     /// Waits until the TUI shows its first frame at the head (`N/N`).
     fn wait_for_tui(&self) {
+        self.wait_for_frame();
+        // Captured from here on, so the restore must turn it off.
+        let out = run(self.tmux().args(["send-keys", "m"]));
+        assert!(out.status.success());
+        wait("mouse capture on", || (self.format("#{mouse_any_flag}") == "1").then_some(()), || self.screen());
+    }
+
+    /// Waits for the first frame (no key pressed).
+    fn wait_for_frame(&self) {
         wait(
             "the TUI at the head",
             || {
@@ -90,7 +99,7 @@ impl Pane {
             || self.screen(),
         );
         assert_eq!(self.format("#{alternate_on}"), "1", "the TUI runs on the alternate screen");
-        assert_eq!(self.format("#{mouse_any_flag}"), "1", "the TUI captures the mouse");
+        assert_eq!(self.format("#{mouse_any_flag}"), "0", "mouse capture is off by default (text can be selected)");
     }
 
     /// The chronicle process (the one whose command line names this db).
@@ -143,28 +152,33 @@ impl Drop for Pane {
     }
 }
 
-fn signal_restores(name: &str, sig: &str) {
+fn signal_restores(name: &str, sig: &str, status_wanted: &str) {
     let p = Pane::start(name, "");
     p.wait_for_tui();
     p.kill(sig);
     let (status, stty) = p.wait_exit();
     p.assert_restored(&stty);
-    assert_eq!(status, "0", "chronicle exits with 0 after {sig}");
+    assert_eq!(status, status_wanted, "chronicle exits with 128 + signal after {sig}");
 }
 
 #[test]
 fn sigterm_restores_the_terminal_and_exits() {
-    signal_restores("term", "TERM");
+    signal_restores("term", "TERM", "143");
 }
 
 #[test]
 fn sighup_restores_the_terminal_and_exits() {
-    signal_restores("hup", "HUP");
+    signal_restores("hup", "HUP", "129");
 }
 
 #[test]
 fn sigint_restores_the_terminal_and_exits() {
-    signal_restores("int", "INT");
+    signal_restores("int", "INT", "130");
+}
+
+#[test]
+fn sigquit_restores_the_terminal_and_exits() {
+    signal_restores("quit", "QUIT", "131");
 }
 
 #[test]
@@ -187,7 +201,7 @@ fn closing_the_terminal_ends_the_process() {
 fn a_panic_restores_the_terminal() {
     // Test hook of the runtime: with CHRONICLE_TEST_PANIC=1 the first key panics.
     let p = Pane::start("panic", "CHRONICLE_TEST_PANIC=1");
-    p.wait_for_tui();
+    p.wait_for_frame();
     let out = run(p.tmux().args(["send-keys", "j"]));
     assert!(out.status.success());
     let (status, stty) = p.wait_exit();

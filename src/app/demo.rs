@@ -1,7 +1,8 @@
 //! The demo generator: deterministic, realistic activity for a given seed,
 //! written through the real command bus (so every rule and projection runs),
-//! in large transactions, with timestamps spread over the last 90 days and
-//! the first fifth of money and registration events at legacy schemas.
+//! in large transactions, with timestamps spread over 90 days from a fixed
+//! 2025-01-01 (the same seed writes the same store on any day) and the first
+//! fifth of money and registration events at legacy schemas.
 //!
 //! It speaks only the command language: it keeps its own small model of
 //! balances and user statuses to choose commands that make sense.
@@ -100,7 +101,7 @@ pub struct DemoOptions {
     pub accounts: u64,
     /// Registered users.
     pub users: u64,
-    /// Random seed: the same seed gives the same store (on the same day).
+    /// Random seed: the same seed gives the same store (times from 2025-01-01 on).
     pub seed: u64,
 }
 
@@ -307,8 +308,9 @@ impl Chronicle {
         setup.reverse();
         model.queue = setup;
 
-        let today = Utc::now().date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
-        let start = Utc.from_utc_datetime(&today) - Duration::days(90);
+        // A fixed start, not the wall clock: the same seed writes the same
+        // store (times, ids, hashes) on any day.
+        let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().unwrap_or_default();
         let span_ms = Duration::days(90).num_milliseconds();
         let target = opts.events.max(1);
         let registry = Arc::clone(&self.registry);

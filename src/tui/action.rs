@@ -5,7 +5,7 @@ use tui_input::InputRequest;
 use crate::app::World;
 use crate::es::StoredEvent;
 
-use super::app::{Overview, Window};
+use super::app::{Matches, Overview, Page, Window};
 
 /// One thing that happened: a key's meaning, a tick, or a result from the store.
 #[derive(Debug, Clone)]
@@ -50,10 +50,16 @@ pub enum Action {
     PrevProjection,
     /// Open the help overlay.
     Help,
+    /// Scroll the help overlay by this many lines (negative: up).
+    HelpScroll(i32),
     /// Esc in normal mode: close overlays, unpin, clear filter/correlation.
     Back,
     /// Leave the program.
     Quit,
+    /// Ctrl-Z: give the terminal back to the shell and stop (`fg` resumes).
+    Suspend,
+    /// Text pasted (bracketed paste): typed into the open line as one piece.
+    Paste(String),
     /// Open the command line.
     OpenCommand,
     /// Open the go-to prompt.
@@ -92,6 +98,10 @@ pub enum Action {
     Executed(Result<(String, u64), String>),
     /// A search found this position (or nothing, with a message).
     Found(Result<u64, String>),
+    /// A page of a queried read model was read.
+    Page(Box<Page>),
+    /// Matches of the filter around the cursor were read.
+    Matches(Box<Matches>),
     /// The events of a correlation were read.
     Correlated(String, Vec<StoredEvent>),
     /// Something failed reading the store; shown, not fatal.
@@ -137,4 +147,27 @@ pub enum Effect {
     Correlation(String),
     /// Turn mouse capture on or off.
     Mouse(bool),
+    /// Restore the terminal and stop the process until it is continued.
+    Suspend,
+    /// Read the events matching `filter` around `center`: `half` on each
+    /// side, searching the whole log.
+    Matches {
+        /// The filter.
+        filter: String,
+        /// The cursor.
+        center: u64,
+        /// Matches wanted on each side.
+        half: usize,
+    },
+    /// Read rows of a queried read model at a position.
+    Rows {
+        /// The read model.
+        name: &'static str,
+        /// The position.
+        position: u64,
+        /// Rows to skip.
+        offset: usize,
+        /// Rows to read at most.
+        limit: usize,
+    },
 }

@@ -6,8 +6,8 @@ use tui_input::Input;
 
 use crate::app::World;
 use crate::domain::CommandHelp;
-use crate::es::StoredEvent;
 use crate::es::store::StreamInfo;
+use crate::es::{Row, StoredEvent, TableSpec};
 
 /// How many events the audit window holds on each side of the cursor.
 pub const WINDOW_HALF: u64 = 60;
@@ -166,6 +166,60 @@ pub struct Overview {
     pub snapshots: Vec<u64>,
 }
 
+/// One read model the UI can show.
+#[derive(Debug, Clone, Copy)]
+pub struct Model {
+    /// The projection's name.
+    pub name: &'static str,
+    /// Its main table (the one `chronicle state --projection` prints).
+    pub table: &'static TableSpec,
+    /// Answered by a store query at each position (a ledger), not held in
+    /// the folded world.
+    pub queried: bool,
+}
+
+/// One page of a queried read model's rows.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The read model.
+    pub name: &'static str,
+    /// The position the rows reflect.
+    pub position: u64,
+    /// Rows skipped before these.
+    pub offset: usize,
+    /// The rows, in key order.
+    pub rows: Vec<Row>,
+    /// Whether rows follow these.
+    pub more: bool,
+}
+
+/// Events matching the filter around the cursor, searched in the whole log.
+#[derive(Debug, Clone, Default)]
+pub struct Matches {
+    /// The filter they match.
+    pub filter: String,
+    /// The positions searched, `lo..=hi` (every match in it is held).
+    pub lo: u64,
+    /// See `lo`.
+    pub hi: u64,
+    /// The matches, in position order.
+    pub events: Vec<StoredEvent>,
+}
+
+impl Matches {
+    /// Whether these answer `filter` around `cursor` with `half` matches (or
+    /// the log's end) on each side.
+    #[must_use]
+    pub fn serve(&self, filter: &str, cursor: u64, half: usize, head: u64) -> bool {
+        if self.filter != filter || cursor < self.lo || cursor > self.hi {
+            return false;
+        }
+        let before = self.events.partition_point(|e| e.position < cursor);
+        let after = self.events.len() - before;
+        (before >= half || self.lo <= 1) && (after >= half || self.hi >= head)
+    }
+}
+
 /// The events sharing one correlation id.
 #[derive(Debug, Clone)]
 pub struct Correlation {
@@ -216,12 +270,16 @@ pub struct App {
     pub stream_row: usize,
     /// Index of the read model shown.
     pub projection: usize,
-    /// Names of the read models and of their main tables.
-    pub projections: Vec<(&'static str, &'static str)>,
+    /// The read models.
+    pub projections: Vec<Model>,
+    /// The rows on screen of a queried read model (see [`Model::queried`]).
+    pub page: Option<Page>,
     /// Scroll of the state pane.
     pub state_scroll: u16,
     /// Scroll of the read-model pane (rows).
     pub table_scroll: usize,
+    /// Scroll of the help overlay (lines).
+    pub help_scroll: u16,
     /// Scroll of the detail pane.
     pub detail_scroll: u16,
     /// Playing (auto-advancing)?
@@ -230,8 +288,11 @@ pub struct App {
     pub speed: Speed,
     /// Following the head.
     pub follow: bool,
-    /// Mouse capture on.
+    /// Mouse capture on (off by default, so the terminal selects text: `m`
+    /// turns it on).
     pub mouse: bool,
+    /// Who commands are recorded as (shown in the title).
+    pub actor: String,
     /// The command line.
     pub command: CommandLine,
     /// The go-to prompt.
@@ -240,6 +301,8 @@ pub struct App {
     pub filter_input: Input,
     /// The filter in force (empty = none).
     pub filter: String,
+    /// Matches of the filter around the cursor (the audit pane shows them).
+    pub matches: Option<Matches>,
     /// The correlation being followed (`c`).
     pub correlation: Option<Correlation>,
     /// The message line.
@@ -260,7 +323,7 @@ impl App {
     /// A fresh state for a store at `db_label` with `head` events.
     #[must_use]
     pub fn new(db_label: String, head: u64) -> Self {
-        Self { db_label, head, cursor: 0, mouse: true, size: (160, 48), ..Self::default() }
+        Self { db_label, head, cursor: 0, size: (160, 48), ..Self::default() }
     }
 
     /// The event at the cursor, if the window holds it.
@@ -305,6 +368,26 @@ impl App {
     #[must_use]
     pub fn clamp(&self, p: u64) -> u64 {
         p.clamp(self.first(), self.head)
+    }
+
+    /// The read model shown.
+    #[must_use]
+    pub fn model(&self) -> Option<&Model> {
+        self.projections.get(self.projection)
+    }
+
+    /// The rows of the shown read model at the cursor, from `table_scroll`,
+    /// at most `limit`: from the folded world, or from the page queried for
+    /// this position. `None` while a queried page is not there yet.
+    #[must_use]
+    pub fn model_rows(&self, limit: usize) -> Option<Vec<&Row>> {
+        let m = self.model()?;
+        if !m.queried {
+            return Some(self.world.tables.rows(m.table.name).skip(self.table_scroll).take(limit).collect());
+        }
+        let p = self.page.as_ref().filter(|p| p.name == m.name && p.position == self.cursor)?;
+        let skip = self.table_scroll.checked_sub(p.offset)?;
+        Some(p.rows.iter().skip(skip).take(limit).collect())
     }
 
     /// Whether the cursor's world is still being folded.

@@ -18,12 +18,24 @@ pub fn key_to_action(app: &App, key: KeyEvent) -> Option<Action> {
     if ctrl && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
+    if ctrl && key.code == KeyCode::Char('z') {
+        return Some(Action::Suspend);
+    }
     match app.mode {
         Mode::Normal => normal(app, key, ctrl),
-        Mode::Help => match key.code {
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?') | KeyCode::F(1) => Some(Action::Back),
-            _ => None,
-        },
+        Mode::Help => {
+            let page = i32::from(app.size.1.saturating_sub(4)).max(1);
+            match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?') | KeyCode::F(1) => Some(Action::Back),
+                KeyCode::Up | KeyCode::Char('k') => Some(Action::HelpScroll(-1)),
+                KeyCode::Down | KeyCode::Char('j') => Some(Action::HelpScroll(1)),
+                KeyCode::PageUp => Some(Action::HelpScroll(-page)),
+                KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::HelpScroll(page)),
+                KeyCode::Home | KeyCode::Char('g') => Some(Action::HelpScroll(i32::MIN)),
+                KeyCode::End | KeyCode::Char('G') => Some(Action::HelpScroll(i32::MAX)),
+                _ => None,
+            }
+        }
         Mode::Command | Mode::Goto | Mode::Filter => typing(app.mode, key, ctrl),
     }
 }

@@ -1,5 +1,8 @@
 //! Headless tests: `update` behaviour and rendered-screen snapshots.
 
+mod filter;
+mod input;
+mod narrow;
 mod robustness;
 mod screens;
 mod updates;

@@ -44,6 +44,12 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Columns `s` takes on screen.
+#[must_use]
+pub fn width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
 fn char_width(c: char) -> usize {
     let mut buf = [0u8; 4];
     Span::raw(&*c.encode_utf8(&mut buf)).width()

@@ -65,6 +65,13 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::Help => {
             app.mode = Mode::Help;
+            app.help_scroll = 0;
+            None
+        }
+        Action::HelpScroll(d) => {
+            let max = i64::from(super::view::overlay::help_max_scroll(app));
+            let to = (i64::from(app.help_scroll) + i64::from(d)).clamp(0, max);
+            app.help_scroll = u16::try_from(to).unwrap_or(0);
             None
         }
         Action::Back => {
@@ -74,6 +81,14 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         Action::Quit => {
             app.quit = true;
             app.playing = false;
+            None
+        }
+        Action::Suspend => {
+            app.playing = false;
+            Some(Effect::Suspend)
+        }
+        Action::Paste(text) => {
+            prompt::paste(app, &text);
             None
         }
         Action::OpenCommand | Action::OpenGoto | Action::OpenFilter => {
@@ -141,6 +156,8 @@ fn results(app: &mut App, action: Action) -> Option<Effect> {
             }
         }
         Action::Window(w) => app.window = *w,
+        Action::Page(p) => app.page = Some(*p),
+        Action::Matches(m) => app.matches = Some(*m),
         Action::World(w) => app.world = *w,
         Action::Executed(Ok((summary, head))) => {
             app.message = Some(Message { tone: Tone::Success, text: summary });
@@ -151,7 +168,11 @@ fn results(app: &mut App, action: Action) -> Option<Effect> {
         Action::Executed(Err(reason)) => {
             app.message = Some(Message { tone: Tone::Error, text: text::clean(&reason) });
         }
-        Action::Found(Ok(p)) => return seek(app, p),
+        Action::Found(Ok(p)) => {
+            let f = text::clean(&app.filter);
+            info(app, format!("`{f}`: jumped to the match at {p} (n next, N previous, Esc clears)"));
+            return seek(app, p);
+        }
         Action::Found(Err(m)) => info(app, m),
         Action::Correlated(id, events) => {
             info(
@@ -221,6 +242,35 @@ fn play_step(app: &mut App) -> Option<Effect> {
         return None;
     }
     seek(app, app.cursor + 1)
+}
+
+/// Rows of a queried read model the screen shows but the state lacks: asked
+/// after every change (the runtime reads them; the view never does).
+#[must_use]
+pub fn rows_wanted(app: &App) -> Option<Effect> {
+    let m = app.model().filter(|m| m.queried)?;
+    if app.head == 0 || app.mode == super::app::Mode::Help {
+        return None;
+    }
+    let limit = super::view::panes::table_rows(app);
+    let have = app.page.as_ref().is_some_and(|p| {
+        p.name == m.name
+            && p.position == app.cursor
+            && app.table_scroll >= p.offset
+            && (app.table_scroll + limit <= p.offset + p.rows.len() || !p.more)
+    });
+    (!have).then_some(Effect::Rows { name: m.name, position: app.cursor, offset: app.table_scroll, limit: limit * 2 })
+}
+
+/// Matches of the filter the audit pane shows but the state lacks.
+#[must_use]
+pub fn matches_wanted(app: &App) -> Option<Effect> {
+    if app.filter.is_empty() || app.correlation.is_some() || app.head == 0 {
+        return None;
+    }
+    let half = super::view::audit::log_rows(app).div_ceil(2) + 1;
+    let have = app.matches.as_ref().is_some_and(|m| m.serve(&app.filter, app.cursor, half, app.head));
+    (!have).then(|| Effect::Matches { filter: app.filter.clone(), center: app.cursor, half })
 }
 
 /// The wait before the next playback step, in milliseconds.

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod bars;
+pub mod columns;
 pub mod json;
 pub mod overlay;
 pub mod panes;
@@ -54,9 +55,10 @@ pub fn areas(area: Rect) -> Areas {
     Areas { timeline, streams, state, projections, audit, detail, command, status }
 }
 
-/// A bordered pane, its border brighter when focused.
+/// A bordered pane `width` wide, its border brighter when focused; its
+/// title cut with `…` when it does not fit.
 #[must_use]
-pub fn pane<'a>(app: &App, focus: Focus, title: Line<'a>) -> Block<'a> {
+pub fn pane(app: &App, width: u16, focus: Focus, title: Line<'_>) -> Block<'static> {
     let t = theme_of(app);
     let focused = app.focus == focus && app.mode == Mode::Normal;
     let marker = if focused { "▶ " } else { "" };
@@ -65,7 +67,34 @@ pub fn pane<'a>(app: &App, focus: Focus, title: Line<'a>) -> Block<'a> {
     spans.push(Span::raw(" "));
     Block::bordered()
         .border_style(if focused { t.border_focus } else { t.border })
-        .title(Line::from(spans).style(t.title))
+        .title(fit_line(Line::from(spans).style(t.title), width.saturating_sub(2)))
+}
+
+/// `line` cut to `width` columns, ending in `…` when cut.
+#[must_use]
+pub fn fit_line(line: Line<'_>, width: u16) -> Line<'static> {
+    let mut room = usize::from(width);
+    let style = line.style;
+    let mut spans = Vec::new();
+    for s in line.spans {
+        let w = super::text::width(&s.content);
+        if w <= room {
+            room -= w;
+            spans.push(Span::styled(s.content.into_owned(), s.style));
+            continue;
+        }
+        if room > 0 {
+            spans.push(Span::styled(super::text::fit(&s.content, room), s.style));
+        } else if let Some(last) = spans.iter_mut().rev().find(|s| !s.content.is_empty()) {
+            // No room left for any of this span: the one before ends in `…`.
+            let mut text = last.content.to_string();
+            text.pop();
+            text.push('…');
+            last.content = text.into();
+        }
+        break;
+    }
+    Line::from(spans).style(style)
 }
 
 /// The theme in force for `app`.

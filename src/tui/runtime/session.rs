@@ -7,16 +7,13 @@ use std::path::Path;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::action::{Action, Effect};
-use super::super::app::{App, DENSITY_SAMPLES, EventRow, Overview, WINDOW_HALF, Window};
+use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
 use super::worker::Worker;
 use crate::app::{AppError, Chronicle, ExecOptions, Mode, Timeline};
+use crate::es::TimeTravel;
 use crate::es::store::LogFilter;
 
-/// Events scanned at most by one `n`/`N` search.
-const FIND_BUDGET: u64 = 200_000;
-/// Events read per chunk while searching.
-const FIND_CHUNK: u64 = 2_000;
 /// Events of one correlation shown at most.
 const CORRELATION_LIMIT: u64 = 500;
 
@@ -33,6 +30,8 @@ pub struct Session {
     pub batching: bool,
     /// A mouse-capture change the terminal must apply.
     pub pending_mouse: Option<bool>,
+    /// Ctrl-Z was pressed: the terminal loop suspends.
+    pub pending_suspend: bool,
     /// The UI state.
     pub app: App,
 }
@@ -55,11 +54,25 @@ impl Session {
             .registry()
             .projections()
             .iter()
-            .filter_map(|p| p.tables().first().map(|t| (p.name(), t.name)))
+            .filter_map(|p| {
+                let queried = matches!(p.time_travel(), TimeTravel::Query { .. });
+                p.tables().first().map(|table| Model { name: p.name(), table, queried })
+            })
             .collect();
         let timeline = Timeline::new(chron.config());
-        let actor = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "tui".to_owned());
-        Ok(Self { chron, timeline, worker: None, actor, pending_seek: None, batching: false, pending_mouse: None, app })
+        let actor = super::actor::current();
+        app.actor.clone_from(&actor);
+        Ok(Self {
+            chron,
+            timeline,
+            worker: None,
+            actor,
+            pending_seek: None,
+            batching: false,
+            pending_mouse: None,
+            pending_suspend: false,
+            app,
+        })
     }
 
     /// Folds in a background thread from now on (keeps scrubbing smooth on
@@ -72,9 +85,10 @@ impl Session {
         Ok(())
     }
 
-    /// The actor recorded on commands (`$USER`, else `tui`).
+    /// The actor recorded on commands (see [`super::actor::current`]).
     pub fn set_actor(&mut self, actor: &str) {
         actor.clone_into(&mut self.actor);
+        actor.clone_into(&mut self.app.actor);
     }
 
     /// The store.
@@ -123,7 +137,43 @@ impl Session {
             self.flush()?;
         }
         self.load_shown_state();
+        self.load_matches()?;
+        self.load_rows();
         Ok(())
+    }
+
+    /// Reads the filter's matches around the cursor the audit pane needs, if any.
+    fn load_matches(&mut self) -> Result<(), TuiError> {
+        if self.batching || self.pending_seek.is_some() {
+            return Ok(());
+        }
+        let Some(Effect::Matches { filter, center, half }) = update::matches_wanted(&self.app) else {
+            return Ok(());
+        };
+        let m =
+            super::search::around(self.chron.store(), &filter, center, half, self.app.head).map_err(AppError::from)?;
+        update::update(&mut self.app, Action::Matches(Box::new(m)));
+        Ok(())
+    }
+
+    /// Reads the rows of a queried read model the screen needs, if any.
+    fn load_rows(&mut self) {
+        if self.batching || self.pending_seek.is_some() {
+            return;
+        }
+        let Some(Effect::Rows { name, position, offset, limit }) = update::rows_wanted(&self.app) else {
+            return;
+        };
+        let action =
+            match self.chron.projection_rows(name, position, Some(&self.app.world), offset as u64, limit as u64 + 1) {
+                Ok(mut rows) => {
+                    let more = rows.len() > limit;
+                    rows.truncate(limit);
+                    Action::Page(Box::new(Page { name, position, offset, rows, more }))
+                }
+                Err(e) => Action::Failed(format!("cannot read {name}: {e}")),
+            };
+        update::update(&mut self.app, action);
     }
 
     /// The timeline's worlds are lazy (no stream states): load the one on screen.
@@ -159,6 +209,10 @@ impl Session {
             self.dispatch(Action::World(Box::new(world)))?;
         }
         self.batching = was;
+        if !was {
+            self.load_matches()?;
+            self.load_rows();
+        }
         Ok(())
     }
 
@@ -195,6 +249,7 @@ impl Session {
             Event::Key(k) => keymap::key_to_action(&self.app, *k),
             Event::Mouse(m) => keymap::mouse_to_action(&self.app, *m),
             Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+            Event::Paste(text) => Some(Action::Paste(text.clone())),
             _ => None,
         };
         match action {
@@ -235,13 +290,29 @@ impl Session {
             Effect::StreamStep { stream, from, forward } => {
                 vec![Action::Found(self.stream_step(&stream, from, forward)?)]
             }
-            Effect::Find { filter, from, forward } => vec![Action::Found(self.find(&filter, from, forward)?)],
+            Effect::Find { filter, from, forward } => {
+                let found = super::search::find(self.chron.store(), &filter, from, forward, self.app.head)
+                    .map_err(AppError::from)?;
+                vec![Action::Found(found)]
+            }
+            Effect::Matches { .. } => {
+                self.load_matches()?;
+                Vec::new()
+            }
             Effect::Correlation(id) => {
                 let filter = LogFilter { correlation_id: Some(id.clone()), ..LogFilter::default() };
                 vec![Action::Correlated(id, self.chron.log(&filter, CORRELATION_LIMIT)?)]
             }
             Effect::Mouse(on) => {
                 self.pending_mouse = Some(on);
+                Vec::new()
+            }
+            Effect::Rows { .. } => {
+                self.load_rows();
+                Vec::new()
+            }
+            Effect::Suspend => {
+                self.pending_suspend = true;
                 Vec::new()
             }
         })
@@ -325,35 +396,5 @@ impl Session {
             _ if forward => Err(format!("no later event of {shown}")),
             _ => Err(format!("no earlier event of {shown}")),
         })
-    }
-
-    fn find(&self, filter: &str, from: u64, forward: bool) -> Result<Result<u64, String>, TuiError> {
-        let store = self.chron.store();
-        let head = self.app.head;
-        let mut scanned = 0;
-        let mut lo_hi = if forward {
-            (from + 1, (from + FIND_CHUNK).min(head))
-        } else {
-            (from.saturating_sub(FIND_CHUNK).max(1), from.saturating_sub(1))
-        };
-        while scanned < FIND_BUDGET && lo_hi.0 <= lo_hi.1 && lo_hi.1 >= 1 {
-            let events = store.read_range(lo_hi.0, lo_hi.1).map_err(AppError::from)?;
-            scanned += lo_hi.1 - lo_hi.0 + 1;
-            let hit = if forward {
-                events.iter().find(|e| super::super::app::matches_filter(filter, e))
-            } else {
-                events.iter().rev().find(|e| super::super::app::matches_filter(filter, e))
-            };
-            if let Some(e) = hit {
-                return Ok(Ok(e.position));
-            }
-            lo_hi = if forward {
-                (lo_hi.1 + 1, (lo_hi.1 + FIND_CHUNK).min(head))
-            } else {
-                (lo_hi.0.saturating_sub(FIND_CHUNK).max(1), lo_hi.0.saturating_sub(1))
-            };
-        }
-        let dir = if forward { "after" } else { "before" };
-        Ok(Err(format!("no event matching `{}` {dir} {from} (searched {scanned} events)", text::clean(filter))))
     }
 }

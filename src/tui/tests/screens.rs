@@ -6,7 +6,7 @@ use super::super::app::App;
 use super::super::runtime::render_text;
 use super::{session, store};
 
-fn snap(name: &str, screen: &str) {
+pub(super) fn snap(name: &str, screen: &str) {
     insta::with_settings!({filters => vec![
         (r"[0-9a-f]{64}", "[hash]"),
         (r"[0-9a-f]{40,63}…?", "[hash]"),
@@ -77,4 +77,11 @@ fn control_characters_never_reach_the_screen() {
     s.press(KeyCode::Enter).unwrap();
     let screen = render_text(&s.app, 160, 48);
     assert!(!screen.contains('\u{1b}'), "{screen}");
+}
+
+#[test]
+fn main_screen_at_80x24() {
+    let (_d, db) = store();
+    let s = session(&db);
+    snap("main_80x24", &render_text(&s.app, 80, 24));
 }

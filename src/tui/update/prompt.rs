@@ -47,6 +47,29 @@ pub(super) fn edit(app: &mut App, r: InputRequest) {
     }
 }
 
+/// A paste: text, typed at the cursor of the open line in one piece (line
+/// breaks, tabs and other control characters become spaces, so a paste never
+/// submits). Outside a line a paste would be read as keys: it is refused.
+pub(super) fn paste(app: &mut App, pasted: &str) {
+    if app.mode == Mode::Command {
+        app.command.browsing = None;
+        app.command.candidates.clear();
+    }
+    let Some(input) = input_mut(app) else {
+        info(app, "paste ignored: press : (command), / (filter) or g (go to) first");
+        return;
+    };
+    let text: String = pasted.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let at = input.cursor();
+    let value = input.value();
+    let split = value.char_indices().nth(at).map_or(value.len(), |(i, _)| i);
+    let mut line = String::with_capacity(value.len() + text.len());
+    line.push_str(&value[..split]);
+    line.push_str(&text);
+    line.push_str(&value[split..]);
+    *input = Input::new(line).with_cursor(at + text.chars().count());
+}
+
 /// Walks the command history (`-1` older, `1` newer).
 pub(super) fn history(app: &mut App, d: isize) {
     let c = &mut app.command;
@@ -69,7 +92,8 @@ pub(super) fn history(app: &mut App, d: isize) {
 pub(super) fn submit(app: &mut App) -> Option<Effect> {
     match app.mode {
         Mode::Command => {
-            let line = app.command.input.value().trim().to_owned();
+            // `:` opens this line: one typed again out of habit is not part of the command.
+            let line = app.command.input.value().trim().trim_start_matches(':').trim_start().to_owned();
             app.command.input.reset();
             app.command.browsing = None;
             app.command.candidates.clear();
@@ -112,11 +136,15 @@ pub(super) fn submit(app: &mut App) -> Option<Effect> {
             app.mode = Mode::Normal;
             app.filter = app.filter_input.value().trim().to_owned();
             app.stream_row = 0;
+            app.matches = None;
             if app.filter.is_empty() {
                 info(app, "filter cleared");
             } else {
                 let f = super::text::clean(&app.filter);
-                info(app, format!("filter `{f}`: n/N jump between matches, Esc clears"));
+                info(
+                    app,
+                    format!("filter `{f}`: the audit log shows matches from the whole log; n/N jump, Esc clears"),
+                );
             }
             None
         }

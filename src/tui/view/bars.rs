@@ -74,7 +74,7 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
             vec![("Enter", "run"), ("Tab", "complete"), ("↑↓", "history"), ("Esc", "leave")]
         }
         Mode::Goto | Mode::Filter => vec![("Enter", "apply"), ("Esc", "cancel")],
-        Mode::Help => vec![("Esc", "close help"), ("q", "close")],
+        Mode::Help => vec![("↑↓ PgUp/PgDn", "scroll"), ("Esc", "close help"), ("q", "close")],
         Mode::Normal if app.head == 0 => vec![(":", "command"), ("?", "help"), ("q", "quit")],
         Mode::Normal => {
             let mut keys = match app.focus {
@@ -85,11 +85,12 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
                 Focus::Projections => vec![("p/P", "read model"), ("↑↓", "scroll"), ("←→", "step")],
             };
             keys.extend([
-                ("Space", "play"),
-                ("f", "follow"),
                 (":", "command"),
                 ("/", "filter"),
                 ("Tab", "focus"),
+                ("Space", "play"),
+                ("f", "follow"),
+                ("m", "mouse"),
                 ("?", "help"),
                 ("q", "quit"),
             ]);
@@ -98,19 +99,35 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-/// Draws the status bar.
+/// Draws the status bar: the keys that fit (the least useful give way;
+/// `?` help and `q` quit always stay), and on the command line who
+/// commands are recorded as.
 pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme_of(app);
+    let width = usize::from(area.width);
     if app.mode == Mode::Command && !app.command.candidates.is_empty() {
         let list = app.command.candidates.iter().map(|c| text::clean(c)).collect::<Vec<_>>().join("  ");
-        Line::from(vec![Span::styled("Tab: ", t.key), Span::raw(text::fit(&list, usize::from(area.width) - 5))])
+        Line::from(vec![Span::styled("Tab: ", t.key), Span::raw(text::fit(&list, width.saturating_sub(5)))])
             .render(area, buf);
         return;
     }
+    let mut keys = hints(app);
+    let tail =
+        if app.mode == Mode::Command { format!(" · as {} via tui", text::clean(&app.actor)) } else { String::new() };
+    let cost = |(k, what): &(&str, &str)| text::width(k) + text::width(what) + 3;
+    let room = width.saturating_sub(text::width(&tail));
+    // Drop from the end, keeping the last two (help, quit) when present.
+    while keys.iter().map(cost).sum::<usize>() > room && keys.len() > 1 {
+        let keep = if keys.len() > 3 && keys.last().is_some_and(|k| k.0 == "q") { 2 } else { 0 };
+        keys.remove(keys.len() - 1 - keep);
+    }
     let mut spans = Vec::new();
-    for (k, what) in hints(app) {
+    for (k, what) in keys {
         spans.push(Span::styled(format!(" {k}"), t.key));
         spans.push(Span::styled(format!(" {what} "), t.muted));
     }
-    Line::from(spans).render(area, buf);
+    if !tail.is_empty() {
+        spans.push(Span::styled(tail, t.info));
+    }
+    super::fit_line(Line::from(spans), area.width).render(area, buf);
 }

@@ -22,7 +22,8 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("Space", "play / pause"),
             ("+ -", "playback speed: 500 ms, 200 ms, live"),
             ("f", "follow the head (new events appear live)"),
-            ("mouse", "click or drag the timeline; m toggles capture"),
+            ("m", "mouse capture: click or drag the timeline"),
+            ("", "(off by default: the terminal selects text, e.g. a hash to copy)"),
         ],
     ),
     (
@@ -48,13 +49,14 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         &[
             (": or i", "command line (Enter runs at the head, Esc leaves)"),
             ("↑ ↓  Tab", "history, complete words and ids"),
+            ("paste", "into the line as text (line breaks become spaces)"),
         ],
     ),
-    ("General", &[("? F1", "this help"), ("q Ctrl-C", "quit")]),
+    ("General", &[("? F1", "this help"), ("Ctrl-Z", "suspend (fg resumes)"), ("q Ctrl-C", "quit")]),
 ];
 
-/// Draws the help overlay over the screen.
-pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
+/// The help's lines: every key, then the command language.
+fn help_lines(app: &App) -> Vec<Line<'static>> {
     let t = theme_of(app);
     let mut lines = Vec::new();
     for (group, keys) in KEYS {
@@ -68,12 +70,45 @@ pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
     for c in &app.commands {
         lines.push(Line::from(format!("  {}", c.usage)));
     }
-    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height);
+    lines
+}
+
+/// The help's box on a screen `area`: centred, at most 72 wide.
+fn help_area(app: &App, area: Rect) -> Rect {
+    let n = help_lines(app).len();
+    let h = u16::try_from(n + 2).unwrap_or(u16::MAX).min(area.height);
     let [mid] = Layout::vertical([Constraint::Length(h)]).flex(Flex::Center).areas(area);
     let [r] = Layout::horizontal([Constraint::Length(72.min(area.width))]).flex(Flex::Center).areas(mid);
+    r
+}
+
+/// How far the help scrolls at the terminal's size (0 when it fits).
+#[must_use]
+pub fn help_max_scroll(app: &App) -> u16 {
+    let r = help_area(app, Rect::new(0, 0, app.size.0, app.size.1));
+    let n = u16::try_from(help_lines(app).len()).unwrap_or(u16::MAX);
+    n.saturating_sub(r.height.saturating_sub(2))
+}
+
+/// Draws the help overlay over the screen, scrolled by `help_scroll`; a
+/// help taller than the screen says so in its frame. Lines wider than the
+/// box end in `…`.
+pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = theme_of(app);
+    let r = help_area(app, area);
+    let inner_w = r.width.saturating_sub(2);
+    let lines: Vec<Line> = help_lines(app).into_iter().map(|l| super::fit_line(l, inner_w)).collect();
+    let n = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let max = n.saturating_sub(r.height.saturating_sub(2));
+    let scroll = app.help_scroll.min(max);
     Clear.render(r, buf);
-    let block = Block::bordered().border_style(t.border_focus).title(Line::styled(" Keys · Esc closes ", t.title));
-    Paragraph::new(lines).block(block).render(r, buf);
+    let mut block = Block::bordered().border_style(t.border_focus).title(Line::styled(" Keys · Esc closes ", t.title));
+    if max > 0 {
+        let shown = r.height.saturating_sub(2);
+        let more = format!(" {}–{} of {n} · ↑↓ PgUp PgDn scroll ", scroll + 1, scroll + shown);
+        block = block.title_bottom(Line::styled(more, t.muted).right_aligned());
+    }
+    Paragraph::new(lines).scroll((scroll, 0)).block(block).render(r, buf);
 }
 
 /// Draws the empty-store screen: how to start.
@@ -82,7 +117,7 @@ pub fn empty(app: &App, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![
         Line::styled("This store is empty.", t.banner),
         Line::raw(""),
-        Line::from(format!("  {}", text::clean(&app.db_label))),
+        Line::from(format!("  {}", text::fit(&text::clean(&app.db_label), usize::from(area.width.saturating_sub(6))))),
         Line::raw(""),
         Line::raw("Record the first event: press : and type a command, for example"),
     ];

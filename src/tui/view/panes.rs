@@ -1,14 +1,15 @@
 //! The streams list, the selected stream's state and the read models.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::super::app::{App, Focus};
 use super::super::text;
+use super::columns::{self, Col, Give};
 use super::{json, pane, theme_of};
-use crate::es::Cell;
+use crate::es::{Cell, ColumnKind};
 
 /// Draws the streams list (filtered), with each stream's version at the cursor.
 pub fn render_streams(app: &App, area: Rect, buf: &mut Buffer) {
@@ -18,7 +19,7 @@ pub fn render_streams(app: &App, area: Rect, buf: &mut Buffer) {
     if !app.filter.is_empty() {
         title.push(Span::styled(format!(" /{}", text::clean(&app.filter)), t.matched));
     }
-    let block = pane(app, Focus::Streams, Line::from(title));
+    let block = pane(app, area.width, Focus::Streams, Line::from(title));
     let inner = block.inner(area);
     block.render(area, buf);
     let h = usize::from(inner.height);
@@ -62,13 +63,13 @@ pub fn render_streams(app: &App, area: Rect, buf: &mut Buffer) {
 pub fn render_state(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme_of(app);
     let Some(id) = app.selected_stream() else {
-        let block = pane(app, Focus::State, Line::from("State"));
+        let block = pane(app, area.width, Focus::State, Line::from("State"));
         Paragraph::new("No stream selected.").style(t.muted).block(block).render(area, buf);
         return;
     };
     let shown = text::clean(id);
     let Some(at) = app.world.streams.get(id) else {
-        let block = pane(app, Focus::State, Line::from(format!("State · {shown}")));
+        let block = pane(app, area.width, Focus::State, Line::from(format!("State · {shown}")));
         let msg = if app.folding() {
             "folding…".to_owned()
         } else {
@@ -83,7 +84,7 @@ pub fn render_state(app: &App, area: Rect, buf: &mut Buffer) {
         Span::styled(format!(" {} v{} @{}{pin}", text::clean(&at.stream_type), at.version, at.position), t.muted),
     ]);
     let Some(state) = at.state.as_ref().map(|s| s.to_json()) else {
-        let block = pane(app, Focus::State, title);
+        let block = pane(app, area.width, Focus::State, title);
         Paragraph::new("loading…").style(t.muted).block(block).render(area, buf);
         return;
     };
@@ -98,39 +99,70 @@ pub fn render_state(app: &App, area: Rect, buf: &mut Buffer) {
     for p in &app.world.problems {
         lines.push(Line::styled(format!("! {}", text::clean(p)), t.error));
     }
-    let block = pane(app, Focus::State, title);
+    let block = pane(app, area.width, Focus::State, title);
+    let lines: Vec<Line> = lines.into_iter().map(|l| super::fit_line(l, area.width.saturating_sub(2))).collect();
     Paragraph::new(lines).scroll((app.state_scroll, 0)).block(block).render(area, buf);
 }
 
-/// Draws the chosen read model as it was at the cursor.
+/// Data rows the read-model pane shows at the terminal's size.
+#[must_use]
+pub fn table_rows(app: &App) -> usize {
+    let area = super::areas(Rect::new(0, 0, app.size.0, app.size.1)).projections;
+    usize::from(area.height.saturating_sub(3)).max(1)
+}
+
+/// Draws the chosen read model as it was at the cursor. Ids (the key
+/// columns) and numbers are never cut: text columns shrink (cut with `…`),
+/// then columns drop from the right, first.
 pub fn render_projections(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme_of(app);
-    let Some((name, table)) = app.projections.get(app.projection) else {
-        let block = pane(app, Focus::Projections, Line::from("Read models"));
+    let Some(model) = app.model() else {
+        let block = pane(app, area.width, Focus::Projections, Line::from("Read models"));
         Paragraph::new("No read models registered.").style(t.muted).block(block).render(area, buf);
         return;
     };
-    let total = app.world.tables.len(table);
-    let title = Line::from(vec![
-        Span::raw(format!("Read model · {name}")),
-        Span::styled(format!(" ({total} rows, {}/{}, p/P)", app.projection + 1, app.projections.len()), t.muted),
-    ]);
-    let block = pane(app, Focus::Projections, title);
-    // Only the rows on screen are formatted: tables can hold many thousands.
-    let visible = usize::from(block.inner(area).height.saturating_sub(1));
-    let rows: Vec<&crate::es::Row> = app.world.tables.rows(table).skip(app.table_scroll).take(visible).collect();
-    let Some(first) = app.world.tables.rows(table).next() else {
-        Paragraph::new("No rows at this position.").style(t.muted).block(block).render(area, buf);
-        return;
+    let visible = usize::from(area.height.saturating_sub(3));
+    let rows = app.model_rows(visible);
+    let count = if model.queried {
+        match app.page.as_ref().filter(|p| p.name == model.name && p.position == app.cursor) {
+            Some(p) if p.more || app.table_scroll > 0 => {
+                let shown = rows.as_ref().map_or(0, Vec::len);
+                let more = if p.more || app.table_scroll + shown < p.offset + p.rows.len() { "+" } else { "" };
+                format!("rows {}–{}{more}", app.table_scroll + 1, app.table_scroll + shown)
+            }
+            Some(p) => format!("{} rows", p.rows.len()),
+            None => "reading…".to_owned(),
+        }
+    } else {
+        format!("{} rows", app.world.tables.len(model.table.name))
     };
-    let columns: Vec<&str> = first.spec().columns.iter().map(|c| c.name).collect();
+    let title = Line::from(vec![
+        Span::raw(format!("Read model · {}", model.name)),
+        Span::styled(format!(" ({count}, {}/{}, p/P)", app.projection + 1, app.projections.len()), t.muted),
+    ]);
+    let block = pane(app, area.width, Focus::Projections, super::fit_line(title, area.width.saturating_sub(4)));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let waiting = rows.is_none();
+    let rows = rows.unwrap_or_default();
+    if rows.is_empty() {
+        let msg = if waiting {
+            "reading…"
+        } else if app.table_scroll > 0 {
+            "No more rows (↑ scrolls back)."
+        } else {
+            "No rows at this position."
+        };
+        Paragraph::new(msg).style(t.muted).render(inner, buf);
+        return;
+    }
+    let spec = model.table;
     let hot = app.cursor_event().map(|e| e.stored.stream_id.as_str());
-    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
     let cells: Vec<(bool, Vec<String>)> = rows
         .iter()
         .map(|r| {
             let is_hot = hot.is_some_and(|h| r.cells().iter().any(|c| c.as_str() == Some(h)));
-            let cells: Vec<String> = r
+            let cells = r
                 .cells()
                 .iter()
                 .map(|c| match c {
@@ -141,19 +173,33 @@ pub fn render_projections(app: &App, area: Rect, buf: &mut Buffer) {
             (is_hot, cells)
         })
         .collect();
-    for (_, row) in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count()).min(28);
-        }
+    let cols: Vec<Col> = spec
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let give = if i < spec.key_len {
+                Give::Keep
+            } else if c.kind == ColumnKind::Text {
+                Give::Cut
+            } else {
+                Give::Whole
+            };
+            Col::new(&text::clean(c.name), give, cells.iter().map(|(_, r)| r[i].as_str()))
+        })
+        .collect();
+    let right: Vec<bool> = spec.columns.iter().map(|c| c.kind != ColumnKind::Text).collect();
+    let width = usize::from(inner.width);
+    let widths = columns::widths(&cols, width.saturating_sub(2));
+    let headers: Vec<&str> = cols.iter().map(|c| c.header.as_str()).collect();
+    let header = format!("  {}", columns::row(&headers, &widths, &[]));
+    buf.set_string(inner.x, inner.y, text::fit(&header, width), t.header);
+    for (i, (is_hot, row)) in cells.iter().enumerate().take(usize::from(inner.height.saturating_sub(1))) {
+        let marker = if *is_hot { "* " } else { "  " };
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        let line = format!("{marker}{}", columns::row(&cells, &widths, &right));
+        let style = if *is_hot { t.changed } else { ratatui::style::Style::new() };
+        let y = inner.y + 1 + u16::try_from(i).unwrap_or(0);
+        buf.set_string(inner.x, y, text::fit(&line, width), style);
     }
-    let header =
-        Row::new(std::iter::once(" ".to_owned()).chain(columns.iter().map(|c| text::clean(c)))).style(t.header);
-    let body = cells.into_iter().map(|(is_hot, row)| {
-        let marker = if is_hot { "*" } else { " " };
-        let r = Row::new(std::iter::once(marker.to_owned()).chain(row));
-        if is_hot { r.style(t.changed) } else { r }
-    });
-    let constraints = std::iter::once(Constraint::Length(1))
-        .chain(widths.iter().map(|w| Constraint::Length(u16::try_from(*w).unwrap_or(28))));
-    Table::new(body, constraints).header(header).column_spacing(1).block(block).render(area, buf);
 }

@@ -91,15 +91,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.folding() {
         status.push(Span::styled(format!(" · folding… ({})", app.world.position), t.info));
     }
-    if !app.mouse {
-        status.push(Span::styled(" · mouse off", t.muted));
+    if app.mouse {
+        // Captured, the mouse no longer selects text: say how to.
+        status.push(Span::styled(" · mouse on: Shift selects, m off", t.muted));
     }
     status.push(Span::raw(" "));
-    let title = Line::from(vec![
-        Span::styled("chronicle", t.title),
-        Span::styled(format!(" · {}", text::clean(&app.db_label)), t.muted),
-    ]);
-    let block = pane(app, Focus::Timeline, title).title_top(Line::from(status).right_aligned());
+    let status = Line::from(status);
+    // The store's path gives way to the position (cut with `…`).
+    let room = area.width.saturating_sub(u16::try_from(status.width()).unwrap_or(u16::MAX)).saturating_sub(6);
+    let title = super::fit_line(
+        Line::from(vec![
+            Span::styled("chronicle", t.title),
+            Span::styled(format!(" · {}", text::clean(&app.db_label)), t.muted),
+        ]),
+        room,
+    );
+    let block = pane(app, area.width, Focus::Timeline, title).title_top(status.right_aligned());
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height < 3 || inner.width < 4 {
@@ -133,13 +140,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let left = text::short_time(&app.overview.first_time);
     let right = text::short_time(&app.overview.last_time);
     let y = inner.y + 2;
-    buf.set_string(inner.x, y, &left, t.muted);
-    let rw = u16::try_from(right.chars().count()).unwrap_or(0);
-    buf.set_string(inner.right().saturating_sub(rw), y, &right, t.muted);
     let now = app.cursor_event().map_or_else(|| "…".to_owned(), |e| text::short_time(&e.stored.recorded_at));
     let label = format!("▲ {now}");
     let lw = u16::try_from(label.chars().count()).unwrap_or(0);
     let x = (inner.x + cursor_col).min(inner.right().saturating_sub(lw)).max(inner.x);
+    // The ends' times only where they do not run into the cursor's.
+    let width = |s: &str| u16::try_from(s.chars().count()).unwrap_or(u16::MAX);
+    if inner.x + width(&left) < x {
+        buf.set_string(inner.x, y, &left, t.muted);
+    }
+    let rx = inner.right().saturating_sub(width(&right));
+    if rx > x + lw {
+        buf.set_string(rx, y, &right, t.muted);
+    }
     buf.set_string(x, y, &label, t.cursor);
 }
 
