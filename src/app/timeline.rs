@@ -53,7 +53,8 @@ pub struct World {
     /// The stream of the event at `position` (`None` at 0, or when that
     /// event could not be folded).
     pub touched: Option<Arc<str>>,
-    /// Events that could not be folded (e.g. schema too new), with why.
+    /// Events that could not be folded (e.g. schema too new) or decoded
+    /// (a payload of another shape), with why.
     pub problems: imbl::Vector<String>,
     /// Stream states are not folded (`None` until loaded): the timeline's
     /// worlds are lazy, since a state at any position costs one snapshot
@@ -107,8 +108,14 @@ impl World {
             // Not loaded: nothing to compare with.
             None => None,
         };
-        if let Some(state) = entry.state.as_mut() {
-            state.apply(event);
+        // An event its aggregate cannot decode is listed, never skipped
+        // silently (the lazy world checks the decoding alone: no state).
+        let decoded = match entry.state.as_mut() {
+            Some(state) => state.apply(event),
+            None => registry.decode(event),
+        };
+        if let Err(v) = decoded {
+            self.problems.push_back(format!("position {}: {v}", stored.position));
         }
         entry.version = stored.version;
         entry.position = stored.position;

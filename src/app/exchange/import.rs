@@ -8,6 +8,7 @@ use std::path::Path;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{Imported, ReadLine, bad_line, for_each_line, read_line};
+use crate::app::repository::transitions::{Incoming, Transitions};
 use crate::app::{AppError, Chronicle, projector};
 use crate::domain::Registry;
 use crate::es::hash::{self, GENESIS, HashInput};
@@ -56,12 +57,37 @@ impl Chronicle {
         let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
         self.store.write(|tx| {
             let mut run = Import::new(tx.head());
+            let mut transitions = Transitions::default();
             let mut pending: Vec<Pending> = Vec::new();
             let mut bytes = 0u64;
             for_each_line(path, &mut |n, line| {
                 bytes += line.len() as u64 + 1;
                 match run.line(tx, registry.upcasters(), path, n, line) {
-                    Ok(Some(p)) => pending.push(p),
+                    Ok(Some(mut p)) => {
+                        // The aggregate's transition check: the event must be
+                        // one its stream's rules allow after the lines before.
+                        let (line_no, incoming) = (
+                            p.line,
+                            Incoming {
+                                position: p.position,
+                                stream_id: &p.stream_id,
+                                stream_type: &p.stream_type,
+                                version: p.version,
+                                event_type: &p.event.event_type,
+                                schema_version: p.upcast.0,
+                                payload: std::mem::take(&mut p.upcast.1),
+                                recorded_at: p.event.recorded_at.as_deref().unwrap_or_default(),
+                            },
+                        );
+                        match transitions.check(&*tx, &registry, incoming, |why| bad_line(path, line_no, &why)) {
+                            Ok(payload) => p.upcast.1 = payload,
+                            Err(e) => {
+                                run.check_links(path, &pending)?;
+                                return Err(e);
+                            }
+                        }
+                        pending.push(p);
+                    }
                     Ok(None) => {}
                     Err(e) => {
                         // An earlier line's hash, not yet checked, fails first.
