@@ -30,7 +30,7 @@ impl std::fmt::Debug for Upcaster {
 pub enum UpcastError {
     /// The stored schema is newer than any upcaster this build knows.
     #[error(
-        "event at position {position}: {event_type} v{found}: newer than any known schema (latest {latest}): written by a newer chronicle?"
+        "event at position {position}: rule schema: {event_type} v{found}: newer than any known schema (latest {latest}): written by a newer chronicle?"
     )]
     TooNew {
         /// Position of the event.
@@ -43,7 +43,7 @@ pub enum UpcastError {
         latest: u32,
     },
     /// Schema version 0: versions start at 1.
-    #[error("event at position {position}: {event_type} v0: schema versions start at 1")]
+    #[error("event at position {position}: rule schema: {event_type} v0: schema versions start at 1")]
     ZeroVersion {
         /// Position of the event.
         position: u64,
@@ -51,7 +51,7 @@ pub enum UpcastError {
         event_type: String,
     },
     /// The payload is not JSON, or a step rejected it.
-    #[error("event at position {position} ({event_type} v{version}): {reason}")]
+    #[error("event at position {position} ({event_type} v{version}): rule decode: {reason}")]
     BadPayload {
         /// Position of the event.
         position: u64,
