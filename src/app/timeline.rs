@@ -397,6 +397,34 @@ mod tests {
     }
 
     #[test]
+    fn an_event_that_does_not_decode_is_listed_not_skipped() {
+        let registry = Registry::builtin();
+        let stored = StoredEvent {
+            position: 1,
+            event_id: "e-1".into(),
+            stream_id: "acc-1".into(),
+            stream_type: "BankAccount".into(),
+            version: 1,
+            event_type: "MoneyDeposited".into(),
+            schema_version: 3,
+            payload: r#"{"amount":12.5}"#.into(),
+            metadata: "{}".into(),
+            recorded_at: "2026-01-01T00:00:00Z".into(),
+            hash: [0; 32],
+        };
+        // The lazy world (the time machine's) and the folded one alike.
+        for mut w in [World::lazy(), World::default()] {
+            w.apply(&registry, &stored, false);
+            assert_eq!(w.problems.len(), 1, "{:?}", w.problems);
+            assert!(w.problems[0].starts_with("position 1: rule decode: MoneyDeposited v3 payload"), "{:?}", w.problems);
+        }
+        let fine = StoredEvent { payload: r#"{"amount":{"value_cents":5,"currency":"USD"}}"#.into(), ..stored };
+        let mut w = World::lazy();
+        w.apply(&registry, &fine, false);
+        assert!(w.problems.is_empty(), "{:?}", w.problems);
+    }
+
+    #[test]
     fn before_last_holds_the_state_before_the_cursor_event() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
