@@ -335,3 +335,103 @@ fn a_stored_event_that_does_not_decode_is_named_not_skipped() {
     let line = s.fails(&["state", "--projection", "transaction_history", "--at", &position.to_string()], 1);
     assert!(line.contains(&format!("position {position}")) && line.contains("rule decode"), "{line}");
 }
+
+/// A domain written the way the next issue's authors will write theirs:
+/// typed serde events, a transition check and a fold. Its command decides
+/// whatever it is told, so the bus's own check is what stands in the way.
+mod counters {
+    use chronicle::domain::{ArgKind, Command, CommandHelp, Domain, Rejection, Target};
+    use chronicle::es::aggregate::{Aggregate, AggregateKind, EventSchema, Violation, payload};
+    use chronicle::es::{DynState, Event, EventData, Projection, Upcaster};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    pub struct Counter {
+        pub value: i64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Added {
+        by: i64,
+    }
+
+    impl Aggregate for Counter {
+        const STREAM_TYPE: &'static str = "Counter";
+        const STATE_VERSION: u32 = 1;
+        const EVENTS: &'static [EventSchema] = &[EventSchema { event_type: "Added", latest: 1 }];
+        type Event<'a> = Added;
+
+        fn decode(event: &Event) -> Result<Added, Violation> {
+            payload(event)
+        }
+        fn check(&self, id: &str, event: &Added) -> Result<(), Violation> {
+            if event.by <= 0 {
+                return Err(Violation::new("positive", format!("Added {} to {id}: counters only go up", event.by)));
+            }
+            Ok(())
+        }
+        fn evolve(&mut self, event: &Added) {
+            self.value = self.value.saturating_add(event.by);
+        }
+    }
+
+    #[derive(Debug)]
+    struct Add(i64);
+
+    impl Command for Add {
+        fn targets(&self) -> Vec<Target> {
+            vec![Target { stream_id: "c-1".into(), stream_type: "Counter" }]
+        }
+        fn decide(&self, _: &[&dyn DynState]) -> Result<Vec<(usize, EventData)>, Rejection> {
+            Ok(vec![(0, EventData::new("Added", 1, serde_json::json!({ "by": self.0 })))])
+        }
+    }
+
+    static COMMANDS: [CommandHelp; 1] = [CommandHelp { word: "add", usage: "add <n>", args: &[ArgKind::Word] }];
+
+    pub struct Counters;
+
+    impl Domain for Counters {
+        fn name(&self) -> &'static str {
+            "counters"
+        }
+        fn aggregates(&self) -> Vec<AggregateKind> {
+            vec![AggregateKind::of::<Counter>()]
+        }
+        fn commands(&self) -> &'static [CommandHelp] {
+            &COMMANDS
+        }
+        fn parse(&self, word: &str, args: &[&str]) -> Option<Result<Box<dyn Command>, String>> {
+            (word == "add").then(|| {
+                let n = args.first().ok_or("add needs a number")?;
+                n.parse().map(|n| Box::new(Add(n)) as Box<dyn Command>).map_err(|e| format!("{n}: {e}"))
+            })
+        }
+        fn upcasters(&self) -> Vec<Upcaster> {
+            Vec::new()
+        }
+        fn projections(&self) -> Vec<Box<dyn Projection>> {
+            Vec::new()
+        }
+    }
+}
+
+#[test]
+fn the_bus_refuses_a_decided_event_that_breaks_the_rules_without_panicking() {
+    use chronicle::app::{Chronicle, Config, ExecOptions, Mode};
+    use chronicle::domain::Registry;
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let registry = std::sync::Arc::new(Registry::new(vec![Box::new(counters::Counters)]));
+    let mut c =
+        Chronicle::open_with(&dir.path().join("c.db"), Mode::Write, registry, Config::default()).expect("open a store");
+    let opts = ExecOptions::new("tester", "test");
+    c.execute("add 5", &opts).expect("a lawful event is recorded");
+    let err = c.execute("add -3", &opts).expect_err("the check refuses it");
+    let text = err.to_string();
+    assert!(text.contains("rule positive: Added -3 to c-1: counters only go up"), "{text}");
+    assert!(text.contains("nothing was recorded"), "{text}");
+    assert_eq!(c.store().head().expect("head"), 1, "nothing recorded");
+    assert_eq!(c.stream_state("c-1", 1).expect("state").state["value"], 5);
+}

@@ -416,7 +416,11 @@ mod tests {
         for mut w in [World::lazy(), World::default()] {
             w.apply(&registry, &stored, false);
             assert_eq!(w.problems.len(), 1, "{:?}", w.problems);
-            assert!(w.problems[0].starts_with("position 1: rule decode: MoneyDeposited v3 payload"), "{:?}", w.problems);
+            assert!(
+                w.problems[0].starts_with("position 1: rule decode: MoneyDeposited v3 payload"),
+                "{:?}",
+                w.problems
+            );
         }
         let fine = StoredEvent { payload: r#"{"amount":{"value_cents":5,"currency":"USD"}}"#.into(), ..stored };
         let mut w = World::lazy();
