@@ -102,10 +102,10 @@ fn main() {
         .scan_fold(1, head, |e| {
             registry.upcasters().upcast_into(e, &mut event).unwrap();
             if let Some(state) = states.get_mut(e.stream_id) {
-                state.apply(&event);
+                state.apply(&event).unwrap();
             } else {
                 let mut state = registry.fresh_state(e.stream_type);
-                state.apply(&event);
+                state.apply(&event).unwrap();
                 states.insert(e.stream_id.to_owned(), state);
             }
             Ok::<_, chronicle::es::StoreError>(())

@@ -233,7 +233,11 @@ fn fold_appended(
         }
         let before = l.version;
         for e in upcast.iter().filter(|e| e.stream_id == t.stream_id) {
-            l.state.apply(e);
+            // Decided events obey the transition check too (a domain whose
+            // decisions and rules disagree is a bug: refuse, never panic).
+            l.state.check_apply(e).map_err(|v| {
+                AppError::Io(format!("the domain decided an event its own rules refuse ({v}): nothing was recorded"))
+            })?;
             l.version = e.version;
             l.position = e.position;
         }

@@ -40,7 +40,8 @@ pub fn ensure_tables(tx: &mut WriteTx<'_>, registry: &Registry) -> Result<(), Ap
 /// appended), which is then neither read back nor parsed again.
 ///
 /// # Errors
-/// Store failures; an event that cannot be upcast (named in the error).
+/// Store failures; an event that cannot be upcast or decoded (named in the
+/// error).
 pub fn catch_up(tx: &mut WriteTx<'_>, registry: &Registry, recent: &[Event]) -> Result<(), AppError> {
     let head = tx.head();
     let names: Vec<&'static str> = registry.projections().iter().map(|p| p.name()).collect();
@@ -57,7 +58,9 @@ pub fn catch_up(tx: &mut WriteTx<'_>, registry: &Registry, recent: &[Event]) -> 
     while next < in_memory_from.min(head + 1) {
         let to = (next + CHUNK - 1).min(in_memory_from - 1).min(head);
         for stored in tx.read_range(next, to)? {
-            apply_one(tx, registry, &checkpoints, &registry.upcasters().upcast(&stored)?)?;
+            let event = registry.upcasters().upcast(&stored)?;
+            decodes(registry, &event)?;
+            apply_one(tx, registry, &checkpoints, &event)?;
         }
         next = to + 1;
     }
@@ -68,6 +71,12 @@ pub fn catch_up(tx: &mut WriteTx<'_>, registry: &Registry, recent: &[Event]) -> 
         tx.set_checkpoint(n, head)?;
     }
     Ok(())
+}
+
+/// A read model never folds around an event its aggregate cannot decode
+/// (the projection would skip it silently): the error names its position.
+fn decodes(registry: &Registry, event: &Event) -> Result<(), AppError> {
+    registry.decode(event).map_err(|violation| super::repository::refused(event, violation))
 }
 
 fn apply_one(tx: &mut WriteTx<'_>, registry: &Registry, checkpoints: &[u64], event: &Event) -> Result<(), AppError> {
@@ -83,7 +92,8 @@ fn apply_one(tx: &mut WriteTx<'_>, registry: &Registry, checkpoints: &[u64], eve
 /// `progress(done, total)` is called between chunks.
 ///
 /// # Errors
-/// Store failures, an unknown projection name, an event that cannot be upcast.
+/// Store failures, an unknown projection name, an event that cannot be
+/// upcast or decoded.
 pub fn rebuild(
     tx: &mut WriteTx<'_>,
     registry: &Registry,
@@ -109,7 +119,9 @@ pub fn rebuild(
         // projections then write through `tx`, so the chunk is collected).
         let mut events = Vec::new();
         tx.scan_fold(next, to, |e| {
-            events.push(registry.upcasters().upcast_ref(e)?);
+            let event = registry.upcasters().upcast_ref(e)?;
+            decodes(registry, &event)?;
+            events.push(event);
             Ok::<_, AppError>(())
         })?;
         for event in &events {

@@ -253,6 +253,8 @@ impl Chronicle {
         let mut tables = MemTables::default();
         self.store.scan(1, position, |e| {
             let event = self.registry.upcasters().upcast(&e)?;
+            // Never fold around an event the aggregate cannot decode.
+            self.registry.decode(&event).map_err(|v| repository::refused(&event, v))?;
             p.apply(&mut tables, &event)?;
             Ok::<_, AppError>(())
         })?;

@@ -1,8 +1,12 @@
-//! Loading aggregates: the newest valid snapshot plus the events after it.
+//! Loading aggregates: the newest valid snapshot plus the events after it;
+//! [`transitions`]: the transition check of events arriving from outside.
+
+pub mod transitions;
 
 use crate::domain::Registry;
+use crate::es::aggregate::Violation;
 use crate::es::store::{Snapshot, StreamReader};
-use crate::es::{DynState, Event, EventRef, StoredEvent, WriteTx};
+use crate::es::{DynState, Event, EventRef, StoredEvent, UpcastError, WriteTx};
 
 use super::AppError;
 
@@ -25,7 +29,7 @@ pub struct Loaded {
 /// one and it deserializes; otherwise the stream is folded from its start.
 ///
 /// # Errors
-/// Store failures; an event that cannot be upcast.
+/// Store failures; an event that cannot be upcast or decoded.
 pub fn load(
     reader: &impl StreamReader,
     registry: &Registry,
@@ -65,10 +69,16 @@ pub fn load(
     Ok(loaded)
 }
 
+/// The error for an event that does not decode (or breaks a rule).
+#[must_use]
+pub fn refused(event: &Event, violation: Violation) -> AppError {
+    AppError::Upcast(UpcastError::Refused { position: event.position, stream_id: event.stream_id.clone(), violation })
+}
+
 /// Folds one stored event into `loaded`.
 ///
 /// # Errors
-/// An event that cannot be upcast.
+/// An event that cannot be upcast or decoded.
 pub fn fold(registry: &Registry, loaded: &mut Loaded, stored: &StoredEvent) -> Result<(), AppError> {
     fold_ref(registry, loaded, stored.fold_ref())
 }
@@ -76,7 +86,7 @@ pub fn fold(registry: &Registry, loaded: &mut Loaded, stored: &StoredEvent) -> R
 /// As [`fold`], from borrowed fields (a scan's row).
 ///
 /// # Errors
-/// An event that cannot be upcast.
+/// An event that cannot be upcast or decoded.
 pub fn fold_ref(registry: &Registry, loaded: &mut Loaded, e: EventRef<'_>) -> Result<(), AppError> {
     fold_into(registry, loaded, e, &mut Event::default())
 }
@@ -84,7 +94,9 @@ pub fn fold_ref(registry: &Registry, loaded: &mut Loaded, e: EventRef<'_>) -> Re
 /// As [`fold_ref`], upcasting into `scratch` (reused across a scan).
 fn fold_into(registry: &Registry, loaded: &mut Loaded, e: EventRef<'_>, scratch: &mut Event) -> Result<(), AppError> {
     registry.upcasters().upcast_into(e, scratch)?;
-    loaded.state.apply(scratch);
+    // An event the aggregate cannot decode stops the load, naming it: a
+    // state that silently skipped it would be wrong without saying so.
+    loaded.state.apply(scratch).map_err(|violation| refused(scratch, violation))?;
     loaded.version = e.version;
     loaded.position = e.position;
     Ok(())

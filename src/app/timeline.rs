@@ -53,7 +53,8 @@ pub struct World {
     /// The stream of the event at `position` (`None` at 0, or when that
     /// event could not be folded).
     pub touched: Option<Arc<str>>,
-    /// Events that could not be folded (e.g. schema too new), with why.
+    /// Events that could not be folded (e.g. schema too new) or decoded
+    /// (a payload of another shape), with why.
     pub problems: imbl::Vector<String>,
     /// Stream states are not folded (`None` until loaded): the timeline's
     /// worlds are lazy, since a state at any position costs one snapshot
@@ -107,8 +108,14 @@ impl World {
             // Not loaded: nothing to compare with.
             None => None,
         };
-        if let Some(state) = entry.state.as_mut() {
-            state.apply(event);
+        // An event its aggregate cannot decode is listed, never skipped
+        // silently (the lazy world checks the decoding alone: no state).
+        let decoded = match entry.state.as_mut() {
+            Some(state) => state.apply(event),
+            None => registry.decode(event),
+        };
+        if let Err(v) = decoded {
+            self.problems.push_back(format!("position {}: {v}", stored.position));
         }
         entry.version = stored.version;
         entry.position = stored.position;
@@ -387,6 +394,38 @@ mod tests {
             let got = seen(&c, t.seek(c.store(), c.registry(), p).unwrap());
             assert_eq!(got, seen(&c, &c.world_at(p).unwrap()), "state and change at {p}");
         }
+    }
+
+    #[test]
+    fn an_event_that_does_not_decode_is_listed_not_skipped() {
+        let registry = Registry::builtin();
+        let stored = StoredEvent {
+            position: 1,
+            event_id: "e-1".into(),
+            stream_id: "acc-1".into(),
+            stream_type: "BankAccount".into(),
+            version: 1,
+            event_type: "MoneyDeposited".into(),
+            schema_version: 3,
+            payload: r#"{"amount":12.5}"#.into(),
+            metadata: "{}".into(),
+            recorded_at: "2026-01-01T00:00:00Z".into(),
+            hash: [0; 32],
+        };
+        // The lazy world (the time machine's) and the folded one alike.
+        for mut w in [World::lazy(), World::default()] {
+            w.apply(&registry, &stored, false);
+            assert_eq!(w.problems.len(), 1, "{:?}", w.problems);
+            assert!(
+                w.problems[0].starts_with("position 1: rule decode: MoneyDeposited v3 payload"),
+                "{:?}",
+                w.problems
+            );
+        }
+        let fine = StoredEvent { payload: r#"{"amount":{"value_cents":5,"currency":"USD"}}"#.into(), ..stored };
+        let mut w = World::lazy();
+        w.apply(&registry, &fine, false);
+        assert!(w.problems.is_empty(), "{:?}", w.problems);
     }
 
     #[test]

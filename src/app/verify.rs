@@ -1,6 +1,7 @@
 //! `verify`: one pass over the log checking the hash chain, positions and
-//! per-stream versions, every snapshot against the state recomputed from
-//! events, and every read model against its replay.
+//! per-stream versions, every event against its aggregate's transition
+//! check, every snapshot against the state recomputed from events, and
+//! every read model against its replay.
 
 use std::collections::HashMap;
 
@@ -262,7 +263,11 @@ impl Chronicle {
         match self.registry.upcasters().upcast_into(e, scratch) {
             Ok(()) => {
                 let ev = &*scratch;
-                state.apply(ev);
+                // The transition check: a stored event its aggregate's rules
+                // refuse (or cannot decode) is named by position and rule.
+                if let Err(v) = state.check_apply(ev) {
+                    report.problem(Some(e.position), format!("{}: {v}", e.stream_id));
+                }
                 for p in self.registry.projections() {
                     if let TimeTravel::Query { .. } = p.time_travel() {
                         let digest = walk.digests.entry(p.name()).or_default();

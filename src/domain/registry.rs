@@ -1,12 +1,11 @@
 //! The domain registry: the one door from the layers above into domains.
 
-use std::collections::HashMap;
-
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::Value;
 
 use super::{ArgKind, Command, CommandHelp, Domain};
-use crate::es::aggregate::AggregateKind;
-use crate::es::{DynState, EventData, GenericState, Projection, Upcasters};
+use crate::es::aggregate::{AggregateKind, Violation};
+use crate::es::{DynState, Event, EventData, GenericState, Projection, Upcasters};
 
 /// Longest accepted command line, in bytes: ids, names and descriptions are
 /// stored in every event and echoed in every view, so a line is kept to a
@@ -49,13 +48,22 @@ impl Registry {
     /// projection name: a programming error caught by the registry's tests.
     #[must_use]
     pub fn new(domains: Vec<Box<dyn Domain>>) -> Self {
-        let mut kinds = HashMap::new();
+        let mut kinds = HashMap::default();
+        let mut schemas = Vec::new();
         let mut steps = Vec::new();
         let mut projections: Vec<Box<dyn Projection>> = Vec::new();
         let mut words = std::collections::HashSet::new();
         for d in &domains {
             for k in d.aggregates() {
                 assert!(kinds.insert(k.stream_type, k).is_none(), "stream type {} registered twice", k.stream_type);
+                for e in k.events {
+                    assert!(
+                        schemas.iter().all(|s: &crate::es::aggregate::EventSchema| s.event_type != e.event_type),
+                        "event type {} registered twice",
+                        e.event_type
+                    );
+                    schemas.push(*e);
+                }
             }
             for c in d.commands() {
                 assert!(words.insert(c.word), "command word {} registered twice", c.word);
@@ -66,7 +74,7 @@ impl Registry {
                 projections.push(p);
             }
         }
-        Self { domains, kinds, upcasters: Upcasters::new(steps), projections }
+        Self { domains, kinds, upcasters: Upcasters::with_schemas(steps, schemas), projections }
     }
 
     /// Parses one line of the command language.
@@ -120,6 +128,27 @@ impl Registry {
     #[must_use]
     pub fn kind(&self, stream_type: &str) -> Option<&AggregateKind> {
         self.kinds.get(stream_type)
+    }
+
+    /// The registered stream types, sorted.
+    #[must_use]
+    pub fn stream_types(&self) -> Vec<&'static str> {
+        let mut types: Vec<&'static str> = self.kinds.keys().copied().collect();
+        types.sort_unstable();
+        types
+    }
+
+    /// Whether an upcast event decodes into its aggregate's typed event
+    /// (type, schema and payload shape; no state, no rules). Events of
+    /// stream types no domain registered fold generically: always `Ok`.
+    ///
+    /// # Errors
+    /// The [`Violation`] (`unknown-event`, `schema` or `decode`).
+    pub fn decode(&self, event: &Event) -> Result<(), Violation> {
+        match self.kinds.get(event.stream_type.as_str()) {
+            Some(k) => (k.decode)(event),
+            None => Ok(()),
+        }
     }
 
     /// A fresh state for a stream of `stream_type` (generic when unknown).
@@ -206,5 +235,9 @@ mod tests {
         }
         assert_eq!(r.upcasters().latest("MoneyDeposited"), 3);
         assert_eq!(r.upcasters().latest("UserRegistered"), 2);
+        assert_eq!(r.stream_types(), ["BankAccount", "User"]);
+        for (ty, latest) in [("AccountOpened", 1), ("AccountClosed", 1), ("EmailChanged", 1), ("UserDeleted", 1)] {
+            assert!(r.upcasters().knows(ty) && r.upcasters().latest(ty) == latest, "{ty}");
+        }
     }
 }

@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde_json::Value;
 
+use super::aggregate::{EventSchema, Violation, rule};
 use super::event::{Event, EventRef, StoredEvent};
 
 /// One step `from -> from + 1` for one event type, on the serialized payload.
@@ -29,7 +30,7 @@ impl std::fmt::Debug for Upcaster {
 pub enum UpcastError {
     /// The stored schema is newer than any upcaster this build knows.
     #[error(
-        "event at position {position} ({event_type}) has schema v{found}, newer than the latest known v{latest}: written by a newer chronicle?"
+        "event at position {position}: rule schema: {event_type} v{found}: newer than any known schema (latest {latest}): written by a newer chronicle?"
     )]
     TooNew {
         /// Position of the event.
@@ -41,8 +42,16 @@ pub enum UpcastError {
         /// Latest version this build knows.
         latest: u32,
     },
+    /// Schema version 0: versions start at 1.
+    #[error("event at position {position}: rule schema: {event_type} v0: schema versions start at 1")]
+    ZeroVersion {
+        /// Position of the event.
+        position: u64,
+        /// Its type.
+        event_type: String,
+    },
     /// The payload is not JSON, or a step rejected it.
-    #[error("event at position {position} ({event_type} v{version}): {reason}")]
+    #[error("event at position {position} ({event_type} v{version}): rule decode: {reason}")]
     BadPayload {
         /// Position of the event.
         position: u64,
@@ -53,12 +62,45 @@ pub enum UpcastError {
         /// What was wrong.
         reason: String,
     },
+    /// The upcast event does not decode into its aggregate's typed event,
+    /// or (for an event being recorded) breaks its aggregate's rules.
+    #[error("event at position {position} ({stream_id}): {violation}")]
+    Refused {
+        /// Position of the event.
+        position: u64,
+        /// Its stream.
+        stream_id: String,
+        /// The rule and why.
+        violation: Violation,
+    },
 }
 
-/// Every registered chain, by event type.
+impl UpcastError {
+    /// The transition-check rule this error breaks (`schema` or `decode`,
+    /// or the aggregate's own).
+    #[must_use]
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Self::TooNew { .. } | Self::ZeroVersion { .. } => rule::SCHEMA,
+            Self::BadPayload { .. } => rule::DECODE,
+            Self::Refused { violation, .. } => violation.rule,
+        }
+    }
+}
+
+/// One event type's chain and latest schema version.
+#[derive(Debug, Clone)]
+struct Known {
+    /// Latest schema version (the chain's end, or as declared).
+    latest: u32,
+    /// Steps `1 -> 2 -> …`, sorted.
+    chain: Vec<Upcaster>,
+}
+
+/// Every registered chain, and every declared latest schema, by event type.
 #[derive(Debug, Default, Clone)]
 pub struct Upcasters {
-    steps: HashMap<&'static str, Vec<Upcaster>>,
+    steps: HashMap<&'static str, Known>,
 }
 
 impl Upcasters {
@@ -69,26 +111,50 @@ impl Upcasters {
     /// caught by the domain's own tests.
     #[must_use]
     pub fn new(all: impl IntoIterator<Item = Upcaster>) -> Self {
-        let mut steps: HashMap<&'static str, Vec<Upcaster>> = HashMap::default();
+        Self::with_schemas(all, [])
+    }
+
+    /// Registers chains and the latest schema of every event type a domain
+    /// owns: a stored version of such a type that is 0 or above its latest
+    /// is an error, whether or not the type has a chain.
+    ///
+    /// # Panics
+    /// As [`Self::new`]; also when a declared latest version is not the end
+    /// of the type's chain, or a type is declared twice with two versions.
+    #[must_use]
+    pub fn with_schemas(
+        all: impl IntoIterator<Item = Upcaster>,
+        schemas: impl IntoIterator<Item = EventSchema>,
+    ) -> Self {
+        let mut steps: HashMap<&'static str, Known> = HashMap::default();
         for u in all {
-            steps.entry(u.event_type).or_default().push(u);
+            steps.entry(u.event_type).or_insert_with(|| Known { latest: 1, chain: Vec::new() }).chain.push(u);
         }
-        for (ty, chain) in &mut steps {
-            chain.sort_by_key(|u| u.from);
-            for (i, u) in chain.iter().enumerate() {
+        for (ty, known) in &mut steps {
+            known.chain.sort_by_key(|u| u.from);
+            for (i, u) in known.chain.iter().enumerate() {
                 assert_eq!(u.from as usize, i + 1, "upcaster chain of {ty} must be 1 -> 2 -> … without gaps");
             }
+            known.latest = u32::try_from(known.chain.len()).unwrap_or(u32::MAX).saturating_add(1);
+        }
+        for s in schemas {
+            let known = steps.entry(s.event_type).or_insert_with(|| Known { latest: s.latest, chain: Vec::new() });
+            assert_eq!(
+                known.latest, s.latest,
+                "{} declares schema v{}, its upcasters end at v{}",
+                s.event_type, s.latest, known.latest
+            );
         }
         Self { steps }
     }
 
-    /// The latest schema version of `event_type` (1 when it has no chain).
+    /// The latest schema version of `event_type` (1 when it is not known).
     #[must_use]
     pub fn latest(&self, event_type: &str) -> u32 {
-        self.steps.get(event_type).map_or(1, |c| u32::try_from(c.len()).unwrap_or(u32::MAX).saturating_add(1))
+        self.steps.get(event_type).map_or(1, |k| k.latest)
     }
 
-    /// Whether `event_type` has a registered chain.
+    /// Whether `event_type` has a registered chain or a declared schema.
     #[must_use]
     pub fn knows(&self, event_type: &str) -> bool {
         self.steps.contains_key(event_type)
@@ -98,6 +164,7 @@ impl Upcasters {
     ///
     /// # Errors
     /// [`UpcastError::TooNew`] when `version` is beyond the latest known,
+    /// [`UpcastError::ZeroVersion`] for version 0 of a known type,
     /// [`UpcastError::BadPayload`] when a step rejects the payload.
     pub fn upcast_value(
         &self,
@@ -107,10 +174,13 @@ impl Upcasters {
         mut payload: Value,
     ) -> Result<(u32, Value), UpcastError> {
         // One lookup per event: this runs for every event every fold reads.
-        let Some(chain) = self.steps.get(event_type) else {
+        let Some(Known { latest, chain }) = self.steps.get(event_type) else {
             return Ok((version, payload));
         };
-        let latest = u32::try_from(chain.len()).unwrap_or(u32::MAX).saturating_add(1);
+        let latest = *latest;
+        if version == 0 {
+            return Err(UpcastError::ZeroVersion { position, event_type: event_type.to_owned() });
+        }
         if version >= latest {
             if version > latest {
                 return Err(UpcastError::TooNew {
@@ -122,7 +192,7 @@ impl Upcasters {
             }
             return Ok((version, payload));
         }
-        let mut v = version.max(1);
+        let mut v = version;
         for step in chain.iter().skip(v as usize - 1) {
             payload = (step.step)(payload).map_err(|reason| UpcastError::BadPayload {
                 position,
@@ -276,6 +346,32 @@ mod tests {
         let bad = StoredEvent { payload: "nope".into(), ..stored };
         assert!(u.upcast_into(bad.fold_ref(), &mut out).is_err());
         assert_eq!(out.position, 3, "left as it was");
+    }
+
+    #[test]
+    fn declared_schemas_bound_the_stored_version() {
+        let u = Upcasters::with_schemas(
+            [Upcaster { event_type: "E", from: 1, step: add_b }],
+            [EventSchema { event_type: "E", latest: 2 }, EventSchema { event_type: "Opened", latest: 1 }],
+        );
+        assert_eq!(u.latest("Opened"), 1);
+        assert_eq!(u.upcast_value(1, "Opened", 1, json!({})).unwrap(), (1, json!({})));
+        let err = u.upcast_value(4, "Opened", 99, json!({})).unwrap_err();
+        assert_eq!(err.rule(), "schema");
+        assert!(err.to_string().contains("Opened v99: newer than any known schema (latest 1)"), "{err}");
+        for ty in ["Opened", "E"] {
+            let err = u.upcast_value(4, ty, 0, json!({})).unwrap_err();
+            assert!(err.to_string().contains("v0: schema versions start at 1"), "{err}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "declares schema v3")]
+    fn a_declared_schema_must_end_the_chain() {
+        let _ = Upcasters::with_schemas(
+            [Upcaster { event_type: "E", from: 1, step: add_b }],
+            [EventSchema { event_type: "E", latest: 3 }],
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 mod history;
 mod rechain;
+mod rules;
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -19,6 +20,7 @@ use std::path::Path;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{ImportOptions, Imported, InLine, ReadLine, bad_line, for_each_line, read_line};
+use crate::app::repository::transitions::Transitions;
 use crate::app::{AppError, Chronicle, projector};
 use crate::domain::Registry;
 use crate::es::hash::{self, GENESIS, HashInput};
@@ -95,12 +97,19 @@ impl Chronicle {
         let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
         self.store.write(|tx| {
             let mut run = Import::new(tx.head(), options.rechain);
+            let mut transitions = Transitions::default();
             let mut pending: Vec<Pending> = Vec::new();
             let mut bytes = 0u64;
             for_each_line(path, &mut |n, line| {
                 bytes += line.len() as u64 + 1;
                 match run.line(tx, registry.upcasters(), path, n, line) {
-                    Ok(Some(p)) => pending.push(p),
+                    Ok(Some(mut p)) => {
+                        if let Err(e) = rules::check(&mut transitions, tx, &registry, path, &mut p) {
+                            run.check_links(path, &pending)?;
+                            return Err(e);
+                        }
+                        pending.push(p);
+                    }
                     Ok(None) => {}
                     Err(e) => {
                         // An earlier line's hash, not yet checked, fails first.

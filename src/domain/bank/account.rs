@@ -2,10 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::events::{self, Movement};
+mod transitions;
+
+use super::events;
 use super::money::format_cents;
 use crate::domain::Rejection;
-use crate::es::{Aggregate, Event, EventData};
+use crate::es::EventData;
 
 /// A bank account folded from its stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,29 +25,6 @@ pub struct Account {
     pub closed: bool,
     /// Deposits plus withdrawals (transfer legs included).
     pub transactions: u64,
-}
-
-impl Aggregate for Account {
-    const STREAM_TYPE: &'static str = events::STREAM_TYPE;
-    const STATE_VERSION: u32 = 1;
-
-    fn apply(&mut self, event: &Event) {
-        let p = &event.payload;
-        match event.event_type.as_str() {
-            events::ACCOUNT_OPENED => {
-                self.opened = true;
-                events::text(p, "owner").unwrap_or_default().clone_into(&mut self.owner);
-                events::text(p, "currency").unwrap_or(events::DEFAULT_CURRENCY).clone_into(&mut self.currency);
-            }
-            events::ACCOUNT_CLOSED => self.closed = true,
-            other => {
-                if let Some(m) = Movement::read(other, p) {
-                    self.balance_cents = self.balance_cents.saturating_add(m.delta());
-                    self.transactions = self.transactions.saturating_add(1);
-                }
-            }
-        }
-    }
 }
 
 /// A command on one account; ids are the stream ids as typed.
@@ -224,35 +203,46 @@ pub fn handle_transfer(from: &Account, to: &Account, t: &Transfer) -> Result<Vec
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests {
-    use serde_json::json;
-
     use super::*;
+    use crate::es::{DynState, Event};
 
-    fn fold(events: &[EventData]) -> Account {
+    pub(super) fn event(i: usize, e: &EventData) -> Event {
+        Event {
+            position: i as u64 + 1,
+            stream_id: "acc-1".into(),
+            stream_type: events::STREAM_TYPE.into(),
+            version: i as u64 + 1,
+            event_type: e.event_type.clone(),
+            schema_version: e.schema_version,
+            payload: e.payload.clone(),
+            recorded_at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    pub(super) fn fold(events: &[EventData]) -> Account {
         let mut a = Account::default();
         for (i, e) in events.iter().enumerate() {
-            a.apply(&Event {
-                position: i as u64 + 1,
-                stream_id: "acc-1".into(),
-                stream_type: events::STREAM_TYPE.into(),
-                version: i as u64 + 1,
-                event_type: e.event_type.clone(),
-                schema_version: e.schema_version,
-                payload: e.payload.clone(),
-                recorded_at: "2026-01-01T00:00:00Z".into(),
-            });
+            a.check_apply(&event(i, e)).unwrap();
         }
         a
     }
 
-    fn with(balance: i64) -> Account {
-        fold(&[events::opened("Ada", "USD"), events::deposited(balance, "USD", "seed")])
+    /// The rule `e` breaks after `events` (which must all pass), and its message.
+    pub(super) fn violation(events: &[EventData], e: &EventData) -> (&'static str, String) {
+        let a = fold(events);
+        let v = DynState::check(&a, &event(events.len(), e)).unwrap_err();
+        (v.rule, v.message)
     }
 
-    fn dep(cents: i64) -> AccountCmd {
+    pub(super) fn with(balance: i64) -> Account {
+        let open = events::opened("Ada", "USD");
+        if balance == 0 { fold(&[open]) } else { fold(&[open, events::deposited(balance, "USD", "seed")]) }
+    }
+
+    pub(super) fn dep(cents: i64) -> AccountCmd {
         AccountCmd::Deposit { account: "acc-1".into(), cents, description: "pay".into() }
     }
-    fn wd(cents: i64) -> AccountCmd {
+    pub(super) fn wd(cents: i64) -> AccountCmd {
         AccountCmd::Withdraw { account: "acc-1".into(), cents, description: String::new() }
     }
     fn close() -> AccountCmd {
@@ -260,31 +250,6 @@ mod tests {
     }
     fn err(r: Result<impl std::fmt::Debug, Rejection>) -> String {
         r.unwrap_err().0
-    }
-
-    #[test]
-    fn apply_folds_the_stream() {
-        let a = fold(&[
-            events::opened("Ada Lovelace", "USD"),
-            events::deposited(1250, "USD", "pay"),
-            events::withdrawn(250, "USD", "rent"),
-            EventData::new("SomethingElse", 1, json!({"balance_cents": 99})),
-            events::closed("done"),
-        ]);
-        assert_eq!(
-            serde_json::to_value(&a).unwrap(),
-            json!({"opened": true, "owner": "Ada Lovelace", "currency": "USD", "balance_cents": 1000,
-                   "closed": true, "transactions": 2})
-        );
-    }
-
-    #[test]
-    fn currency_defaults_to_usd_and_bad_payloads_are_ignored() {
-        let a = fold(&[
-            EventData::new(events::ACCOUNT_OPENED, 1, json!({"owner": "Ada"})),
-            EventData::new(events::MONEY_DEPOSITED, 3, json!({"amount": "lots"})),
-        ]);
-        assert_eq!((a.currency.as_str(), a.balance_cents, a.transactions), ("USD", 0, 0));
     }
 
     #[test]

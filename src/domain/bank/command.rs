@@ -133,7 +133,6 @@ impl Command for BankCommand {
 mod tests {
     use super::*;
     use crate::es::GenericState;
-    use crate::es::aggregate::Aggregate;
 
     fn p(line: &str) -> Result<BankCommand, String> {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -210,7 +209,7 @@ mod tests {
     fn decide_downcasts_the_states() {
         let mut open = Account::default();
         let e = super::super::events::opened("Ada", "USD");
-        Aggregate::apply(
+        crate::es::DynState::apply(
             &mut open,
             &crate::es::Event {
                 position: 1,
@@ -222,7 +221,8 @@ mod tests {
                 payload: e.payload,
                 recorded_at: "2026-01-01T00:00:00Z".into(),
             },
-        );
+        )
+        .unwrap();
         let decided = p("deposit acc-1 5").unwrap().decide(&[&open]).unwrap();
         assert_eq!(decided, vec![(0, super::super::events::deposited(500, "USD", ""))]);
         let fresh = Account::default();

@@ -1,10 +1,13 @@
-//! The bank's events at the current schema: names, constructors and a
-//! tolerant reader for money movements (hand-written stores may hold anything,
-//! so reading never panics; an unusable payload reads as `None`).
+//! The bank's events at the current schema: names, constructors, the typed
+//! events the account's transition check and fold decode (strictly: a
+//! payload of another shape is a violation), and a tolerant reader for money
+//! movements used by the read models (an unusable payload reads as `None`).
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::es::EventData;
+use crate::es::aggregate::EventSchema;
 
 /// Stream type of bank accounts.
 pub const STREAM_TYPE: &str = "BankAccount";
@@ -20,6 +23,73 @@ pub const ACCOUNT_CLOSED: &str = "AccountClosed";
 pub const MONEY_SCHEMA: u32 = 3;
 /// Currency of accounts opened without one.
 pub const DEFAULT_CURRENCY: &str = "USD";
+
+/// Every bank event type and its current schema.
+pub const EVENTS: &[EventSchema] = &[
+    EventSchema { event_type: ACCOUNT_OPENED, latest: 1 },
+    EventSchema { event_type: MONEY_DEPOSITED, latest: MONEY_SCHEMA },
+    EventSchema { event_type: MONEY_WITHDRAWN, latest: MONEY_SCHEMA },
+    EventSchema { event_type: ACCOUNT_CLOSED, latest: 1 },
+];
+
+/// A bank event decoded from its (upcast) payload; strings borrow from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BankEvent<'a> {
+    /// `AccountOpened`.
+    Opened(Opened<'a>),
+    /// `MoneyDeposited`.
+    Deposited(Money<'a>),
+    /// `MoneyWithdrawn`.
+    Withdrawn(Money<'a>),
+    /// `AccountClosed`.
+    Closed(Closed<'a>),
+}
+
+/// `AccountOpened` v1 payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opened<'a> {
+    /// Owner's name.
+    pub owner: &'a str,
+    /// Currency code (`USD` when absent).
+    #[serde(default = "default_currency")]
+    pub currency: &'a str,
+}
+
+fn default_currency<'a>() -> &'a str {
+    DEFAULT_CURRENCY
+}
+
+/// `MoneyDeposited` / `MoneyWithdrawn` v3 payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Money<'a> {
+    /// Amount and currency.
+    #[serde(borrow)]
+    pub amount: Amount<'a>,
+    /// Free text ("" when absent).
+    #[serde(default)]
+    pub description: &'a str,
+}
+
+/// An exact amount: integer cents in a currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amount<'a> {
+    /// Cents.
+    pub value_cents: i64,
+    /// Currency code.
+    pub currency: &'a str,
+}
+
+/// `AccountClosed` v1 payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closed<'a> {
+    /// Why ("" when absent).
+    #[serde(default)]
+    pub reason: &'a str,
+}
 
 /// `AccountOpened` v1.
 #[must_use]

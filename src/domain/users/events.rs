@@ -1,8 +1,11 @@
-//! The users' events at the current schema: names and constructors.
+//! The users' events at the current schema: names, constructors and the
+//! typed events the user's transition check and fold decode.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::es::EventData;
+use crate::es::aggregate::EventSchema;
 
 /// Stream type of users.
 pub const STREAM_TYPE: &str = "User";
@@ -22,6 +25,78 @@ pub const ROLE_REVOKED: &str = "RoleRevoked";
 pub const USER_DELETED: &str = "UserDeleted";
 /// Current schema of `UserRegistered`.
 pub const REGISTERED_SCHEMA: u32 = 2;
+
+/// Every users event type and its current schema.
+pub const EVENTS: &[EventSchema] = &[
+    EventSchema { event_type: USER_REGISTERED, latest: REGISTERED_SCHEMA },
+    EventSchema { event_type: EMAIL_CHANGED, latest: 1 },
+    EventSchema { event_type: USER_SUSPENDED, latest: 1 },
+    EventSchema { event_type: USER_REACTIVATED, latest: 1 },
+    EventSchema { event_type: ROLE_GRANTED, latest: 1 },
+    EventSchema { event_type: ROLE_REVOKED, latest: 1 },
+    EventSchema { event_type: USER_DELETED, latest: 1 },
+];
+
+/// A users event decoded from its (upcast) payload; strings borrow from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserEvent<'a> {
+    /// `UserRegistered` v2.
+    Registered(Registered<'a>),
+    /// `EmailChanged`.
+    EmailChanged(Email<'a>),
+    /// `UserSuspended`.
+    Suspended(Reason<'a>),
+    /// `UserReactivated`.
+    Reactivated(Nothing),
+    /// `RoleGranted`.
+    RoleGranted(Role<'a>),
+    /// `RoleRevoked`.
+    RoleRevoked(Role<'a>),
+    /// `UserDeleted`.
+    Deleted(Reason<'a>),
+}
+
+/// `UserRegistered` v2 payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registered<'a> {
+    /// Email address.
+    pub email: &'a str,
+    /// First name.
+    pub first_name: &'a str,
+    /// Last name ("" when absent).
+    #[serde(default)]
+    pub last_name: &'a str,
+}
+
+/// `{"email"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Email<'a> {
+    /// New email address.
+    pub email: &'a str,
+}
+
+/// `{"reason"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason<'a> {
+    /// Why.
+    pub reason: &'a str,
+}
+
+/// `{"role"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role<'a> {
+    /// Role name.
+    pub role: &'a str,
+}
+
+/// `{}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nothing {}
 
 /// `UserRegistered` v2.
 #[must_use]

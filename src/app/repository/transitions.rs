@@ -1,0 +1,91 @@
+//! The transition check of events arriving from outside (an import): each
+//! one must decode and obey its aggregate's rules given its stream's state
+//! as of the store plus the file's earlier lines.
+
+use rustc_hash::FxHashMap as HashMap;
+use serde_json::Value;
+
+use crate::app::AppError;
+use crate::domain::Registry;
+use crate::es::aggregate::{Violation, rule};
+use crate::es::store::StreamReader;
+use crate::es::{DynState, Event};
+
+/// An event about to be recorded, upcast.
+#[derive(Debug)]
+pub struct Incoming<'a> {
+    /// Its position (as the file says).
+    pub position: u64,
+    /// Stream id.
+    pub stream_id: &'a str,
+    /// Stream type.
+    pub stream_type: &'a str,
+    /// Version within the stream.
+    pub version: u64,
+    /// Event type.
+    pub event_type: &'a str,
+    /// Schema version after upcasting.
+    pub schema_version: u32,
+    /// Upcast payload (given back by [`Transitions::check`]).
+    pub payload: Value,
+    /// RFC 3339 time.
+    pub recorded_at: &'a str,
+}
+
+/// The states of every stream seen so far, folded event by event.
+#[derive(Debug, Default)]
+pub struct Transitions {
+    states: HashMap<String, Box<dyn DynState>>,
+    /// Reused across events: only the payload is moved in and out.
+    scratch: Event,
+}
+
+impl Transitions {
+    /// Checks `e` against its stream's state (loaded from `reader` the first
+    /// time the stream is seen), folds it, and gives its payload back.
+    /// `refuse` turns a refusal's reason into the caller's error (naming the
+    /// line).
+    ///
+    /// # Errors
+    /// `refuse(reason)` for a stream type no domain knows or a
+    /// [`Violation`]; store failures while loading a stream.
+    pub fn check(
+        &mut self,
+        reader: &impl StreamReader,
+        registry: &Registry,
+        e: Incoming<'_>,
+        refuse: impl Fn(String) -> AppError,
+    ) -> Result<Value, AppError> {
+        if registry.kind(e.stream_type).is_none() {
+            let v = Violation::new(
+                rule::UNKNOWN_STREAM,
+                format!(
+                    "stream type {} is not one any registered domain knows (known: {}): importing it is refused",
+                    e.stream_type.escape_debug(),
+                    registry.stream_types().join(", ")
+                ),
+            );
+            return Err(refuse(v.to_string()));
+        }
+        if !self.states.contains_key(e.stream_id) {
+            let state = super::load(reader, registry, e.stream_id, e.stream_type, u64::MAX)?.state;
+            self.states.insert(e.stream_id.to_owned(), state);
+        }
+        let Some(state) = self.states.get_mut(e.stream_id) else {
+            return Err(AppError::Io(format!("stream {} vanished while importing", e.stream_id)));
+        };
+        let s = &mut self.scratch;
+        s.position = e.position;
+        e.stream_id.clone_into(&mut s.stream_id);
+        e.stream_type.clone_into(&mut s.stream_type);
+        s.version = e.version;
+        e.event_type.clone_into(&mut s.event_type);
+        s.schema_version = e.schema_version;
+        s.payload = e.payload;
+        e.recorded_at.clone_into(&mut s.recorded_at);
+        let checked = state.check_apply(s);
+        let payload = std::mem::take(&mut s.payload);
+        checked.map_err(|v| refuse(v.to_string()))?;
+        Ok(payload)
+    }
+}
