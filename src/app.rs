@@ -3,6 +3,7 @@
 //! (queries), time travel (timeline), verification, import/export and the
 //! demo generator.
 
+pub mod actor;
 pub mod bus;
 pub mod demo;
 pub mod error;

@@ -148,13 +148,21 @@ fn ids_with_invisible_or_bidi_characters_are_refused() {
     assert!(s.fails(&["exec", "--actor", "", "deposit acc-1 5"], 2).contains("actor is empty"));
     assert_eq!(s.bytes(), before, "nothing recorded");
     s.ok(&["exec", "--actor", "Ada Lovelace", "deposit acc-1 5"]);
-    // Without --actor: $USER, else `cli` (a blank $USER counts as unset).
+    // Without --actor: $CHRONICLE_ACTOR, else $USER, else $LOGNAME (a blank
+    // variable counts as unset), as in the TUI.
     s.ok(&["exec", "deposit acc-1 5"]);
-    support::run(support::chronicle().env("USER", "").arg("--db").arg(&s.path).args(["exec", "deposit acc-1 5"]))
-        .expect_code(0, "a blank $USER");
+    let exec = |vars: &[(&str, &str)]| {
+        let mut cmd = support::chronicle();
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        support::run(cmd.arg("--db").arg(&s.path).args(["exec", "deposit acc-1 5"])).expect_code(0, "exec");
+    };
+    exec(&[("USER", ""), ("LOGNAME", "grace")]);
+    exec(&[("CHRONICLE_ACTOR", "auditor:eve"), ("USER", "ada")]);
     let actors: Vec<String> =
         s.log(&["--from", "3"]).iter().map(|e| e["metadata"]["actor"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(actors, ["Ada Lovelace", "tester", "cli"]);
+    assert_eq!(actors, ["Ada Lovelace", "tester", "grace", "auditor:eve"]);
 }
 
 // ---- item 16: the CLI's edges ----

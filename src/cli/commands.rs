@@ -118,12 +118,10 @@ fn demo(db: &Path, opts: DemoOptions, no_tui: bool) -> Result<ExitCode, AppError
     open_tui(db)
 }
 
-/// Who a command is recorded for: `--actor`, else `$USER` (the login
-/// name) when it is set and not blank, else `cli`.
+/// Who a command is recorded for: `--actor`, else the person at the
+/// terminal ([`crate::app::actor::current`]), as in the TUI.
 fn actor_or_default(actor: Option<String>) -> String {
-    actor.unwrap_or_else(|| {
-        std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "cli".to_owned())
-    })
+    actor.unwrap_or_else(crate::app::actor::current)
 }
 
 fn exec(

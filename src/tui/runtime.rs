@@ -9,7 +9,6 @@
 //! `SIGTSTP`) restores the terminal and stops the process; `SIGCONT` (`fg`)
 //! sets it up again and redraws.
 
-pub mod actor;
 mod search;
 mod session;
 mod worker;

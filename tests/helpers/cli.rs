@@ -17,7 +17,11 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_chronicle");
 #[must_use]
 pub fn chronicle() -> Command {
     let mut c = Command::new(BIN);
-    c.env_remove("CHRONICLE_DB").env("USER", "tester").env("NO_COLOR", "1").stdin(Stdio::null());
+    c.env_remove("CHRONICLE_DB")
+        .env_remove("CHRONICLE_ACTOR")
+        .env("USER", "tester")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
     c
 }
 

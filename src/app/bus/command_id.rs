@@ -89,7 +89,10 @@ pub(super) fn reuse(
     Ok(Outcome { command_id, events, duplicate: true, upcast: Vec::new() })
 }
 
+/// The options a person gave: a well-formed command id, an actor a person
+/// can read (whichever front end it came from).
 pub(super) fn check(opts: &ExecOptions) -> Result<(), AppError> {
+    crate::domain::ids::check_visible("actor", &opts.actor).map_err(AppError::Usage)?;
     match &opts.command_id {
         Some(id) => crate::domain::ids::check_command_id(id).map_err(AppError::Usage),
         None => Ok(()),

@@ -105,6 +105,9 @@ impl Chronicle {
                 match run.line(tx, registry.upcasters(), path, n, line) {
                     Ok(Some(mut p)) => {
                         if let Err(e) = rules::check(&mut transitions, tx, &registry, path, &mut p) {
+                            // A line whose hash does not match was altered:
+                            // that, not the rule it breaks, is named first.
+                            pending.push(p);
                             run.check_links(path, &pending)?;
                             return Err(e);
                         }

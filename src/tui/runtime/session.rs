@@ -60,7 +60,7 @@ impl Session {
             })
             .collect();
         let timeline = Timeline::new(chron.config());
-        let actor = super::actor::current();
+        let actor = crate::app::actor::current();
         app.actor.clone_from(&actor);
         Ok(Self {
             chron,
@@ -85,7 +85,7 @@ impl Session {
         Ok(())
     }
 
-    /// The actor recorded on commands (see [`super::actor::current`]).
+    /// The actor recorded on commands (see [`crate::app::actor::current`]).
     pub fn set_actor(&mut self, actor: &str) {
         actor.clone_into(&mut self.actor);
         actor.clone_into(&mut self.app.actor);

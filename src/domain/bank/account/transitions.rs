@@ -73,7 +73,11 @@ impl Aggregate for Account {
                         format!("{what} of {} exceeds the balance of {id} ({balance})", format_cents(cents)),
                     ));
                 }
-                if self.balance_cents.checked_add(cents).is_none() || self.transactions.checked_add(1).is_none() {
+                // A withdrawal within the balance cannot overflow it; a deposit can.
+                let deposit = matches!(event, BankEvent::Deposited(_));
+                if (deposit && self.balance_cents.checked_add(cents).is_none())
+                    || self.transactions.checked_add(1).is_none()
+                {
                     return Err(Violation::new(
                         "overflow",
                         format!("{what} of {} would overflow the balance of {id} ({balance})", format_cents(cents)),

@@ -1,11 +1,12 @@
-//! Who the TUI records commands as: the person at the terminal, not "tui".
+//! Who commands are recorded as when nobody says (`exec` without `--actor`,
+//! the TUI's command line): the person at the terminal, not the front end.
 
-/// The variable that names the actor explicitly (as for `exec`).
+/// The variable that names the actor explicitly.
 pub const ACTOR_ENV: &str = "CHRONICLE_ACTOR";
 
 /// `$CHRONICLE_ACTOR`, else `$USER`, else `$LOGNAME`, else the login name of
 /// this process's user (from `/etc/passwd`), else `uid:N`, else `unknown`.
-/// The source recorded with it is `tui`.
+/// The front end records itself as the source (`cli`, `tui`).
 #[must_use]
 pub fn current() -> String {
     let var = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
