@@ -2,6 +2,7 @@
 //! layer reaches them. Nothing outside `domain::*` names a domain's types.
 
 pub mod bank;
+pub mod decide;
 pub mod ids;
 pub mod registry;
 pub mod users;
@@ -11,6 +12,7 @@ use std::fmt::Debug;
 use crate::es::aggregate::AggregateKind;
 use crate::es::{DynState, EventData, Projection, Upcaster};
 
+pub use decide::{Decide, DecideTwo, Either, Two, TypedEvent};
 pub use registry::Registry;
 
 /// A stream a command reads and writes.
@@ -27,7 +29,9 @@ pub struct Target {
 #[error("{0}")]
 pub struct Rejection(pub String);
 
-/// A parsed command of the command language, ready to decide.
+/// A parsed command of the command language, ready to decide, over
+/// type-erased states. Authors implement [`Decide`] (or [`DecideTwo`])
+/// instead: the library implements this for them.
 pub trait Command: Send + Sync + Debug {
     /// The streams it reads and writes, in a fixed order.
     fn targets(&self) -> Vec<Target>;

@@ -8,10 +8,12 @@
 mod key;
 mod mem;
 mod row;
+mod typed;
 
 pub use key::Key;
 pub use mem::MemTables;
 pub use row::{Cell, Row};
+pub use typed::TypedProjection;
 
 use super::event::Event;
 
@@ -144,7 +146,9 @@ pub enum TimeTravel {
     },
 }
 
-/// A read model: a pure fold over every event of the log.
+/// A read model: a pure fold over every event of the log, type-erased.
+/// Authors implement [`TypedProjection`] instead: the library implements
+/// this for them.
 pub trait Projection: Send + Sync {
     /// Unique name (`account_balances`), also its checkpoint's name.
     fn name(&self) -> &'static str;

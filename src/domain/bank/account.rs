@@ -1,10 +1,12 @@
 //! The `Account` aggregate (stream type `BankAccount`) and its pure decisions.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 mod transitions;
 
-use super::events;
+use super::events::{self, BankEvent, Closed, Money, Opened};
 use super::money::format_cents;
 use crate::domain::Rejection;
 use crate::es::EventData;
@@ -111,11 +113,11 @@ fn ensure_positive(cents: i64) -> Result<(), Rejection> {
     Ok(())
 }
 
-/// Decides a command on one account: the events to record, or why not.
+/// Decides a command on one account: the event to record, or why not.
 ///
 /// # Errors
 /// A [`Rejection`] naming the account when the rules refuse the command.
-pub fn handle(state: &Account, cmd: &AccountCmd) -> Result<Vec<EventData>, Rejection> {
+pub fn decide<'a>(state: &'a Account, cmd: &'a AccountCmd) -> Result<BankEvent<'a>, Rejection> {
     match cmd {
         AccountCmd::Open { account, owner } => {
             if state.opened {
@@ -124,31 +126,13 @@ pub fn handle(state: &Account, cmd: &AccountCmd) -> Result<Vec<EventData>, Rejec
             if owner.trim().is_empty() {
                 return reject(format!("account {account} needs an owner name"));
             }
-            Ok(vec![events::opened(owner, events::DEFAULT_CURRENCY)])
+            Ok(BankEvent::Opened(Opened { owner, currency: events::DEFAULT_CURRENCY }))
         }
         AccountCmd::Deposit { account, cents, description } => {
-            ensure_active(state, account)?;
-            ensure_positive(*cents)?;
-            if state.balance_cents.checked_add(*cents).is_none() {
-                return reject(format!(
-                    "a deposit of {} would overflow the balance of {account}",
-                    format_cents(*cents)
-                ));
-            }
-            Ok(vec![events::deposited(*cents, &state.currency, description)])
+            deposit(state, account, *cents, description.as_str().into()).map(BankEvent::Deposited)
         }
         AccountCmd::Withdraw { account, cents, description } => {
-            ensure_active(state, account)?;
-            ensure_positive(*cents)?;
-            if *cents > state.balance_cents {
-                return reject(format!(
-                    "insufficient funds: {account} holds {} {}, cannot withdraw {}",
-                    format_cents(state.balance_cents),
-                    state.currency,
-                    format_cents(*cents)
-                ));
-            }
-            Ok(vec![events::withdrawn(*cents, &state.currency, description)])
+            withdraw(state, account, *cents, description.as_str().into()).map(BankEvent::Withdrawn)
         }
         AccountCmd::Close { account, reason } => {
             ensure_active(state, account)?;
@@ -159,9 +143,45 @@ pub fn handle(state: &Account, cmd: &AccountCmd) -> Result<Vec<EventData>, Rejec
                     state.currency
                 ));
             }
-            Ok(vec![events::closed(reason)])
+            Ok(BankEvent::Closed(Closed { reason }))
         }
     }
+}
+
+fn deposit<'a>(state: &'a Account, account: &str, cents: i64, description: Cow<'a, str>) -> Result<Money<'a>, Rejection> {
+    ensure_active(state, account)?;
+    ensure_positive(cents)?;
+    if state.balance_cents.checked_add(cents).is_none() {
+        return reject(format!("a deposit of {} would overflow the balance of {account}", format_cents(cents)));
+    }
+    Ok(Money::new(cents, &state.currency, description))
+}
+
+fn withdraw<'a>(
+    state: &'a Account,
+    account: &str,
+    cents: i64,
+    description: Cow<'a, str>,
+) -> Result<Money<'a>, Rejection> {
+    ensure_active(state, account)?;
+    ensure_positive(cents)?;
+    if cents > state.balance_cents {
+        return reject(format!(
+            "insufficient funds: {account} holds {} {}, cannot withdraw {}",
+            format_cents(state.balance_cents),
+            state.currency,
+            format_cents(cents)
+        ));
+    }
+    Ok(Money::new(cents, &state.currency, description))
+}
+
+/// [`decide`], as stored data.
+///
+/// # Errors
+/// As [`decide`].
+pub fn handle(state: &Account, cmd: &AccountCmd) -> Result<Vec<EventData>, Rejection> {
+    decide(state, cmd).map(|e| vec![events::encode(&e)])
 }
 
 fn leg(direction: &str, other: &str, description: &str) -> String {
@@ -172,32 +192,39 @@ fn leg(direction: &str, other: &str, description: &str) -> String {
     }
 }
 
-/// Decides a transfer: a `MoneyWithdrawn` on target 0 (`from`) and a
-/// `MoneyDeposited` on target 1 (`to`), or why not.
+/// Decides a transfer: a `MoneyWithdrawn` from `from` and a
+/// `MoneyDeposited` into `to`, or why not.
 ///
 /// # Errors
 /// A [`Rejection`] when either leg is refused, the accounts are the same, or
 /// their currencies differ.
-pub fn handle_transfer(from: &Account, to: &Account, t: &Transfer) -> Result<Vec<(usize, EventData)>, Rejection> {
+pub fn decide_transfer<'a>(
+    from: &'a Account,
+    to: &'a Account,
+    t: &Transfer,
+) -> Result<(Money<'a>, Money<'a>), Rejection> {
     if t.from == t.to {
         return reject(format!("cannot transfer from {} to itself", t.from));
     }
-    let out =
-        AccountCmd::Withdraw { account: t.from.clone(), cents: t.cents, description: leg("to", &t.to, &t.description) };
-    let into = AccountCmd::Deposit {
-        account: t.to.clone(),
-        cents: t.cents,
-        description: leg("from", &t.from, &t.description),
-    };
-    let out = handle(from, &out)?;
-    let into = handle(to, &into)?;
+    let out = withdraw(from, &t.from, t.cents, leg("to", &t.to, &t.description).into())?;
+    let into = deposit(to, &t.to, t.cents, leg("from", &t.from, &t.description).into())?;
     if from.currency != to.currency {
         return reject(format!(
             "cannot transfer between currencies: {} is in {}, {} is in {}",
             t.from, from.currency, t.to, to.currency
         ));
     }
-    Ok(out.into_iter().map(|e| (0, e)).chain(into.into_iter().map(|e| (1, e))).collect())
+    Ok((out, into))
+}
+
+/// [`decide_transfer`], as stored data: a `MoneyWithdrawn` on target 0
+/// (`from`) and a `MoneyDeposited` on target 1 (`to`).
+///
+/// # Errors
+/// As [`decide_transfer`].
+pub fn handle_transfer(from: &Account, to: &Account, t: &Transfer) -> Result<Vec<(usize, EventData)>, Rejection> {
+    let (out, into) = decide_transfer(from, to, t)?;
+    Ok(vec![(0, events::encode(&BankEvent::Withdrawn(out))), (1, events::encode(&BankEvent::Deposited(into)))])
 }
 
 #[cfg(test)]

@@ -1,13 +1,12 @@
-//! The bank's command language: words to [`BankCommand`]s, and their
-//! [`Command`] implementation over type-erased states.
+//! The bank's command language: words to [`BankCommand`]s, and their typed
+//! decision ([`Decide`] over [`Account`] states; the library adapts it to
+//! the type-erased [`Command`](crate::domain::Command) the bus runs).
 
-use super::account::{Account, AccountCmd, Transfer, handle, handle_transfer};
-use super::events::STREAM_TYPE;
+use super::account::{Account, AccountCmd, Transfer, decide, decide_transfer};
+use super::events::BankEvent;
 use super::money::parse_amount;
 use crate::domain::ids::check_id;
-use crate::domain::registry::sanitize;
-use crate::domain::{Command, Rejection, Target};
-use crate::es::{DynState, EventData};
+use crate::domain::{Decide, Rejection};
 
 /// A parsed bank command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,34 +94,27 @@ fn close(args: &mut Args) -> Result<BankCommand, String> {
     Ok(AccountCmd::Close { account, reason: args.rest("reason")? }.into())
 }
 
-fn target(id: &str) -> Target {
-    Target { stream_id: id.to_owned(), stream_type: STREAM_TYPE }
-}
+impl Decide for BankCommand {
+    type State = Account;
 
-fn account<'a>(state: &'a dyn DynState, id: &str) -> Result<&'a Account, Rejection> {
-    state.as_any().downcast_ref::<Account>().ok_or_else(|| {
-        Rejection(format!("stream {id} is not a bank account (it holds {})", sanitize(state.stream_type())))
-    })
-}
-
-impl Command for BankCommand {
-    fn targets(&self) -> Vec<Target> {
+    fn streams(&self) -> Vec<&str> {
         match self {
-            Self::Account(c) => vec![target(c.account())],
-            Self::Transfer(t) => vec![target(&t.from), target(&t.to)],
+            Self::Account(c) => vec![c.account()],
+            Self::Transfer(t) => vec![&t.from, &t.to],
         }
     }
 
-    fn decide(&self, states: &[&dyn DynState]) -> Result<Vec<(usize, EventData)>, Rejection> {
+    fn decide<'a>(&'a self, states: &[&'a Account]) -> Result<Vec<(usize, BankEvent<'a>)>, Rejection> {
         match (self, states) {
-            (Self::Account(c), [state]) => {
-                Ok(handle(account(*state, c.account())?, c)?.into_iter().map(|e| (0, e)).collect())
+            (Self::Account(c), [state]) => Ok(vec![(0, decide(state, c)?)]),
+            (Self::Transfer(t), [from, to]) => {
+                let (out, into) = decide_transfer(from, to, t)?;
+                Ok(vec![(0, BankEvent::Withdrawn(out)), (1, BankEvent::Deposited(into))])
             }
-            (Self::Transfer(t), [from, to]) => handle_transfer(account(*from, &t.from)?, account(*to, &t.to)?, t),
             _ => Err(Rejection(format!(
                 "internal error: {} state(s) given for {} target(s)",
                 states.len(),
-                self.targets().len()
+                self.streams().len()
             ))),
         }
     }
@@ -132,7 +124,13 @@ impl Command for BankCommand {
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests {
     use super::*;
+    use crate::domain::bank::events::STREAM_TYPE;
+    use crate::domain::{Command, Target};
     use crate::es::GenericState;
+
+    fn target(id: &str) -> Target {
+        Target { stream_id: id.to_owned(), stream_type: STREAM_TYPE }
+    }
 
     fn p(line: &str) -> Result<BankCommand, String> {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -223,14 +221,14 @@ mod tests {
             },
         )
         .unwrap();
-        let decided = p("deposit acc-1 5").unwrap().decide(&[&open]).unwrap();
+        let decided = Command::decide(&p("deposit acc-1 5").unwrap(), &[&open]).unwrap();
         assert_eq!(decided, vec![(0, super::super::events::deposited(500, "USD", ""))]);
         let fresh = Account::default();
         let t = p("transfer acc-1 acc-2 5").unwrap();
-        assert!(t.decide(&[&open, &fresh]).unwrap_err().0.contains("acc-1 holds 0.00"));
+        assert!(Command::decide(&t, &[&open, &fresh]).unwrap_err().0.contains("acc-1 holds 0.00"));
         let generic = GenericState::new("User");
-        let e = p("deposit acc-1 5").unwrap().decide(&[&generic]).unwrap_err();
-        assert_eq!(e.0, "stream acc-1 is not a bank account (it holds User)");
-        assert!(t.decide(&[&open]).unwrap_err().0.contains("internal error"));
+        let e = Command::decide(&p("deposit acc-1 5").unwrap(), &[&generic]).unwrap_err();
+        assert_eq!(e.0, "stream acc-1 is not a BankAccount (it holds User)");
+        assert!(Command::decide(&t, &[&open]).unwrap_err().0.contains("internal error"));
     }
 }

@@ -1,11 +1,16 @@
-//! The bank's events at the current schema: names, constructors, the typed
-//! events the account's transition check and fold decode (strictly: a
-//! payload of another shape is a violation), and a tolerant reader for money
-//! movements used by the read models (an unusable payload reads as `None`).
+//! The bank's events at the current schema: names, the typed events the
+//! account's commands record and its transition check, fold and read models
+//! decode (strictly: a payload of another shape is a violation),
+//! constructors of their stored form, and a tolerant reader for money
+//! movements used by the upcasters (an unusable payload reads as `None`).
 
-use serde::Deserialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::Account;
+use crate::domain::TypedEvent;
 use crate::es::EventData;
 use crate::es::aggregate::EventSchema;
 
@@ -33,7 +38,8 @@ pub const EVENTS: &[EventSchema] = &[
 ];
 
 /// A bank event decoded from its (upcast) payload; strings borrow from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
 pub enum BankEvent<'a> {
     /// `AccountOpened`.
     Opened(Opened<'a>),
@@ -46,7 +52,7 @@ pub enum BankEvent<'a> {
 }
 
 /// `AccountOpened` v1 payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Opened<'a> {
     /// Owner's name.
@@ -61,19 +67,20 @@ fn default_currency<'a>() -> &'a str {
 }
 
 /// `MoneyDeposited` / `MoneyWithdrawn` v3 payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Money<'a> {
     /// Amount and currency.
     #[serde(borrow)]
     pub amount: Amount<'a>,
-    /// Free text ("" when absent).
-    #[serde(default)]
-    pub description: &'a str,
+    /// Free text ("" when absent): borrowed from a payload, owned when a
+    /// command composes it (a transfer leg).
+    #[serde(default, borrow)]
+    pub description: Cow<'a, str>,
 }
 
 /// An exact amount: integer cents in a currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Amount<'a> {
     /// Cents.
@@ -83,7 +90,7 @@ pub struct Amount<'a> {
 }
 
 /// `AccountClosed` v1 payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Closed<'a> {
     /// Why ("" when absent).
@@ -91,28 +98,74 @@ pub struct Closed<'a> {
     pub reason: &'a str,
 }
 
+impl TypedEvent for BankEvent<'_> {
+    fn event_type(&self) -> &'static str {
+        match self {
+            Self::Opened(_) => ACCOUNT_OPENED,
+            Self::Deposited(_) => MONEY_DEPOSITED,
+            Self::Withdrawn(_) => MONEY_WITHDRAWN,
+            Self::Closed(_) => ACCOUNT_CLOSED,
+        }
+    }
+}
+
+impl<'a> Money<'a> {
+    /// `cents` in `currency`, with a description.
+    #[must_use]
+    pub fn new(cents: i64, currency: &'a str, description: impl Into<Cow<'a, str>>) -> Self {
+        Self { amount: Amount { value_cents: cents, currency }, description: description.into() }
+    }
+
+    /// Which way the money moved in `event`, and the movement; `None` for
+    /// the other events.
+    #[must_use]
+    pub fn of<'e>(event: &'e BankEvent<'a>) -> Option<(Direction, &'e Self)> {
+        match event {
+            BankEvent::Deposited(m) => Some((Direction::In, m)),
+            BankEvent::Withdrawn(m) => Some((Direction::Out, m)),
+            BankEvent::Opened(_) | BankEvent::Closed(_) => None,
+        }
+    }
+
+    /// The signed change to the balance in `direction` (saturating at the
+    /// `i64` bounds).
+    #[must_use]
+    pub fn delta(&self, direction: Direction) -> i64 {
+        match direction {
+            Direction::In => self.amount.value_cents,
+            Direction::Out => self.amount.value_cents.saturating_neg(),
+        }
+    }
+}
+
+/// A bank event as stored data.
+#[must_use]
+pub fn encode(event: &BankEvent<'_>) -> EventData {
+    crate::domain::decide::encode::<Account>(event)
+}
+
 /// `AccountOpened` v1.
 #[must_use]
 pub fn opened(owner: &str, currency: &str) -> EventData {
-    EventData::new(ACCOUNT_OPENED, 1, json!({"owner": owner, "currency": currency}))
+    encode(&BankEvent::Opened(Opened { owner, currency }))
 }
 
 /// `MoneyDeposited` v3.
 #[must_use]
 pub fn deposited(cents: i64, currency: &str, description: &str) -> EventData {
-    EventData::new(MONEY_DEPOSITED, MONEY_SCHEMA, money_payload(cents, currency, description))
+    encode(&BankEvent::Deposited(Money::new(cents, currency, description)))
 }
 
 /// `MoneyWithdrawn` v3.
 #[must_use]
 pub fn withdrawn(cents: i64, currency: &str, description: &str) -> EventData {
-    EventData::new(MONEY_WITHDRAWN, MONEY_SCHEMA, money_payload(cents, currency, description))
+    encode(&BankEvent::Withdrawn(Money::new(cents, currency, description)))
 }
 
 /// `AccountClosed` v1.
 #[must_use]
 pub fn closed(reason: &str) -> EventData {
-    EventData::new(ACCOUNT_CLOSED, 1, json!({"reason": reason}))
+    encode(&BankEvent::Closed(Closed { reason }))
 }
 
 /// The v3 payload of a money event.
@@ -122,8 +175,7 @@ pub fn money_payload(cents: i64, currency: &str, description: &str) -> Value {
 }
 
 /// The string field `name` of `payload`, if it is one.
-#[must_use]
-pub fn text<'a>(payload: &'a Value, name: &str) -> Option<&'a str> {
+fn text<'a>(payload: &'a Value, name: &str) -> Option<&'a str> {
     field(payload, name).and_then(Value::as_str)
 }
 
@@ -143,7 +195,7 @@ pub enum Direction {
     Out,
 }
 
-/// A money event read back (v3 payload).
+/// A money event read back tolerantly (v3 payload), for the upcasters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Movement<'a> {
     /// Deposit or withdrawal.

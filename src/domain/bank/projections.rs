@@ -1,5 +1,7 @@
-//! The bank's read models: pure folds through [`Rows`](crate::es::Rows), with
-//! money as integer cents. Only events of `BankAccount` streams count.
+//! The bank's read models: typed folds of the account's events
+//! ([`TypedProjection`](crate::es::projection::TypedProjection)) through
+//! [`Rows`](crate::es::Rows), with money as integer cents. Only events of
+//! `BankAccount` streams that decode count.
 
 mod balances;
 mod daily;
@@ -9,17 +11,12 @@ pub use balances::AccountBalances;
 pub use daily::DailySummary;
 pub use history::TransactionHistory;
 
-use super::events::STREAM_TYPE;
-use crate::es::{Event, Projection};
+use crate::es::Projection;
 
 /// Every bank projection, in display order.
 #[must_use]
 pub fn all() -> Vec<Box<dyn Projection>> {
     vec![Box::new(AccountBalances), Box::new(TransactionHistory), Box::new(DailySummary)]
-}
-
-fn bank_event(event: &Event) -> bool {
-    event.stream_type == STREAM_TYPE
 }
 
 /// An account id for a message, invisible characters escaped.
@@ -33,6 +30,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::domain::bank::events::STREAM_TYPE;
+    use crate::es::Event;
     use crate::domain::bank::events::{closed, deposited, opened, withdrawn};
     use crate::es::{EventData, MemTables};
 

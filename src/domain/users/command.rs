@@ -1,12 +1,12 @@
-//! The users' command language: words to [`UserCmd`]s, and their [`Command`]
-//! implementation over type-erased states.
+//! The users' command language: words to [`UserCmd`]s, and their typed
+//! decision ([`Decide`] over [`User`] states; the library adapts it to the
+//! type-erased [`Command`](crate::domain::Command) the bus runs).
 
-use super::events::{STREAM_TYPE, check_email};
-use super::user::{User, UserCmd, handle};
+use super::events::{UserEvent, check_email};
+use super::user::{User, UserCmd, decide};
 use crate::domain::ids::check_id;
 use crate::domain::registry::sanitize;
-use crate::domain::{Command, Rejection, Target};
-use crate::es::{DynState, EventData};
+use crate::domain::{Decide, Rejection};
 
 /// Parses `word args…`; `None` when `word` is not a users command.
 #[must_use]
@@ -71,19 +71,18 @@ impl Args<'_, '_> {
     }
 }
 
-impl Command for UserCmd {
-    fn targets(&self) -> Vec<Target> {
-        vec![Target { stream_id: self.user().to_owned(), stream_type: STREAM_TYPE }]
+impl Decide for UserCmd {
+    type State = User;
+
+    fn streams(&self) -> Vec<&str> {
+        vec![self.user()]
     }
 
-    fn decide(&self, states: &[&dyn DynState]) -> Result<Vec<(usize, EventData)>, Rejection> {
+    fn decide<'a>(&'a self, states: &[&'a User]) -> Result<Vec<(usize, UserEvent<'a>)>, Rejection> {
         let [state] = states else {
             return Err(Rejection(format!("internal error: {} state(s) given for 1 target", states.len())));
         };
-        let user = state.as_any().downcast_ref::<User>().ok_or_else(|| {
-            Rejection(format!("stream {} is not a user (it holds {})", self.user(), sanitize(state.stream_type())))
-        })?;
-        Ok(handle(user, self)?.into_iter().map(|e| (0, e)).collect())
+        Ok(vec![(0, decide(state, self)?)])
     }
 }
 
@@ -92,6 +91,7 @@ impl Command for UserCmd {
 mod tests {
     use super::*;
     use crate::domain::users::events;
+    use crate::domain::{Command, Target};
     use crate::es::GenericState;
 
     fn p(line: &str) -> Result<UserCmd, String> {
@@ -150,11 +150,11 @@ mod tests {
         let c = p("register u-1 ada@example.com Ada Lovelace").unwrap();
         assert_eq!(c.targets(), vec![Target { stream_id: "u-1".into(), stream_type: "User" }]);
         assert_eq!(
-            c.decide(&[&User::default()]),
+            Command::decide(&c, &[&User::default()]),
             Ok(vec![(0, events::registered("ada@example.com", "Ada", "Lovelace"))])
         );
         let other = GenericState::new("BankAccount");
-        assert_eq!(c.decide(&[&other]).unwrap_err().0, "stream u-1 is not a user (it holds BankAccount)");
-        assert!(c.decide(&[]).unwrap_err().0.contains("internal error"));
+        assert_eq!(Command::decide(&c, &[&other]).unwrap_err().0, "stream u-1 is not a User (it holds BankAccount)");
+        assert!(Command::decide(&c, &[]).unwrap_err().0.contains("internal error"));
     }
 }

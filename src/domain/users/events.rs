@@ -1,9 +1,11 @@
 //! The users' events at the current schema: names, constructors and the
 //! typed events the user's transition check and fold decode.
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::User;
+use crate::domain::TypedEvent;
 use crate::es::EventData;
 use crate::es::aggregate::EventSchema;
 
@@ -38,7 +40,8 @@ pub const EVENTS: &[EventSchema] = &[
 ];
 
 /// A users event decoded from its (upcast) payload; strings borrow from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
 pub enum UserEvent<'a> {
     /// `UserRegistered` v2.
     Registered(Registered<'a>),
@@ -57,7 +60,7 @@ pub enum UserEvent<'a> {
 }
 
 /// `UserRegistered` v2 payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Registered<'a> {
     /// Email address.
@@ -70,7 +73,7 @@ pub struct Registered<'a> {
 }
 
 /// `{"email"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Email<'a> {
     /// New email address.
@@ -78,7 +81,7 @@ pub struct Email<'a> {
 }
 
 /// `{"reason"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reason<'a> {
     /// Why.
@@ -86,7 +89,7 @@ pub struct Reason<'a> {
 }
 
 /// `{"role"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Role<'a> {
     /// Role name.
@@ -94,54 +97,70 @@ pub struct Role<'a> {
 }
 
 /// `{}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Nothing {}
+
+impl TypedEvent for UserEvent<'_> {
+    fn event_type(&self) -> &'static str {
+        match self {
+            Self::Registered(_) => USER_REGISTERED,
+            Self::EmailChanged(_) => EMAIL_CHANGED,
+            Self::Suspended(_) => USER_SUSPENDED,
+            Self::Reactivated(_) => USER_REACTIVATED,
+            Self::RoleGranted(_) => ROLE_GRANTED,
+            Self::RoleRevoked(_) => ROLE_REVOKED,
+            Self::Deleted(_) => USER_DELETED,
+        }
+    }
+}
+
+/// A users event as stored data.
+#[must_use]
+pub fn encode(event: &UserEvent<'_>) -> EventData {
+    crate::domain::decide::encode::<User>(event)
+}
 
 /// `UserRegistered` v2.
 #[must_use]
 pub fn registered(email: &str, first_name: &str, last_name: &str) -> EventData {
-    EventData::new(
-        USER_REGISTERED,
-        REGISTERED_SCHEMA,
-        json!({"email": email, "first_name": first_name, "last_name": last_name}),
-    )
+    encode(&UserEvent::Registered(Registered { email, first_name, last_name }))
 }
 
 /// `EmailChanged` v1.
 #[must_use]
 pub fn email_changed(email: &str) -> EventData {
-    EventData::new(EMAIL_CHANGED, 1, json!({"email": email}))
+    encode(&UserEvent::EmailChanged(Email { email }))
 }
 
 /// `UserSuspended` v1.
 #[must_use]
 pub fn suspended(reason: &str) -> EventData {
-    EventData::new(USER_SUSPENDED, 1, json!({"reason": reason}))
+    encode(&UserEvent::Suspended(Reason { reason }))
 }
 
 /// `UserReactivated` v1.
 #[must_use]
 pub fn reactivated() -> EventData {
-    EventData::new(USER_REACTIVATED, 1, json!({}))
+    encode(&UserEvent::Reactivated(Nothing {}))
 }
 
 /// `RoleGranted` v1.
 #[must_use]
 pub fn role_granted(role: &str) -> EventData {
-    EventData::new(ROLE_GRANTED, 1, json!({"role": role}))
+    encode(&UserEvent::RoleGranted(Role { role }))
 }
 
 /// `RoleRevoked` v1.
 #[must_use]
 pub fn role_revoked(role: &str) -> EventData {
-    EventData::new(ROLE_REVOKED, 1, json!({"role": role}))
+    encode(&UserEvent::RoleRevoked(Role { role }))
 }
 
 /// `UserDeleted` v1.
 #[must_use]
 pub fn deleted(reason: &str) -> EventData {
-    EventData::new(USER_DELETED, 1, json!({"reason": reason}))
+    encode(&UserEvent::Deleted(Reason { reason }))
 }
 
 /// The string field `name` of `payload`, if it is one.

@@ -4,9 +4,10 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::events::{self, full_name, text};
-use crate::es::projection::RowsError;
-use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec};
+use super::User;
+use super::events::{UserEvent, full_name};
+use crate::es::projection::{RowsError, TypedProjection};
+use crate::es::{Cell, Column, ColumnKind, Event, Row, Rows, TableSpec};
 
 /// The table: `user_id` (key), `email`, `name`, `status`, `roles` (JSON array, sorted).
 pub static TABLES: [TableSpec; 1] = [TableSpec {
@@ -52,7 +53,9 @@ fn is_normal(roles: &Value) -> bool {
         .is_some_and(|a| a.iter().all(Value::is_string) && a.windows(2).all(|w| w[0].as_str() < w[1].as_str()))
 }
 
-impl Projection for UserProfiles {
+impl TypedProjection for UserProfiles {
+    type Agg = User;
+
     fn name(&self) -> &'static str {
         "user_profiles"
     }
@@ -61,48 +64,32 @@ impl Projection for UserProfiles {
         &TABLES
     }
 
-    fn apply(&self, rows: &mut dyn Rows, event: &Event) -> Result<(), RowsError> {
-        const KNOWN: [&str; 7] = [
-            events::USER_REGISTERED,
-            events::EMAIL_CHANGED,
-            events::USER_SUSPENDED,
-            events::USER_REACTIVATED,
-            events::ROLE_GRANTED,
-            events::ROLE_REVOKED,
-            events::USER_DELETED,
-        ];
-        if event.stream_type != events::STREAM_TYPE || !KNOWN.contains(&event.event_type.as_str()) {
-            return Ok(());
-        }
+    fn fold(&self, rows: &mut dyn Rows, event: &Event, typed: &UserEvent<'_>) -> Result<(), RowsError> {
         let table = &TABLES[0];
         let id = event.stream_id.as_str();
         let old = rows.get(table, &[id.into()])?;
         let old = old.as_ref();
-        let p = &event.payload;
         let cell = |i, default: &'static str| old.map_or_else(|| Cell::text(default), |r| r.text_cell(i));
         let (mut email, mut name, mut status) = (cell(EMAIL, ""), cell(NAME, ""), cell(STATUS, "active"));
-        let role = text(p, "role").unwrap_or_default();
         let mut roles = None;
-        match event.event_type.as_str() {
-            events::USER_REGISTERED => {
-                email = Cell::text(text(p, "email").unwrap_or_default());
-                let (first, last) =
-                    (text(p, "first_name").unwrap_or_default(), text(p, "last_name").unwrap_or_default());
-                name = Cell::text(&full_name(first, last));
+        match typed {
+            UserEvent::Registered(r) => {
+                email = Cell::text(r.email);
+                name = Cell::text(&full_name(r.first_name, r.last_name));
                 status = Cell::text("active");
             }
-            events::EMAIL_CHANGED => email = Cell::text(text(p, "email").unwrap_or_default()),
-            events::USER_SUSPENDED => status = Cell::text("suspended"),
-            events::USER_REACTIVATED => status = Cell::text("active"),
-            events::USER_DELETED => status = Cell::text("deleted"),
-            events::ROLE_GRANTED => {
+            UserEvent::EmailChanged(e) => email = Cell::text(e.email),
+            UserEvent::Suspended(_) => status = Cell::text("suspended"),
+            UserEvent::Reactivated(_) => status = Cell::text("active"),
+            UserEvent::Deleted(_) => status = Cell::text("deleted"),
+            UserEvent::RoleGranted(r) => {
                 let mut set = roles_of(old);
-                set.insert(role.to_owned());
+                set.insert(r.role.to_owned());
                 roles = Some(set);
             }
-            _ => {
+            UserEvent::RoleRevoked(r) => {
                 let mut set = roles_of(old);
-                set.remove(role);
+                set.remove(r.role);
                 roles = Some(set);
             }
         }
@@ -125,7 +112,8 @@ mod tests {
     use crate::domain::users::events::{
         deleted, email_changed, reactivated, registered, role_granted, role_revoked, suspended,
     };
-    use crate::es::{EventData, MemTables};
+    use crate::domain::users::events;
+    use crate::es::{EventData, MemTables, Projection};
 
     fn ev(position: u64, stream: &str, e: EventData) -> Event {
         Event {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 mod transitions;
 
-use super::events::{self, check_email, split_name};
+use super::events::{self, Email, Nothing, Reason, Registered, Role, UserEvent, check_email, split_name};
 use crate::domain::Rejection;
 use crate::es::EventData;
 
@@ -149,6 +149,14 @@ fn ensure_reason(reason: &str, what: &str) -> Result<(), Rejection> {
 /// # Errors
 /// A [`Rejection`] naming the user when the rules refuse the command.
 pub fn handle(state: &User, cmd: &UserCmd) -> Result<Vec<EventData>, Rejection> {
+    decide(state, cmd).map(|e| vec![events::encode(&e)])
+}
+
+/// Decides a command on one user: the event to record, or why not.
+///
+/// # Errors
+/// A [`Rejection`] naming the user when the rules refuse the command.
+pub fn decide<'a>(state: &User, cmd: &'a UserCmd) -> Result<UserEvent<'a>, Rejection> {
     let user = cmd.user();
     if !matches!(cmd, UserCmd::Register { .. }) {
         ensure_live(state, user)?;
@@ -163,46 +171,46 @@ pub fn handle(state: &User, cmd: &UserCmd) -> Result<Vec<EventData>, Rejection> 
             if first.is_empty() {
                 return reject(format!("user {user} needs a name"));
             }
-            events::registered(email, first, last)
+            UserEvent::Registered(Registered { email, first_name: first, last_name: last })
         }
         UserCmd::ChangeEmail { email, .. } => {
             check_email(email).map_err(Rejection)?;
             if *email == state.email {
                 return reject(format!("user {user} already has email {email}"));
             }
-            events::email_changed(email)
+            UserEvent::EmailChanged(Email { email })
         }
         UserCmd::Suspend { reason, .. } => {
             if state.status == Status::Suspended {
                 return reject(format!("user {user} is already suspended"));
             }
             ensure_reason(reason, "suspending")?;
-            events::suspended(reason)
+            UserEvent::Suspended(Reason { reason })
         }
         UserCmd::Reactivate { .. } => {
             if state.status != Status::Suspended {
                 return reject(format!("user {user} is not suspended"));
             }
-            events::reactivated()
+            UserEvent::Reactivated(Nothing {})
         }
         UserCmd::Grant { role, .. } => {
             if state.roles.contains(role) {
                 return reject(format!("user {user} already has role {role}"));
             }
-            events::role_granted(role)
+            UserEvent::RoleGranted(Role { role })
         }
         UserCmd::Revoke { role, .. } => {
             if !state.roles.contains(role) {
                 return reject(format!("user {user} does not have role {role}"));
             }
-            events::role_revoked(role)
+            UserEvent::RoleRevoked(Role { role })
         }
         UserCmd::Delete { reason, .. } => {
             ensure_reason(reason, "deleting")?;
-            events::deleted(reason)
+            UserEvent::Deleted(Reason { reason })
         }
     };
-    Ok(vec![event])
+    Ok(event)
 }
 
 #[cfg(test)]

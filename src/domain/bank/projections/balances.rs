@@ -1,9 +1,10 @@
 //! `account_balances`: one row per account, closed accounts included.
 
-use super::{bank_event, safe};
-use crate::domain::bank::events::{self, Movement};
-use crate::es::projection::{RowsError, checked_total};
-use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec};
+use super::safe;
+use crate::domain::bank::Account;
+use crate::domain::bank::events::{self, BankEvent, Money};
+use crate::es::projection::{RowsError, TypedProjection, checked_total};
+use crate::es::{Cell, Column, ColumnKind, Event, Row, Rows, TableSpec};
 
 /// The table: `{"account_id","owner","currency","balance_cents","status","transactions"}`.
 pub static TABLES: [TableSpec; 1] = [TableSpec {
@@ -29,7 +30,9 @@ pub(super) const TRANSACTIONS: usize = 5;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AccountBalances;
 
-impl Projection for AccountBalances {
+impl TypedProjection for AccountBalances {
+    type Agg = Account;
+
     fn name(&self) -> &'static str {
         "account_balances"
     }
@@ -38,20 +41,10 @@ impl Projection for AccountBalances {
         &TABLES
     }
 
-    fn apply(&self, rows: &mut dyn Rows, event: &Event) -> Result<(), RowsError> {
-        if !bank_event(event) {
-            return Ok(());
-        }
+    fn fold(&self, rows: &mut dyn Rows, event: &Event, typed: &BankEvent<'_>) -> Result<(), RowsError> {
         let table = &TABLES[0];
         let id = event.stream_id.as_str();
-        let p = &event.payload;
-        let movement = Movement::read(&event.event_type, p);
-        if event.event_type != events::ACCOUNT_OPENED
-            && event.event_type != events::ACCOUNT_CLOSED
-            && movement.is_none()
-        {
-            return Ok(());
-        }
+        let movement = Money::of(typed);
         let old = rows.get(table, &[id.into()])?;
         // Text cells carry over as they are. An account seen before
         // its `AccountOpened` (hand-written stores) still gets a row: owner
@@ -62,24 +55,23 @@ impl Projection for AccountBalances {
             }
             None => (
                 Cell::text(""),
-                Cell::text(movement.as_ref().map_or(events::DEFAULT_CURRENCY, |m| m.currency)),
+                Cell::text(movement.map_or(events::DEFAULT_CURRENCY, |(_, m)| m.amount.currency)),
                 0,
                 Cell::text("active"),
                 0,
             ),
         };
-        match event.event_type.as_str() {
-            events::ACCOUNT_OPENED => {
-                owner = Cell::text(events::text(p, "owner").unwrap_or_default());
-                currency = Cell::text(events::text(p, "currency").unwrap_or(events::DEFAULT_CURRENCY));
+        match typed {
+            BankEvent::Opened(o) => {
+                owner = Cell::text(o.owner);
+                currency = Cell::text(o.currency);
             }
-            events::ACCOUNT_CLOSED => status = Cell::text("closed"),
-            _ => {
-                if let Some(m) = movement {
-                    let what = |col: &str| format!("{col} of {} in account_balances", safe(id));
-                    balance = checked_total(balance, m.delta(), || what("balance_cents"), event.position)?;
-                    transactions = checked_total(transactions, 1, || what("transactions"), event.position)?;
-                }
+            BankEvent::Closed(_) => status = Cell::text("closed"),
+            BankEvent::Deposited(m) | BankEvent::Withdrawn(m) => {
+                let Some((direction, _)) = movement else { return Ok(()) };
+                let what = |col: &str| format!("{col} of {} in account_balances", safe(id));
+                balance = checked_total(balance, m.delta(direction), || what("balance_cents"), event.position)?;
+                transactions = checked_total(transactions, 1, || what("transactions"), event.position)?;
             }
         }
         rows.put(

@@ -1,9 +1,10 @@
 //! `daily_summary`: deposits and withdrawals per UTC day and account.
 
-use super::{bank_event, safe};
-use crate::domain::bank::events::{Direction, Movement};
-use crate::es::projection::{RowsError, checked_total};
-use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec};
+use super::safe;
+use crate::domain::bank::Account;
+use crate::domain::bank::events::{BankEvent, Direction, Money};
+use crate::es::projection::{RowsError, TypedProjection, checked_total};
+use crate::es::{Cell, Column, ColumnKind, Event, Row, Rows, TableSpec};
 
 /// The table, keyed by (`day`, `account_id`).
 pub static TABLES: [TableSpec; 1] = [TableSpec {
@@ -28,7 +29,9 @@ pub(super) const WITHDRAWAL_CENTS: usize = 5;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DailySummary;
 
-impl Projection for DailySummary {
+impl TypedProjection for DailySummary {
+    type Agg = Account;
+
     fn name(&self) -> &'static str {
         "daily_summary"
     }
@@ -37,13 +40,11 @@ impl Projection for DailySummary {
         &TABLES
     }
 
-    fn apply(&self, rows: &mut dyn Rows, event: &Event) -> Result<(), RowsError> {
-        if !bank_event(event) {
-            return Ok(());
-        }
-        let Some(m) = Movement::read(&event.event_type, &event.payload) else {
+    fn fold(&self, rows: &mut dyn Rows, event: &Event, typed: &BankEvent<'_>) -> Result<(), RowsError> {
+        let Some((direction, m)) = Money::of(typed) else {
             return Ok(());
         };
+        let cents = m.amount.value_cents;
         let table = &TABLES[0];
         let (day, id) = (event.day(), event.stream_id.as_str());
         let old = rows.get(table, &[day.into(), id.into()])?;
@@ -52,14 +53,14 @@ impl Projection for DailySummary {
         let (mut withdrawals, mut withdrawal_cents) = (get(WITHDRAWALS), get(WITHDRAWAL_CENTS));
         let at = event.position;
         let what = |col: &str| format!("{col} of {} on {day} in daily_summary", safe(id));
-        match m.direction {
+        match direction {
             Direction::In => {
                 deposits = checked_total(deposits, 1, || what("deposits"), at)?;
-                deposit_cents = checked_total(deposit_cents, m.cents, || what("deposit_cents"), at)?;
+                deposit_cents = checked_total(deposit_cents, cents, || what("deposit_cents"), at)?;
             }
             Direction::Out => {
                 withdrawals = checked_total(withdrawals, 1, || what("withdrawals"), at)?;
-                withdrawal_cents = checked_total(withdrawal_cents, m.cents, || what("withdrawal_cents"), at)?;
+                withdrawal_cents = checked_total(withdrawal_cents, cents, || what("withdrawal_cents"), at)?;
             }
         }
         let [d, dc, w, wc] = [deposits, deposit_cents, withdrawals, withdrawal_cents].map(Cell::Int);

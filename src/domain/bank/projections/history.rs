@@ -1,10 +1,11 @@
 //! `transaction_history`: every deposit and withdrawal of every account, with
 //! the balance after it.
 
-use super::{bank_event, safe};
-use crate::domain::bank::events::{Direction, Movement};
-use crate::es::projection::{RowsError, checked_total};
-use crate::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec, TimeTravel};
+use super::safe;
+use crate::domain::bank::Account;
+use crate::domain::bank::events::{BankEvent, Direction, Money};
+use crate::es::projection::{RowsError, TypedProjection, checked_total};
+use crate::es::{Cell, Column, ColumnKind, Event, Row, Rows, TableSpec, TimeTravel};
 
 /// The shown table keyed by (`account_id`, `seq`), then the private running
 /// state per account (`seq` and `balance_cents` of its last transaction).
@@ -42,7 +43,9 @@ pub(super) const BALANCE: usize = 2;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TransactionHistory;
 
-impl Projection for TransactionHistory {
+impl TypedProjection for TransactionHistory {
+    type Agg = Account;
+
     fn name(&self) -> &'static str {
         "transaction_history"
     }
@@ -58,11 +61,8 @@ impl Projection for TransactionHistory {
         TimeTravel::Query { position_column: "position" }
     }
 
-    fn apply(&self, rows: &mut dyn Rows, event: &Event) -> Result<(), RowsError> {
-        if !bank_event(event) {
-            return Ok(());
-        }
-        let Some(m) = Movement::read(&event.event_type, &event.payload) else {
+    fn fold(&self, rows: &mut dyn Rows, event: &Event, typed: &BankEvent<'_>) -> Result<(), RowsError> {
+        let Some((direction, m)) = Money::of(typed) else {
             return Ok(());
         };
         let [history, accounts] = &TABLES;
@@ -72,13 +72,13 @@ impl Projection for TransactionHistory {
         let seq = checked_total(last.as_ref().map_or(0, |r| r.int(SEQ)), 1, || what("seq"), event.position)?;
         let balance = checked_total(
             last.as_ref().map_or(0, |r| r.int(BALANCE)),
-            m.delta(),
+            m.delta(direction),
             || what("balance_after_cents"),
             event.position,
         )?;
         let id_cell = Cell::text(id);
         rows.put(accounts, Row::new(accounts, [id_cell.clone(), Cell::Int(seq), Cell::Int(balance)]))?;
-        let kind = match m.direction {
+        let kind = match direction {
             Direction::In => "deposit",
             Direction::Out => "withdrawal",
         };
@@ -88,9 +88,9 @@ impl Projection for TransactionHistory {
             Cell::uint(event.position),
             Cell::text(&event.recorded_at),
             Cell::text(kind),
-            Cell::Int(m.cents),
+            Cell::Int(m.amount.value_cents),
             Cell::Int(balance),
-            Cell::text(m.description),
+            Cell::text(&m.description),
         ];
         rows.append(history, Row::new(history, line))
     }
