@@ -12,7 +12,7 @@ use std::fmt::Debug;
 use crate::es::aggregate::AggregateKind;
 use crate::es::{DynState, EventData, Projection, Upcaster};
 
-pub use decide::{Decide, DecideTwo, Either, Two, TypedEvent};
+pub use decide::{Decide, DecideTwo, Decided, DecidedTwo, Either, Two, TypedEvent};
 pub use registry::Registry;
 
 /// A stream a command reads and writes.

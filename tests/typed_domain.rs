@@ -238,7 +238,10 @@ impl DecideTwo for AddCapped {
         if limit.used + self.by > max {
             return Err(Rejection(format!("limit {} allows {} more", self.limit, max - limit.used)));
         }
-        Ok(vec![Either::First(CounterEvent::Added(Added { by: self.by })), Either::Second(LimitEvent::Used(Used { by: self.by }))])
+        Ok(vec![
+            Either::First(CounterEvent::Added(Added { by: self.by })),
+            Either::Second(LimitEvent::Used(Used { by: self.by })),
+        ])
     }
 }
 
@@ -379,8 +382,7 @@ fn a_typed_domain_decides_checks_folds_and_projects_through_the_bus() {
     // Two aggregate types in one command: events land on both streams.
     c.execute("cap l-1 10", &opts).unwrap();
     let two = c.execute("add-capped c-1 l-1 7", &opts).unwrap();
-    let written: Vec<(&str, &str)> =
-        two.events.iter().map(|e| (e.stream_id.as_str(), e.event_type.as_str())).collect();
+    let written: Vec<(&str, &str)> = two.events.iter().map(|e| (e.stream_id.as_str(), e.event_type.as_str())).collect();
     assert_eq!(written, [("c-1", "Added"), ("l-1", "LimitUsed")]);
     let e = c.execute("add-capped c-1 l-1 4", &opts).unwrap_err();
     assert!(matches!(&e, AppError::Rejected(m) if m == "limit l-1 allows 3 more"), "{e}");

@@ -29,6 +29,12 @@ pub trait TypedEvent: Serialize {
 /// The typed event of aggregate `A` borrowing for `'a`.
 pub type Ev<'a, A> = <A as Aggregate>::Event<'a>;
 
+/// What [`Decide::decide`] returns: `(stream index, event)` pairs, or why not.
+pub type Decided<'a, A> = Result<Vec<(usize, Ev<'a, A>)>, Rejection>;
+
+/// What [`DecideTwo::decide`] returns: events for either stream, or why not.
+pub type DecidedTwo<'a, A, B> = Result<Vec<Either<Ev<'a, A>, Ev<'a, B>>>, Rejection>;
+
 /// `event` as stored data: its type, the latest schema `A` declares for it
 /// (1 if `A` does not declare it), and its serialized payload.
 #[must_use]
@@ -57,7 +63,7 @@ pub trait Decide: Send + Sync + Debug {
     ///
     /// # Errors
     /// A [`Rejection`] when the rules refuse the command.
-    fn decide<'a>(&'a self, states: &[&'a Self::State]) -> Result<Vec<(usize, Ev<'a, Self::State>)>, Rejection>;
+    fn decide<'a>(&'a self, states: &[&'a Self::State]) -> Decided<'a, Self::State>;
 }
 
 /// `state` as an `A`, or a rejection naming the stream and what it holds.
@@ -123,12 +129,11 @@ pub trait DecideTwo: Send + Sync + Debug {
     ///
     /// # Errors
     /// A [`Rejection`] when the rules refuse the command.
-    #[allow(clippy::type_complexity)] // the two aggregates' event types, spelled out
     fn decide<'a>(
         &'a self,
         first: &'a Self::First,
         second: &'a Self::Second,
-    ) -> Result<Vec<Either<Ev<'a, Self::First>, Ev<'a, Self::Second>>>, Rejection>;
+    ) -> DecidedTwo<'a, Self::First, Self::Second>;
 }
 
 /// A [`DecideTwo`] command as a [`Command`].

@@ -148,7 +148,12 @@ pub fn decide<'a>(state: &'a Account, cmd: &'a AccountCmd) -> Result<BankEvent<'
     }
 }
 
-fn deposit<'a>(state: &'a Account, account: &str, cents: i64, description: Cow<'a, str>) -> Result<Money<'a>, Rejection> {
+fn deposit<'a>(
+    state: &'a Account,
+    account: &str,
+    cents: i64,
+    description: Cow<'a, str>,
+) -> Result<Money<'a>, Rejection> {
     ensure_active(state, account)?;
     ensure_positive(cents)?;
     if state.balance_cents.checked_add(cents).is_none() {

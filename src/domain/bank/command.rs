@@ -6,7 +6,7 @@ use super::account::{Account, AccountCmd, Transfer, decide, decide_transfer};
 use super::events::BankEvent;
 use super::money::parse_amount;
 use crate::domain::ids::check_id;
-use crate::domain::{Decide, Rejection};
+use crate::domain::{Decide, Decided, Rejection};
 
 /// A parsed bank command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +104,7 @@ impl Decide for BankCommand {
         }
     }
 
-    fn decide<'a>(&'a self, states: &[&'a Account]) -> Result<Vec<(usize, BankEvent<'a>)>, Rejection> {
+    fn decide<'a>(&'a self, states: &[&'a Account]) -> Decided<'a, Account> {
         match (self, states) {
             (Self::Account(c), [state]) => Ok(vec![(0, decide(state, c)?)]),
             (Self::Transfer(t), [from, to]) => {

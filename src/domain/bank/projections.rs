@@ -31,8 +31,8 @@ mod tests {
 
     use super::*;
     use crate::domain::bank::events::STREAM_TYPE;
-    use crate::es::Event;
     use crate::domain::bank::events::{closed, deposited, opened, withdrawn};
+    use crate::es::Event;
     use crate::es::{EventData, MemTables};
 
     fn ev(position: u64, stream: &str, day: &str, e: EventData) -> Event {

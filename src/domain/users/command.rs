@@ -2,11 +2,11 @@
 //! decision ([`Decide`] over [`User`] states; the library adapts it to the
 //! type-erased [`Command`](crate::domain::Command) the bus runs).
 
-use super::events::{UserEvent, check_email};
+use super::events::check_email;
 use super::user::{User, UserCmd, decide};
 use crate::domain::ids::check_id;
 use crate::domain::registry::sanitize;
-use crate::domain::{Decide, Rejection};
+use crate::domain::{Decide, Decided, Rejection};
 
 /// Parses `word args…`; `None` when `word` is not a users command.
 #[must_use]
@@ -78,7 +78,7 @@ impl Decide for UserCmd {
         vec![self.user()]
     }
 
-    fn decide<'a>(&'a self, states: &[&'a User]) -> Result<Vec<(usize, UserEvent<'a>)>, Rejection> {
+    fn decide<'a>(&'a self, states: &[&'a User]) -> Decided<'a, User> {
         let [state] = states else {
             return Err(Rejection(format!("internal error: {} state(s) given for 1 target", states.len())));
         };

@@ -109,10 +109,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::domain::users::events;
     use crate::domain::users::events::{
         deleted, email_changed, reactivated, registered, role_granted, role_revoked, suspended,
     };
-    use crate::domain::users::events;
     use crate::es::{EventData, MemTables, Projection};
 
     fn ev(position: u64, stream: &str, e: EventData) -> Event {

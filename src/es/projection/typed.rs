@@ -1,7 +1,8 @@
 //! Typed read models: a projection declares its tables and the aggregate
 //! whose streams it reads, and folds that aggregate's decoded events. The
 //! library implements [`Projection`] for it: other streams are skipped, and
-//! each event is decoded (borrowing from its payload) before the fold.
+//! each event is decoded (borrowing from its payload, no allocation) before
+//! the fold.
 
 use super::{Projection, Rows, RowsError, TableSpec, TimeTravel};
 use crate::es::aggregate::{Aggregate, decode};
@@ -24,13 +25,17 @@ pub trait TypedProjection: Send + Sync {
     }
     /// Folds one event of a stream of [`TypedProjection::Agg`]: `event`
     /// for its metadata (stream id, position, time), `typed` for its
-    /// content. An event that does not decode is not folded (`verify`
-    /// names it).
+    /// content. An event that does not decode never reaches it (the
+    /// projector refuses it first, naming its position).
     ///
     /// # Errors
     /// Storage failures from `rows`, or a total out of range.
-    fn fold(&self, rows: &mut dyn Rows, event: &Event, typed: &<Self::Agg as Aggregate>::Event<'_>)
-    -> Result<(), RowsError>;
+    fn fold(
+        &self,
+        rows: &mut dyn Rows,
+        event: &Event,
+        typed: &<Self::Agg as Aggregate>::Event<'_>,
+    ) -> Result<(), RowsError>;
 }
 
 impl<P: TypedProjection> Projection for P {
