@@ -2,8 +2,10 @@
 //! layer reaches them. Nothing outside `domain::*` names a domain's types.
 
 pub mod bank;
+pub mod demo;
 pub mod ids;
 pub mod registry;
+pub mod seed;
 pub mod users;
 
 use std::fmt::Debug;
@@ -12,6 +14,7 @@ use crate::es::aggregate::AggregateKind;
 use crate::es::{DynState, EventData, Projection, Upcaster};
 
 pub use registry::Registry;
+pub use seed::{SeedCommand, SeedContext, SeedParam, SeedParams, SeedRun, Seeder};
 
 /// A stream a command reads and writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,10 +84,4 @@ pub trait Domain: Send + Sync {
     fn upcasters(&self) -> Vec<Upcaster>;
     /// Its projections.
     fn projections(&self) -> Vec<Box<dyn Projection>>;
-    /// For the demo: `event` (latest schema) re-encoded at an older schema
-    /// version `version`, if this domain has such a legacy form.
-    fn legacy(&self, event: &EventData, version: u32) -> Option<EventData> {
-        let _ = (event, version);
-        None
-    }
 }
