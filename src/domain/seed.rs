@@ -21,7 +21,9 @@ use crate::es::EventData;
 /// An option of a seeder: a whole number with a default (`--accounts 12`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedParam {
-    /// Its name, as the CLI option (`accounts` → `--accounts`).
+    /// Its name, as the CLI option (`accounts` → `--accounts`). The
+    /// driver's own names (`events`, `seed`, `no-tui`, `db`, `help`,
+    /// `version`) are not offered on the command line.
     pub name: &'static str,
     /// One line for `demo --help`.
     pub help: &'static str,
