@@ -65,7 +65,9 @@ fn bulk_append(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let dir = common::scratch();
-                    let mut ch = Chronicle::open(&dir.path().join("i.db"), Mode::Write).unwrap();
+                    let mut ch =
+                        Chronicle::open(&dir.path().join("i.db"), Mode::Write, chronicle::domain::Registry::builtin())
+                            .unwrap();
                     let t = Instant::now();
                     ch.import(&export, &mut |_, _| {}).unwrap();
                     total += t.elapsed();
@@ -83,7 +85,7 @@ fn rebuild_and_verify(c: &mut Criterion) {
         let (fixture, _) = common::demo_store(n);
         let dir = common::scratch();
         let copy = common::copy_store(&fixture, dir.path());
-        let mut ch = Chronicle::open(&copy, Mode::Write).unwrap();
+        let mut ch = Chronicle::open(&copy, Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
         let head = ch.store().head().unwrap();
         g.throughput(Throughput::Elements(head));
         g.bench_function(BenchmarkId::new("rebuild_all", label(n)), |b| {
@@ -99,7 +101,7 @@ fn rebuild_and_verify(c: &mut Criterion) {
 fn timeline(c: &mut Criterion) {
     for n in common::sizes() {
         let (fixture, _) = common::demo_store(n);
-        let ch = Chronicle::open(&fixture, Mode::Read).unwrap();
+        let ch = Chronicle::open(&fixture, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
         let (store, registry) = (ch.store(), ch.registry());
         let head = store.head().unwrap();
 
@@ -173,7 +175,7 @@ fn command_bus(c: &mut Criterion) {
         let (fixture, _) = common::demo_store(n);
         let dir = common::scratch();
         let copy = common::copy_store(&fixture, dir.path());
-        let mut ch = Chronicle::open(&copy, Mode::Write).unwrap();
+        let mut ch = Chronicle::open(&copy, Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
         let opts = ExecOptions::new("bench", "bench");
         ch.execute("open bench-1 Bench Account", &opts).unwrap();
         let mut seen = Vec::new();
@@ -207,7 +209,7 @@ fn aggregate_load(c: &mut Criterion) {
         ("snapshots", common::long_stream_store(len)),
         ("no_snapshots", common::long_stream_store_without_snapshots(len)),
     ] {
-        let ch = Chronicle::open(&path, Mode::Read).unwrap();
+        let ch = Chronicle::open(&path, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
         let head = ch.store().head().unwrap();
         for (at, max) in [("head", head), ("head-1", head - 1)] {
             g.bench_function(BenchmarkId::new(format!("{name}/{at}"), label(len)), |b| {

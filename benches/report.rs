@@ -85,7 +85,8 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 
 fn bulk(rows: &mut Vec<Row>, n: u64, want: &dyn Fn(&str) -> bool) {
     let (fixture, made) = common::demo_store(n);
-    let head = Chronicle::open(&fixture, Mode::Read).unwrap().store().head().unwrap();
+    let head =
+        Chronicle::open(&fixture, Mode::Read, chronicle::domain::Registry::builtin()).unwrap().store().head().unwrap();
     let bytes = std::fs::metadata(&fixture).unwrap().len();
     #[allow(clippy::cast_precision_loss)]
     let (per_event, megabytes) = (bytes as f64 / head as f64, bytes as f64 / 1e6);
@@ -113,7 +114,7 @@ fn bulk(rows: &mut Vec<Row>, n: u64, want: &dyn Fn(&str) -> bool) {
         rebuild(rows, n, &fixture);
     }
     if want("verify") {
-        let c = Chronicle::open(&fixture, Mode::Read).unwrap();
+        let c = Chronicle::open(&fixture, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
         let (report, took) = time(|| c.verify_to(Depth::Chain, &mut |_, _| {}).unwrap());
         assert!(report.ok(), "the fixture verifies: {:?}", report.problems);
         let what = format!("verify --chain: hash chain + versions ({})", label(n));
@@ -129,7 +130,8 @@ fn import(rows: &mut Vec<Row>, n: u64) {
     // Bulk append: import of the demo's export.
     let export = common::demo_export(n);
     let dir = common::scratch();
-    let mut c = Chronicle::open(&dir.path().join("import.db"), Mode::Write).unwrap();
+    let mut c =
+        Chronicle::open(&dir.path().join("import.db"), Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
     let (imported, took) = time(|| c.import(&export, &mut |_, _| {}).unwrap());
     throughput_row(
         rows,
@@ -145,7 +147,7 @@ fn rebuild(rows: &mut Vec<Row>, n: u64, fixture: &std::path::Path) {
     // Rebuild every read model (on a copy: it writes).
     let dir = common::scratch();
     let copy = common::copy_store(fixture, dir.path());
-    let mut c = Chronicle::open(&copy, Mode::Write).unwrap();
+    let mut c = Chronicle::open(&copy, Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
     let (to, took) = time(|| c.rebuild(None, &mut |_, _| {}).unwrap());
     throughput_row(rows, format!("rebuild all read models ({})", label(n)), to, took, 300_000.0, "≥ 300,000 ev/s");
 }
@@ -175,7 +177,7 @@ fn rss() -> String {
 
 fn timeline(rows: &mut Vec<Row>, n: u64) {
     let (fixture, _) = common::demo_store(n);
-    let ch = Chronicle::open(&fixture, Mode::Read).unwrap();
+    let ch = Chronicle::open(&fixture, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
     let (store, registry) = (ch.store(), ch.registry());
     let head = store.head().unwrap();
 
@@ -255,7 +257,7 @@ fn command_bus(rows: &mut Vec<Row>, n: u64) {
     let (fixture, _) = common::demo_store(n);
     let dir = common::scratch();
     let copy = common::copy_store(&fixture, dir.path());
-    let mut c = Chronicle::open(&copy, Mode::Write).unwrap();
+    let mut c = Chronicle::open(&copy, Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
     let opts = ExecOptions::new("bench", "bench");
     c.execute("open bench-1 Bench Account", &opts).unwrap();
     let mut samples = Vec::new();
@@ -288,7 +290,7 @@ fn aggregate(rows: &mut Vec<Row>) {
         ("snapshots on", common::long_stream_store(len)),
         ("snapshots table emptied", common::long_stream_store_without_snapshots(len)),
     ] {
-        let c = Chronicle::open(&path, Mode::Read).unwrap();
+        let c = Chronicle::open(&path, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
         let head = c.store().head().unwrap();
         let past = if name.starts_with("snapshots on") { ", 49 events past the snapshot" } else { "" };
         for (at, max_position) in [("head".to_owned(), head), (format!("head−1{past}"), head - 1)] {

@@ -1,7 +1,7 @@
 //! The application layer: one facade, [`Chronicle`], over a store and the
 //! domain registry, with the write side (command bus), the read side
 //! (queries), time travel (timeline), verification, import/export and the
-//! demo generator.
+//! demo driver (the registry's seeder says what to write).
 
 pub mod actor;
 pub mod bus;
@@ -103,14 +103,17 @@ pub struct Chronicle {
 }
 
 impl Chronicle {
-    /// Opens the store at `path` with the built-in domains.
+    /// Opens the store at `path` with the domains of `registry` (a
+    /// [`Registry`] or an `Arc` of one), configured from the environment
+    /// ([`Config::from_env`]).
     ///
     /// # Errors
-    /// Store errors (missing in [`Mode::Read`], not a store, newer schema,
+    /// [`AppError::Usage`] for a malformed configuration variable; store
+    /// errors (missing in [`Mode::Read`], not a store, newer schema,
     /// read-only in a writing mode), and in [`Mode::Write`] failures catching
     /// the read models up.
-    pub fn open(path: &Path, mode: Mode) -> Result<Self, AppError> {
-        Self::open_with(path, mode, Arc::new(Registry::builtin()), Config::from_env()?)
+    pub fn open(path: &Path, mode: Mode, registry: impl Into<Arc<Registry>>) -> Result<Self, AppError> {
+        Self::open_with(path, mode, registry.into(), Config::from_env()?)
     }
 
     /// Opens with an explicit registry and configuration.

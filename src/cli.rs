@@ -1,5 +1,5 @@
-//! The command-line interface (clap): parse arguments, call the application
-//! layer, print. Data goes to stdout, messages to stderr; exit status 0 on
+//! The command-line interface (clap) over any registry: parse arguments,
+//! call the application layer, print. Data goes to stdout, messages to stderr; exit status 0 on
 //! success, 1 for a rejected command or a failed verify, 2 for bad usage or
 //! an unusable file.
 
@@ -10,10 +10,12 @@ mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::app::AppError;
+use crate::domain::{Registry, SeedParams};
 
 /// chronicle: an event-sourcing toolkit on SQLite with a terminal time machine.
 #[derive(Debug, Parser)]
@@ -32,17 +34,12 @@ pub struct Cli {
 pub enum Command {
     /// Open the terminal time machine (an absent file becomes an empty store).
     Tui,
-    /// Seed deterministic demo data into an empty store, then open the TUI.
+    /// Seed deterministic demo data into an empty store, then open the TUI
+    /// (the registry's seeder says what; its own options follow).
     Demo {
         /// How many events to write.
         #[arg(long, default_value_t = 2_000)]
         events: u64,
-        /// How many accounts are open at a time.
-        #[arg(long, default_value_t = 12)]
-        accounts: u64,
-        /// How many users to register.
-        #[arg(long, default_value_t = 8)]
-        users: u64,
         /// Random seed: the same seed writes the same store.
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -50,7 +47,7 @@ pub enum Command {
         #[arg(long)]
         no_tui: bool,
     },
-    /// Execute one command of the command language, e.g. "deposit acc-1 12.50 salary".
+    /// Execute one command of the registry's command language (see the TUI's help).
     Exec {
         /// The command line.
         command: String,
@@ -137,14 +134,22 @@ pub enum Command {
     },
 }
 
-/// Runs the CLI on `args` and returns the process exit status.
-pub fn run<I, T>(args: I) -> ExitCode
+/// Runs the CLI on the process's arguments with the domains of `registry`:
+/// every subcommand, and `demo` when the registry has a seeder. A binary's
+/// whole `main` can be `chronicle::cli::run(registry)`.
+pub fn run(registry: impl Into<Arc<Registry>>) -> ExitCode {
+    run_from(registry, std::env::args_os())
+}
+
+/// As [`run`], on `args` (the first is the program's name).
+pub fn run_from<I, T>(registry: impl Into<Arc<Registry>>, args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    let registry = registry.into();
+    let (cli, params) = match parse(&registry, args) {
+        Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
@@ -152,7 +157,7 @@ where
     };
     let _log = logging::init();
     tracing::info!(command = ?cli.command, db = %cli.db.display(), "start");
-    match commands::dispatch(cli) {
+    match commands::dispatch(cli, &registry, params) {
         Ok(code) => code,
         Err(AppError::OutputClosed) => ExitCode::SUCCESS,
         Err(e) => {
@@ -160,6 +165,45 @@ where
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// The demo's own options, which no seeder option may take.
+const DEMO_OPTIONS: [&str; 6] = ["events", "seed", "no-tui", "db", "help", "version"];
+
+/// The CLI of `registry`: the seeder's options on `demo` (or a note that
+/// there is none).
+#[must_use]
+pub fn command(registry: &Registry) -> clap::Command {
+    Cli::command().mut_subcommand("demo", |demo| match registry.seeder() {
+        None => demo.about("Seed demo data: unavailable, this registry has no seeder"),
+        Some(seeder) => seeder.params().iter().filter(|p| !DEMO_OPTIONS.contains(&p.name)).fold(demo, |demo, p| {
+            demo.arg(
+                clap::Arg::new(p.name)
+                    .long(p.name)
+                    .value_name("N")
+                    .value_parser(clap::value_parser!(u64))
+                    .help(format!("{} [default: {}]", p.help, p.default)),
+            )
+        }),
+    })
+}
+
+fn parse<I, T>(registry: &Registry, args: I) -> Result<(Cli, SeedParams), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = command(registry).try_get_matches_from(args)?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    let mut given = Vec::new();
+    if let (Some(demo), Some(seeder)) = (matches.subcommand_matches("demo"), registry.seeder()) {
+        for p in seeder.params().iter().filter(|p| !DEMO_OPTIONS.contains(&p.name)) {
+            if let Some(v) = demo.get_one::<u64>(p.name) {
+                given.push((p.name.to_owned(), *v));
+            }
+        }
+    }
+    Ok((cli, SeedParams::new(given)))
 }
 
 fn one_line(e: &AppError) -> String {

@@ -3,8 +3,10 @@
 
 pub mod bank;
 pub mod decide;
+pub mod demo;
 pub mod ids;
 pub mod registry;
+pub mod seed;
 pub mod users;
 
 use std::fmt::Debug;
@@ -14,6 +16,7 @@ use crate::es::{DynState, EventData, Projection, Upcaster};
 
 pub use decide::{Decide, DecideTwo, Decided, DecidedTwo, Either, Two, TypedEvent};
 pub use registry::Registry;
+pub use seed::{SeedCommand, SeedContext, SeedParam, SeedParams, SeedRun, Seeder};
 
 /// A stream a command reads and writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,10 +88,4 @@ pub trait Domain: Send + Sync {
     fn upcasters(&self) -> Vec<Upcaster>;
     /// Its projections.
     fn projections(&self) -> Vec<Box<dyn Projection>>;
-    /// For the demo: `event` (latest schema) re-encoded at an older schema
-    /// version `version`, if this domain has such a legacy form.
-    fn legacy(&self, event: &EventData, version: u32) -> Option<EventData> {
-        let _ = (event, version);
-        None
-    }
 }

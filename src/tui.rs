@@ -20,12 +20,14 @@ pub mod update;
 pub mod view;
 
 use std::path::Path;
+use std::sync::Arc;
 
 pub use action::{Action, Effect};
 pub use app::App;
 pub use runtime::Session;
 
 use crate::app::AppError;
+use crate::domain::Registry;
 
 /// Why the TUI could not run.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +43,8 @@ pub enum TuiError {
     Worker(String),
 }
 
-/// Opens the store at `db` (an absent file becomes an empty store) and runs
+/// Opens the store at `db` with the domains of `registry` (an absent file
+/// becomes an empty store) and runs
 /// the interactive UI until the user quits. Without a terminal it refuses
 /// ([`AppError::Usage`], naming the headless commands) after checking the
 /// store, and without creating one. The terminal is restored on every
@@ -50,8 +53,8 @@ pub enum TuiError {
 /// # Errors
 /// [`TuiError::App`] when the store cannot be opened or read,
 /// [`TuiError::Io`] when the terminal fails.
-pub fn run(db: &Path) -> Result<(), TuiError> {
-    runtime::run(db)
+pub fn run(db: &Path, registry: impl Into<Arc<Registry>>) -> Result<(), TuiError> {
+    runtime::run(db, registry.into())
 }
 
 #[cfg(test)]

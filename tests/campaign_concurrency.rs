@@ -61,7 +61,7 @@ impl Op {
 }
 
 fn setup(db: &Path, opening: i64) {
-    let mut c = Chronicle::open(db, Mode::Write).expect("test helper");
+    let mut c = Chronicle::open(db, Mode::Write, chronicle::domain::Registry::builtin()).expect("test helper");
     let opts = ExecOptions::new("setup", "test");
     for a in 0..ACCOUNTS {
         c.execute(&format!("open a-{a} Owner {a}"), &opts).expect("test helper");

@@ -63,7 +63,7 @@ fn sigkill_during_import_is_all_or_nothing_and_a_rerun_completes() {
         let db = dir.path().join(format!("import-{trial}.db"));
         // Half the trials import into a store that already has the schema.
         if r.random_bool(0.5) {
-            drop(Chronicle::open(&db, Mode::Write).unwrap());
+            drop(Chronicle::open(&db, Mode::Write, chronicle::domain::Registry::builtin()).unwrap());
         }
         let mut cmd = chronicle(&db);
         cmd.arg("import").arg(&file);
@@ -132,7 +132,7 @@ impl Op {
 
 /// Opens `n` accounts a-0… with 1,000.00 each, through the library.
 fn open_accounts(db: &Path, n: usize) -> Vec<i64> {
-    let mut c = Chronicle::open(db, Mode::Write).expect("test helper");
+    let mut c = Chronicle::open(db, Mode::Write, chronicle::domain::Registry::builtin()).expect("test helper");
     let opts = ExecOptions::new("setup", "test");
     for a in 0..n {
         c.execute(&format!("open a-{a} Owner {a}"), &opts).expect("test helper");

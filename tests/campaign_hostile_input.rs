@@ -98,7 +98,9 @@ fn lines_over_the_limit_are_refused_with_a_message() {
 #[test]
 fn odd_ids_round_trip_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let c = RefCell::new(Chronicle::open(&dir.path().join("ids.db"), Mode::Write).unwrap());
+    let c = RefCell::new(
+        Chronicle::open(&dir.path().join("ids.db"), Mode::Write, chronicle::domain::Registry::builtin()).unwrap(),
+    );
     let opts = ExecOptions::new("prop", "test");
     let opened: RefCell<Vec<String>> = RefCell::new(Vec::new());
     let config = ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() };
@@ -179,7 +181,7 @@ fn import_of_arbitrary_lines_is_all_or_nothing_and_never_panics() {
         let file = dir.path().join(format!("in-{case}.jsonl"));
         support::write_lines(&file, &lines);
         let db = dir.path().join(format!("in-{case}.db"));
-        let mut c = Chronicle::open(&db, Mode::Write).unwrap();
+        let mut c = Chronicle::open(&db, Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
         let result = c.import(&file, &mut |_, _| {});
         let head = c.store().head().unwrap();
         match result {

@@ -15,7 +15,7 @@ const DEPOSITS: u64 = 250;
 /// a few events, written through the library (fast, same code path as `exec`).
 fn busy_store() -> Store {
     let s = Store::new();
-    let mut c = Chronicle::open(&s.path, Mode::Write).expect("open");
+    let mut c = Chronicle::open(&s.path, Mode::Write, chronicle::domain::Registry::builtin()).expect("open");
     let opts = ExecOptions::new("tester", "test");
     c.execute("open acc-1 Ada Lovelace", &opts).expect("open account");
     c.execute("register u-1 ada@example.com Ada Lovelace", &opts).expect("register");

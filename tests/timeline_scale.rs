@@ -32,7 +32,8 @@ fn the_keyframed_timeline_equals_a_plain_replay_at_random_positions() {
     let count = env("CHRONICLE_SCALE_POSITIONS", 200);
     let mut rng = rand::rngs::SmallRng::seed_from_u64(env("CHRONICLE_SCALE_SEED", 4));
     let dir = tempfile::tempdir().unwrap();
-    let mut c = Chronicle::open(&dir.path().join("scale.db"), Mode::Write).unwrap();
+    let mut c =
+        Chronicle::open(&dir.path().join("scale.db"), Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
     c.demo(DemoOptions { events, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
     let head = c.store().head().unwrap();
     assert!(head >= events);

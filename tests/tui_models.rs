@@ -44,7 +44,7 @@ fn every_read_model_in_the_tui_matches_state_at_every_position() {
     let db = dir.path().join("models.db");
     let out = Command::new(BIN).arg("--db").arg(&db).args(["demo", "--no-tui", "--events", "400"]).output().unwrap();
     assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
-    let mut s = Session::open(&db).unwrap();
+    let mut s = Session::open(&db, chronicle::domain::Registry::builtin()).unwrap();
     s.dispatch(Action::Resize(100, 30)).unwrap();
     s.start().unwrap();
     let head = s.app.head;

@@ -36,7 +36,7 @@ fn the_readme_screenshot_is_what_the_tui_draws_at_the_documented_position() {
         .output()
         .unwrap();
     assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
-    let mut s = Session::open(&db).unwrap();
+    let mut s = Session::open(&db, chronicle::domain::Registry::builtin()).unwrap();
     DB_LABEL.clone_into(&mut s.app.db_label);
     s.app.no_color = true;
     s.dispatch(chronicle::tui::Action::Resize(SIZE.0, SIZE.1)).unwrap();

@@ -75,7 +75,7 @@ pub fn demo_options(events: u64) -> DemoOptions {
 
 /// Seeds a fresh store at `path` with the demo; returns (events, time).
 pub fn run_demo(path: &Path, events: u64) -> (u64, Duration) {
-    let mut c = Chronicle::open(path, Mode::Write).unwrap();
+    let mut c = Chronicle::open(path, Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
     let t = Instant::now();
     let s = c.demo(demo_options(events), &mut |_, _| {}).unwrap();
     (s.events, t.elapsed())
@@ -111,7 +111,7 @@ pub fn demo_export(n: u64) -> PathBuf {
     let (store, _) = demo_store(n);
     let path = stores_dir().join(format!("demo-{n}-{}.jsonl", fixture_version()));
     if !path.exists() {
-        let c = Chronicle::open(&store, Mode::Read).unwrap();
+        let c = Chronicle::open(&store, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
         let tmp = path.with_extension("tmp");
         let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
         c.export(&mut out, &mut |_, _| {}).unwrap();
@@ -148,7 +148,7 @@ pub fn execute_batch(store: &mut Store, registry: &Arc<Registry>, lines: &[Strin
 /// fresh store at `path`, in transactions of 10,000 commands, with the
 /// default snapshot interval (50).
 pub fn write_long_stream(path: &Path, n: u64) {
-    drop(Chronicle::open(path, Mode::Write).unwrap()); // schema + read-model tables
+    drop(Chronicle::open(path, Mode::Write, chronicle::domain::Registry::builtin()).unwrap()); // schema + read-model tables
     let registry = Arc::new(Registry::builtin());
     let mut store = Store::open(path).unwrap();
     let mut lines = vec!["open acc-1 Ada Lovelace".to_owned()];

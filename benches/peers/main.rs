@@ -68,7 +68,7 @@ fn main() {
     let long = env("PEERS_LONG", 10_000);
     let dir = common::scratch();
     let path = dir.path().join("peers.db");
-    let mut c = Chronicle::open(&path, Mode::Write).unwrap();
+    let mut c = Chronicle::open(&path, Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
 
     let opens: Vec<String> = (0..accounts).map(|i| format!("open a-{i} Owner {i}")).collect();
     let (took, mut s) = one_by_one(&mut c, &opens);
@@ -93,7 +93,7 @@ fn main() {
     drop(store);
 
     // Replay: every event read, upcast and folded into its aggregate.
-    let c = Chronicle::open(&path, Mode::Read).unwrap();
+    let c = Chronicle::open(&path, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
     let head = c.store().head().unwrap();
     let start = Instant::now();
     let mut event = chronicle::es::Event::default();
@@ -122,7 +122,7 @@ fn main() {
     std::fs::copy(&long_path, &nosnap).unwrap();
     rusqlite::Connection::open(&nosnap).unwrap().execute("DELETE FROM snapshots", []).unwrap();
     for (row, p) in [("load_snap", &long_path), ("load_nosnap", &nosnap)] {
-        let c = Chronicle::open(p, Mode::Read).unwrap();
+        let c = Chronicle::open(p, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
         let head = c.store().head().unwrap();
         let runs = 20;
         let mut samples = Vec::new();

@@ -15,7 +15,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::{Command, Registry};
-use crate::es::{DynState, Event, ExpectedVersion, PendingEvent, StoreError, StoredEvent, StreamAppend, WriteTx};
+use crate::es::{
+    DynState, Event, EventData, ExpectedVersion, PendingEvent, StoreError, StoredEvent, StreamAppend, WriteTx,
+};
 
 use super::repository::{self, Loaded};
 use super::{AppError, Chronicle, Config, projector};
@@ -41,9 +43,6 @@ pub struct ExecOptions {
     pub causation_id: Option<String>,
     /// Timestamp to record (default: the commit time). For imports and the demo.
     pub recorded_at: Option<String>,
-    /// Write the events at this older schema version where the domain has
-    /// one (the demo writes legacy events so upcasters run).
-    pub legacy: Option<u32>,
 }
 
 impl ExecOptions {
@@ -101,7 +100,24 @@ pub fn execute_in(
     cmd: &dyn Command,
     opts: &ExecOptions,
     next_id: &mut dyn FnMut() -> String,
+    cache: Option<&mut StateCache>,
+) -> Result<Outcome, AppError> {
+    execute_encoding(tx, registry, config, cmd, opts, next_id, cache, &mut |e| e)
+}
+
+/// As [`execute_in`], with each decided event passed through `encode`
+/// before it is stored (the demo's seeder re-encodes some at legacy schemas;
+/// they are folded and projected upcast, as any reader sees them).
+#[allow(clippy::too_many_arguments)] // the demo driver's one call; `execute_in` is the public form
+pub(crate) fn execute_encoding(
+    tx: &mut WriteTx<'_>,
+    registry: &Registry,
+    config: Config,
+    cmd: &dyn Command,
+    opts: &ExecOptions,
+    next_id: &mut dyn FnMut() -> String,
     mut cache: Option<&mut StateCache>,
+    encode: &mut dyn FnMut(EventData) -> EventData,
 ) -> Result<Outcome, AppError> {
     command_id::check(opts)?;
     let explicit_id = opts.command_id.is_some();
@@ -161,10 +177,7 @@ pub fn execute_in(
     let mut payloads: Vec<Vec<(u32, Value)>> = Vec::new();
     let mut order: Vec<usize> = Vec::new();
     for (index, (target, data)) in decided.into_iter().enumerate() {
-        let data = match opts.legacy {
-            Some(v) => registry.legacy(&data, v).unwrap_or(data),
-            None => data,
-        };
+        let data = encode(data);
         let event = PendingEvent {
             event_id: if explicit_id { derived_event_id(&command_id, index) } else { next_id() },
             event_type: data.event_type,
@@ -294,7 +307,7 @@ mod tests {
 
     pub(super) fn store() -> (tempfile::TempDir, Chronicle) {
         let dir = tempfile::tempdir().unwrap();
-        let c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
+        let c = Chronicle::open(&dir.path().join("t.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
         (dir, c)
     }
 

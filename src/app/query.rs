@@ -370,7 +370,7 @@ mod tests {
     #[test]
     fn read_models_at_earlier_positions_equal_a_fold_of_that_projection() {
         let dir = tempfile::tempdir().unwrap();
-        let mut c = Chronicle::open(&dir.path().join("q.db"), Mode::Write).unwrap();
+        let mut c = Chronicle::open(&dir.path().join("q.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
         c.demo(DemoOptions { events: 600, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
         for name in ["transaction_history", "account_balances", "daily_summary", "user_profiles"] {
             let p = c.registry().projection(name).unwrap();
@@ -393,7 +393,7 @@ mod tests {
     fn the_head_world_read_from_the_store_equals_the_fold() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("h.db");
-        let mut c = Chronicle::open(&db, Mode::Write).unwrap();
+        let mut c = Chronicle::open(&db, Mode::Write, crate::domain::Registry::builtin()).unwrap();
         c.demo(DemoOptions { events: 900, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
         let head = c.store().head().unwrap();
         let seeded = c.head_world().unwrap().expect("read models are at the head");
@@ -422,6 +422,12 @@ mod tests {
             .unwrap()
             .execute("UPDATE checkpoints SET position = position - 1 WHERE projection = 'account_balances'", [])
             .unwrap();
-        assert!(Chronicle::open(&db, Mode::Read).unwrap().head_world().unwrap().is_none());
+        assert!(
+            Chronicle::open(&db, Mode::Read, crate::domain::Registry::builtin())
+                .unwrap()
+                .head_world()
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -365,7 +365,7 @@ mod tests {
     #[test]
     fn keyframed_seeks_equal_a_plain_replay_in_any_order() {
         let dir = tempfile::tempdir().unwrap();
-        let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
+        let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
         c.demo(DemoOptions { events: 1_200, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
         let head = c.store().head().unwrap();
         let config = Config { keyframe_every: 64, max_keyframes: 8, ..Config::default() };
@@ -385,7 +385,7 @@ mod tests {
     #[test]
     fn stepping_back_through_the_recent_worlds_equals_a_replay() {
         let dir = tempfile::tempdir().unwrap();
-        let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
+        let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
         c.demo(DemoOptions { events: 700, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
         let head = c.store().head().unwrap();
         let mut t = Timeline::new(Config { keyframe_every: 100, ..Config::default() });
@@ -431,7 +431,7 @@ mod tests {
     #[test]
     fn before_last_holds_the_state_before_the_cursor_event() {
         let dir = tempfile::tempdir().unwrap();
-        let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write).unwrap();
+        let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
         let opts = crate::app::ExecOptions::new("t", "test");
         c.execute("open acc-1 Ada Lovelace", &opts).unwrap();
         c.execute("deposit acc-1 10", &opts).unwrap();

@@ -3,6 +3,7 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
@@ -10,33 +11,33 @@ use serde_json::{Map, Value, json};
 use super::output::{TableWriter, event_line, safe};
 use super::progress::Progress;
 use super::{Cli, Command};
-use crate::app::demo::DemoOptions;
+use crate::app::demo::{DemoOptions, NO_SEEDER};
 use crate::app::exchange::ImportOptions;
 use crate::app::verify::Depth;
 use crate::app::{AppError, Chronicle, ExecOptions, Mode};
+use crate::domain::{Registry, SeedParams};
 use crate::es::Row;
 use crate::es::store::LogFilter;
 
-/// Runs the parsed command.
-pub(super) fn dispatch(cli: Cli) -> Result<ExitCode, AppError> {
+/// Runs the parsed command with the domains of `reg` (`params`: the
+/// seeder's options given to `demo`).
+pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Result<ExitCode, AppError> {
     let db = cli.db.as_path();
     match cli.command.unwrap_or(Command::Tui) {
-        Command::Tui => open_tui(db),
-        Command::Demo { events, accounts, users, seed, no_tui } => {
-            demo(db, DemoOptions { events, accounts, users, seed }, no_tui)
-        }
-        Command::Exec { command, actor, command_id, json } => exec(db, &command, actor, command_id, json),
+        Command::Tui => open_tui(db, reg),
+        Command::Demo { events, seed, no_tui } => demo(db, reg, DemoOptions { events, seed, params }, no_tui),
+        Command::Exec { command, actor, command_id, json } => exec(db, reg, &command, actor, command_id, json),
         Command::Log { stream, event_type, correlation, from, limit, follow, json } => {
             let filter = LogFilter { stream_id: stream, event_type, correlation_id: correlation, from, to: None };
-            log(db, filter, limit, follow, json)
+            log(db, reg, filter, limit, follow, json)
         }
         Command::State { at, at_time, stream, projection, json } => {
-            state(db, at, at_time.as_deref(), stream.as_deref(), projection.as_deref(), json)
+            state(db, reg, at, at_time.as_deref(), stream.as_deref(), projection.as_deref(), json)
         }
-        Command::Rebuild { projection } => rebuild(db, projection.as_deref()),
-        Command::Verify { chain } => verify(db, if chain { Depth::Chain } else { Depth::Full }),
-        Command::Export { out } => export(db, out.as_deref()),
-        Command::Import { file, rechain } => import(db, &file, rechain),
+        Command::Rebuild { projection } => rebuild(db, reg, projection.as_deref()),
+        Command::Verify { chain } => verify(db, reg, if chain { Depth::Chain } else { Depth::Full }),
+        Command::Export { out } => export(db, reg, out.as_deref()),
+        Command::Import { file, rechain } => import(db, reg, &file, rechain),
     }
 }
 
@@ -74,10 +75,10 @@ fn emit(out: &mut impl Write, line: &str) -> Result<bool, AppError> {
     }
 }
 
-fn open_tui(db: &Path) -> Result<ExitCode, AppError> {
+fn open_tui(db: &Path, reg: &Arc<Registry>) -> Result<ExitCode, AppError> {
     #[cfg(feature = "tui")]
     {
-        match crate::tui::run(db) {
+        match crate::tui::run(db, Arc::clone(reg)) {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(crate::tui::TuiError::App(e)) => Err(e),
             Err(e) => Err(AppError::Io(e.to_string())),
@@ -85,18 +86,21 @@ fn open_tui(db: &Path) -> Result<ExitCode, AppError> {
     }
     #[cfg(not(feature = "tui"))]
     {
-        let _ = db;
+        let _ = (db, reg);
         Err(AppError::Usage("this chronicle was built without the `tui` feature".to_owned()))
     }
 }
 
-fn demo(db: &Path, opts: DemoOptions, no_tui: bool) -> Result<ExitCode, AppError> {
-    let mut c = Chronicle::open(db, Mode::Write)?;
+fn demo(db: &Path, reg: &Arc<Registry>, opts: DemoOptions, no_tui: bool) -> Result<ExitCode, AppError> {
+    if reg.seeder().is_none() {
+        return Err(AppError::Usage(NO_SEEDER.to_owned()));
+    }
+    let mut c = Chronicle::open(db, Mode::Write, Arc::clone(reg))?;
     let head = c.store().head()?;
     if head > 0 && !no_tui {
         eprintln!("chronicle: {} already holds {head} events; opening it as it is", db.display());
         drop(c);
-        return open_tui(db);
+        return open_tui(db, reg);
     }
     let started = Instant::now();
     let mut bar = Progress::new("demo");
@@ -115,7 +119,7 @@ fn demo(db: &Path, opts: DemoOptions, no_tui: bool) -> Result<ExitCode, AppError
         return Ok(ExitCode::SUCCESS);
     }
     drop(c);
-    open_tui(db)
+    open_tui(db, reg)
 }
 
 /// Who a command is recorded for: `--actor`, else the person at the
@@ -126,6 +130,7 @@ fn actor_or_default(actor: Option<String>) -> String {
 
 fn exec(
     db: &Path,
+    reg: &Arc<Registry>,
     line: &str,
     actor: Option<String>,
     command_id: Option<String>,
@@ -133,7 +138,7 @@ fn exec(
 ) -> Result<ExitCode, AppError> {
     let actor = actor_or_default(actor);
     crate::domain::ids::check_visible("actor", &actor).map_err(AppError::Usage)?;
-    let mut c = Chronicle::open(db, Mode::Write)?;
+    let mut c = Chronicle::open(db, Mode::Write, Arc::clone(reg))?;
     let opts = ExecOptions { actor, source: "cli".to_owned(), command_id, ..ExecOptions::default() };
     let outcome = c.execute(line, &opts)?;
     if outcome.duplicate {
@@ -150,8 +155,15 @@ fn exec(
     Ok(ExitCode::SUCCESS)
 }
 
-fn log(db: &Path, mut filter: LogFilter, limit: Option<u64>, follow: bool, json: bool) -> Result<ExitCode, AppError> {
-    let c = Chronicle::open(db, Mode::Read)?;
+fn log(
+    db: &Path,
+    reg: &Arc<Registry>,
+    mut filter: LogFilter,
+    limit: Option<u64>,
+    follow: bool,
+    json: bool,
+) -> Result<ExitCode, AppError> {
+    let c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
     if let Some(id) = &filter.stream_id {
         known_stream(&c, id)?;
     }
@@ -186,13 +198,14 @@ fn log(db: &Path, mut filter: LogFilter, limit: Option<u64>, follow: bool, json:
 
 fn state(
     db: &Path,
+    reg: &Arc<Registry>,
     at: Option<u64>,
     at_time: Option<&str>,
     stream: Option<&str>,
     projection: Option<&str>,
     json: bool,
 ) -> Result<ExitCode, AppError> {
-    let c = Chronicle::open(db, Mode::Read)?;
+    let c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
     if let Some(id) = stream {
         known_stream(&c, id)?;
     }
@@ -268,8 +281,8 @@ fn safe_multiline(s: &str) -> String {
     s.lines().map(safe).collect::<Vec<_>>().join("\n")
 }
 
-fn rebuild(db: &Path, projection: Option<&str>) -> Result<ExitCode, AppError> {
-    let mut c = Chronicle::open(db, Mode::Repair)?;
+fn rebuild(db: &Path, reg: &Arc<Registry>, projection: Option<&str>) -> Result<ExitCode, AppError> {
+    let mut c = Chronicle::open(db, Mode::Repair, Arc::clone(reg))?;
     if let Some(p) = projection {
         c.check_projection(p)?;
     }
@@ -291,8 +304,8 @@ fn rebuild(db: &Path, projection: Option<&str>) -> Result<ExitCode, AppError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(db: &Path, depth: Depth) -> Result<ExitCode, AppError> {
-    let c = Chronicle::open(db, Mode::Read)?;
+fn verify(db: &Path, reg: &Arc<Registry>, depth: Depth) -> Result<ExitCode, AppError> {
+    let c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
     let started = Instant::now();
     let mut bar = Progress::new("verify");
     let report = c.verify_to(depth, &mut |d, t| bar.update(d, t))?;
@@ -328,8 +341,8 @@ fn verify(db: &Path, depth: Depth) -> Result<ExitCode, AppError> {
     Ok(ExitCode::from(1))
 }
 
-fn export(db: &Path, out: Option<&Path>) -> Result<ExitCode, AppError> {
-    let c = Chronicle::open(db, Mode::Read)?;
+fn export(db: &Path, reg: &Arc<Registry>, out: Option<&Path>) -> Result<ExitCode, AppError> {
+    let c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
     let mut bar = Progress::new("export");
     let n = match out {
         Some(path) => {
@@ -346,8 +359,8 @@ fn export(db: &Path, out: Option<&Path>) -> Result<ExitCode, AppError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn import(db: &Path, file: &Path, rechain: bool) -> Result<ExitCode, AppError> {
-    let mut c = Chronicle::open(db, Mode::Write)?;
+fn import(db: &Path, reg: &Arc<Registry>, file: &Path, rechain: bool) -> Result<ExitCode, AppError> {
+    let mut c = Chronicle::open(db, Mode::Write, Arc::clone(reg))?;
     let started = Instant::now();
     let mut bar = Progress::new("import");
     let done = c.import_with(file, ImportOptions { rechain }, &mut |d, t| bar.update(d, t))?;

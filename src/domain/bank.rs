@@ -17,7 +17,7 @@ pub mod upcast;
 
 use super::{ArgKind, Command, CommandHelp, Domain};
 use crate::es::aggregate::AggregateKind;
-use crate::es::{EventData, Projection, Upcaster};
+use crate::es::{Projection, Upcaster};
 
 pub use account::Account;
 pub use events::STREAM_TYPE;
@@ -71,9 +71,6 @@ impl Domain for Bank {
     }
     fn projections(&self) -> Vec<Box<dyn Projection>> {
         projections::all()
-    }
-    fn legacy(&self, event: &EventData, version: u32) -> Option<EventData> {
-        upcast::legacy(event, version)
     }
 }
 

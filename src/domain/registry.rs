@@ -3,9 +3,10 @@
 use rustc_hash::FxHashMap as HashMap;
 use serde_json::Value;
 
+use super::seed::Seeder;
 use super::{ArgKind, Command, CommandHelp, Domain};
 use crate::es::aggregate::{AggregateKind, Violation};
-use crate::es::{DynState, Event, EventData, GenericState, Projection, Upcasters};
+use crate::es::{DynState, Event, GenericState, Projection, Upcasters};
 
 /// Longest accepted command line, in bytes: ids, names and descriptions are
 /// stored in every event and echoed in every view, so a line is kept to a
@@ -18,12 +19,14 @@ pub struct Registry {
     kinds: HashMap<&'static str, AggregateKind>,
     upcasters: Upcasters,
     projections: Vec<Box<dyn Projection>>,
+    seeder: Option<Box<dyn Seeder>>,
 }
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
             .field("domains", &self.domains.iter().map(|d| d.name()).collect::<Vec<_>>())
+            .field("seeder", &self.seeder.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -35,10 +38,24 @@ impl Default for Registry {
 }
 
 impl Registry {
-    /// The built-in domains: `bank` and `users`.
+    /// The built-in domains, `bank` and `users`, with their demo seeder.
     #[must_use]
     pub fn builtin() -> Self {
         Self::new(vec![Box::new(super::bank::Bank), Box::new(super::users::Users)])
+            .with_seeder(super::demo::BuiltinDemo)
+    }
+
+    /// This registry with `seeder` generating its demo data (`demo`).
+    #[must_use]
+    pub fn with_seeder(mut self, seeder: impl Seeder + 'static) -> Self {
+        self.seeder = Some(Box::new(seeder));
+        self
+    }
+
+    /// The seeder, if the registry has one.
+    #[must_use]
+    pub fn seeder(&self) -> Option<&dyn Seeder> {
+        self.seeder.as_deref()
     }
 
     /// A registry of exactly these domains.
@@ -74,7 +91,7 @@ impl Registry {
                 projections.push(p);
             }
         }
-        Self { domains, kinds, upcasters: Upcasters::with_schemas(steps, schemas), projections }
+        Self { domains, kinds, upcasters: Upcasters::with_schemas(steps, schemas), projections, seeder: None }
     }
 
     /// Parses one line of the command language.
@@ -91,7 +108,10 @@ impl Registry {
         }
         let mut words = line.split_whitespace();
         let Some(word) = words.next() else {
-            return Err("empty command: type a command such as `open acc-1 Ada Lovelace` (see `help`)".to_owned());
+            return Err(match self.commands().next() {
+                Some(c) => format!("empty command: type a command such as `{}` (see `help`)", c.usage),
+                None => "empty command: this registry has no commands".to_owned(),
+            });
         };
         let args: Vec<&str> = words.collect();
         for d in &self.domains {
@@ -187,12 +207,6 @@ impl Registry {
     #[must_use]
     pub fn projection(&self, name: &str) -> Option<&dyn Projection> {
         self.projections.iter().find(|p| p.name() == name).map(AsRef::as_ref)
-    }
-
-    /// `event` re-encoded at an older schema by the domain that owns it.
-    #[must_use]
-    pub fn legacy(&self, event: &EventData, version: u32) -> Option<EventData> {
-        self.domains.iter().find_map(|d| d.legacy(event, version))
     }
 }
 

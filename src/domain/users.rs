@@ -15,7 +15,7 @@ pub mod user;
 
 use super::{ArgKind, Command, CommandHelp, Domain};
 use crate::es::aggregate::AggregateKind;
-use crate::es::{EventData, Projection, Upcaster};
+use crate::es::{Projection, Upcaster};
 
 pub use events::STREAM_TYPE;
 pub use user::User;
@@ -60,9 +60,6 @@ impl Domain for Users {
     fn projections(&self) -> Vec<Box<dyn Projection>> {
         vec![Box::new(profiles::UserProfiles)]
     }
-    fn legacy(&self, event: &EventData, version: u32) -> Option<EventData> {
-        upcast::legacy(event, version)
-    }
 }
 
 #[cfg(test)]
@@ -94,10 +91,8 @@ mod tests {
     }
 
     #[test]
-    fn legacy_goes_through_the_registry() {
+    fn snapshots_restore_through_the_registry() {
         let r = Registry::builtin();
-        let e = events::registered("a@b", "Ada", "Lovelace");
-        assert_eq!(r.legacy(&e, 1).unwrap().payload["name"], "Ada Lovelace");
         let snapshot = r.fresh_state(STREAM_TYPE).to_json();
         assert_eq!(r.restore_state(STREAM_TYPE, 1, snapshot).unwrap().stream_type(), "User");
     }

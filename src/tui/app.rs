@@ -311,6 +311,8 @@ pub struct App {
     pub size: (u16, u16),
     /// The command words of every domain, for completion and help.
     pub commands: Vec<&'static CommandHelp>,
+    /// Whether the registry has a seeder (`demo` is offered on an empty store).
+    pub seeder: bool,
     /// Draw without colour.
     pub no_color: bool,
     /// Move the cursor to the head once the next overview arrives (after a command).

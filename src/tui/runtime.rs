@@ -32,6 +32,7 @@ pub use session::Session;
 
 use super::app::App;
 use super::{TuiError, update};
+use crate::domain::Registry;
 
 /// How often the store's head is polled for appends by other processes.
 const HEAD_POLL: Duration = Duration::from_millis(250);
@@ -139,14 +140,14 @@ impl StopSignals {
 ///
 /// # Errors
 /// The store cannot be opened, or the terminal fails.
-pub fn run(db: &Path) -> Result<(), TuiError> {
+pub fn run(db: &Path, registry: Arc<Registry>) -> Result<(), TuiError> {
     // A store that exists is checked first (its problem is the one to
     // name); an absent one is not created for a UI that cannot run.
     if !db.exists() {
         need_terminal()?;
     }
     let started = Instant::now();
-    let mut session = Session::open(db)?;
+    let mut session = Session::open(db, registry)?;
     need_terminal()?;
     session.spawn_worker()?;
     tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "store opened");

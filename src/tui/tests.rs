@@ -31,7 +31,7 @@ pub const SCRIPT: &[&str] = &[
 pub fn store() -> (TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("test.db");
-    let mut c = Chronicle::open(&db, Mode::Write).unwrap();
+    let mut c = Chronicle::open(&db, Mode::Write, crate::domain::Registry::builtin()).unwrap();
     for (i, line) in SCRIPT.iter().enumerate() {
         let opts = ExecOptions {
             actor: "tester".into(),
@@ -47,7 +47,7 @@ pub fn store() -> (TempDir, PathBuf) {
 
 /// A headless session on `db`, loaded at the head.
 pub fn session(db: &std::path::Path) -> Session {
-    let mut s = Session::open(db).unwrap();
+    let mut s = Session::open(db, crate::domain::Registry::builtin()).unwrap();
     s.set_actor("tester");
     s.app.db_label = "test.db".into();
     s.start().unwrap();

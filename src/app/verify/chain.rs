@@ -252,7 +252,7 @@ mod tests {
     fn segments_find_what_one_walk_finds() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("t.db");
-        let mut c = Chronicle::open(&db, Mode::Write).unwrap();
+        let mut c = Chronicle::open(&db, Mode::Write, crate::domain::Registry::builtin()).unwrap();
         c.demo(DemoOptions { events: 600, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
         let head = c.store().head().unwrap();
         drop(c);

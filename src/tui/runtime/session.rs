@@ -3,6 +3,7 @@
 //! loop in `runtime` wraps it.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
@@ -11,6 +12,7 @@ use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, W
 use super::super::{TuiError, keymap, text, update};
 use super::worker::Worker;
 use crate::app::{AppError, Chronicle, ExecOptions, Mode, Timeline};
+use crate::domain::Registry;
 use crate::es::TimeTravel;
 use crate::es::store::LogFilter;
 
@@ -37,19 +39,20 @@ pub struct Session {
 }
 
 impl Session {
-    /// Opens the store at `db` for writing (an absent file becomes an empty
-    /// store) and loads the head. Folding happens on this thread until
+    /// Opens the store at `db` for writing with the domains of `registry`
+    /// (an absent file becomes an empty store) and loads the head. Folding happens on this thread until
     /// [`Session::spawn_worker`] is called.
     ///
     /// # Errors
     /// The store cannot be opened or read.
-    pub fn open(db: &Path) -> Result<Self, TuiError> {
-        let chron = Chronicle::open(db, Mode::Write)?;
+    pub fn open(db: &Path, registry: impl Into<Arc<Registry>>) -> Result<Self, TuiError> {
+        let chron = Chronicle::open(db, Mode::Write, registry)?;
         // Interactive reads touch few pages; a large cache would only stay resident.
         chron.store().set_cache_kib(2_048).map_err(AppError::from)?;
         let head = chron.store().head().map_err(AppError::from)?;
         let mut app = App::new(db.display().to_string(), head);
         app.commands = chron.registry().commands().collect();
+        app.seeder = chron.registry().seeder().is_some();
         app.projections = chron
             .registry()
             .projections()

@@ -9,7 +9,7 @@ use crate::app::{Chronicle, ExecOptions, Mode};
 /// The test store, 1,000 deposits on `acc-1`, then one event of `acc-2`.
 fn long_store() -> (tempfile::TempDir, std::path::PathBuf, u64) {
     let (d, db) = store();
-    let mut c = Chronicle::open(&db, Mode::Write).unwrap();
+    let mut c = Chronicle::open(&db, Mode::Write, crate::domain::Registry::builtin()).unwrap();
     let opts = ExecOptions::new("tester", "test");
     for _ in 0..1_000 {
         c.execute("deposit acc-1 1", &opts).unwrap();

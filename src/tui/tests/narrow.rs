@@ -11,7 +11,7 @@ use crate::app::{Chronicle, ExecOptions, Mode};
 /// The test store plus `acc-10`…`acc-14`, one with a seven-digit balance.
 fn wide_store() -> (tempfile::TempDir, std::path::PathBuf) {
     let (d, db) = store();
-    let mut c = Chronicle::open(&db, Mode::Write).unwrap();
+    let mut c = Chronicle::open(&db, Mode::Write, crate::domain::Registry::builtin()).unwrap();
     let lines = [
         "open acc-10 Edsger Wybe Dijkstra-Spärck Jones",
         "open acc-11 Barbara Liskov",

@@ -283,7 +283,8 @@ fn another_process_appending_shows_up_when_following() {
     let (_d, db) = store();
     let mut s = session(&db);
     s.press(KeyCode::Home).unwrap();
-    let mut other = crate::app::Chronicle::open(&db, crate::app::Mode::Write).unwrap();
+    let mut other =
+        crate::app::Chronicle::open(&db, crate::app::Mode::Write, crate::domain::Registry::builtin()).unwrap();
     other.execute("deposit acc-1 5", &crate::app::ExecOptions::new("other", "cli")).unwrap();
     assert!(s.poll_head().unwrap());
     assert_eq!((s.app.head, s.app.cursor), (11, 1), "not following: only the head count changes");

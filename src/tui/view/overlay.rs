@@ -124,11 +124,11 @@ pub fn empty(app: &App, area: Rect, buf: &mut Buffer) {
     for c in app.commands.iter().take(3) {
         lines.push(Line::styled(format!("    {}", c.usage), t.key));
     }
-    lines.extend([
-        Line::raw(""),
-        Line::raw("or quit (q) and seed a demo:  chronicle demo"),
-        Line::raw("Events appended by another process appear here live."),
-    ]);
+    lines.push(Line::raw(""));
+    if app.seeder {
+        lines.push(Line::raw("or quit (q) and seed a demo:  chronicle demo"));
+    }
+    lines.push(Line::raw("Events appended by another process appear here live."));
     let block = Block::bordered().border_style(t.border);
     Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center).block(block).render(area, buf);
 }
