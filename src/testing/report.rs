@@ -45,12 +45,12 @@ pub(super) fn diff(expected: &str, came: &str) -> String {
         if i < a.len() && j < b.len() && a[i] == b[j] {
             let _ = writeln!(out, "  {}", a[i]);
             (i, j) = (i + 1, j + 1);
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            let _ = writeln!(out, "+ {}", b[j]);
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             let _ = writeln!(out, "- {}", a[i]);
             i += 1;
+        } else {
+            let _ = writeln!(out, "+ {}", b[j]);
+            j += 1;
         }
     }
     out
@@ -60,7 +60,7 @@ pub(super) fn diff(expected: &str, came: &str) -> String {
 pub(super) fn failure(what: &str, log: &[Event], when: Option<&str>, expected: &str, came: &str) -> String {
     let mut out = format!("scenario failed: {what}\n\ngiven:\n{}", given(log));
     if let Some(line) = when {
-        let _ = writeln!(out, "when:\n  {line}");
+        let _ = writeln!(out, "\nwhen:\n  {line}");
     }
     let _ = write!(out, "\nexpected:\n{}\n\ncame:\n{}\n", indent(expected), indent(came));
     if expected.lines().count() > 1 || came.lines().count() > 1 {
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn the_diff_marks_lines_only_one_side_has() {
-        assert_eq!(diff("a\nb\nc", "a\nx\nc"), "  a\n+ x\n- b\n  c\n");
+        assert_eq!(diff("a\nb\nc", "a\nx\nc"), "  a\n- b\n+ x\n  c\n");
         assert_eq!(diff("", "a"), "+ a\n");
         assert_eq!(diff("a", ""), "- a\n");
     }
