@@ -237,7 +237,6 @@ impl Scenario {
 
     /// When `line` (one line of the command language) is decided against
     /// the givens; say what is expected with the [`When`]'s `then_…`.
-    #[must_use]
     pub fn when(self, line: &str) -> When {
         let decision = self.memory.decide(line);
         When { scenario: self, line: line.to_owned(), decision }
@@ -277,6 +276,7 @@ impl Scenario {
     /// When it is not, with a diff.
     #[track_caller]
     #[allow(clippy::return_self_not_must_use)] // an assertion: the scenario is returned for chaining only
+    #[allow(clippy::needless_pass_by_value)] // by value, so `json!(…)` needs no `&`
     pub fn then_state_json(self, stream_id: &str, expected: Value) -> Self {
         let state = self.state_json(stream_id);
         if state != expected {
@@ -300,7 +300,7 @@ impl Scenario {
             Some(a) => a.clone(),
             None => self.fail(&format!(
                 "stream {stream_id} is a {}, whose state is not a {}",
-                stream.stream_type,
+                stream.kind,
                 std::any::type_name::<A>()
             )),
         }
@@ -337,6 +337,7 @@ impl Scenario {
     /// When they are not, with a diff.
     #[track_caller]
     #[allow(clippy::return_self_not_must_use)] // an assertion: the scenario is returned for chaining only
+    #[allow(clippy::needless_pass_by_value)] // by value, so `json!(…)` needs no `&`
     pub fn then_rows(self, projection: &str, expected: Value) -> Self {
         let rows = Value::Array(self.rows(projection));
         if rows != expected {
@@ -358,7 +359,7 @@ impl Scenario {
     #[track_caller]
     pub fn check(&self, stream_id: &str, event: &EventData) -> Result<(), Violation> {
         let stream_type = match self.memory.streams.get(stream_id) {
-            Some(s) => s.stream_type.clone(),
+            Some(s) => s.kind.clone(),
             None => match self.memory.stream_type_of(&event.event_type) {
                 Some(t) => t.to_owned(),
                 None => self.fail(&format!("event type {} belongs to no registered aggregate", event.event_type)),

@@ -2,6 +2,8 @@
 //! given/when/then over the built-in domains, in memory and on a store, and
 //! failure reports that say what was given, what came and what was expected.
 
+#![allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use chronicle::domain::Registry;
@@ -192,4 +194,111 @@ fn the_transition_check_of_a_next_event_is_testable() {
         let _ = s.then_refuses("acc-1", &EventData::new("MoneyDeposited", 3, money(1, "")), "overdraw", "");
     });
     assert!(msg.contains("MoneyDeposited on acc-1 should be refused") && msg.contains("\"accepted\""), "{msg}");
+}
+
+/// A domain that is not built in, written against the public API alone:
+/// counters that count up to ten.
+mod counter {
+    use chronicle::domain::{ArgKind, Command, CommandHelp, Domain, Rejection, Target};
+    use chronicle::es::aggregate::{AggregateKind, EventSchema, Violation, payload};
+    use chronicle::es::{Aggregate, DynState, Event, EventData, Projection, Upcaster};
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Counter {
+        pub count: i64,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Added {
+        by: i64,
+    }
+
+    impl Aggregate for Counter {
+        const STREAM_TYPE: &'static str = "Counter";
+        const STATE_VERSION: u32 = 1;
+        const EVENTS: &'static [EventSchema] = &[EventSchema { event_type: "Added", latest: 1 }];
+        type Event<'a> = Added;
+        fn decode(event: &Event) -> Result<Added, Violation> {
+            payload(event)
+        }
+        fn check(&self, id: &str, e: &Added) -> Result<(), Violation> {
+            if e.by <= 0 || self.count + e.by > 10 {
+                return Err(Violation::new("range", format!("{id} would hold {}", self.count + e.by)));
+            }
+            Ok(())
+        }
+        fn evolve(&mut self, e: &Added) {
+            self.count += e.by;
+        }
+    }
+
+    #[derive(Debug)]
+    struct Add(String, i64);
+
+    impl Command for Add {
+        fn targets(&self) -> Vec<Target> {
+            vec![Target { stream_id: self.0.clone(), stream_type: "Counter" }]
+        }
+        fn decide(&self, states: &[&dyn DynState]) -> Result<Vec<(usize, EventData)>, Rejection> {
+            let count = states[0].to_json()["count"].as_i64().unwrap_or(0);
+            if count + self.1 > 10 {
+                return Err(Rejection(format!("{} holds {count}: adding {} passes ten", self.0, self.1)));
+            }
+            Ok(vec![(0, EventData::new("Added", 1, json!({"by": self.1})))])
+        }
+    }
+
+    pub struct Counters;
+
+    static COMMANDS: [CommandHelp; 1] =
+        [CommandHelp { word: "add", usage: "add <counter> <n>", args: &[ArgKind::StreamId("Counter"), ArgKind::Word] }];
+
+    impl Domain for Counters {
+        fn name(&self) -> &'static str {
+            "counters"
+        }
+        fn aggregates(&self) -> Vec<AggregateKind> {
+            vec![AggregateKind::of::<Counter>()]
+        }
+        fn commands(&self) -> &'static [CommandHelp] {
+            &COMMANDS
+        }
+        fn parse(&self, word: &str, args: &[&str]) -> Option<Result<Box<dyn Command>, String>> {
+            (word == "add").then(|| match args {
+                [id, n] => n
+                    .parse()
+                    .map(|n| Box::new(Add((*id).to_owned(), n)) as Box<dyn Command>)
+                    .map_err(|_| format!("`{n}` is not a number")),
+                _ => Err("expected a counter and a number".to_owned()),
+            })
+        }
+        fn upcasters(&self) -> Vec<Upcaster> {
+            Vec::new()
+        }
+        fn projections(&self) -> Vec<Box<dyn Projection>> {
+            Vec::new()
+        }
+    }
+}
+
+#[test]
+fn any_domain_in_a_registry_goes_through_the_kit() {
+    let s = Scenario::new(Registry::new(vec![Box::new(counter::Counters)]))
+        .given_commands(["add c-1 4"])
+        .given("c-2", [EventData::new("Added", 1, json!({"by": 9}))])
+        .when("add c-1 5")
+        .then_events([event("Added", json!({"by": 5})).on("c-1")])
+        .when("add c-2 2")
+        .then_rejected("c-2 holds 9: adding 2 passes ten")
+        .when("add c-2 x")
+        .then_invalid("`x` is not a number (usage: add <counter> <n>)");
+    assert_eq!(s.then_state::<counter::Counter>("c-1"), counter::Counter { count: 9 });
+    s.clone().then_refuses("c-1", &EventData::new("Added", 1, json!({"by": 2})), "range", "c-1 would hold 11");
+    // A decided event its own rules refuse fails the scenario, as the bus refuses it.
+    let msg = failure(|| {
+        let _ = s.when("add c-1 -1").then_events([event("Added", json!({"by": -1}))]);
+    });
+    assert!(msg.contains("`add c-1 -1` decided an event its own rules refuse") && msg.contains("rule range"), "{msg}");
 }

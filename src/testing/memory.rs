@@ -15,7 +15,8 @@ use crate::es::{DynState, Event, EventData, MemTables};
 /// One stream as folded so far.
 #[derive(Debug, Clone)]
 pub(super) struct Stream {
-    pub stream_type: String,
+    /// The stream type.
+    pub kind: String,
     pub version: u64,
     pub state: Box<dyn DynState>,
 }
@@ -75,11 +76,11 @@ impl Memory {
         let mut loaded = Vec::with_capacity(targets.len());
         for t in &targets {
             match self.streams.get(&t.stream_id) {
-                Some(s) if s.stream_type != t.stream_type => {
+                Some(s) if s.kind != t.stream_type => {
                     return Decision::Rejected(format!(
                         "{} is a {}, not a {}",
                         sanitize(&t.stream_id),
-                        s.stream_type,
+                        s.kind,
                         t.stream_type
                     ));
                 }
@@ -119,12 +120,12 @@ impl Memory {
     fn fold_one(&mut self, stream_id: &str, stream_type: &str, data: &EventData) -> Result<Event, String> {
         let position = self.log.len() as u64 + 1;
         let stream = match self.streams.get_mut(stream_id) {
-            Some(s) if s.stream_type != stream_type => {
-                return Err(format!("{stream_id} is a {}, not a {stream_type}", s.stream_type));
+            Some(s) if s.kind != stream_type => {
+                return Err(format!("{stream_id} is a {}, not a {stream_type}", s.kind));
             }
             Some(s) => s,
             None => self.streams.entry(stream_id.to_owned()).or_insert_with(|| Stream {
-                stream_type: stream_type.to_owned(),
+                kind: stream_type.to_owned(),
                 version: 0,
                 state: self.registry.fresh_state(stream_type),
             }),
@@ -160,12 +161,11 @@ impl Memory {
     /// (as given: not upcast), folding nothing.
     pub fn check(&self, stream_id: &str, stream_type: &str, data: &EventData) -> Result<(), Violation> {
         let fresh;
-        let (state, version) = match self.streams.get(stream_id) {
-            Some(s) => (s.state.as_ref(), s.version),
-            None => {
-                fresh = self.registry.fresh_state(stream_type);
-                (fresh.as_ref(), 0)
-            }
+        let (state, version) = if let Some(s) = self.streams.get(stream_id) {
+            (s.state.as_ref(), s.version)
+        } else {
+            fresh = self.registry.fresh_state(stream_type);
+            (fresh.as_ref(), 0)
         };
         let event = Event {
             position: self.log.len() as u64 + 1,
