@@ -237,6 +237,20 @@ mod counter {
     #[derive(Debug)]
     struct Add(String, i64);
 
+    /// `pair <a> <b>`: one to a, one to b, one to a (in that order).
+    #[derive(Debug)]
+    struct Pair(String, String);
+
+    impl Command for Pair {
+        fn targets(&self) -> Vec<Target> {
+            [&self.0, &self.1].map(|id| Target { stream_id: id.clone(), stream_type: "Counter" }).into()
+        }
+        fn decide(&self, _: &[&dyn DynState]) -> Result<Vec<(usize, EventData)>, Rejection> {
+            let one = EventData::new("Added", 1, json!({"by": 1}));
+            Ok(vec![(0, one.clone()), (1, one.clone()), (0, one)])
+        }
+    }
+
     impl Command for Add {
         fn targets(&self) -> Vec<Target> {
             vec![Target { stream_id: self.0.clone(), stream_type: "Counter" }]
@@ -252,8 +266,11 @@ mod counter {
 
     pub struct Counters;
 
-    static COMMANDS: [CommandHelp; 1] =
-        [CommandHelp { word: "add", usage: "add <counter> <n>", args: &[ArgKind::StreamId("Counter"), ArgKind::Word] }];
+    const COUNTER: ArgKind = ArgKind::StreamId("Counter");
+    static COMMANDS: [CommandHelp; 2] = [
+        CommandHelp { word: "add", usage: "add <counter> <n>", args: &[COUNTER, ArgKind::Word] },
+        CommandHelp { word: "pair", usage: "pair <counter> <counter>", args: &[COUNTER, COUNTER] },
+    ];
 
     impl Domain for Counters {
         fn name(&self) -> &'static str {
@@ -266,6 +283,9 @@ mod counter {
             &COMMANDS
         }
         fn parse(&self, word: &str, args: &[&str]) -> Option<Result<Box<dyn Command>, String>> {
+            if let ("pair", [a, b]) = (word, args) {
+                return Some(Ok(Box::new(Pair((*a).to_owned(), (*b).to_owned()))));
+            }
             (word == "add").then(|| match args {
                 [id, n] => n
                     .parse()
@@ -301,4 +321,19 @@ fn any_domain_in_a_registry_goes_through_the_kit() {
         let _ = s.when("add c-1 -1").then_events([event("Added", json!({"by": -1}))]);
     });
     assert!(msg.contains("`add c-1 -1` decided an event its own rules refuse") && msg.contains("rule range"), "{msg}");
+}
+
+#[test]
+fn events_come_in_the_order_the_bus_appends_them() {
+    // Decided as c-1, c-2, c-1: the bus appends per stream, c-1's two first.
+    let s =
+        Scenario::new(Registry::new(vec![Box::new(counter::Counters)])).on_store().when("pair c-1 c-2").then_events([
+            event("Added", json!({"by": 1})).on("c-1"),
+            event("Added", json!({"by": 1})).on("c-1"),
+            event("Added", json!({"by": 1})).on("c-2"),
+        ]);
+    let order: Vec<(u64, &str, u64)> =
+        s.events().iter().map(|e| (e.position, e.stream_id.as_str(), e.version)).collect();
+    assert_eq!(order, [(1, "c-1", 1), (2, "c-1", 2), (3, "c-2", 1)]);
+    assert_eq!(s.then_state::<counter::Counter>("c-1").count, 2);
 }

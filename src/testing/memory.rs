@@ -92,14 +92,22 @@ impl Memory {
         match cmd.decide(&states) {
             Err(r) => Decision::Rejected(r.0),
             Ok(decided) => {
-                let mut out = Vec::with_capacity(decided.len());
+                // In the order the bus appends them: grouped by target, the
+                // targets in the order the decision first names them.
+                let mut order: Vec<usize> = Vec::new();
+                let mut grouped: Vec<Vec<(Target, EventData)>> = Vec::new();
                 for (index, data) in decided {
                     let Some(t) = targets.get(index) else {
                         return Decision::Rejected("domain named an unknown target".to_owned());
                     };
-                    out.push((t.clone(), data));
+                    let slot = order.iter().position(|&o| o == index).unwrap_or_else(|| {
+                        order.push(index);
+                        grouped.push(Vec::new());
+                        order.len() - 1
+                    });
+                    grouped[slot].push((t.clone(), data));
                 }
-                Decision::Events(out)
+                Decision::Events(grouped.into_iter().flatten().collect())
             }
         }
     }
