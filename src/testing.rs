@@ -46,14 +46,19 @@
 //! assert_eq!(after.then_state::<Account>("acc-1").balance_cents, 2000);
 //! ```
 
+mod expected;
 mod memory;
 mod report;
 mod store;
+mod when;
+
+pub use expected::{Expected, event};
+pub use when::When;
 
 use std::any::Any;
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::domain::{Registry, Target};
 use crate::es::aggregate::Violation;
@@ -64,68 +69,6 @@ use store::OnStore;
 
 /// The time recorded on a scenario's events until [`Scenario::at`] says otherwise.
 pub const DEFAULT_TIME: &str = "2026-01-01T00:00:00Z";
-
-/// One event a command is expected to decide: its type and payload, and
-/// optionally its stream and schema version.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Expected {
-    /// The stream it goes to (`None`: not compared).
-    pub stream_id: Option<String>,
-    /// Event type.
-    pub event_type: String,
-    /// Schema version (`None`: not compared).
-    pub schema_version: Option<u32>,
-    /// Payload, compared as JSON.
-    pub payload: Value,
-}
-
-/// An expected event of `event_type` with `payload` (any stream, any schema).
-#[must_use]
-pub fn event(event_type: &str, payload: Value) -> Expected {
-    Expected { stream_id: None, event_type: event_type.to_owned(), schema_version: None, payload }
-}
-
-impl Expected {
-    /// The same event, expected on `stream_id`.
-    #[must_use]
-    pub fn on(mut self, stream_id: &str) -> Self {
-        self.stream_id = Some(stream_id.to_owned());
-        self
-    }
-
-    /// This expectation as JSON, and `came` shown with the same fields.
-    fn render(&self, came: Option<&(Target, EventData)>) -> (Value, Value) {
-        let mut want = Map::new();
-        let mut got = Map::new();
-        if let Some(s) = &self.stream_id {
-            want.insert("stream_id".into(), json!(s));
-            got.insert("stream_id".into(), json!(came.map(|(t, _)| &t.stream_id)));
-        }
-        want.insert("event_type".into(), json!(self.event_type));
-        got.insert("event_type".into(), json!(came.map(|(_, e)| &e.event_type)));
-        if let Some(v) = self.schema_version {
-            want.insert("schema_version".into(), json!(v));
-            got.insert("schema_version".into(), json!(came.map(|(_, e)| e.schema_version)));
-        }
-        want.insert("payload".into(), self.payload.clone());
-        got.insert("payload".into(), came.map_or(Value::Null, |(_, e)| e.payload.clone()));
-        (Value::Object(want), Value::Object(got))
-    }
-}
-
-/// An [`EventData`] is expected with its type, schema version and payload.
-impl From<EventData> for Expected {
-    fn from(e: EventData) -> Self {
-        Self { stream_id: None, event_type: e.event_type, schema_version: Some(e.schema_version), payload: e.payload }
-    }
-}
-
-/// `(stream_id, event)`: the event expected on that stream.
-impl From<(&str, EventData)> for Expected {
-    fn from((stream_id, e): (&str, EventData)) -> Self {
-        Self::from(e).on(stream_id)
-    }
-}
 
 /// A given/when/then scenario over the domains of a registry.
 ///
@@ -412,133 +355,5 @@ impl Scenario {
     #[track_caller]
     fn mismatch(&self, what: &str, expected: &Value, came: &Value) -> ! {
         panic!("{}", report::failure(what, &self.memory.log, None, &report::pretty(expected), &report::pretty(came)))
-    }
-}
-
-/// A command decided against a scenario's givens, waiting for its `then_…`.
-#[derive(Debug)]
-#[must_use = "say what is expected with then_events, then_rejected or then_invalid"]
-pub struct When {
-    scenario: Scenario,
-    line: String,
-    decision: Decision,
-}
-
-impl When {
-    /// Then the command decides exactly `expected`, in order; the events are
-    /// folded into the scenario, which is returned for more `then`s.
-    ///
-    /// # Panics
-    /// When it decides other events (with a diff), is rejected or does not
-    /// parse, or a decided event breaks its stream's rules.
-    #[track_caller]
-    pub fn then_events<I>(self, expected: I) -> Scenario
-    where
-        I: IntoIterator,
-        I::Item: Into<Expected>,
-    {
-        let expected: Vec<Expected> = expected.into_iter().map(Into::into).collect();
-        let decided = match &self.decision {
-            Decision::Events(events) => events.clone(),
-            other => self.wrong("events", other),
-        };
-        let (mut want, mut came) = (Vec::new(), Vec::new());
-        for i in 0..expected.len().max(decided.len()) {
-            match expected.get(i) {
-                Some(x) => {
-                    let (w, c) = x.render(decided.get(i));
-                    want.push(w);
-                    if i < decided.len() {
-                        came.push(c);
-                    }
-                }
-                None => came.push(
-                    event(&decided[i].1.event_type, decided[i].1.payload.clone())
-                        .on(&decided[i].0.stream_id)
-                        .render(None)
-                        .0,
-                ),
-            }
-        }
-        if want != came {
-            self.report("the events decided differ", &Value::Array(want), &Value::Array(came));
-        }
-        let mut scenario = self.scenario;
-        if let Err(e) = scenario.memory.record(&decided) {
-            scenario.fail(&format!("`{}` decided an event its own rules refuse: {e}", self.line));
-        }
-        scenario.mirror(&self.line, &decided);
-        scenario
-    }
-
-    /// Then the domain's rules refuse the command with a reason containing
-    /// `reason`; nothing is recorded.
-    ///
-    /// # Panics
-    /// When it is accepted, does not parse, or gives another reason.
-    #[track_caller]
-    pub fn then_rejected(mut self, reason: &str) -> Scenario {
-        match &self.decision {
-            Decision::Rejected(r) if r.contains(reason) => {}
-            other => self.wrong(&format!("rejected: …{reason}…"), other),
-        }
-        if let Some(s) = self.scenario.store.as_mut() {
-            match s.execute(&self.line, &self.scenario.memory.clock) {
-                Err(e) if e.is_rejection() && e.to_string().contains(reason) => {}
-                Err(e) => self.scenario.fail(&format!("the store refused `{}` otherwise: {e}", self.line)),
-                Ok(_) => self.scenario.fail(&format!("the store accepted `{}`", self.line)),
-            }
-        }
-        self.scenario
-    }
-
-    /// Then the line does not parse, with a reason containing `reason`.
-    ///
-    /// # Panics
-    /// When it parses, or gives another reason.
-    #[track_caller]
-    pub fn then_invalid(self, reason: &str) -> Scenario {
-        match &self.decision {
-            Decision::Invalid(r) if r.contains(reason) => self.scenario,
-            other => self.wrong(&format!("invalid: …{reason}…"), other),
-        }
-    }
-
-    #[track_caller]
-    fn wrong(&self, expected: &str, came: &Decision) -> ! {
-        let came = match came {
-            Decision::Events(events) => report::pretty(&Value::Array(
-                events
-                    .iter()
-                    .map(|(t, e)| event(&e.event_type, e.payload.clone()).on(&t.stream_id).render(None).0)
-                    .collect(),
-            )),
-            Decision::Rejected(r) => format!("rejected: {r}"),
-            Decision::Invalid(r) => format!("invalid: {r}"),
-        };
-        panic!(
-            "{}",
-            report::failure(
-                "the command came out otherwise",
-                &self.scenario.memory.log,
-                Some(&self.line),
-                expected,
-                &came
-            )
-        )
-    }
-
-    #[track_caller]
-    fn report(&self, what: &str, expected: &Value, came: &Value) -> ! {
-        panic!(
-            "{}",
-            report::failure(
-                what,
-                &self.scenario.memory.log,
-                Some(&self.line),
-                &report::pretty(expected),
-                &report::pretty(came)
-            )
-        )
     }
 }
