@@ -8,10 +8,12 @@
 //! * [`app`]: the command bus (write side), queries (read side), the timeline
 //!   (time travel), verification, import/export and the demo generator.
 //! * [`cli`] and `tui`: presentation only.
+//! * [`testing`]: a given/when/then test kit for domain authors.
 
 pub mod app;
 pub mod cli;
 pub mod domain;
 pub mod es;
+pub mod testing;
 #[cfg(feature = "tui")]
 pub mod tui;

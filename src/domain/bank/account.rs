@@ -235,139 +235,150 @@ pub fn handle_transfer(from: &Account, to: &Account, t: &Transfer) -> Result<Vec
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
-    use crate::es::{DynState, Event};
+    use crate::domain::Registry;
+    use crate::testing::{Scenario, event};
 
-    pub(super) fn event(i: usize, e: &EventData) -> Event {
-        Event {
-            position: i as u64 + 1,
-            stream_id: "acc-1".into(),
-            stream_type: events::STREAM_TYPE.into(),
-            version: i as u64 + 1,
-            event_type: e.event_type.clone(),
-            schema_version: e.schema_version,
-            payload: e.payload.clone(),
-            recorded_at: "2026-01-01T00:00:00Z".into(),
-        }
+    /// The built-in domains with nothing given.
+    pub(super) fn empty() -> Scenario {
+        Scenario::new(Registry::builtin())
     }
 
-    pub(super) fn fold(events: &[EventData]) -> Account {
-        let mut a = Account::default();
-        for (i, e) in events.iter().enumerate() {
-            a.check_apply(&event(i, e)).unwrap();
-        }
-        a
+    /// Given acc-1 opened by Ada (in USD) holding `balance` cents.
+    pub(super) fn with(balance: i64) -> Scenario {
+        let s = empty().given_commands(["open acc-1 Ada"]);
+        if balance == 0 { s } else { s.given_commands([format!("deposit acc-1 {} seed", format_cents(balance))]) }
     }
 
-    /// The rule `e` breaks after `events` (which must all pass), and its message.
-    pub(super) fn violation(events: &[EventData], e: &EventData) -> (&'static str, String) {
-        let a = fold(events);
-        let v = DynState::check(&a, &event(events.len(), e)).unwrap_err();
-        (v.rule, v.message)
+    /// Given acc-1 opened and closed.
+    pub(super) fn closed() -> Scenario {
+        with(0).given_commands(["close acc-1"])
     }
 
-    pub(super) fn with(balance: i64) -> Account {
-        let open = events::opened("Ada", "USD");
-        if balance == 0 { fold(&[open]) } else { fold(&[open, events::deposited(balance, "USD", "seed")]) }
+    /// The payload of a money event.
+    pub(super) fn money(cents: i64, currency: &str, description: &str) -> Value {
+        json!({"amount": {"value_cents": cents, "currency": currency}, "description": description})
     }
 
-    pub(super) fn dep(cents: i64) -> AccountCmd {
-        AccountCmd::Deposit { account: "acc-1".into(), cents, description: "pay".into() }
+    fn deposited(cents: i64, description: &str) -> crate::testing::Expected {
+        event(events::MONEY_DEPOSITED, money(cents, "USD", description))
     }
-    pub(super) fn wd(cents: i64) -> AccountCmd {
-        AccountCmd::Withdraw { account: "acc-1".into(), cents, description: String::new() }
-    }
-    fn close() -> AccountCmd {
-        AccountCmd::Close { account: "acc-1".into(), reason: "moving".into() }
-    }
-    fn err(r: Result<impl std::fmt::Debug, Rejection>) -> String {
-        r.unwrap_err().0
+
+    fn withdrawn(cents: i64, description: &str) -> crate::testing::Expected {
+        event(events::MONEY_WITHDRAWN, money(cents, "USD", description))
     }
 
     #[test]
     fn open_is_accepted_once() {
-        let open = AccountCmd::Open { account: "acc-1".into(), owner: "Ada Lovelace".into() };
-        assert_eq!(handle(&Account::default(), &open), Ok(vec![events::opened("Ada Lovelace", "USD")]));
-        assert_eq!(err(handle(&with(0), &open)), "account acc-1 already exists (owner: Ada)");
+        empty().when("open acc-1 Ada Lovelace").then_events([event(
+            events::ACCOUNT_OPENED,
+            json!({"owner": "Ada Lovelace", "currency": "USD"}),
+        )
+        .on("acc-1")]);
+        with(0).when("open acc-1 Bob").then_rejected("account acc-1 already exists (owner: Ada)");
+        empty().when("open acc-1").then_invalid("missing owner name");
+        // The rule behind the parser: a blank owner is refused by the decision too.
         let nameless = AccountCmd::Open { account: "acc-1".into(), owner: " ".into() };
-        assert!(err(handle(&Account::default(), &nameless)).contains("needs an owner"));
+        assert!(handle(&Account::default(), &nameless).unwrap_err().0.contains("needs an owner"));
     }
 
     #[test]
     fn deposits_need_an_open_account_and_a_positive_amount() {
-        assert_eq!(handle(&with(100), &dep(50)), Ok(vec![events::deposited(50, "USD", "pay")]));
-        assert_eq!(err(handle(&Account::default(), &dep(50))), "account acc-1 does not exist (open it first)");
-        assert_eq!(
-            err(handle(&fold(&[events::opened("A", "USD"), events::closed("")]), &dep(5))),
-            "account acc-1 is closed"
-        );
-        assert!(err(handle(&with(100), &dep(0))).contains("greater than zero"));
-        assert!(err(handle(&with(100), &dep(-5))).contains("greater than zero"));
-        assert!(err(handle(&with(100), &dep(i64::MAX))).contains("overflow"));
+        with(100).when("deposit acc-1 0.50 pay").then_events([deposited(50, "pay").on("acc-1")]);
+        empty().when("deposit acc-1 0.50").then_rejected("account acc-1 does not exist (open it first)");
+        closed().when("deposit acc-1 0.05").then_rejected("account acc-1 is closed");
+        with(100).when("deposit acc-1 0").then_invalid("must be greater than zero");
+        with(100).when("deposit acc-1 -5").then_invalid("must be positive");
+        with(100).when("deposit acc-1 92233720368547758.07").then_rejected("would overflow the balance of acc-1");
+        // The rule behind the parser: the decision refuses what it cannot parse.
+        let zero = AccountCmd::Deposit { account: "acc-1".into(), cents: -5, description: String::new() };
+        let state = with(100).then_state::<Account>("acc-1");
+        assert!(handle(&state, &zero).unwrap_err().0.contains("greater than zero"));
     }
 
     #[test]
     fn deposits_use_the_account_currency() {
-        let eur = fold(&[events::opened("Ada", "EUR")]);
-        assert_eq!(handle(&eur, &dep(5)), Ok(vec![events::deposited(5, "EUR", "pay")]));
+        empty()
+            .given("acc-1", [EventData::new(events::ACCOUNT_OPENED, 1, json!({"owner": "Ada", "currency": "EUR"}))])
+            .when("deposit acc-1 0.05 pay")
+            .then_events([event(events::MONEY_DEPOSITED, money(5, "EUR", "pay"))]);
     }
 
     #[test]
     fn withdrawals_stay_within_the_balance() {
-        assert_eq!(handle(&with(100), &wd(100)), Ok(vec![events::withdrawn(100, "USD", "")]));
-        assert_eq!(err(handle(&with(100), &wd(101))), "insufficient funds: acc-1 holds 1.00 USD, cannot withdraw 1.01");
-        assert!(err(handle(&Account::default(), &wd(1))).contains("does not exist"));
-        assert!(err(handle(&with(100), &wd(0))).contains("greater than zero"));
+        with(100).when("withdraw acc-1 1").then_events([withdrawn(100, "")]).then_state_json(
+            "acc-1",
+            json!({"opened": true, "owner": "Ada", "currency": "USD", "balance_cents": 0, "closed": false,
+                   "transactions": 2}),
+        );
+        with(100)
+            .when("withdraw acc-1 1.01")
+            .then_rejected("insufficient funds: acc-1 holds 1.00 USD, cannot withdraw 1.01");
+        empty().when("withdraw acc-1 0.01").then_rejected("does not exist");
+        with(100).when("withdraw acc-1 0.00").then_invalid("greater than zero");
     }
 
     #[test]
     fn close_needs_a_zero_balance() {
-        assert_eq!(handle(&with(0), &close()), Ok(vec![events::closed("moving")]));
-        assert_eq!(
-            err(handle(&with(1), &close())),
-            "account acc-1 still holds 0.01 USD: withdraw or transfer it before closing"
-        );
-        assert!(err(handle(&Account::default(), &close())).contains("does not exist"));
-        let closed = fold(&[events::opened("A", "USD"), events::closed("")]);
-        assert_eq!(err(handle(&closed, &close())), "account acc-1 is closed");
+        with(0).when("close acc-1 moving").then_events([event(events::ACCOUNT_CLOSED, json!({"reason": "moving"}))]);
+        with(1)
+            .when("close acc-1 moving")
+            .then_rejected("account acc-1 still holds 0.01 USD: withdraw or transfer it before closing");
+        empty().when("close acc-1").then_rejected("does not exist");
+        closed().when("close acc-1").then_rejected("account acc-1 is closed");
     }
 
-    fn transfer(from: &str, to: &str, cents: i64, description: &str) -> Transfer {
-        Transfer { from: from.into(), to: to.into(), cents, description: description.into() }
+    /// acc-1 holds `from` cents, acc-2 is open and holds `to` cents.
+    fn two(from: i64, to: i64) -> Scenario {
+        let s = with(from).given_commands(["open acc-2 Alan"]);
+        if to == 0 { s } else { s.given_commands([format!("deposit acc-2 {}", format_cents(to))]) }
     }
 
     #[test]
     fn transfers_decide_two_legs() {
-        let t = transfer("acc-1", "acc-2", 300, "rent");
-        assert_eq!(
-            handle_transfer(&with(500), &with(0), &t),
-            Ok(vec![
-                (0, events::withdrawn(300, "USD", "transfer to acc-2: rent")),
-                (1, events::deposited(300, "USD", "transfer from acc-1: rent")),
+        two(500, 0)
+            .when("transfer acc-1 acc-2 3 rent")
+            .then_events([
+                withdrawn(300, "transfer to acc-2: rent").on("acc-1"),
+                deposited(300, "transfer from acc-1: rent").on("acc-2"),
             ])
-        );
-        let bare = handle_transfer(&with(500), &with(0), &transfer("acc-1", "acc-2", 1, "")).unwrap();
-        assert_eq!(bare[0].1.payload["description"], "transfer to acc-2");
-        assert_eq!(bare[1].1.payload["description"], "transfer from acc-1");
+            .then_rows(
+                "account_balances",
+                json!([
+                    {"account_id": "acc-1", "owner": "Ada", "currency": "USD", "balance_cents": 200,
+                     "status": "active", "transactions": 2},
+                    {"account_id": "acc-2", "owner": "Alan", "currency": "USD", "balance_cents": 300,
+                     "status": "active", "transactions": 1},
+                ]),
+            );
+        two(500, 0)
+            .when("transfer acc-1 acc-2 0.01")
+            .then_events([withdrawn(1, "transfer to acc-2"), deposited(1, "transfer from acc-1")]);
     }
 
     #[test]
     fn transfers_are_refused_by_either_side() {
-        let t = transfer("acc-1", "acc-2", 300, "");
-        assert!(err(handle_transfer(&with(200), &with(0), &t)).starts_with("insufficient funds: acc-1 holds 2.00"));
-        assert!(err(handle_transfer(&Account::default(), &with(0), &t)).contains("acc-1 does not exist"));
-        assert!(err(handle_transfer(&with(500), &Account::default(), &t)).contains("acc-2 does not exist"));
-        let closed = fold(&[events::opened("A", "USD"), events::closed("")]);
-        assert_eq!(err(handle_transfer(&with(500), &closed, &t)), "account acc-2 is closed");
-        assert_eq!(
-            err(handle_transfer(&with(500), &with(500), &transfer("acc-1", "acc-1", 1, ""))),
-            "cannot transfer from acc-1 to itself"
-        );
-        let eur = fold(&[events::opened("B", "EUR")]);
-        assert!(err(handle_transfer(&with(500), &eur, &t)).contains("between currencies"));
-        assert!(
-            err(handle_transfer(&with(500), &with(0), &transfer("acc-1", "acc-2", 0, "")))
-                .contains("greater than zero")
-        );
+        two(200, 0).when("transfer acc-1 acc-2 3").then_rejected("insufficient funds: acc-1 holds 2.00");
+        empty()
+            .given_commands(["open acc-2 Alan"])
+            .when("transfer acc-1 acc-2 3")
+            .then_rejected("acc-1 does not exist");
+        with(500).when("transfer acc-1 acc-2 3").then_rejected("acc-2 does not exist");
+        with(500)
+            .given_commands(["open acc-2 Alan", "close acc-2"])
+            .when("transfer acc-1 acc-2 3")
+            .then_rejected("account acc-2 is closed");
+        two(500, 500).when("transfer acc-1 acc-1 0.01").then_rejected("cannot transfer from acc-1 to itself");
+        with(500)
+            .given("acc-2", [EventData::new(events::ACCOUNT_OPENED, 1, json!({"owner": "B", "currency": "EUR"}))])
+            .when("transfer acc-1 acc-2 3")
+            .then_rejected("cannot transfer between currencies: acc-1 is in USD, acc-2 is in EUR");
+        two(500, 0).when("transfer acc-1 acc-2 0").then_invalid("greater than zero");
+        empty()
+            .given_commands(["register u-1 ada@example.com Ada"])
+            .when("transfer u-1 acc-2 1")
+            .then_rejected("u-1 is a User, not a BankAccount");
     }
 }

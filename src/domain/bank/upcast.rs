@@ -176,6 +176,27 @@ mod tests {
         assert_eq!(legacy(&deposited(i64::MAX, "USD", ""), 1), None);
     }
 
+    #[test]
+    fn legacy_events_fold_and_project_as_current_ones() {
+        use crate::domain::Registry;
+        use crate::testing::Scenario;
+        let current = [opened("Ada", "USD"), deposited(1250, "USD", "pay"), withdrawn(5, "USD", "")];
+        let old: Vec<EventData> =
+            [current[0].clone(), legacy(&current[1], 1).unwrap(), legacy(&current[2], 2).unwrap()].into();
+        let (now, then) = (
+            Scenario::new(Registry::builtin()).given("acc-1", current),
+            Scenario::new(Registry::builtin()).given("acc-1", old),
+        );
+        assert_eq!(then.state_json("acc-1"), now.state_json("acc-1"));
+        for p in ["account_balances", "transaction_history", "daily_summary"] {
+            assert_eq!(then.rows(p), now.rows(p), "{p}");
+        }
+        assert_eq!(
+            then.events()[1].payload,
+            json!({"amount": {"value_cents": 1250, "currency": "USD"}, "description": "pay"})
+        );
+    }
+
     proptest! {
         #[test]
         fn legacy_then_upcast_gives_the_event_back(

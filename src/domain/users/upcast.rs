@@ -95,6 +95,21 @@ mod tests {
         assert_eq!(legacy(&role_granted("admin"), 1), None);
     }
 
+    #[test]
+    fn a_legacy_registration_folds_and_projects_as_a_current_one() {
+        use crate::domain::Registry;
+        use crate::testing::Scenario;
+        let current = registered("ada@example.com", "Ada", "King Lovelace");
+        let old = legacy(&current, 1).unwrap();
+        let (now, then) = (
+            Scenario::new(Registry::builtin()).given("u-1", [current]),
+            Scenario::new(Registry::builtin()).given("u-1", [old]),
+        );
+        assert_eq!(then.state_json("u-1"), now.state_json("u-1"));
+        assert_eq!(then.rows("user_profiles"), now.rows("user_profiles"));
+        then.when("change-email u-1 ada@example.com").then_rejected("already has email ada@example.com");
+    }
+
     proptest! {
         #[test]
         fn legacy_then_upcast_gives_the_event_back(first in "[A-Za-z]{1,8}", last in "([A-Za-z]{1,8}( [A-Za-z]{1,8}){0,2})?") {

@@ -216,78 +216,47 @@ pub fn decide<'a>(state: &User, cmd: &'a UserCmd) -> Result<UserEvent<'a>, Rejec
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests {
+    use serde_json::json;
+
     use super::*;
-    use crate::es::{DynState, Event};
+    use crate::domain::Registry;
+    use crate::testing::{Expected, Scenario};
 
-    pub(super) fn event(i: usize, e: &EventData) -> Event {
-        Event {
-            position: i as u64 + 1,
-            stream_id: "u-1".into(),
-            stream_type: events::STREAM_TYPE.into(),
-            version: i as u64 + 1,
-            event_type: e.event_type.clone(),
-            schema_version: e.schema_version,
-            payload: e.payload.clone(),
-            recorded_at: "2026-01-01T00:00:00Z".into(),
-        }
+    /// The built-in domains with nothing given.
+    pub(super) fn empty() -> Scenario {
+        Scenario::new(Registry::builtin())
     }
 
-    pub(super) fn fold(events: &[EventData]) -> User {
-        let mut u = User::default();
-        for (i, e) in events.iter().enumerate() {
-            u.check_apply(&event(i, e)).unwrap();
-        }
-        u
+    /// Ada's registration as u-1.
+    pub(super) fn ada() -> EventData {
+        events::registered("ada@example.com", "Ada", "King Lovelace")
     }
 
-    pub(super) fn ada() -> Vec<EventData> {
-        vec![events::registered("ada@example.com", "Ada", "King Lovelace")]
+    /// Given u-1 registered as Ada, then `lines`.
+    pub(super) fn with(lines: &[&str]) -> Scenario {
+        empty().given("u-1", [ada()]).given_commands(lines)
     }
-    pub(super) fn with(extra: &[EventData]) -> User {
-        fold(&[ada(), extra.to_vec()].concat())
-    }
-    pub(super) fn cmd(line: &str) -> UserCmd {
-        let w: Vec<&str> = line.split(' ').collect();
-        let (user, rest) = (w[1].to_owned(), w[2..].join(" "));
-        match w[0] {
-            "register" => {
-                let (email, name) = rest.split_once(' ').unwrap_or((&rest, ""));
-                UserCmd::Register { user, email: email.into(), name: name.into() }
-            }
-            "change-email" => UserCmd::ChangeEmail { user, email: rest },
-            "suspend" => UserCmd::Suspend { user, reason: rest },
-            "reactivate" => UserCmd::Reactivate { user },
-            "grant" => UserCmd::Grant { user, role: rest },
-            "revoke" => UserCmd::Revoke { user, role: rest },
-            _ => UserCmd::Delete { user, reason: rest },
-        }
-    }
-    fn ok(state: &User, line: &str) -> EventData {
-        let mut v = handle(state, &cmd(line)).unwrap();
-        assert_eq!(v.len(), 1);
-        v.remove(0)
-    }
-    fn err(state: &User, line: &str) -> String {
-        handle(state, &cmd(line)).unwrap_err().0
+
+    /// `line` decides exactly `e` on u-1.
+    fn ok(given: Scenario, line: &str, e: EventData) {
+        let _ = given.when(line).then_events([Expected::from(e).on("u-1")]);
     }
 
     #[test]
     fn register_once_with_a_valid_email_and_a_name() {
-        let fresh = User::default();
-        assert_eq!(ok(&fresh, "register u-1 ada@example.com Ada King Lovelace"), ada()[0]);
-        assert_eq!(ok(&fresh, "register u-1 a@b Ada"), events::registered("a@b", "Ada", ""));
-        assert_eq!(err(&with(&[]), "register u-1 x@y Bob"), "user u-1 already exists (ada@example.com)");
-        assert_eq!(
-            err(&with(&[events::deleted("x")]), "register u-1 x@y Bob"),
-            "user u-1 already exists (ada@example.com)"
-        );
-        assert!(err(&fresh, "register u-1 nope Ada").contains("email `nope` is not valid"));
-        assert_eq!(err(&fresh, "register u-1 a@b"), "user u-1 needs a name");
+        ok(empty(), "register u-1 ada@example.com Ada King Lovelace", ada());
+        ok(empty(), "register u-1 a@b Ada", events::registered("a@b", "Ada", ""));
+        with(&[]).when("register u-1 x@y Bob").then_rejected("user u-1 already exists (ada@example.com)");
+        with(&["delete u-1 x"]).when("register u-1 x@y Bob").then_rejected("user u-1 already exists (ada@example.com)");
+        empty().when("register u-1 nope Ada").then_invalid("email `nope` is not valid");
+        empty().when("register u-1 a@b").then_invalid("missing full name");
+        // The rule behind the parser: a nameless registration is refused by the decision too.
+        let nameless = UserCmd::Register { user: "u-1".into(), email: "a@b".into(), name: String::new() };
+        assert_eq!(handle(&User::default(), &nameless).unwrap_err().0, "user u-1 needs a name");
     }
 
     #[test]
     fn unknown_and_deleted_users_refuse_everything() {
-        let deleted = with(&[events::deleted("gdpr")]);
         for line in [
             "change-email u-1 x@y",
             "suspend u-1 spam",
@@ -296,42 +265,55 @@ mod tests {
             "revoke u-1 admin",
             "delete u-1 again",
         ] {
-            assert_eq!(err(&User::default(), line), "user u-1 does not exist (register it first)", "{line}");
-            assert_eq!(err(&deleted, line), "user u-1 is deleted", "{line}");
+            empty().when(line).then_rejected("user u-1 does not exist (register it first)");
+            with(&["delete u-1 gdpr"]).when(line).then_rejected("user u-1 is deleted");
         }
     }
 
     #[test]
     fn email_changes() {
-        assert_eq!(ok(&with(&[]), "change-email u-1 ada@lovelace.org"), events::email_changed("ada@lovelace.org"));
-        assert_eq!(err(&with(&[]), "change-email u-1 ada@example.com"), "user u-1 already has email ada@example.com");
-        assert!(err(&with(&[]), "change-email u-1 a@b@c").contains("is not valid"));
+        ok(with(&[]), "change-email u-1 ada@lovelace.org", events::email_changed("ada@lovelace.org"));
+        with(&[]).when("change-email u-1 ada@example.com").then_rejected("user u-1 already has email ada@example.com");
+        with(&[]).when("change-email u-1 a@b@c").then_invalid("is not valid");
     }
 
     #[test]
     fn suspension_and_reactivation() {
-        assert_eq!(ok(&with(&[]), "suspend u-1 spam bot"), events::suspended("spam bot"));
-        let suspended = with(&[events::suspended("spam")]);
-        assert_eq!(err(&suspended, "suspend u-1 again"), "user u-1 is already suspended");
-        assert_eq!(ok(&suspended, "reactivate u-1"), events::reactivated());
-        assert_eq!(err(&with(&[]), "reactivate u-1"), "user u-1 is not suspended");
-        assert_eq!(err(&with(&[]), "suspend u-1 "), "suspending needs a reason");
+        ok(with(&[]), "suspend u-1 spam bot", events::suspended("spam bot"));
+        let suspended = with(&["suspend u-1 spam"]);
+        suspended.clone().when("suspend u-1 again").then_rejected("user u-1 is already suspended");
+        ok(suspended, "reactivate u-1", events::reactivated());
+        with(&[]).when("reactivate u-1").then_rejected("user u-1 is not suspended");
+        with(&[]).when("suspend u-1").then_invalid("missing reason");
+        // The rule behind the parser: a blank reason is refused by the decision too.
+        let state = with(&[]).then_state::<User>("u-1");
+        let blank = UserCmd::Suspend { user: "u-1".into(), reason: " ".into() };
+        assert_eq!(handle(&state, &blank).unwrap_err().0, "suspending needs a reason");
     }
 
     #[test]
     fn roles() {
-        assert_eq!(ok(&with(&[]), "grant u-1 admin"), events::role_granted("admin"));
-        let admin = with(&[events::role_granted("admin")]);
-        assert_eq!(err(&admin, "grant u-1 admin"), "user u-1 already has role admin");
-        assert_eq!(ok(&admin, "revoke u-1 admin"), events::role_revoked("admin"));
-        assert_eq!(err(&with(&[]), "revoke u-1 admin"), "user u-1 does not have role admin");
-        let suspended = with(&[events::suspended("x")]);
-        assert_eq!(ok(&suspended, "grant u-1 auditor"), events::role_granted("auditor"));
+        ok(with(&[]), "grant u-1 admin", events::role_granted("admin"));
+        let admin = with(&["grant u-1 admin"]);
+        admin.clone().when("grant u-1 admin").then_rejected("user u-1 already has role admin");
+        ok(admin, "revoke u-1 admin", events::role_revoked("admin"));
+        with(&[]).when("revoke u-1 admin").then_rejected("user u-1 does not have role admin");
+        ok(with(&["suspend u-1 x"]), "grant u-1 auditor", events::role_granted("auditor"));
+        let roles = with(&["grant u-1 b", "grant u-1 a"]).then_state::<User>("u-1").roles;
+        assert_eq!(roles.iter().collect::<Vec<_>>(), ["a", "b"], "sorted");
     }
 
     #[test]
     fn deletion() {
-        assert_eq!(ok(&with(&[events::suspended("x")]), "delete u-1 asked to"), events::deleted("asked to"));
-        assert_eq!(err(&with(&[]), "delete u-1 "), "deleting needs a reason");
+        ok(with(&["suspend u-1 x"]), "delete u-1 asked to", events::deleted("asked to"));
+        with(&[]).when("delete u-1").then_invalid("missing reason");
+        let state = with(&[]).then_state::<User>("u-1");
+        let blank = UserCmd::Delete { user: "u-1".into(), reason: String::new() };
+        assert_eq!(handle(&state, &blank).unwrap_err().0, "deleting needs a reason");
+        with(&["delete u-1 gdpr"]).then_state_json(
+            "u-1",
+            json!({"registered": true, "email": "ada@example.com", "first_name": "Ada",
+                   "last_name": "King Lovelace", "status": "deleted", "roles": []}),
+        );
     }
 }
