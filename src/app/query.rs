@@ -31,8 +31,10 @@ pub struct StreamView {
 }
 
 impl StreamView {
-    /// `{"stream_id","stream_type","version","position","generic","state"}`,
-    /// plus `"note"` ([`unregistered_note`]) when the state is generic.
+    /// `{"stream_id","stream_type","version","position","state"}`; a
+    /// generic state adds `"generic": true` and `"note"`
+    /// ([`unregistered_note`]) after them (a registered stream's output is
+    /// unchanged).
     #[must_use]
     pub fn to_json(&self) -> Value {
         let mut v = json!({
@@ -40,10 +42,10 @@ impl StreamView {
             "stream_type": self.stream_type,
             "version": self.version,
             "position": self.position,
-            "generic": self.generic,
             "state": self.state,
         });
         if self.generic {
+            v["generic"] = json!(true);
             v["note"] = json!(unregistered_note(&self.stream_type));
         }
         v
