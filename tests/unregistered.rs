@@ -253,9 +253,9 @@ mod tui {
     const SIZE: (u16, u16) = (140, 40);
 
     fn goto(s: &mut Session, position: u64) {
-        s.press(KeyCode::Char('g')).unwrap();
-        s.type_str(&position.to_string()).unwrap();
-        s.press(KeyCode::Enter).unwrap();
+        s.press(KeyCode::Char('g')).expect("g opens the go-to prompt");
+        s.type_str(&position.to_string()).expect("type the position");
+        s.press(KeyCode::Enter).expect("Enter goes there");
         assert_eq!(s.app.cursor, position);
     }
 
