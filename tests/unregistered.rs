@@ -242,6 +242,22 @@ fn rebuild_and_appends_after_unregistered_streams_work() {
     assert!(out.contains("3 streams (w-1, w-2, w-3)"), "{out}");
 }
 
+#[test]
+fn a_snapshot_of_an_unregistered_stream_is_never_used_nor_held_against_it() {
+    let (s, _) = mixed_store();
+    // A snapshot row chronicle never writes (no aggregate folds a Widget).
+    s.sql()
+        .execute(
+            "INSERT INTO snapshots (stream_id, version, stream_type, position, state_version, state)
+             VALUES ('w-1', 1, 'Widget', 2, 0, '{\"name\":\"forged\"}')",
+            [],
+        )
+        .expect("insert a snapshot");
+    assert_eq!(s.state(&["--stream", "w-1"])["state"], serde_json::json!({"name": "sprocket", "size": 5}));
+    let out = s.verify_ok();
+    assert!(out.contains("1 snapshots"), "{out}");
+}
+
 #[cfg(feature = "tui")]
 mod tui {
     use chronicle::tui::runtime::render_text;
