@@ -14,11 +14,13 @@ use crate::es::{DynState, Event, EventRef, MemTables, StoreError, TimeTravel};
 
 use chain::Seen;
 use digest::{Digest, LedgerRows};
+pub use unregistered::Unregistered;
 
 use super::{AppError, Chronicle};
 
 mod chain;
 mod digest;
+mod unregistered;
 
 /// How to repair the streams index (derived from the events).
 const REBUILD_INDEX: &str = " (`chronicle rebuild` rebuilds the index from the events)";
@@ -65,20 +67,6 @@ pub struct Report {
     pub unregistered: Vec<Unregistered>,
 }
 
-/// The streams of one type that no registered aggregate could fold.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Unregistered {
-    /// The stream type as stored.
-    pub stream_type: String,
-    /// How many streams have it.
-    pub streams: u64,
-    /// The first few of their ids, sorted.
-    pub examples: Vec<String>,
-}
-
-/// Stream ids named per unregistered type.
-const MAX_EXAMPLES: usize = 5;
-
 impl Report {
     fn problem(&mut self, position: Option<u64>, what: String) {
         if self.problems.len() < MAX_PROBLEMS {
@@ -86,26 +74,10 @@ impl Report {
         }
     }
 
-    /// One line per unregistered stream type: `streams of type Widget (2:
-    /// w-1, w-2) have no aggregate registered: …`.
+    /// One line per unregistered stream type ([`Unregistered::note`]).
     #[must_use]
     pub fn notes(&self) -> Vec<String> {
-        self.unregistered
-            .iter()
-            .map(|u| {
-                let mut ids = u.examples.join(", ");
-                if u.streams > u.examples.len() as u64 {
-                    ids.push_str(", …");
-                }
-                let s = if u.streams == 1 { "" } else { "s" };
-                format!(
-                    "{} stream{s} ({ids}) could not be folded: {}; checked for the hash chain, positions and \
-                     versions only (read-only)",
-                    u.streams,
-                    super::query::unregistered_note(&u.stream_type)
-                )
-            })
-            .collect()
+        self.unregistered.iter().map(Unregistered::note).collect()
     }
 
     /// Whether everything checked out.
@@ -228,7 +200,7 @@ impl Chronicle {
         report.events = head;
         report.head_hash = chain.head_hash.as_deref().map(hex::encode);
         report.streams = chain.streams.len() as u64;
-        report.unregistered = self.unregistered(&chain.streams);
+        report.unregistered = unregistered::group(&self.registry, &chain.streams);
         self.check_streams(&chain.streams, report)?;
         let snapshots = self.store.snapshots()?;
         report.snapshots = snapshots.len() as u64;
@@ -353,24 +325,6 @@ impl Chronicle {
                 walk.at_checkpoint.insert(name, (walk.tables.clone(), digest));
             }
         }
-    }
-
-    /// The streams whose type no registered domain knows, grouped by type.
-    fn unregistered(&self, seen: &FxHashMap<String, Seen>) -> Vec<Unregistered> {
-        let mut by_type: std::collections::BTreeMap<&str, (u64, Vec<&str>)> = std::collections::BTreeMap::new();
-        for (id, s) in seen.iter().filter(|(_, s)| self.registry.kind(&s.stream_type).is_none()) {
-            let entry = by_type.entry(s.stream_type.as_str()).or_default();
-            entry.0 += 1;
-            entry.1.push(id);
-        }
-        by_type
-            .into_iter()
-            .map(|(ty, (streams, mut ids))| {
-                ids.sort_unstable();
-                let examples = ids.into_iter().take(MAX_EXAMPLES).map(str::to_owned).collect();
-                Unregistered { stream_type: ty.to_owned(), streams, examples }
-            })
-            .collect()
     }
 
     fn check_streams(&self, seen: &FxHashMap<String, Seen>, report: &mut Report) -> Result<(), AppError> {
