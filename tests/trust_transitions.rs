@@ -211,16 +211,6 @@ fn user_events_obey_the_users_rules() {
 }
 
 #[test]
-fn stream_types_no_domain_knows_are_refused_on_import() {
-    refused(
-        &[("t-1", "Thing", "Changed", 1, r#"{"a":1}"#)],
-        1,
-        "unknown-stream",
-        "stream type Thing is not one any registered domain knows (known: BankAccount, User)",
-    );
-}
-
-#[test]
 fn a_file_that_obeys_every_rule_imports_and_verifies() {
     let s = empty_store();
     let (d, w) = (money(2000, "USD"), money(2000, "USD"));

@@ -130,6 +130,10 @@ pub(crate) fn execute_encoding(
     let mut loaded = Vec::with_capacity(targets.len());
     for t in &targets {
         let exists = match tx.stream_ref(&t.stream_id)? {
+            // A stream of a type no domain registered is read-only.
+            Some(info) if registry.kind(&info.stream_type).is_none() => {
+                return Err(AppError::Rejected(super::repository::read_only(&t.stream_id, &info.stream_type)));
+            }
             Some(info) if info.stream_type != t.stream_type => {
                 return Err(AppError::Rejected(format!(
                     "{} is a {}, not a {}",

@@ -69,6 +69,18 @@ pub fn load(
     Ok(loaded)
 }
 
+/// Why a command on `stream_id`, of `stream_type` that no registered domain
+/// handles, is refused: such a stream is read-only.
+#[must_use]
+pub fn read_only(stream_id: &str, stream_type: &str) -> String {
+    use crate::domain::registry::sanitize;
+    format!(
+        "stream {} is a {}, which no registered domain handles: it is read-only (its events can be read, not added to)",
+        sanitize(stream_id),
+        sanitize(stream_type)
+    )
+}
+
 /// The error for an event that does not decode (or breaks a rule).
 #[must_use]
 pub fn refused(event: &Event, violation: Violation) -> AppError {

@@ -212,8 +212,7 @@ fn state(
     let position = c.resolve_position(at, at_time)?;
     let mut out = std::io::stdout().lock();
     let text = if let Some(id) = stream {
-        let v = c.stream_state(id, position)?.to_json();
-        if json { v.to_string() } else { pretty(&v) }
+        super::output::stream_state(&c.stream_state(id, position)?, json)
     } else if let Some(name) = projection {
         return projection_out(&c, name, position, json);
     } else {
@@ -328,6 +327,9 @@ fn verify(db: &Path, reg: &Arc<Registry>, depth: Depth) -> Result<ExitCode, AppE
             && let Some(hash) = &report.head_hash
         {
             emit(&mut out, &format!("head: position {} hash {hash}", report.events))?;
+        }
+        for note in report.notes() {
+            emit(&mut out, &format!("note: {}", safe(&note)))?;
         }
         return Ok(ExitCode::SUCCESS);
     }

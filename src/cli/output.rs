@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::app::query::StreamView;
 use crate::es::StoredEvent;
 
 /// Whether `c` is shown escaped: control characters, and format characters
@@ -51,6 +52,24 @@ pub fn event_line(e: &StoredEvent, upcast_payload: &Value) -> String {
         safe(if meta.actor.is_empty() { "-" } else { &meta.actor }),
         safe(&payload)
     )
+}
+
+/// `state --stream`: the view as one JSON line (`--json`), or as indented
+/// JSON; a generic state (a stream type no registered domain knows) is
+/// preceded by a line saying so (`note: no aggregate registered for type
+/// Widget; …`). Escaped line by line.
+pub fn stream_state(view: &StreamView, json: bool) -> String {
+    let v = view.to_json();
+    if json {
+        return v.to_string();
+    }
+    let mut out = String::new();
+    if let Some(note) = view.note() {
+        let _ = writeln!(out, "note: {note}; the state shown is its payloads merged in order (read-only)");
+    }
+    let pretty = serde_json::to_string_pretty(&v).unwrap_or_default();
+    out.push_str(&pretty.lines().map(safe).collect::<Vec<_>>().join("\n"));
+    out
 }
 
 fn cell(v: &Value) -> String {

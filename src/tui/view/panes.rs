@@ -83,6 +83,8 @@ pub fn render_state(app: &App, area: Rect, buf: &mut Buffer) {
         Span::raw(format!("State · {shown}")),
         Span::styled(format!(" {} v{} @{}{pin}", text::clean(&at.stream_type), at.version, at.position), t.muted),
     ]);
+    // A stream of a type no domain registered shows its generic fold, said so.
+    let generic = at.state.as_deref().is_some_and(crate::app::query::is_generic);
     let Some(state) = at.state.as_ref().map(|s| s.to_json()) else {
         let block = pane(app, area.width, Focus::State, title);
         Paragraph::new("loading…").style(t.muted).block(block).render(area, buf);
@@ -95,6 +97,10 @@ pub fn render_state(app: &App, area: Rect, buf: &mut Buffer) {
     let mut lines = json::lines(&state, t, &|k| changed.iter().any(|c| c == k));
     if !changed.is_empty() {
         lines.insert(0, Line::styled(format!("* changed by event {}", app.world.position), t.changed));
+    }
+    if generic {
+        let note = crate::app::query::unregistered_note(&at.stream_type);
+        lines.insert(0, Line::styled(format!("{} · read-only", text::clean(&note)), t.muted));
     }
     for p in &app.world.problems {
         lines.push(Line::styled(format!("! {}", text::clean(p)), t.error));
