@@ -278,7 +278,7 @@ mod tui {
     #[test]
     fn the_tui_shows_unregistered_streams_labelled_and_refuses_commands_on_them() {
         let (store, text) = mixed_store();
-        let mut s = Session::open(&store.path).unwrap();
+        let mut s = Session::open(&store.path, chronicle::domain::Registry::builtin()).unwrap();
         s.app.no_color = true;
         s.dispatch(Action::Resize(SIZE.0, SIZE.1)).unwrap();
         s.start().unwrap();
