@@ -67,11 +67,12 @@ impl TypedProjection for AccountBalances {
                 currency = Cell::text(o.currency);
             }
             BankEvent::Closed(_) => status = Cell::text("closed"),
-            BankEvent::Deposited(m) | BankEvent::Withdrawn(m) => {
-                let Some((direction, _)) = movement else { return Ok(()) };
-                let what = |col: &str| format!("{col} of {} in account_balances", safe(id));
-                balance = checked_total(balance, m.delta(direction), || what("balance_cents"), event.position)?;
-                transactions = checked_total(transactions, 1, || what("transactions"), event.position)?;
+            BankEvent::Deposited(_) | BankEvent::Withdrawn(_) => {
+                if let Some((direction, m)) = movement {
+                    let what = |col: &str| format!("{col} of {} in account_balances", safe(id));
+                    balance = checked_total(balance, m.delta(direction), || what("balance_cents"), event.position)?;
+                    transactions = checked_total(transactions, 1, || what("transactions"), event.position)?;
+                }
             }
         }
         rows.put(
