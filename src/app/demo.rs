@@ -85,18 +85,12 @@ impl Chronicle {
                 let mut recent: Vec<Event> = Vec::new();
                 while ctx.written() < target && recent.len() < BATCH {
                     let seed = run.next(&mut ctx);
-                    let recorded_at = match seed.recorded_at {
-                        Some(at) => at,
-                        None => ctx.spread_time(),
-                    };
-                    let ms = chrono::DateTime::parse_from_rfc3339(&recorded_at)
-                        .ok()
-                        .and_then(|t| u64::try_from(t.timestamp_millis()).ok())
-                        .unwrap_or(0);
+                    let at = seed.recorded_at.unwrap_or_else(|| ctx.spread_time());
+                    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
                     let opts = ExecOptions {
                         actor: seed.actor,
                         source: "demo".to_owned(),
-                        recorded_at: Some(recorded_at),
+                        recorded_at: Some(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
                         ..ExecOptions::default()
                     };
                     let cmd = registry.parse(&seed.line).map_err(AppError::Parse)?;

@@ -11,6 +11,7 @@
 //! A seeder declares its own options ([`Seeder::params`]); the CLI shows each
 //! as `demo --NAME N`.
 
+pub use chrono;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 pub use rand;
 use rand::Rng;
@@ -63,8 +64,8 @@ pub struct SeedCommand {
     pub line: String,
     /// Who issues it (`metadata.actor`).
     pub actor: String,
-    /// When it is recorded (RFC 3339); `None`: [`SeedContext::spread_time`].
-    pub recorded_at: Option<String>,
+    /// When it is recorded; `None`: [`SeedContext::spread_time`].
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 /// What the driver offers a seeder while it generates: the run's random
@@ -108,14 +109,13 @@ impl SeedContext {
     /// The default recording time: the run spread evenly over 90 days from
     /// 2025-01-01 (never the wall clock, so a seed writes the same store on
     /// any day), plus up to a second of jitter drawn from [`Self::rng`].
-    pub fn spread_time(&mut self) -> String {
+    pub fn spread_time(&mut self) -> DateTime<Utc> {
         let start: DateTime<Utc> = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().unwrap_or_default();
         let span_ms = Duration::days(90).num_milliseconds();
         let offset =
             i64::try_from(u128::from(self.written) * u128::from(span_ms.unsigned_abs()) / u128::from(self.target))
                 .unwrap_or(0);
-        let at = start + Duration::milliseconds(offset + self.rng.random_range(0..1000));
-        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        start + Duration::milliseconds(offset + self.rng.random_range(0..1000))
     }
 }
 
