@@ -1,0 +1,21 @@
+//! Bring your own domain: an inventory (SKUs, warehouses, orders) with the
+//! whole chronicle CLI and TUI, through the library's public API alone.
+//!
+//! ```text
+//! cargo run --example inventory -- --db stock.db exec "receive sku-1 40 at east"
+//! cargo run --example inventory -- --db stock.db demo --no-tui --events 5000
+//! cargo run --example inventory -- --db stock.db tui
+//! ```
+
+use std::process::ExitCode;
+
+mod domain;
+mod events;
+mod seeder;
+
+fn main() -> ExitCode {
+    // The domain into a registry, with its demo seeder; then the library's
+    // CLI: exec, log, state, verify, rebuild, export, import, demo, tui.
+    let registry = domain::registry().with_seeder(seeder::InventorySeeder);
+    chronicle::cli::run(registry)
+}
