@@ -8,8 +8,7 @@ use chronicle::es::projection::{RowsError, TypedProjection, checked_total};
 use chronicle::es::{Cell, Column, ColumnKind, Event, Projection, Row, Rows, TableSpec, Upcaster};
 
 use super::events::{
-    MAIN, Nothing, Order, OrderEvent, Pick, Placed, Received, Reservation, STOCK, Shipped, Stock, StockEvent,
-    upcasters,
+    MAIN, Nothing, Order, OrderEvent, Pick, Placed, Received, Reservation, STOCK, Shipped, Stock, StockEvent, upcasters,
 };
 
 // ---- commands -------------------------------------------------------------
@@ -234,11 +233,15 @@ fn number(word: &str, positive: bool) -> Result<i64, String> {
 fn parse(word: &str, args: &[&str]) -> Result<Box<dyn Command>, String> {
     let s = |i: usize| args[i].to_owned();
     Ok(match (word, args) {
-        ("receive", [_, qty]) => Box::new(StockCmd::Receive { sku: s(0), qty: number(qty, true)?, warehouse: MAIN.into() }),
+        ("receive", [_, qty]) => {
+            Box::new(StockCmd::Receive { sku: s(0), qty: number(qty, true)?, warehouse: MAIN.into() })
+        }
         ("receive", [_, qty, "at", _]) => {
             Box::new(StockCmd::Receive { sku: s(0), qty: number(qty, true)?, warehouse: s(3) })
         }
-        ("reserve", [_, _, qty]) => Box::new(Two(OrderCmd::Reserve { order: s(0), sku: s(1), qty: number(qty, true)? })),
+        ("reserve", [_, _, qty]) => {
+            Box::new(Two(OrderCmd::Reserve { order: s(0), sku: s(1), qty: number(qty, true)? }))
+        }
         ("ship", [_]) => Box::new(Two(OrderCmd::Ship { order: s(0) })),
         ("cancel", [_]) => Box::new(Two(OrderCmd::Cancel { order: s(0) })),
         ("adjust", [_, delta, reason @ ..]) if !reason.is_empty() => {

@@ -181,12 +181,20 @@ impl Aggregate for Stock {
                 let left = s.at(&a.warehouse).checked_add(a.delta);
                 if left.is_none_or(|n| n < 0) {
                     let at = s.at(&a.warehouse);
-                    return refuse("negative-stock", format!("{} at {} holds {at}: cannot adjust by {}", a.sku, a.warehouse, a.delta));
+                    return refuse(
+                        "negative-stock",
+                        format!("{} at {} holds {at}: cannot adjust by {}", a.sku, a.warehouse, a.delta),
+                    );
                 }
                 if s.available().saturating_add(a.delta) < 0 {
                     return refuse(
                         "reserved",
-                        format!("{} has {} available (the rest is reserved): cannot adjust by {}", a.sku, s.available(), a.delta),
+                        format!(
+                            "{} has {} available (the rest is reserved): cannot adjust by {}",
+                            a.sku,
+                            s.available(),
+                            a.delta
+                        ),
                     );
                 }
             }
@@ -196,12 +204,18 @@ impl Aggregate for Stock {
                     return refuse("reserved-twice", format!("order {} already holds a reservation", r.order));
                 }
                 if r.qty <= 0 || r.qty > available {
-                    return refuse("over-reserve", format!("{} has {available} available: cannot reserve {}", r.sku, r.qty));
+                    return refuse(
+                        "over-reserve",
+                        format!("{} has {available} available: cannot reserve {}", r.sku, r.qty),
+                    );
                 }
             }
             StockEvent::Released(r) => {
                 if self.reservations.get(&r.order) != Some(&(r.sku.clone(), r.qty)) {
-                    return refuse("no-reservation", format!("order {} holds no reservation of {} {}", r.order, r.qty, r.sku));
+                    return refuse(
+                        "no-reservation",
+                        format!("order {} holds no reservation of {} {}", r.order, r.qty, r.sku),
+                    );
                 }
             }
             StockEvent::Shipped(s) => {
@@ -214,7 +228,10 @@ impl Aggregate for Stock {
                 }
                 let stock = self.sku(sku);
                 if let Some(p) = s.picks.iter().find(|p| p.qty > stock.at(&p.warehouse)) {
-                    return refuse("negative-stock", format!("{sku} at {} holds {}: cannot pick {}", p.warehouse, stock.at(&p.warehouse), p.qty));
+                    return refuse(
+                        "negative-stock",
+                        format!("{sku} at {} holds {}: cannot pick {}", p.warehouse, stock.at(&p.warehouse), p.qty),
+                    );
                 }
             }
         }

@@ -142,11 +142,13 @@ impl SeedRun for Run {
 
     fn encode(&mut self, mut event: EventData) -> EventData {
         let at_main = event.payload.get("warehouse").and_then(Value::as_str) == Some(MAIN);
-        if self.legacy && event.event_type == "StockReceived" && at_main {
-            if let Some(fields) = event.payload.as_object_mut() {
-                fields.remove("warehouse");
-                event.schema_version = 1;
-            }
+        if self.legacy
+            && event.event_type == "StockReceived"
+            && at_main
+            && let Some(fields) = event.payload.as_object_mut()
+        {
+            fields.remove("warehouse");
+            event.schema_version = 1;
         }
         event
     }
