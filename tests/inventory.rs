@@ -310,3 +310,14 @@ fn a_v1_receipt_is_upcast_to_the_main_warehouse() {
             json!({"sku": "sku-1", "delta": -4, "warehouse": "main", "reason": "expired"}),
         )]);
 }
+
+#[test]
+fn the_readme_shows_the_example_main_as_it_is() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let main = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/inventory/main.rs")).unwrap();
+    let section = readme.split("\n## Bring your own domain\n").nth(1).expect("README has `## Bring your own domain`");
+    let section = section.split("\n## ").next().unwrap();
+    let block = section.split("```rust\n").nth(1).expect("a rust block");
+    let block = &block[..=block.find("\n```\n").expect("the block's closing fence")];
+    assert_eq!(block, main, "README's main.rs block differs from examples/inventory/main.rs");
+}

@@ -1,11 +1,8 @@
 //! Bring your own domain: an inventory (SKUs, warehouses, orders) with the
 //! whole chronicle CLI and TUI, through the library's public API alone.
 //!
-//! ```text
-//! cargo run --example inventory -- --db stock.db exec "receive sku-1 40 at east"
-//! cargo run --example inventory -- --db stock.db demo --no-tui --events 5000
-//! cargo run --example inventory -- --db stock.db tui
-//! ```
+//! Run it as `cargo run --example inventory -- [--db FILE] <subcommand>`
+//! (see the README's "Bring your own domain").
 
 use std::process::ExitCode;
 
