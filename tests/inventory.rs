@@ -204,6 +204,12 @@ fn the_demo_writes_legacy_receipts_that_verify_and_survive_export_and_import() {
     assert_eq!(imported.code, 0, "{}", imported.stderr);
     assert_eq!(Store::run_on(&copy, &["export"]).stdout, exported, "export → import → export is identical");
     assert_eq!(Store::run_on(&copy, &["verify"]).code, 0);
+
+    // The built-in binary, which knows no inventory, opens the store read-only.
+    let builtin = Command::new(env!("CARGO_BIN_EXE_chronicle")).arg("--db").arg(&s.db).arg("verify").output().unwrap();
+    let stderr = String::from_utf8_lossy(&builtin.stderr);
+    assert_eq!(builtin.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("no aggregate registered for type Stock"), "{stderr}");
 }
 
 #[cfg(feature = "tui")]
