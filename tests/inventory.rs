@@ -207,9 +207,9 @@ fn the_demo_writes_legacy_receipts_that_verify_and_survive_export_and_import() {
 
     // The built-in binary, which knows no inventory, opens the store read-only.
     let builtin = Command::new(env!("CARGO_BIN_EXE_chronicle")).arg("--db").arg(&s.db).arg("verify").output().unwrap();
-    let stderr = String::from_utf8_lossy(&builtin.stderr);
-    assert_eq!(builtin.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("no aggregate registered for type Stock"), "{stderr}");
+    let said = format!("{}{}", String::from_utf8_lossy(&builtin.stdout), String::from_utf8_lossy(&builtin.stderr));
+    assert_eq!(builtin.status.code(), Some(0), "{said}");
+    assert!(said.contains("no aggregate registered for type Stock"), "{said}");
 }
 
 #[cfg(feature = "tui")]
