@@ -194,10 +194,13 @@ impl Memory {
     }
 
     /// The rows of a read model's main table, as `state --projection
-    /// --json` prints them; `None` for an unknown projection.
+    /// --json` prints them, or of any table a read model declares, by its
+    /// name; `None` for an unknown name.
     pub fn rows(&self, projection: &str) -> Option<Vec<Value>> {
-        let p = self.registry.projection(projection)?;
-        let table = p.tables().first()?;
-        Some(self.tables.rows(table.name).map(crate::es::Row::to_json).collect())
+        let table = match self.registry.projection(projection) {
+            Some(p) => p.tables().first()?.name,
+            None => self.registry.projections().iter().flat_map(|p| p.tables()).find(|t| t.name == projection)?.name,
+        };
+        Some(self.tables.rows(table).map(crate::es::Row::to_json).collect())
     }
 }
