@@ -125,8 +125,10 @@ impl Decide for BankCommand {
 mod tests {
     use super::*;
     use crate::domain::bank::events::STREAM_TYPE;
-    use crate::domain::{Command, Target};
+    use crate::domain::bank::events;
+    use crate::domain::{Command, Registry, Target};
     use crate::es::GenericState;
+    use crate::testing::Scenario;
 
     fn target(id: &str) -> Target {
         Target { stream_id: id.to_owned(), stream_type: STREAM_TYPE }
@@ -203,29 +205,24 @@ mod tests {
         assert_eq!(p("close acc-9").unwrap().targets(), vec![target("acc-9")]);
     }
 
+    /// Given acc-1 opened by Ada, in USD.
+    fn opened() -> Scenario {
+        Scenario::new(Registry::builtin()).given_commands(["open acc-1 Ada"])
+    }
+
+    #[test]
+    fn decide_reads_the_folded_states() {
+        let _ = opened().when("deposit acc-1 5").then_events([("acc-1", events::deposited(500, "USD", ""))]);
+        let _ = opened().when("transfer acc-1 acc-2 5").then_rejected("acc-1 holds 0.00");
+    }
+
+    /// What no command line reaches (the bus refuses a stream of another
+    /// type before the command sees it, and always passes one state per
+    /// target): the downcast's refusal and a wrong number of states.
     #[test]
     fn decide_downcasts_the_states() {
-        let mut open = Account::default();
-        let e = super::super::events::opened("Ada", "USD");
-        crate::es::DynState::apply(
-            &mut open,
-            &crate::es::Event {
-                position: 1,
-                stream_id: "acc-1".into(),
-                stream_type: STREAM_TYPE.into(),
-                version: 1,
-                event_type: e.event_type,
-                schema_version: 1,
-                payload: e.payload,
-                recorded_at: "2026-01-01T00:00:00Z".into(),
-            },
-        )
-        .unwrap();
-        let decided = Command::decide(&p("deposit acc-1 5").unwrap(), &[&open]).unwrap();
-        assert_eq!(decided, vec![(0, super::super::events::deposited(500, "USD", ""))]);
-        let fresh = Account::default();
+        let open: Account = opened().then_state("acc-1");
         let t = p("transfer acc-1 acc-2 5").unwrap();
-        assert!(Command::decide(&t, &[&open, &fresh]).unwrap_err().0.contains("acc-1 holds 0.00"));
         let generic = GenericState::new("User");
         let e = Command::decide(&p("deposit acc-1 5").unwrap(), &[&generic]).unwrap_err();
         assert_eq!(e.0, "stream acc-1 is not a BankAccount (it holds User)");
