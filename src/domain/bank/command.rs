@@ -124,8 +124,8 @@ impl Decide for BankCommand {
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests {
     use super::*;
-    use crate::domain::bank::events::STREAM_TYPE;
     use crate::domain::bank::events;
+    use crate::domain::bank::events::STREAM_TYPE;
     use crate::domain::{Command, Registry, Target};
     use crate::es::GenericState;
     use crate::testing::Scenario;
