@@ -2,55 +2,22 @@
 //! and upcast on read; exact rounding of float dollars; an event from a
 //! newer schema is an error naming it, never a panic or a silent skip.
 
+#[path = "helpers/export.rs"]
+mod export;
 #[path = "helpers/cli.rs"]
 mod support;
 
-use std::fmt::Write as _;
-
-use chronicle::es::hash::{GENESIS, HashInput, link};
 use serde_json::{Value, json};
 use support::{Store, write};
 
-/// One hand-written stored event: (stream, stream type, event type, schema version, payload text).
-type Spec<'a> = (&'a str, &'a str, &'a str, u32, &'a str);
+use export::Spec;
 
-/// An export file of `events` with a correct hash chain from position 1.
+/// An export file of `events` with a correct hash chain from position 1,
+/// written by a legacy system in 2020.
 fn export_of(events: &[Spec<'_>]) -> String {
-    let mut prev = GENESIS;
-    let mut versions = std::collections::HashMap::new();
-    let mut out = String::new();
-    for (i, (stream, stream_type, event_type, schema_version, payload)) in events.iter().enumerate() {
-        let position = i as u64 + 1;
-        let version = versions.entry(*stream).or_insert(0u64);
-        *version += 1;
-        let event_id = format!("00000000-0000-4000-8000-{position:012}");
-        let metadata =
-            r#"{"correlation_id":"c","causation_id":"c","actor":"legacy-system","source":"import","command_id":"c"}"#;
-        let recorded_at = format!("2020-01-01T00:00:{:02}.000000Z", position % 60);
-        let hash = link(
-            &prev,
-            HashInput {
-                position,
-                event_id: &event_id,
-                stream_id: stream,
-                stream_type,
-                version: *version,
-                event_type,
-                schema_version: *schema_version,
-                payload,
-                metadata,
-                recorded_at: &recorded_at,
-            },
-        );
-        prev = hash;
-        writeln!(
-            out,
-            r#"{{"position":{position},"event_id":"{event_id}","stream_id":"{stream}","stream_type":"{stream_type}","version":{version},"event_type":"{event_type}","schema_version":{schema_version},"payload":{payload},"metadata":{metadata},"recorded_at":"{recorded_at}","hash":"{}"}}"#,
-            hex::encode(hash)
-        )
-        .expect("write to a String");
-    }
-    out
+    let metadata =
+        r#"{"correlation_id":"c","causation_id":"c","actor":"legacy-system","source":"import","command_id":"c"}"#;
+    export::Lines { metadata, day: "2020-01-01" }.file(events)
 }
 
 fn import(s: &Store, text: &str) {

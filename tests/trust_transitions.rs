@@ -4,54 +4,19 @@
 //! the line and the rule), `verify` names a violation already stored (exit 1,
 //! position and rule), and a fold never skips an event it cannot decode.
 
+#[path = "helpers/export.rs"]
+mod export;
 #[path = "helpers/cli.rs"]
 mod support;
 
-use std::fmt::Write as _;
-
-use chronicle::es::hash::{GENESIS, HashInput, link};
+use chronicle::es::hash::{HashInput, link};
 use support::{Store, write};
 
-/// One event of a file: (stream, stream type, event type, schema version, payload text).
-type Spec<'a> = (&'a str, &'a str, &'a str, u32, &'a str);
-
-const META: &str = r#"{"correlation_id":"c","causation_id":"c","actor":"importer","source":"import","command_id":"c"}"#;
+use export::{META, Spec};
 
 /// An export file of `events` from position 1, with a correct hash chain.
 fn export_of(events: &[Spec<'_>]) -> String {
-    let mut prev = GENESIS;
-    let mut versions = std::collections::HashMap::new();
-    let mut out = String::new();
-    for (i, (stream, stream_type, event_type, schema_version, payload)) in events.iter().enumerate() {
-        let position = i as u64 + 1;
-        let version = versions.entry(*stream).or_insert(0u64);
-        *version += 1;
-        let event_id = format!("00000000-0000-4000-8000-{position:012}");
-        let recorded_at = format!("2026-01-01T00:00:{:02}.000000Z", position % 60);
-        let hash = link(
-            &prev,
-            HashInput {
-                position,
-                event_id: &event_id,
-                stream_id: stream,
-                stream_type,
-                version: *version,
-                event_type,
-                schema_version: *schema_version,
-                payload,
-                metadata: META,
-                recorded_at: &recorded_at,
-            },
-        );
-        prev = hash;
-        writeln!(
-            out,
-            r#"{{"position":{position},"event_id":"{event_id}","stream_id":"{stream}","stream_type":"{stream_type}","version":{version},"event_type":"{event_type}","schema_version":{schema_version},"payload":{payload},"metadata":{META},"recorded_at":"{recorded_at}","hash":"{}"}}"#,
-            hex::encode(hash)
-        )
-        .expect("write to a String");
-    }
-    out
+    export::Lines::default().file(events)
 }
 
 const BANK: &str = "BankAccount";

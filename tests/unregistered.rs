@@ -8,55 +8,20 @@
 //! them with the same label. An unknown *event type* on a known stream type
 //! stays a violation.
 
+#[path = "helpers/export.rs"]
+mod export;
 #[path = "helpers/cli.rs"]
 mod support;
 
-use std::fmt::Write as _;
-
-use chronicle::es::hash::{GENESIS, HashInput, link};
+use chronicle::es::hash::GENESIS;
 use support::{Store, json_lines, write};
 
-/// One event of a file: (stream, stream type, event type, schema version, payload text).
-type Spec<'a> = (&'a str, &'a str, &'a str, u32, &'a str);
+use export::Spec;
 
-const META: &str = r#"{"correlation_id":"c","causation_id":"c","actor":"importer","source":"import","command_id":"c"}"#;
-
-/// An export file of `events` from position `first` (versions from 1 for
-/// each stream, or as `versions` says), chained from `prev`, with correct
-/// hashes (the library's own hash function). Returns the text and the last hash.
-fn export_from(first: u64, mut prev: [u8; 32], events: &[Spec<'_>]) -> (String, [u8; 32]) {
-    let mut versions = std::collections::HashMap::new();
-    let mut out = String::new();
-    for (i, (stream, stream_type, event_type, schema_version, payload)) in events.iter().enumerate() {
-        let position = first + i as u64;
-        let version = versions.entry(*stream).or_insert(0u64);
-        *version += 1;
-        let event_id = format!("00000000-0000-4000-8000-{position:012}");
-        let recorded_at = format!("2026-01-01T00:00:{:02}.000000Z", position % 60);
-        let hash = link(
-            &prev,
-            HashInput {
-                position,
-                event_id: &event_id,
-                stream_id: stream,
-                stream_type,
-                version: *version,
-                event_type,
-                schema_version: *schema_version,
-                payload,
-                metadata: META,
-                recorded_at: &recorded_at,
-            },
-        );
-        prev = hash;
-        writeln!(
-            out,
-            r#"{{"position":{position},"event_id":"{event_id}","stream_id":"{stream}","stream_type":"{stream_type}","version":{version},"event_type":"{event_type}","schema_version":{schema_version},"payload":{payload},"metadata":{META},"recorded_at":"{recorded_at}","hash":"{}"}}"#,
-            hex::encode(hash)
-        )
-        .expect("write to a String");
-    }
-    (out, prev)
+/// An export file of `events` from position `first`, chained from `prev`,
+/// with correct hashes. Returns the text and the last hash.
+fn export_from(first: u64, prev: [u8; 32], events: &[Spec<'_>]) -> (String, [u8; 32]) {
+    export::Lines::default().from(first, prev, events)
 }
 
 const BANK: &str = "BankAccount";
