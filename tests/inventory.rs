@@ -17,17 +17,35 @@ use chronicle::es::EventData;
 use chronicle::testing::{Scenario, event};
 use serde_json::{Value, json};
 
-/// The example's binary, which `cargo test` builds next to the test binaries
-/// (`target/debug/examples/inventory`).
+/// The example's binary, built once per test run with the cargo that built
+/// this test, into the same target directory and profile (a no-op under
+/// `cargo test`, which builds the examples; needed under `cargo test --test
+/// inventory`, which does not).
 fn example_bin() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(build_example).clone()
+}
+
+fn build_example() -> PathBuf {
+    // This test is `<target>/<profile>/deps/inventory-<hash>`.
     let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = dir.join("examples").join(format!("inventory{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo test` (it builds the examples) or `cargo build --example inventory`",
-        bin.display()
-    );
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let target_dir = profile_dir.parent().unwrap();
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()).unwrap() {
+        "debug" => "dev",
+        other => other,
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
+    let out = Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "--example", "inventory", "--profile", profile, "--target-dir"])
+        .arg(target_dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo build --example inventory failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let bin = profile_dir.join("examples").join(format!("inventory{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing after `cargo build --example inventory`", bin.display());
     bin
 }
 

@@ -146,6 +146,69 @@ fn state_of_an_unregistered_stream_is_its_payloads_merged_and_labelled() {
 }
 
 #[test]
+fn state_of_every_stream_labels_the_unregistered_ones() {
+    let (s, _) = mixed_store();
+    let world = s.state(&[]);
+    let w1 = &world["streams"]["w-1"];
+    assert_eq!(
+        (&w1["generic"], &w1["note"]),
+        (&serde_json::json!(true), &serde_json::json!("no aggregate registered for type Widget")),
+        "{world}"
+    );
+    assert_eq!(world["streams"]["g-1"]["note"], "no aggregate registered for type Gadget", "{world}");
+    let bank = &world["streams"]["acc-1"];
+    assert!(bank.get("generic").is_none() && bank.get("note").is_none(), "unchanged for registered streams: {bank}");
+    assert_eq!(bank["state"]["balance_cents"], 2000);
+    let early = s.state(&["--at", "2"]);
+    assert_eq!(early["streams"]["w-1"]["note"], "no aggregate registered for type Widget", "as of position 2: {early}");
+    assert!(early["streams"].get("g-1").is_none(), "{early}");
+    let text = s.ok(&["state"]);
+    assert!(text.contains("no aggregate registered for type Widget"), "{text}");
+    assert!(text.contains("no aggregate registered for type Gadget"), "{text}");
+}
+
+#[test]
+fn a_stream_type_nobody_registered_is_read_as_stored_whatever_its_event_names() {
+    // `ledger` is no registered type; its events are named like the bank's,
+    // at versions the bank's upcasters would rewrite (v1) or refuse (v9),
+    // with payloads the bank's decoder would refuse.
+    const LEDGER: [Spec<'static>; 3] = [
+        ("l-1", "ledger", "MoneyDeposited", 1, r#"{"amount":12.5,"memo":"v1 shape"}"#),
+        ("l-1", "ledger", "MoneyDeposited", 9, r#"{"amount":"lots"}"#),
+        ("l-1", "ledger", "AccountClosed", 1, r#"{"why":7}"#),
+    ];
+    let s = empty_store();
+    let events = [OPEN, LEDGER[0], DEPOSIT, LEDGER[1], LEDGER[2]];
+    let (text, _) = export_from(1, GENESIS, &events);
+    let file = s.file("ledger.jsonl");
+    write(&file, &text);
+    s.ok(&["import", file.to_str().expect("utf-8 path")]);
+    assert_eq!(s.export(), text, "export after import is the file, byte for byte");
+    let v = s.state(&["--stream", "l-1"]);
+    assert_eq!(v["note"], "no aggregate registered for type ledger", "{v}");
+    assert_eq!(
+        v["state"],
+        serde_json::json!({"amount": "lots", "memo": "v1 shape", "why": 7}),
+        "payloads merged as stored"
+    );
+    let log = s.log(&["--stream", "l-1"]);
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[0]["payload"], serde_json::json!({"amount": 12.5, "memo": "v1 shape"}), "not upcast: {}", log[0]);
+    assert_eq!((log[0]["schema_version"].as_u64(), log[1]["schema_version"].as_u64()), (Some(1), Some(9)));
+    assert!(log.iter().all(|e| e.get("upcast_error").is_none()), "{log:?}");
+    // The bank's own stream still gets its upcasters and checks.
+    assert_eq!(s.state(&["--stream", "acc-1"])["state"]["balance_cents"], 2000);
+    let out = s.verify_ok();
+    assert!(out.contains("1 stream (l-1)") && out.contains("type ledger"), "{out}");
+    let (old, _) = export_from(1, GENESIS, &[OPEN, ("acc-1", BANK, "MoneyDeposited", 1, r#"{"amount":12.5}"#)]);
+    let bank = empty_store();
+    let file = bank.file("old.jsonl");
+    write(&file, &old);
+    bank.ok(&["import", file.to_str().expect("utf-8 path")]);
+    assert_eq!(bank.log(&[])[1]["payload"]["amount"]["value_cents"], 1250, "a bank v1 deposit is upcast");
+}
+
+#[test]
 fn verify_passes_and_names_the_streams_it_could_not_fold() {
     let (s, _) = mixed_store();
     for depth in [&["verify"][..], &["verify", "--chain"]] {

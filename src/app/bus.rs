@@ -231,8 +231,13 @@ fn fold_appended(
     // the decided values (no need to parse the JSON just written).
     let mut upcast = Vec::with_capacity(stored_events.len());
     for (stored, (version, payload)) in stored_events.iter().zip(payloads.into_iter().flatten()) {
-        let (schema_version, payload) =
-            registry.upcasters().upcast_value(stored.position, &stored.event_type, version, payload)?;
+        let (schema_version, payload) = registry.upcasters().upcast_value(
+            stored.position,
+            &stored.stream_type,
+            &stored.event_type,
+            version,
+            payload,
+        )?;
         upcast.push(Event {
             position: stored.position,
             stream_id: stored.stream_id.clone(),

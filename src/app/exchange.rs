@@ -163,7 +163,7 @@ fn read_line<'a>(upcasters: &Upcasters, path: &Path, n: u64, line: &'a str) -> R
     }
     let payload = serde_json::from_str(e.payload.get()).map_err(|err| bad(err.to_string()))?;
     let upcast = upcasters
-        .upcast_value(e.position, &e.event_type, e.schema_version, payload)
+        .upcast_value(e.position, &e.stream_type, &e.event_type, e.schema_version, payload)
         .map_err(|err| bad(err.to_string()))?;
     Ok(ReadLine { event: e, upcast })
 }

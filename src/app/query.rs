@@ -11,6 +11,8 @@ use crate::es::{MemTables, Row, Rows, StoredEvent, TimeTravel};
 use super::timeline::{StreamAt, World};
 use super::{AppError, Chronicle, repository};
 
+mod world;
+
 /// A stream's state as of a position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamView {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::output::{TableWriter, event_line, safe};
 use super::progress::Progress;
@@ -16,7 +16,6 @@ use crate::app::exchange::ImportOptions;
 use crate::app::verify::Depth;
 use crate::app::{AppError, Chronicle, ExecOptions, Mode};
 use crate::domain::{Registry, SeedParams};
-use crate::es::Row;
 use crate::es::store::LogFilter;
 
 /// Runs the parsed command with the domains of `reg` (`params`: the
@@ -216,24 +215,7 @@ fn state(
     } else if let Some(name) = projection {
         return projection_out(&c, name, position, json);
     } else {
-        let world = c.world_at(position)?;
-        let streams: Map<String, Value> = world
-            .streams
-            .iter()
-            .map(|(id, s)| {
-                (id.to_string(), json!({"stream_type": s.stream_type, "version": s.version, "state": s.state.as_ref().map(|s| s.to_json())}))
-            })
-            .collect();
-        let mut projections = Map::new();
-        for p in c.registry().projections() {
-            let rows: Vec<Value> = c
-                .projection_rows(p.name(), position, Some(&world), 0, u64::MAX >> 1)?
-                .iter()
-                .map(Row::to_json)
-                .collect();
-            projections.insert(p.name().to_owned(), Value::Array(rows));
-        }
-        let v = json!({"position": position, "streams": streams, "projections": projections});
+        let v = c.world_json(position)?;
         if json { v.to_string() } else { pretty(&v) }
     };
     emit(&mut out, text.trim_end())?;

@@ -66,32 +66,35 @@ impl Registry {
     #[must_use]
     pub fn new(domains: Vec<Box<dyn Domain>>) -> Self {
         let mut kinds = HashMap::default();
-        let mut schemas = Vec::new();
-        let mut steps = Vec::new();
+        let mut upcasters = Upcasters::default();
         let mut projections: Vec<Box<dyn Projection>> = Vec::new();
         let mut words = std::collections::HashSet::new();
         for d in &domains {
+            let steps = d.upcasters();
             for k in d.aggregates() {
                 assert!(kinds.insert(k.stream_type, k).is_none(), "stream type {} registered twice", k.stream_type);
-                for e in k.events {
-                    assert!(
-                        schemas.iter().all(|s: &crate::es::aggregate::EventSchema| s.event_type != e.event_type),
-                        "event type {} registered twice",
-                        e.event_type
-                    );
-                    schemas.push(*e);
-                }
+                // A domain's chains are keyed by the stream type whose
+                // aggregate owns the event type.
+                let owned = steps.iter().filter(|u| k.events.iter().any(|e| e.event_type == u.event_type));
+                upcasters.add(k.stream_type, owned.copied(), k.events.iter().copied());
+            }
+            for u in &steps {
+                assert!(
+                    d.aggregates().iter().any(|k| k.events.iter().any(|e| e.event_type == u.event_type)),
+                    "domain {} has an upcaster for {}, an event type none of its aggregates declares",
+                    d.name(),
+                    u.event_type
+                );
             }
             for c in d.commands() {
                 assert!(words.insert(c.word), "command word {} registered twice", c.word);
             }
-            steps.extend(d.upcasters());
             for p in d.projections() {
                 assert!(projections.iter().all(|q| q.name() != p.name()), "projection {} registered twice", p.name());
                 projections.push(p);
             }
         }
-        Self { domains, kinds, upcasters: Upcasters::with_schemas(steps, schemas), projections, seeder: None }
+        Self { domains, kinds, upcasters, projections, seeder: None }
     }
 
     /// Parses one line of the command language.
@@ -247,11 +250,13 @@ mod tests {
         for p in ["account_balances", "transaction_history", "daily_summary", "user_profiles"] {
             assert!(r.projection(p).is_some(), "{p}");
         }
-        assert_eq!(r.upcasters().latest("MoneyDeposited"), 3);
-        assert_eq!(r.upcasters().latest("UserRegistered"), 2);
+        let u = r.upcasters();
+        assert_eq!((u.latest("BankAccount", "MoneyDeposited"), u.latest("User", "UserRegistered")), (3, 2));
         assert_eq!(r.stream_types(), ["BankAccount", "User"]);
-        for (ty, latest) in [("AccountOpened", 1), ("AccountClosed", 1), ("EmailChanged", 1), ("UserDeleted", 1)] {
-            assert!(r.upcasters().knows(ty) && r.upcasters().latest(ty) == latest, "{ty}");
+        for (st, ty) in [("BankAccount", "AccountOpened"), ("BankAccount", "AccountClosed"), ("User", "EmailChanged")] {
+            assert!(u.knows(st, ty) && u.latest(st, ty) == 1, "{ty}");
         }
+        // Keyed by stream type: a bank event name on another type is unknown.
+        assert!(!u.knows("User", "MoneyDeposited") && !u.knows("ledger", "MoneyDeposited"));
     }
 }

@@ -97,35 +97,57 @@ struct Known {
     chain: Vec<Upcaster>,
 }
 
-/// Every registered chain, and every declared latest schema, by event type.
+/// Every registered chain, and every declared latest schema, by stream type
+/// and event type: an event is upcast only on a stream of the type that
+/// registered its chain (a `MoneyDeposited` on a stream nobody registered is
+/// read as stored).
 #[derive(Debug, Default, Clone)]
 pub struct Upcasters {
-    steps: HashMap<&'static str, Known>,
+    /// By event type, then by stream type (almost always one).
+    steps: HashMap<&'static str, Vec<(&'static str, Known)>>,
 }
 
 impl Upcasters {
-    /// Registers chains; steps of one type must form `1 -> 2 -> …` without gaps.
+    /// The chains of the events of streams of `stream_type`; steps of one
+    /// event type must form `1 -> 2 -> …` without gaps.
     ///
     /// # Panics
     /// On a gap or duplicate step: that is a programming error in a domain,
     /// caught by the domain's own tests.
     #[must_use]
-    pub fn new(all: impl IntoIterator<Item = Upcaster>) -> Self {
-        Self::with_schemas(all, [])
+    pub fn new(stream_type: &'static str, all: impl IntoIterator<Item = Upcaster>) -> Self {
+        Self::with_schemas(stream_type, all, [])
     }
 
-    /// Registers chains and the latest schema of every event type a domain
-    /// owns: a stored version of such a type that is 0 or above its latest
-    /// is an error, whether or not the type has a chain.
+    /// As [`Self::new`], with the latest schema of every event type the
+    /// stream type owns: a stored version of such a type that is 0 or above
+    /// its latest is an error, whether or not the type has a chain.
     ///
     /// # Panics
     /// As [`Self::new`]; also when a declared latest version is not the end
     /// of the type's chain, or a type is declared twice with two versions.
     #[must_use]
     pub fn with_schemas(
+        stream_type: &'static str,
         all: impl IntoIterator<Item = Upcaster>,
         schemas: impl IntoIterator<Item = EventSchema>,
     ) -> Self {
+        let mut upcasters = Self::default();
+        upcasters.add(stream_type, all, schemas);
+        upcasters
+    }
+
+    /// Adds the chains and schemas of `stream_type` (see [`Self::with_schemas`]).
+    ///
+    /// # Panics
+    /// As [`Self::with_schemas`]; also when `stream_type` already has a
+    /// chain or schema for one of these event types.
+    pub fn add(
+        &mut self,
+        stream_type: &'static str,
+        all: impl IntoIterator<Item = Upcaster>,
+        schemas: impl IntoIterator<Item = EventSchema>,
+    ) {
         let mut steps: HashMap<&'static str, Known> = HashMap::default();
         for u in all {
             steps.entry(u.event_type).or_insert_with(|| Known { latest: 1, chain: Vec::new() }).chain.push(u);
@@ -145,22 +167,37 @@ impl Upcasters {
                 s.event_type, s.latest, known.latest
             );
         }
-        Self { steps }
+        for (ty, known) in steps {
+            let of_type = self.steps.entry(ty).or_default();
+            assert!(
+                of_type.iter().all(|(st, _)| *st != stream_type),
+                "{ty} of {stream_type} has two chains or schemas"
+            );
+            of_type.push((stream_type, known));
+        }
     }
 
-    /// The latest schema version of `event_type` (1 when it is not known).
+    /// The chain of `event_type` on streams of `stream_type`.
+    fn known(&self, stream_type: &str, event_type: &str) -> Option<&Known> {
+        self.steps.get(event_type)?.iter().find_map(|(st, known)| (*st == stream_type).then_some(known))
+    }
+
+    /// The latest schema version of `event_type` on streams of
+    /// `stream_type` (1 when it is not known).
     #[must_use]
-    pub fn latest(&self, event_type: &str) -> u32 {
-        self.steps.get(event_type).map_or(1, |k| k.latest)
+    pub fn latest(&self, stream_type: &str, event_type: &str) -> u32 {
+        self.known(stream_type, event_type).map_or(1, |k| k.latest)
     }
 
-    /// Whether `event_type` has a registered chain or a declared schema.
+    /// Whether `event_type` on streams of `stream_type` has a registered
+    /// chain or a declared schema.
     #[must_use]
-    pub fn knows(&self, event_type: &str) -> bool {
-        self.steps.contains_key(event_type)
+    pub fn knows(&self, stream_type: &str, event_type: &str) -> bool {
+        self.known(stream_type, event_type).is_some()
     }
 
-    /// Lifts `payload` written at `version` to the latest schema.
+    /// Lifts `payload`, an `event_type` on a stream of `stream_type` written
+    /// at `version`, to the latest schema (as it is for a type without a chain).
     ///
     /// # Errors
     /// [`UpcastError::TooNew`] when `version` is beyond the latest known,
@@ -169,12 +206,13 @@ impl Upcasters {
     pub fn upcast_value(
         &self,
         position: u64,
+        stream_type: &str,
         event_type: &str,
         version: u32,
         mut payload: Value,
     ) -> Result<(u32, Value), UpcastError> {
         // One lookup per event: this runs for every event every fold reads.
-        let Some(Known { latest, chain }) = self.steps.get(event_type) else {
+        let Some(Known { latest, chain }) = self.known(stream_type, event_type) else {
             return Ok((version, payload));
         };
         let latest = *latest;
@@ -218,7 +256,8 @@ impl Upcasters {
     /// # Errors
     /// As [`Self::upcast`].
     pub fn upcast_ref(&self, e: EventRef<'_>) -> Result<Event, UpcastError> {
-        let (schema_version, payload) = self.payload(e.position, e.event_type, e.schema_version, e.payload)?;
+        let (schema_version, payload) =
+            self.payload(e.position, e.stream_type, e.event_type, e.schema_version, e.payload)?;
         Ok(Event {
             position: e.position,
             stream_id: e.stream_id.to_owned(),
@@ -238,7 +277,8 @@ impl Upcasters {
     /// # Errors
     /// As [`Self::upcast`].
     pub fn upcast_into(&self, e: EventRef<'_>, out: &mut Event) -> Result<(), UpcastError> {
-        let (schema_version, payload) = self.payload(e.position, e.event_type, e.schema_version, e.payload)?;
+        let (schema_version, payload) =
+            self.payload(e.position, e.stream_type, e.event_type, e.schema_version, e.payload)?;
         out.position = e.position;
         e.stream_id.clone_into(&mut out.stream_id);
         e.stream_type.clone_into(&mut out.stream_type);
@@ -256,7 +296,8 @@ impl Upcasters {
     /// # Errors
     /// As [`Self::upcast`].
     pub fn upcast_owned(&self, e: StoredEvent) -> Result<Event, UpcastError> {
-        let (schema_version, payload) = self.payload(e.position, &e.event_type, e.schema_version, &e.payload)?;
+        let (schema_version, payload) =
+            self.payload(e.position, &e.stream_type, &e.event_type, e.schema_version, &e.payload)?;
         Ok(Event {
             position: e.position,
             stream_id: e.stream_id,
@@ -270,14 +311,21 @@ impl Upcasters {
     }
 
     /// Parses `text` and lifts it to the latest schema.
-    fn payload(&self, position: u64, event_type: &str, version: u32, text: &str) -> Result<(u32, Value), UpcastError> {
+    fn payload(
+        &self,
+        position: u64,
+        stream_type: &str,
+        event_type: &str,
+        version: u32,
+        text: &str,
+    ) -> Result<(u32, Value), UpcastError> {
         let payload: Value = serde_json::from_str(text).map_err(|err| UpcastError::BadPayload {
             position,
             event_type: event_type.to_owned(),
             version,
             reason: format!("payload is not JSON: {err}"),
         })?;
-        self.upcast_value(position, event_type, version, payload)
+        self.upcast_value(position, stream_type, event_type, version, payload)
     }
 }
 
@@ -301,24 +349,24 @@ mod tests {
     }
 
     fn chain() -> Upcasters {
-        Upcasters::new([
-            Upcaster { event_type: "E", from: 2, step: add_c },
-            Upcaster { event_type: "E", from: 1, step: add_b },
-        ])
+        Upcasters::new(
+            "T",
+            [Upcaster { event_type: "E", from: 2, step: add_c }, Upcaster { event_type: "E", from: 1, step: add_b }],
+        )
     }
 
     #[test]
     fn runs_the_chain_from_the_stored_version() {
         let u = chain();
-        assert_eq!(u.latest("E"), 3);
-        assert_eq!(u.upcast_value(1, "E", 1, json!({})).unwrap(), (3, json!({"b": 2, "c": 3})));
-        assert_eq!(u.upcast_value(1, "E", 2, json!({"b": 9})).unwrap(), (3, json!({"b": 9, "c": 3})));
-        assert_eq!(u.upcast_value(1, "E", 3, json!({"x": 1})).unwrap(), (3, json!({"x": 1})));
+        assert_eq!(u.latest("T", "E"), 3);
+        assert_eq!(u.upcast_value(1, "T", "E", 1, json!({})).unwrap(), (3, json!({"b": 2, "c": 3})));
+        assert_eq!(u.upcast_value(1, "T", "E", 2, json!({"b": 9})).unwrap(), (3, json!({"b": 9, "c": 3})));
+        assert_eq!(u.upcast_value(1, "T", "E", 3, json!({"x": 1})).unwrap(), (3, json!({"x": 1})));
     }
 
     #[test]
     fn newer_than_known_is_an_error_naming_the_position() {
-        let err = chain().upcast_value(42, "E", 4, json!({})).unwrap_err();
+        let err = chain().upcast_value(42, "T", "E", 4, json!({})).unwrap_err();
         assert!(err.to_string().contains("position 42"), "{err}");
     }
 
@@ -351,16 +399,17 @@ mod tests {
     #[test]
     fn declared_schemas_bound_the_stored_version() {
         let u = Upcasters::with_schemas(
+            "T",
             [Upcaster { event_type: "E", from: 1, step: add_b }],
             [EventSchema { event_type: "E", latest: 2 }, EventSchema { event_type: "Opened", latest: 1 }],
         );
-        assert_eq!(u.latest("Opened"), 1);
-        assert_eq!(u.upcast_value(1, "Opened", 1, json!({})).unwrap(), (1, json!({})));
-        let err = u.upcast_value(4, "Opened", 99, json!({})).unwrap_err();
+        assert_eq!(u.latest("T", "Opened"), 1);
+        assert_eq!(u.upcast_value(1, "T", "Opened", 1, json!({})).unwrap(), (1, json!({})));
+        let err = u.upcast_value(4, "T", "Opened", 99, json!({})).unwrap_err();
         assert_eq!(err.rule(), "schema");
         assert!(err.to_string().contains("Opened v99: newer than any known schema (latest 1)"), "{err}");
         for ty in ["Opened", "E"] {
-            let err = u.upcast_value(4, ty, 0, json!({})).unwrap_err();
+            let err = u.upcast_value(4, "T", ty, 0, json!({})).unwrap_err();
             assert!(err.to_string().contains("v0: schema versions start at 1"), "{err}");
         }
     }
@@ -369,6 +418,7 @@ mod tests {
     #[should_panic(expected = "declares schema v3")]
     fn a_declared_schema_must_end_the_chain() {
         let _ = Upcasters::with_schemas(
+            "T",
             [Upcaster { event_type: "E", from: 1, step: add_b }],
             [EventSchema { event_type: "E", latest: 3 }],
         );
@@ -376,12 +426,28 @@ mod tests {
 
     #[test]
     fn unknown_types_pass_through() {
-        assert_eq!(chain().upcast_value(1, "Other", 7, json!({"a": 1})).unwrap(), (7, json!({"a": 1})));
+        assert_eq!(chain().upcast_value(1, "T", "Other", 7, json!({"a": 1})).unwrap(), (7, json!({"a": 1})));
+    }
+
+    #[test]
+    fn a_chain_runs_only_on_its_stream_type() {
+        let u = chain();
+        assert!(u.knows("T", "E") && !u.knows("ledger", "E"));
+        assert_eq!(u.latest("ledger", "E"), 1);
+        // Named like a registered event, on another stream type: as stored,
+        // whatever its version.
+        assert_eq!(u.upcast_value(1, "ledger", "E", 1, json!({})).unwrap(), (1, json!({})));
+        assert_eq!(u.upcast_value(1, "ledger", "E", 9, json!({"x": 1})).unwrap(), (9, json!({"x": 1})));
+        let mut both = chain();
+        both.add("U", [Upcaster { event_type: "E", from: 1, step: add_c }], []);
+        assert_eq!(both.latest("U", "E"), 2);
+        assert_eq!(both.upcast_value(1, "U", "E", 1, json!({"b": 1})).unwrap(), (2, json!({"b": 1, "c": 3})));
+        assert_eq!(both.latest("T", "E"), 3);
     }
 
     #[test]
     fn a_failing_step_names_the_event() {
-        let err = chain().upcast_value(5, "E", 2, json!({})).unwrap_err();
+        let err = chain().upcast_value(5, "T", "E", 2, json!({})).unwrap_err();
         assert!(err.to_string().contains("position 5") && err.to_string().contains("missing b"), "{err}");
     }
 }

@@ -141,7 +141,7 @@ impl Memory {
         let (schema_version, payload) = self
             .registry
             .upcasters()
-            .upcast_value(position, &data.event_type, data.schema_version, data.payload.clone())
+            .upcast_value(position, stream_type, &data.event_type, data.schema_version, data.payload.clone())
             .map_err(|e| e.to_string())?;
         let event = Event {
             position,

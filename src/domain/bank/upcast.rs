@@ -100,8 +100,8 @@ mod tests {
     use crate::es::Upcasters;
 
     fn up(version: u32, payload: Value) -> Result<Value, String> {
-        Upcasters::new(upcasters())
-            .upcast_value(1, MONEY_DEPOSITED, version, payload)
+        Upcasters::new(super::super::STREAM_TYPE, upcasters())
+            .upcast_value(1, super::super::STREAM_TYPE, MONEY_DEPOSITED, version, payload)
             .map(|(_, p)| p)
             .map_err(|e| e.to_string())
     }
@@ -129,8 +129,14 @@ mod tests {
         assert_eq!(up(1, json!({"amount": 12.5, "description": "pay"})), Ok(v3.clone()));
         assert_eq!(up(2, json!({"amount": 12.5, "currency": "USD", "description": "pay"})), Ok(v3.clone()));
         assert_eq!(up(3, v3.clone()), Ok(v3));
-        let u = Upcasters::new(upcasters());
-        assert_eq!((u.latest(MONEY_DEPOSITED), u.latest(MONEY_WITHDRAWN)), (3, 3));
+        let u = Upcasters::new(super::super::STREAM_TYPE, upcasters());
+        assert_eq!(
+            (
+                u.latest(super::super::STREAM_TYPE, MONEY_DEPOSITED),
+                u.latest(super::super::STREAM_TYPE, MONEY_WITHDRAWN)
+            ),
+            (3, 3)
+        );
     }
 
     #[test]
@@ -210,8 +216,8 @@ mod tests {
             prop_assert!(old.is_some());
             let old = old.unwrap_or_else(|| e.clone());
             prop_assert_eq!(old.schema_version, version);
-            let (v, payload) = Upcasters::new(upcasters())
-                .upcast_value(1, &e.event_type, version, old.payload)
+            let (v, payload) = Upcasters::new(super::super::STREAM_TYPE, upcasters())
+                .upcast_value(1, super::super::STREAM_TYPE, &e.event_type, version, old.payload)
                 .map_err(|err| TestCaseError::fail(err.to_string()))?;
             prop_assert_eq!(EventData::new(&e.event_type, v, payload), e);
         }

@@ -68,9 +68,17 @@ mod tests {
             v1_to_v2(json!({"email": "a@b", "name": "Ada"})),
             Ok(json!({"email": "a@b", "first_name": "Ada", "last_name": ""}))
         );
-        let u = Upcasters::new(upcasters());
-        assert_eq!(u.latest(USER_REGISTERED), 2);
-        let (v, p) = u.upcast_value(1, USER_REGISTERED, 1, json!({"email": "a@b", "name": "Ada Lovelace"})).unwrap();
+        let u = Upcasters::new(super::super::STREAM_TYPE, upcasters());
+        assert_eq!(u.latest(super::super::STREAM_TYPE, USER_REGISTERED), 2);
+        let (v, p) = u
+            .upcast_value(
+                1,
+                super::super::STREAM_TYPE,
+                USER_REGISTERED,
+                1,
+                json!({"email": "a@b", "name": "Ada Lovelace"}),
+            )
+            .unwrap();
         assert_eq!((v, p), (2, registered("a@b", "Ada", "Lovelace").payload));
     }
 
@@ -117,8 +125,8 @@ mod tests {
             let old = legacy(&e, 1);
             prop_assert!(old.is_some());
             let old = old.unwrap_or_else(|| e.clone());
-            let (v, payload) = Upcasters::new(upcasters())
-                .upcast_value(1, USER_REGISTERED, old.schema_version, old.payload)
+            let (v, payload) = Upcasters::new(super::super::STREAM_TYPE, upcasters())
+                .upcast_value(1, super::super::STREAM_TYPE, USER_REGISTERED, old.schema_version, old.payload)
                 .map_err(|err| TestCaseError::fail(err.to_string()))?;
             prop_assert_eq!(EventData::new(USER_REGISTERED, v, payload), e);
         }
