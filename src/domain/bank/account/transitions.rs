@@ -66,11 +66,12 @@ impl Aggregate for Account {
                         format!("{what} in {:?} on {id}, which is in {}", m.amount.currency, self.currency),
                     ));
                 }
-                let balance = format_cents(self.balance_cents);
+                // Formatted only for a message: this runs for every money event.
+                let balance = || format_cents(self.balance_cents);
                 if matches!(event, BankEvent::Withdrawn(_)) && cents > self.balance_cents {
                     return Err(Violation::new(
                         "overdraw",
-                        format!("{what} of {} exceeds the balance of {id} ({balance})", format_cents(cents)),
+                        format!("{what} of {} exceeds the balance of {id} ({})", format_cents(cents), balance()),
                     ));
                 }
                 // A withdrawal within the balance cannot overflow it; a deposit can.
@@ -80,7 +81,7 @@ impl Aggregate for Account {
                 {
                     return Err(Violation::new(
                         "overflow",
-                        format!("{what} of {} would overflow the balance of {id} ({balance})", format_cents(cents)),
+                        format!("{what} of {} would overflow the balance of {id} ({})", format_cents(cents), balance()),
                     ));
                 }
             }
