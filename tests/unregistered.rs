@@ -163,8 +163,12 @@ fn state_of_every_stream_labels_the_unregistered_ones() {
     assert_eq!(early["streams"]["w-1"]["note"], "no aggregate registered for type Widget", "as of position 2: {early}");
     assert!(early["streams"].get("g-1").is_none(), "{early}");
     let text = s.ok(&["state"]);
-    assert!(text.contains("no aggregate registered for type Widget"), "{text}");
-    assert!(text.contains("no aggregate registered for type Gadget"), "{text}");
+    let notes: Vec<&str> = text.lines().take_while(|l| l.starts_with("note: ")).collect();
+    assert_eq!(notes.len(), 2, "one note per unregistered type, first: {text}");
+    assert!(notes[0].starts_with("note: no aggregate registered for type Gadget (stream g-1); "), "{text}");
+    assert!(notes[1].starts_with("note: no aggregate registered for type Widget (streams w-1, w-2); "), "{text}");
+    assert!(text.contains(r#""note": "no aggregate registered for type Widget""#), "{text}");
+    assert!(!empty_store().ok(&["state"]).contains("note"), "no note without unregistered streams");
 }
 
 #[test]

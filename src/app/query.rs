@@ -13,6 +13,8 @@ use super::{AppError, Chronicle, repository};
 
 mod world;
 
+pub use world::generic_notes;
+
 /// A stream's state as of a position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamView {

@@ -216,7 +216,15 @@ fn state(
         return projection_out(&c, name, position, json);
     } else {
         let v = c.world_json(position)?;
-        if json { v.to_string() } else { pretty(&v) }
+        if json {
+            v.to_string()
+        } else {
+            // Generic states are labelled first, as `state --stream` labels one.
+            let notes = crate::app::query::generic_notes(&v)
+                .into_iter()
+                .map(|n| format!("note: {}; their states are their payloads merged in order (read-only)\n", safe(&n)));
+            notes.chain([pretty(&v)]).collect()
+        }
     };
     emit(&mut out, text.trim_end())?;
     Ok(ExitCode::SUCCESS)

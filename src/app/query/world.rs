@@ -2,6 +2,8 @@
 //! rows as of a position, as one JSON value. A stream of a type no
 //! registered domain knows is labelled as `state --stream` labels it.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value, json};
 
 use super::unregistered_note;
@@ -41,4 +43,24 @@ impl Chronicle {
         }
         Ok(json!({"position": position, "streams": streams, "projections": projections}))
     }
+}
+
+/// One label per stream type in `world` (a [`Chronicle::world_json`]) that
+/// no registered domain knows, with its streams:
+/// `no aggregate registered for type Widget (streams w-1, w-2)`. Sorted by type.
+#[must_use]
+pub fn generic_notes(world: &Value) -> Vec<String> {
+    let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (id, s) in world["streams"].as_object().into_iter().flatten() {
+        if s["generic"] == json!(true) {
+            by_type.entry(s["stream_type"].as_str().unwrap_or_default()).or_default().push(id);
+        }
+    }
+    by_type
+        .into_iter()
+        .map(|(ty, ids)| {
+            let what = if ids.len() == 1 { "stream" } else { "streams" };
+            format!("{} ({what} {})", unregistered_note(ty), ids.join(", "))
+        })
+        .collect()
 }
