@@ -14,7 +14,7 @@ pub mod repository;
 pub mod timeline;
 pub mod verify;
 
-use std::path::Path;
+use std::ffi::OsStr;
 use std::sync::Arc;
 
 pub use bus::{ExecOptions, Outcome};
@@ -22,7 +22,7 @@ pub use error::AppError;
 pub use timeline::{Timeline, World};
 
 use crate::domain::Registry;
-use crate::es::Store;
+use crate::es::{Access, Store};
 
 /// Tunable settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,20 +112,27 @@ impl Chronicle {
     /// errors (missing in [`Mode::Read`], not a store, newer schema,
     /// read-only in a writing mode), and in [`Mode::Write`] failures catching
     /// the read models up.
-    pub fn open(path: &Path, mode: Mode, registry: impl Into<Arc<Registry>>) -> Result<Self, AppError> {
-        Self::open_with(path, mode, registry.into(), Config::from_env()?)
+    pub fn open(db: impl AsRef<OsStr>, mode: Mode, registry: impl Into<Arc<Registry>>) -> Result<Self, AppError> {
+        Self::open_with(db, mode, registry.into(), Config::from_env()?)
     }
 
     /// Opens with an explicit registry and configuration.
     ///
     /// # Errors
     /// As [`Chronicle::open`].
-    pub fn open_with(path: &Path, mode: Mode, registry: Arc<Registry>, config: Config) -> Result<Self, AppError> {
-        let (store, recreated) = match mode {
-            Mode::Write => (Store::open(path)?, Vec::new()),
-            Mode::Read => (Store::open_existing(path)?, Vec::new()),
-            Mode::Repair => Store::open_to_repair(path)?,
+    pub fn open_with(
+        db: impl AsRef<OsStr>,
+        mode: Mode,
+        registry: Arc<Registry>,
+        config: Config,
+    ) -> Result<Self, AppError> {
+        let access = match mode {
+            Mode::Write => Access::Create,
+            Mode::Read => Access::Read,
+            Mode::Repair => Access::Repair,
         };
+        let store = crate::engines::open_os(db.as_ref(), access)?;
+        let recreated = store.recreated().to_vec();
         let mut c = Self { store, registry, config };
         match mode {
             Mode::Read => c.check_read_model_tables()?,

@@ -158,9 +158,6 @@ pub enum StoreError {
         /// The version taken.
         version: u64,
     },
-    /// Any other database failure (I/O, disk full, locking beyond the timeout).
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
 }
 
 impl StoreError {

@@ -1,7 +1,7 @@
 //! The SQL text of read-model tables, built from their specs (names are
 //! checked, never interpolated unchecked).
 
-use super::super::StoreError;
+use crate::es::store::StoreError;
 use crate::es::projection::TableSpec;
 
 /// A table's spec with its statements, built once per transaction.

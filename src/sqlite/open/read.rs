@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::super::StoreError;
+use crate::es::store::StoreError;
 use super::{BUSY_TIMEOUT, SCHEMA, check_foreign_code, check_header, check_shape, failure, harden, path, read_header};
 
 /// Opens an existing store without ever writing to it. A writable file is
