@@ -8,6 +8,7 @@ pub mod bus;
 pub mod demo;
 pub mod error;
 pub mod exchange;
+pub mod overview;
 pub mod projector;
 pub mod query;
 pub mod repository;
@@ -94,6 +95,17 @@ pub enum Mode {
     Repair,
 }
 
+impl Mode {
+    /// How the store is opened for this mode.
+    fn access(self) -> Access {
+        match self {
+            Self::Write => Access::Create,
+            Self::Read => Access::Read,
+            Self::Repair => Access::Repair,
+        }
+    }
+}
+
 /// A store with the domains that give its events meaning.
 #[derive(Debug)]
 pub struct Chronicle {
@@ -112,7 +124,11 @@ impl Chronicle {
     /// errors (missing in [`Mode::Read`], not a store, newer schema,
     /// read-only in a writing mode), and in [`Mode::Write`] failures catching
     /// the read models up.
-    pub fn open(db: impl AsRef<OsStr>, mode: Mode, registry: impl Into<Arc<Registry>>) -> Result<Self, AppError> {
+    pub fn open(
+        db: &(impl AsRef<OsStr> + ?Sized),
+        mode: Mode,
+        registry: impl Into<Arc<Registry>>,
+    ) -> Result<Self, AppError> {
         Self::open_with(db, mode, registry.into(), Config::from_env()?)
     }
 
@@ -121,17 +137,27 @@ impl Chronicle {
     /// # Errors
     /// As [`Chronicle::open`].
     pub fn open_with(
-        db: impl AsRef<OsStr>,
+        db: &(impl AsRef<OsStr> + ?Sized),
         mode: Mode,
         registry: Arc<Registry>,
         config: Config,
     ) -> Result<Self, AppError> {
-        let access = match mode {
-            Mode::Write => Access::Create,
-            Mode::Read => Access::Read,
-            Mode::Repair => Access::Repair,
-        };
-        let store = crate::engines::open_os(db.as_ref(), access)?;
+        let store = crate::engines::open_os(db.as_ref(), mode.access())?;
+        Self::with_store(store, mode, registry, config)
+    }
+
+    /// Another connection to the same store, with the same domains and
+    /// configuration (a worker thread's, a follower's).
+    ///
+    /// # Errors
+    /// As [`Chronicle::open`].
+    pub fn reconnect(&self, mode: Mode) -> Result<Self, AppError> {
+        let store = self.store.reconnect(mode.access())?;
+        Self::with_store(store, mode, Arc::clone(&self.registry), self.config)
+    }
+
+    /// Opens over a store already connected (opened with `mode`'s access).
+    fn with_store(store: Store, mode: Mode, registry: Arc<Registry>, config: Config) -> Result<Self, AppError> {
         let recreated = store.recreated().to_vec();
         let mut c = Self { store, registry, config };
         match mode {

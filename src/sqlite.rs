@@ -51,12 +51,7 @@ impl std::fmt::Debug for SqliteEngine {
 /// permission denied, [`StoreError::NotFound`] for a missing file read.
 pub fn open(path: &Path, access: Access) -> Result<SqliteEngine, StoreError> {
     let (conn, recreated) = open::open(path, access)?;
-    Ok(SqliteEngine {
-        db: Db::new(conn),
-        path: path.to_owned(),
-        name: path.display().to_string(),
-        recreated,
-    })
+    Ok(SqliteEngine { db: Db::new(conn), path: path.to_owned(), name: path.display().to_string(), recreated })
 }
 
 /// Opens the store file at `path` as a [`Store`].
@@ -87,10 +82,7 @@ impl Engine for SqliteEngine {
         &self.db
     }
 
-    fn read_consistent(
-        &self,
-        f: &mut dyn FnMut(&dyn Reads) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    fn read_consistent(&self, f: &mut dyn FnMut(&dyn Reads) -> Result<(), StoreError>) -> Result<(), StoreError> {
         let tx = self.db.conn.unchecked_transaction()?;
         let out = f(&self.db);
         // Nothing was written: ending the read transaction cannot lose anything.

@@ -155,6 +155,9 @@ fn exec(
     Ok(ExitCode::SUCCESS)
 }
 
+/// How long `log --follow` waits for an append before looking again.
+const FOLLOW_WAIT: Duration = Duration::from_secs(1);
+
 fn log(
     db: &Path,
     reg: &Arc<Registry>,
@@ -172,6 +175,8 @@ fn log(
     let mut next = filter.from.unwrap_or(1).max(1);
     loop {
         filter.from = Some(next);
+        // The head before the page: a wait after it wakes for anything later.
+        let seen = c.store().head()?;
         let page = c.log(&filter, left.min(1_000))?;
         for e in &page {
             let v = c.event_json(e);
@@ -190,7 +195,7 @@ fn log(
         }
         left = u64::MAX;
         out.flush().map_err(|e| io_err(&e))?;
-        std::thread::sleep(Duration::from_millis(200));
+        c.store().wait_for_append(seen, FOLLOW_WAIT)?;
     }
     out.flush().map_err(|e| io_err(&e))?;
     Ok(ExitCode::SUCCESS)

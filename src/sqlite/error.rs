@@ -34,9 +34,9 @@ fn kind(e: &rusqlite::Error) -> BackendKind {
         rusqlite::Error::SqliteFailure(f, msg) => by_code(f.code)
             .or_else(|| msg.as_deref().is_some_and(missing).then_some(BackendKind::Damaged))
             .unwrap_or(BackendKind::Other),
-        rusqlite::Error::SqlInputError { error, msg, .. } => by_code(error.code)
-            .or_else(|| missing(msg).then_some(BackendKind::Damaged))
-            .unwrap_or(BackendKind::Other),
+        rusqlite::Error::SqlInputError { error, msg, .. } => {
+            by_code(error.code).or_else(|| missing(msg).then_some(BackendKind::Damaged)).unwrap_or(BackendKind::Other)
+        }
         rusqlite::Error::FromSqlConversionFailure(..)
         | rusqlite::Error::IntegralValueOutOfRange(..)
         | rusqlite::Error::Utf8Error(..)

@@ -120,12 +120,7 @@ impl<T: Connected> Reads for T {
         read::command_events(self.conn(), first, command_id)
     }
 
-    fn snapshot(
-        &self,
-        stream_id: &str,
-        max_position: u64,
-        state_version: u32,
-    ) -> Result<Option<Snapshot>, StoreError> {
+    fn snapshot(&self, stream_id: &str, max_position: u64, state_version: u32) -> Result<Option<Snapshot>, StoreError> {
         read::snapshot(self.conn(), stream_id, max_position, state_version)
     }
 

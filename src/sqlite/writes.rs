@@ -4,10 +4,10 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::error::insert_error;
+use super::handle;
 use super::read::to_i64;
 use super::reads::Connected;
 use super::rows::{self, SqlCache};
-use super::handle;
 use crate::es::backend::{EventRow, Writes};
 use crate::es::projection::{Key, Row, TableSpec};
 use crate::es::store::{Snapshot, StoreError, StreamInfo};

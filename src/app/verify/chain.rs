@@ -10,9 +10,9 @@ use rustc_hash::FxHashMap;
 
 use super::Problem;
 use crate::app::AppError;
-use crate::es::{Access, Store};
 use crate::es::hash::{self, GENESIS};
 use crate::es::store::ChainRow;
+use crate::es::{Access, Store};
 
 /// Below this many events per extra thread, one thread is quicker than
 /// opening another connection.
@@ -54,12 +54,15 @@ pub(super) fn threads_for(events: u64) -> usize {
     cores.min(by_size)
 }
 
+/// A connection and the positions it checks (inclusive).
+pub(super) type Part = (Store, (u64, u64));
+
 /// One connection per segment of positions `1..=head` (about `threads`),
 /// opened on this thread from `store`.
 ///
 /// # Errors
 /// A connection cannot be opened.
-pub(super) fn segments(store: &Store, head: u64, threads: usize) -> Result<Vec<(Store, (u64, u64))>, AppError> {
+pub(super) fn segments(store: &Store, head: u64, threads: usize) -> Result<Vec<Part>, AppError> {
     let threads = u64::try_from(threads.max(1)).unwrap_or(1);
     let per = head.div_ceil(threads).max(1);
     (0..threads)
@@ -74,11 +77,7 @@ pub(super) fn segments(store: &Store, head: u64, threads: usize) -> Result<Vec<(
 ///
 /// # Errors
 /// The log cannot be read.
-pub(super) fn check(
-    segments: Vec<(Store, (u64, u64))>,
-    head: u64,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<Chain, AppError> {
+pub(super) fn check(segments: Vec<Part>, head: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<Chain, AppError> {
     let done = AtomicU64::new(0);
     let mut segments = segments.into_iter();
     let first = segments.next();
