@@ -122,3 +122,7 @@ impl Engine for SqliteEngine {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
+mod tests;
