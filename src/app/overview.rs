@@ -74,6 +74,15 @@ impl Chronicle {
         Ok(self.store.stream_events(stream_id, after_version, u64::MAX >> 1)?)
     }
 
+    /// Blocks until the head may have moved past `head`, or `timeout`
+    /// passes (a follower's wait; it may wake early).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn wait_for_append(&self, head: u64, timeout: std::time::Duration) -> Result<(), AppError> {
+        Ok(self.store.wait_for_append(head, timeout)?)
+    }
+
     /// Sets the store's page cache for this handle (a hint: interactive and
     /// scanning readers want a small one).
     ///

@@ -10,6 +10,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use super::super::action::{Action, Effect};
 use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
+use super::follow::Follower;
 use super::worker::Worker;
 use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
 use crate::domain::Registry;
@@ -25,6 +26,7 @@ pub struct Session {
     chron: Chronicle,
     timeline: Timeline,
     worker: Option<Worker>,
+    follower: Option<Follower>,
     actor: String,
     pending_seek: Option<(u64, bool)>,
     /// Deferred seeks are flushed by [`Session::flush`] only (the terminal
@@ -69,6 +71,7 @@ impl Session {
             chron,
             timeline,
             worker: None,
+            follower: None,
             actor,
             pending_seek: None,
             batching: false,
@@ -79,12 +82,13 @@ impl Session {
     }
 
     /// Folds in a background thread from now on (keeps scrubbing smooth on
-    /// large logs).
+    /// large logs), and follows appends by other processes in another.
     ///
     /// # Errors
-    /// The worker's store handle cannot be opened.
+    /// The threads' store handles cannot be opened.
     pub fn spawn_worker(&mut self) -> Result<(), TuiError> {
         self.worker = Some(Worker::spawn(&self.chron)?);
+        self.follower = Some(Follower::spawn(&self.chron, self.app.head)?);
         Ok(())
     }
 
@@ -234,6 +238,13 @@ impl Session {
     /// # Errors
     /// Store failures.
     pub fn poll_head(&mut self) -> Result<bool, TuiError> {
+        // With a follower, the store is read only once it saw an append (the
+        // head read here, not the follower's: this session appends too).
+        if let Some(f) = &self.follower
+            && f.latest()?.is_none()
+        {
+            return Ok(false);
+        }
         let head = self.chron.head()?;
         if head == self.app.head {
             return Ok(false);
