@@ -11,7 +11,7 @@ use crate::es::projection::{Cell, Key, Row, Rows, RowsError, TableSpec};
 #[allow(clippy::unwrap_used)] // in tests a failed unwrap is the failure report
 mod tests;
 
-/// Rows written or deleted in this transaction but not yet in SQLite, and
+/// Rows written or deleted in this transaction but not yet in the store, and
 /// rows a projection reads back (so a row read once is not selected again
 /// after every flush).
 #[derive(Debug, Default)]
@@ -38,7 +38,7 @@ struct TableCache {
 #[derive(Debug)]
 struct Entry {
     row: Option<Row>,
-    /// Not yet written to SQLite.
+    /// Not yet written to the store.
     dirty: bool,
     /// Read back by a projection: kept after a flush.
     read: bool,
@@ -89,7 +89,7 @@ const APPEND_LIMIT: usize = 100_000;
 const READ_LIMIT: usize = 200_000;
 
 impl WriteTx<'_> {
-    /// Writes every cached row to SQLite.
+    /// Writes every cached row to the store.
     ///
     /// # Errors
     /// Database failures.
