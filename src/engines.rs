@@ -42,8 +42,12 @@ pub fn open_os(db: &OsStr, access: Access) -> Result<Store, StoreError> {
     }
 }
 
-/// `db` without the password of its URL, for messages.
-fn redacted(db: &str) -> String {
+/// `db` as messages and logs may show it: a URL without its password.
+#[must_use]
+pub fn redacted(db: &str) -> String {
+    if !is_postgres(db) {
+        return db.to_owned();
+    }
     let Some((scheme, rest)) = db.split_once("://") else { return db.to_owned() };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
@@ -67,5 +71,6 @@ mod tests {
         let err = open("postgres://alice:s3cret@localhost:5432/db", Access::Read).unwrap_err().to_string();
         assert!(err.contains("postgres://alice@localhost:5432/db"), "{err}");
         assert!(!err.contains("s3cret"), "{err}");
+        assert_eq!(redacted("./x://u:p@h/y"), "./x://u:p@h/y", "a file name is shown as it is");
     }
 }

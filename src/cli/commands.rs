@@ -98,7 +98,7 @@ fn demo(db: &Path, reg: &Arc<Registry>, opts: DemoOptions, no_tui: bool) -> Resu
     let mut c = Chronicle::open(db, Mode::Write, Arc::clone(reg))?;
     let head = c.store().head()?;
     if head > 0 && !no_tui {
-        eprintln!("chronicle: {} already holds {head} events; opening it as it is", db.display());
+        eprintln!("chronicle: {} already holds {head} events; opening it as it is", c.store().name());
         drop(c);
         return open_tui(db, reg);
     }
@@ -113,7 +113,7 @@ fn demo(db: &Path, reg: &Arc<Registry>, opts: DemoOptions, no_tui: bool) -> Resu
         "chronicle: seeded {} events ({} commands) into {} in {secs:.2} s ({rate:.0} events/s)",
         summary.events,
         summary.commands,
-        db.display()
+        c.store().name()
     );
     if no_tui {
         return Ok(ExitCode::SUCCESS);
