@@ -8,13 +8,14 @@ pub mod bus;
 pub mod demo;
 pub mod error;
 pub mod exchange;
+pub mod overview;
 pub mod projector;
 pub mod query;
 pub mod repository;
 pub mod timeline;
 pub mod verify;
 
-use std::path::Path;
+use std::ffi::OsStr;
 use std::sync::Arc;
 
 pub use bus::{ExecOptions, Outcome};
@@ -22,7 +23,7 @@ pub use error::AppError;
 pub use timeline::{Timeline, World};
 
 use crate::domain::Registry;
-use crate::es::Store;
+use crate::es::{Access, Store};
 
 /// Tunable settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,17 @@ pub enum Mode {
     Repair,
 }
 
+impl Mode {
+    /// How the store is opened for this mode.
+    fn access(self) -> Access {
+        match self {
+            Self::Write => Access::Create,
+            Self::Read => Access::Read,
+            Self::Repair => Access::Repair,
+        }
+    }
+}
+
 /// A store with the domains that give its events meaning.
 #[derive(Debug)]
 pub struct Chronicle {
@@ -112,20 +124,41 @@ impl Chronicle {
     /// errors (missing in [`Mode::Read`], not a store, newer schema,
     /// read-only in a writing mode), and in [`Mode::Write`] failures catching
     /// the read models up.
-    pub fn open(path: &Path, mode: Mode, registry: impl Into<Arc<Registry>>) -> Result<Self, AppError> {
-        Self::open_with(path, mode, registry.into(), Config::from_env()?)
+    pub fn open(
+        db: &(impl AsRef<OsStr> + ?Sized),
+        mode: Mode,
+        registry: impl Into<Arc<Registry>>,
+    ) -> Result<Self, AppError> {
+        Self::open_with(db, mode, registry.into(), Config::from_env()?)
     }
 
     /// Opens with an explicit registry and configuration.
     ///
     /// # Errors
     /// As [`Chronicle::open`].
-    pub fn open_with(path: &Path, mode: Mode, registry: Arc<Registry>, config: Config) -> Result<Self, AppError> {
-        let (store, recreated) = match mode {
-            Mode::Write => (Store::open(path)?, Vec::new()),
-            Mode::Read => (Store::open_existing(path)?, Vec::new()),
-            Mode::Repair => Store::open_to_repair(path)?,
-        };
+    pub fn open_with(
+        db: &(impl AsRef<OsStr> + ?Sized),
+        mode: Mode,
+        registry: Arc<Registry>,
+        config: Config,
+    ) -> Result<Self, AppError> {
+        let store = crate::engines::open_os(db.as_ref(), mode.access())?;
+        Self::with_store(store, mode, registry, config)
+    }
+
+    /// Another connection to the same store, with the same domains and
+    /// configuration (a worker thread's, a follower's).
+    ///
+    /// # Errors
+    /// As [`Chronicle::open`].
+    pub fn reconnect(&self, mode: Mode) -> Result<Self, AppError> {
+        let store = self.store.reconnect(mode.access())?;
+        Self::with_store(store, mode, Arc::clone(&self.registry), self.config)
+    }
+
+    /// Opens over a store already connected (opened with `mode`'s access).
+    fn with_store(store: Store, mode: Mode, registry: Arc<Registry>, config: Config) -> Result<Self, AppError> {
+        let recreated = store.recreated().to_vec();
         let mut c = Self { store, registry, config };
         match mode {
             Mode::Read => c.check_read_model_tables()?,

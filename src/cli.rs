@@ -156,7 +156,7 @@ where
         }
     };
     let _log = logging::init();
-    tracing::info!(command = ?cli.command, db = %cli.db.display(), "start");
+    tracing::info!(command = ?cli.command, db = %crate::engines::redacted(&cli.db.to_string_lossy()), "start");
     match commands::dispatch(cli, &registry, params) {
         Ok(code) => code,
         Err(AppError::OutputClosed) => ExitCode::SUCCESS,

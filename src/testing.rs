@@ -220,6 +220,7 @@ impl Scenario {
     #[track_caller]
     #[allow(clippy::return_self_not_must_use)] // an assertion: the scenario is returned for chaining only
     #[allow(clippy::needless_pass_by_value)] // by value, so `json!(…)` needs no `&`
+    #[allow(clippy::must_use_candidate)] // an assertion: the scenario returned is for chaining more
     pub fn then_state_json(self, stream_id: &str, expected: Value) -> Self {
         let state = self.state_json(stream_id);
         if state != expected {
@@ -286,6 +287,7 @@ impl Scenario {
     #[track_caller]
     #[allow(clippy::return_self_not_must_use)] // an assertion: the scenario is returned for chaining only
     #[allow(clippy::needless_pass_by_value)] // by value, so `json!(…)` needs no `&`
+    #[allow(clippy::must_use_candidate)] // an assertion: the scenario returned is for chaining more
     pub fn then_rows(self, projection: &str, expected: Value) -> Self {
         let rows = Value::Array(self.rows(projection));
         if rows != expected {
@@ -323,6 +325,7 @@ impl Scenario {
     /// When the event passes, or breaks another rule, or the message differs.
     #[track_caller]
     #[allow(clippy::return_self_not_must_use)] // an assertion: the scenario is returned for chaining only
+    #[allow(clippy::must_use_candidate)] // an assertion: the scenario returned is for chaining more
     pub fn then_refuses(self, stream_id: &str, event: &EventData, rule: &str, message: &str) -> Self {
         let came = match self.check(stream_id, event) {
             Ok(()) => json!("accepted"),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use support::{assert_verify_ok, code, demo_copy, run, stderr};
 
-const SCHEMA: &str = include_str!("../src/es/store/sql/schema.sql");
+const SCHEMA: &str = include_str!("../src/sqlite/sql/schema.sql");
 
 /// The schema's text of one trigger, as `CREATE TRIGGER … END;`.
 fn trigger_sql(name: &str) -> String {

@@ -22,7 +22,7 @@ pub const FIXTURE_VERSION: &str = "f3";
 /// The cache key's version part: ours and the store schema's.
 #[must_use]
 pub fn fixture_version() -> String {
-    format!("{FIXTURE_VERSION}-schema{}", chronicle::es::store::SCHEMA_VERSION)
+    format!("{FIXTURE_VERSION}-schema{}", chronicle::sqlite::SCHEMA_VERSION)
 }
 
 /// Sizes (events) to run: `CHRONICLE_BENCH_SIZES=10000,100000` by default;

@@ -218,7 +218,7 @@ pub(crate) fn execute_encoding(
 /// with snapshots taken where due and the states kept in `cache`.
 #[allow(clippy::too_many_arguments)] // one call site, each argument a distinct piece of the command
 fn fold_appended(
-    tx: &WriteTx<'_>,
+    tx: &mut WriteTx<'_>,
     registry: &Registry,
     config: Config,
     targets: &[crate::domain::Target],

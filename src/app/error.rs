@@ -3,7 +3,7 @@
 
 use crate::es::projection::RowsError;
 use crate::es::store::ConflictError;
-use crate::es::{StoreError, UpcastError};
+use crate::es::{BackendKind, StoreError, UpcastError};
 
 /// Everything the application layer can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -42,40 +42,17 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(c) => Self::Conflict(c),
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
-                if matches!(f.code, rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure) =>
-            {
-                let detail = msg.unwrap_or_else(|| f.to_string());
-                Self::Io(format!("cannot write the store ({detail}): is the disk full? nothing was recorded"))
+            StoreError::Backend { kind: BackendKind::DiskFull, message, .. } => {
+                Self::Io(format!("cannot write the store ({message}): is the disk full? nothing was recorded"))
             }
-            StoreError::Sqlite(e) if is_damage(&e) => {
-                Self::Store(StoreError::Damaged { what: "the store file".to_owned(), reason: e.to_string() })
+            // The file's pages, schema or stored values are damaged (as
+            // opposed to I/O, locking or a bug): a corrupt or foreign store
+            // is unusable (exit 2), and `verify` reports it as a problem.
+            StoreError::Backend { kind: BackendKind::Damaged, message, .. } => {
+                Self::Store(StoreError::Damaged { what: "the store file".to_owned(), reason: message })
             }
             other => Self::Store(other),
         }
-    }
-}
-
-/// Whether SQLite's error means the file's pages, schema or stored values
-/// are damaged (as opposed to I/O, locking or a bug): a corrupt or foreign
-/// file is unusable (exit 2), and `verify` reports it as a problem.
-fn is_damage(e: &rusqlite::Error) -> bool {
-    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
-    // Our own statements name only columns and tables of our schema: when
-    // SQLite cannot find them, the file's schema is not ours any more.
-    let missing = |m: &str| m.starts_with("no such column") || m.starts_with("no such table");
-    match e {
-        rusqlite::Error::SqliteFailure(f, msg) => {
-            matches!(f.code, DatabaseCorrupt | NotADatabase) || msg.as_deref().is_some_and(missing)
-        }
-        rusqlite::Error::SqlInputError { error, msg, .. } => {
-            matches!(error.code, DatabaseCorrupt | NotADatabase) || missing(msg)
-        }
-        rusqlite::Error::FromSqlConversionFailure(..)
-        | rusqlite::Error::IntegralValueOutOfRange(..)
-        | rusqlite::Error::Utf8Error(..)
-        | rusqlite::Error::InvalidColumnType(..) => true,
-        _ => false,
     }
 }
 

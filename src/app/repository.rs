@@ -120,7 +120,7 @@ fn fold_into(registry: &Registry, loaded: &mut Loaded, e: EventRef<'_>, scratch:
 /// # Errors
 /// Store failures.
 pub fn maybe_snapshot(
-    tx: &WriteTx<'_>,
+    tx: &mut WriteTx<'_>,
     stream_id: &str,
     loaded: &Loaded,
     previous_version: u64,

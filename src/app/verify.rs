@@ -129,13 +129,13 @@ impl Chronicle {
         // SQLite's own check of the file's pages runs on another core while
         // the log is walked; when it finds damage, that alone is reported
         // (damaged pages make everything else unreliable).
-        let path = self.store.path();
         // `--chain` leaves it out: the chain walk reads every page of the log
         // itself (a damaged one fails the walk), and the check's own full
         // pass over the file would double its cost.
+        let checker = (depth == Depth::Full).then(|| chain::reader(&self.store));
         let (damage, walked) = std::thread::scope(|scope| {
-            let check = (depth == Depth::Full).then(|| {
-                scope.spawn(|| match chain::reader(path).map(|s| s.quick_check(10)) {
+            let check = checker.map(|checker| {
+                scope.spawn(move || match checker.map(|s| s.integrity_check(10)) {
                     Ok(Ok(found)) => found,
                     Ok(Err(e)) => vec![AppError::from(e).to_string()],
                     Err(e) => vec![e.to_string()],
@@ -182,14 +182,17 @@ impl Chronicle {
         for t in self.store.altered_triggers()? {
             report.problem(None, format!("append-only trigger {t} was altered: the log may be rewritable"));
         }
-        let path = self.store.path();
         let (chain, walk) = match depth {
-            Depth::Chain => (chain::check(path, head, chain::threads_for(head), progress)?, None),
+            Depth::Chain => {
+                let segments = chain::segments(&self.store, head, chain::threads_for(head))?;
+                (chain::check(segments, head, progress)?, None)
+            }
             Depth::Full => {
                 // The chain reads the log on other cores while this one folds.
                 let threads = chain::threads_for(head).saturating_sub(1).max(1);
+                let segments = chain::segments(&self.store, head, threads)?;
                 let (chain, walk) = std::thread::scope(|scope| {
-                    let chain = scope.spawn(|| chain::check(path, head, threads, &mut |_, _| {}));
+                    let chain = scope.spawn(move || chain::check(segments, head, &mut |_, _| {}));
                     let walk = self.fold_log(head, report, progress);
                     (chain.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), walk)
                 });

@@ -97,7 +97,7 @@ fn demo(db: &Path, reg: &Arc<Registry>, opts: DemoOptions, no_tui: bool) -> Resu
     let mut c = Chronicle::open(db, Mode::Write, Arc::clone(reg))?;
     let head = c.store().head()?;
     if head > 0 && !no_tui {
-        eprintln!("chronicle: {} already holds {head} events; opening it as it is", db.display());
+        eprintln!("chronicle: {} already holds {head} events; opening it as it is", c.store().name());
         drop(c);
         return open_tui(db, reg);
     }
@@ -112,7 +112,7 @@ fn demo(db: &Path, reg: &Arc<Registry>, opts: DemoOptions, no_tui: bool) -> Resu
         "chronicle: seeded {} events ({} commands) into {} in {secs:.2} s ({rate:.0} events/s)",
         summary.events,
         summary.commands,
-        db.display()
+        c.store().name()
     );
     if no_tui {
         return Ok(ExitCode::SUCCESS);
@@ -154,6 +154,9 @@ fn exec(
     Ok(ExitCode::SUCCESS)
 }
 
+/// How long `log --follow` waits for an append before looking again.
+const FOLLOW_WAIT: Duration = Duration::from_secs(1);
+
 fn log(
     db: &Path,
     reg: &Arc<Registry>,
@@ -171,6 +174,8 @@ fn log(
     let mut next = filter.from.unwrap_or(1).max(1);
     loop {
         filter.from = Some(next);
+        // The head before the page: a wait after it wakes for anything later.
+        let seen = c.store().head()?;
         let page = c.log(&filter, left.min(1_000))?;
         for e in &page {
             let v = c.event_json(e);
@@ -189,7 +194,7 @@ fn log(
         }
         left = u64::MAX;
         out.flush().map_err(|e| io_err(&e))?;
-        std::thread::sleep(Duration::from_millis(200));
+        c.store().wait_for_append(seen, FOLLOW_WAIT)?;
     }
     out.flush().map_err(|e| io_err(&e))?;
     Ok(ExitCode::SUCCESS)

@@ -1,47 +1,46 @@
-//! The SQLite event store: the only place SQL lives.
+//! The event store facade: engine neutral.
 //!
-//! One file holds the append-only `events` log (guarded by triggers), the
-//! `streams` index, `snapshots`, projection `checkpoints` and the read-model
-//! tables. Writers take the lock with `BEGIN IMMEDIATE` (WAL, busy timeout),
-//! so several processes can append to one file safely.
+//! A [`Store`] holds one connection to an engine ([`crate::es::backend`]):
+//! SQLite (`crate::sqlite`) or PostgreSQL. What makes the log trustworthy
+//! lives here, once for every engine: the hash chain, expected versions,
+//! idempotent appends, the streams-index check and the read-model row cache.
 
 mod chain;
 mod error;
-mod fold;
 mod handle;
-mod open;
 mod read;
+mod reader;
 mod rows;
+mod scan;
 mod write;
 
 #[cfg(test)]
 mod tests;
 
-use rustc_hash::FxHashMap as HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{SecondsFormat, Utc};
-use rusqlite::{Connection, TransactionBehavior};
+use rustc_hash::FxHashMap as HashMap;
 
 pub use chain::ChainRow;
 pub use error::{ConflictError, StoreError};
-pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use read::{LogFilter, Snapshot, StreamInfo};
+pub use reader::StreamReader;
 pub use write::{Appended, Link, WriteTx};
 
+use super::backend::{Access, Engine, Reads};
 use super::event::{EventRef, StoredEvent};
 use super::hash::GENESIS;
 use super::projection::{Row, TableSpec};
 
-/// A handle on one store file.
+/// A handle on one store.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    engine: Box<dyn Engine>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Store").field("name", &self.engine.name()).finish_non_exhaustive()
     }
 }
 
@@ -52,49 +51,59 @@ pub fn timestamp_now() -> String {
 }
 
 impl Store {
-    /// Opens the store at `path` for writing, creating an empty one if the
-    /// file is absent or empty. `path` is a file name whatever it spells
-    /// (`:memory:` and `file:…?…` are files of that name).
+    /// A store over an engine's connection.
+    #[must_use]
+    pub fn new(engine: Box<dyn Engine>) -> Self {
+        Self { engine }
+    }
+
+    /// Opens the SQLite store at `path` for writing, creating an empty one if
+    /// the file is absent or empty (see `crate::sqlite::open`).
     ///
     /// # Errors
-    /// [`StoreError::NotAStore`] for a file that is not a chronicle store or
-    /// whose schema differs from chronicle's, [`StoreError::NewerSchema`] for
-    /// one from a newer release, [`StoreError::ReadOnly`] for one this user
-    /// cannot write, [`StoreError::Access`] for a missing directory or
-    /// permission denied.
+    /// As `crate::sqlite::open`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let (conn, _) = open::open(path, open::Access::Create)?;
-        Ok(Self { conn, path: path.to_owned() })
+        crate::sqlite::open_store(path, Access::Create)
     }
 
-    /// Opens an existing store for reading only: nothing is ever written,
-    /// created or converted (a missing file is [`StoreError::NotFound`]; an
-    /// empty file reads as an empty store and stays empty); works on a store
-    /// the user cannot write.
+    /// Opens an existing SQLite store for reading only (see
+    /// `crate::sqlite::open`).
     ///
     /// # Errors
-    /// As [`Store::open`], plus `NotFound`.
+    /// As `crate::sqlite::open`.
     pub fn open_existing(path: &Path) -> Result<Self, StoreError> {
-        let (conn, _) = open::open(path, open::Access::Read)?;
-        Ok(Self { conn, path: path.to_owned() })
+        crate::sqlite::open_store(path, Access::Read)
     }
 
-    /// Opens for writing as [`Store::open`], first dropping and recreating
-    /// empty each derived table (`streams`, `snapshots`, `checkpoints`, a plain
-    /// index) whose schema differs from chronicle's. Returns the tables
-    /// recreated: the caller derives their content again.
+    /// Another connection to the same store.
     ///
     /// # Errors
-    /// As [`Store::open`]; a difference in the `events` table is not repaired.
-    pub fn open_to_repair(path: &Path) -> Result<(Self, Vec<&'static str>), StoreError> {
-        let (conn, recreated) = open::open(path, open::Access::Repair)?;
-        Ok((Self { conn, path: path.to_owned() }, recreated))
+    /// As opening the store.
+    pub fn reconnect(&self, access: Access) -> Result<Self, StoreError> {
+        Ok(Self { engine: self.engine.reconnect(access)? })
     }
 
-    /// The file's path.
+    /// The store's name for messages: the file path, or a URL without password.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.engine.name()
+    }
+
+    /// The store's name as a path (what the path-carrying errors hold).
     #[must_use]
     pub fn path(&self) -> &Path {
-        &self.path
+        Path::new(self.engine.name())
+    }
+
+    /// Derived tables a repairing open recreated empty (the caller derives
+    /// their content again).
+    #[must_use]
+    pub fn recreated(&self) -> &[&'static str] {
+        self.engine.recreated()
+    }
+
+    fn reads(&self) -> &dyn Reads {
+        self.engine.reads()
     }
 
     /// Highest position (0 when the log is empty).
@@ -102,7 +111,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn head(&self) -> Result<u64, StoreError> {
-        read::head(&self.conn)
+        self.reads().head()
     }
 
     /// The event at `position`.
@@ -118,7 +127,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn read_range(&self, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
-        read::range(&self.conn, from, to)
+        range(self.reads(), from, to)
     }
 
     /// Calls `f` for each event with `from <= position <= to`, streaming.
@@ -131,11 +140,11 @@ impl Store {
         to: u64,
         f: impl FnMut(StoredEvent) -> Result<(), E>,
     ) -> Result<(), E> {
-        read::scan(&self.conn, from, to, f)
+        scan::events(|g| self.reads().scan(from, to, g), f)
     }
 
     /// Calls `f` for each event with `from <= position <= to`, with the
-    /// fields a fold reads borrowed from SQLite's row (no allocation per
+    /// fields a fold reads borrowed from the engine's row (no allocation per
     /// event): the timeline's and replays' path.
     ///
     /// # Errors
@@ -146,7 +155,30 @@ impl Store {
         to: u64,
         f: impl FnMut(EventRef<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        fold::range(&self.conn, from, to, f)
+        scan::folds(|g| self.reads().scan_fold(from, to, g), f)
+    }
+
+    /// Calls `f` for each event with `from <= position <= to`, with its
+    /// fields borrowed from the engine's row: the hash chain's fast path.
+    ///
+    /// # Errors
+    /// Database failures (a value of the wrong type is one), or `f`'s.
+    pub fn scan_chain<E: From<StoreError>>(
+        &self,
+        from: u64,
+        to: u64,
+        f: impl FnMut(ChainRow<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        scan::chain(|g| self.reads().scan_chain(from, to, g), f)
+    }
+
+    /// The stored hash of the last event before `position` (`None` when
+    /// there is none).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reads().hash_before(position)
     }
 
     /// Events of `stream_id` after `after_version`, up to `max_position`.
@@ -159,7 +191,7 @@ impl Store {
         after_version: u64,
         max_position: u64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        read::stream_events(&self.conn, stream_id, after_version, max_position)
+        self.reads().stream_events(stream_id, after_version, max_position)
     }
 
     /// One stream's summary.
@@ -167,7 +199,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
-        read::stream(&self.conn, stream_id)
+        self.reads().stream(stream_id)
     }
 
     /// Every stream.
@@ -175,7 +207,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn streams(&self) -> Result<Vec<StreamInfo>, StoreError> {
-        read::streams(&self.conn)
+        self.reads().streams()
     }
 
     /// Events matching `filter`, at most `limit`.
@@ -183,7 +215,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn log(&self, filter: &LogFilter, limit: u64) -> Result<Vec<StoredEvent>, StoreError> {
-        read::log(&self.conn, filter, limit)
+        self.reads().log(filter, limit)
     }
 
     /// Last position recorded at or before `time` (RFC 3339 UTC text).
@@ -191,7 +223,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn position_at_time(&self, time: &str) -> Result<u64, StoreError> {
-        read::position_at_time(&self.conn, time)
+        self.reads().position_at_time(time)
     }
 
     /// Newest snapshot of a stream at or before `max_position` with `state_version`.
@@ -204,7 +236,7 @@ impl Store {
         max_position: u64,
         state_version: u32,
     ) -> Result<Option<Snapshot>, StoreError> {
-        read::snapshot(&self.conn, stream_id, max_position, state_version)
+        self.reads().snapshot(stream_id, max_position, state_version)
     }
 
     /// Every stored snapshot.
@@ -212,7 +244,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
-        read::snapshots(&self.conn)
+        self.reads().snapshots()
     }
 
     /// Positions at which snapshots were taken.
@@ -220,7 +252,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn snapshot_positions(&self) -> Result<Vec<u64>, StoreError> {
-        read::snapshot_positions(&self.conn)
+        self.reads().snapshot_positions()
     }
 
     /// A projection's checkpoint (0 = nothing applied).
@@ -228,7 +260,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
-        read::checkpoint(&self.conn, projection)
+        self.reads().checkpoint(projection)
     }
 
     /// Rows of a read-model table in key order.
@@ -236,7 +268,7 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn table_rows(&self, spec: &'static TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
-        rows::table_rows(&self.conn, spec, offset, limit)
+        self.reads().table_rows(spec, offset, limit)
     }
 
     /// Rows of an append-only read-model table as of `position` (see
@@ -252,7 +284,7 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<Row>, StoreError> {
-        rows::table_rows_upto(&self.conn, spec, position_column, position, offset, limit)
+        self.reads().table_rows_upto(spec, position_column, position, offset, limit)
     }
 
     /// Calls `f` for every row of a read-model table in key order, streaming;
@@ -266,127 +298,76 @@ impl Store {
         upto: Option<(&str, u64)>,
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        rows::scan_table(&self.conn, spec, upto, f)
+        self.reads().scan_table(spec, upto, f)
     }
 
-    /// Append-only triggers present but no longer as the schema writes them
+    /// Append-only guards present but no longer as the schema writes them
     /// (their body edited, so UPDATE or DELETE may no longer be refused).
     ///
     /// # Errors
     /// Database failures.
     pub fn altered_triggers(&self) -> Result<Vec<String>, StoreError> {
-        Ok(read::event_trigger_sql(&self.conn)?
-            .into_iter()
-            .filter(|(name, sql)| open::trigger_is_schemas(name, sql) == Some(false))
-            .map(|(name, _)| name)
-            .collect())
+        Ok(self.engine.guards()?.altered)
     }
 
-    /// Names of the triggers guarding `events` (append-only).
+    /// Names of the guards of `events` (append-only).
     ///
     /// # Errors
     /// Database failures.
     pub fn event_triggers(&self) -> Result<Vec<String>, StoreError> {
-        read::event_triggers(&self.conn)
+        Ok(self.engine.guards()?.present)
     }
 
-    /// Runs `f` in a `BEGIN IMMEDIATE` transaction: committed if `f` returns
-    /// `Ok`, rolled back otherwise. Waits up to the busy timeout for another
-    /// writer.
+    /// Blocks until the head may have moved past `head`, or `timeout` passes
+    /// (a follower's wait; it may wake early).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn wait_for_append(&self, head: u64, timeout: std::time::Duration) -> Result<(), StoreError> {
+        self.engine.wait_for_append(head, timeout)
+    }
+
+    /// Runs `f` in THE write transaction: committed if `f` returns `Ok`,
+    /// rolled back otherwise. Waits up to the engine's lock timeout for
+    /// another writer.
     ///
     /// # Errors
     /// `f`'s error, or a database failure to begin or commit.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let head = read::head(&tx)?;
+        let w = self.engine.begin()?;
+        let head = w.head()?;
         let last_hash = if head == 0 {
             GENESIS
         } else {
             let mut h = GENESIS;
-            read::scan(&tx, head, head, |e| {
+            w.scan(head, head, &mut |e| {
                 h = e.hash;
-                Ok::<_, StoreError>(())
+                Ok(())
             })?;
             h
         };
-        let mut w = WriteTx {
-            tx,
+        let mut tx = WriteTx {
+            w,
             head,
             last_hash,
             now: timestamp_now(),
             cache: rows::RowCache::default(),
             streams: HashMap::default(),
         };
-        let out = f(&mut w)?;
-        w.flush_rows()?;
-        w.flush_streams()?;
-        w.tx.commit().map_err(StoreError::from)?;
+        let out = f(&mut tx)?;
+        tx.flush_rows()?;
+        tx.flush_streams()?;
+        tx.w.commit()?;
         Ok(out)
     }
 }
 
-/// Reads an aggregate needs, from the store or from inside a write
-/// transaction (which sees its own uncommitted appends). Sealed: implemented
-/// by [`Store`] and [`WriteTx`] only, through the connection each holds.
-pub trait StreamReader: sealed::Connected {
-    /// Events of `stream_id` after `after_version`, up to `max_position`.
-    ///
-    /// # Errors
-    /// Database failures.
-    fn read_stream(
-        &self,
-        stream_id: &str,
-        after_version: u64,
-        max_position: u64,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        read::stream_events(self.connection(), stream_id, after_version, max_position)
-    }
-    /// As [`Self::read_stream`], streaming the fields a fold reads, borrowed
-    /// from SQLite's row (no allocation per event).
-    ///
-    /// # Errors
-    /// Database failures (a value of the wrong type is one), or `f`'s.
-    fn scan_stream<E: From<StoreError>>(
-        &self,
-        stream_id: &str,
-        after_version: u64,
-        max_position: u64,
-        f: impl FnMut(EventRef<'_>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        fold::stream(self.connection(), stream_id, after_version, max_position, f)
-    }
-    /// Newest snapshot at or before `max_position` with `state_version`.
-    ///
-    /// # Errors
-    /// Database failures.
-    fn read_snapshot(
-        &self,
-        stream_id: &str,
-        max_position: u64,
-        state_version: u32,
-    ) -> Result<Option<Snapshot>, StoreError> {
-        read::snapshot(self.connection(), stream_id, max_position, state_version)
-    }
+/// Events with `from <= position <= to`, collected.
+fn range(r: &dyn Reads, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut out = Vec::new();
+    r.scan(from, to, &mut |e| {
+        out.push(e);
+        Ok(())
+    })?;
+    Ok(out)
 }
-
-mod sealed {
-    /// The connection a reader reads through (not nameable outside the store).
-    pub trait Connected {
-        fn connection(&self) -> &rusqlite::Connection;
-    }
-}
-
-impl sealed::Connected for Store {
-    fn connection(&self) -> &Connection {
-        &self.conn
-    }
-}
-
-impl sealed::Connected for WriteTx<'_> {
-    fn connection(&self) -> &Connection {
-        &self.tx
-    }
-}
-
-impl StreamReader for Store {}
-impl StreamReader for WriteTx<'_> {}

@@ -67,6 +67,7 @@ impl When {
     /// # Panics
     /// When it is accepted, does not parse, or gives another reason.
     #[track_caller]
+    #[allow(clippy::must_use_candidate)] // an assertion: the scenario returned is for chaining more
     pub fn then_rejected(mut self, reason: &str) -> Scenario {
         match &self.decision {
             Decision::Rejected(r) if r.contains(reason) => {}
@@ -87,6 +88,7 @@ impl When {
     /// # Panics
     /// When it parses, or gives another reason.
     #[track_caller]
+    #[allow(clippy::must_use_candidate)] // an assertion: the scenario returned is for chaining more
     pub fn then_invalid(self, reason: &str) -> Scenario {
         match &self.decision {
             Decision::Invalid(r) if r.contains(reason) => self.scenario,

@@ -4,16 +4,15 @@
 //! (one read-only connection each) and the per-stream versions are joined
 //! at the seams.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashMap;
 
 use super::Problem;
 use crate::app::AppError;
-use crate::es::Store;
 use crate::es::hash::{self, GENESIS};
 use crate::es::store::ChainRow;
+use crate::es::{Access, Store};
 
 /// Below this many events per extra thread, one thread is quicker than
 /// opening another connection.
@@ -55,37 +54,42 @@ pub(super) fn threads_for(events: u64) -> usize {
     cores.min(by_size)
 }
 
-/// Checks positions `1..=head` of the store at `path` with `threads`
-/// connections; `progress(done, head)` is called from this thread.
+/// A connection and the positions it checks (inclusive).
+pub(super) type Part = (Store, (u64, u64));
+
+/// One connection per segment of positions `1..=head` (about `threads`),
+/// opened on this thread from `store`.
 ///
 /// # Errors
-/// A connection cannot be opened or the log cannot be read.
-pub(super) fn check(
-    path: &Path,
-    head: u64,
-    threads: usize,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<Chain, AppError> {
+/// A connection cannot be opened.
+pub(super) fn segments(store: &Store, head: u64, threads: usize) -> Result<Vec<Part>, AppError> {
     let threads = u64::try_from(threads.max(1)).unwrap_or(1);
     let per = head.div_ceil(threads).max(1);
-    let bounds: Vec<(u64, u64)> =
-        (0..threads).map(|i| (i * per + 1, ((i + 1) * per).min(head))).filter(|(a, b)| a <= b).collect();
+    (0..threads)
+        .map(|i| (i * per + 1, ((i + 1) * per).min(head)))
+        .filter(|(a, b)| a <= b)
+        .map(|bounds| Ok((reader(store)?, bounds)))
+        .collect()
+}
+
+/// Checks positions `1..=head`, each segment through its own connection (see
+/// [`segments`]); `progress(done, head)` is called from this thread.
+///
+/// # Errors
+/// The log cannot be read.
+pub(super) fn check(segments: Vec<Part>, head: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<Chain, AppError> {
     let done = AtomicU64::new(0);
+    let mut segments = segments.into_iter();
+    let first = segments.next();
     let segments = std::thread::scope(|scope| {
         let mut handles = Vec::new();
-        for &(from, to) in bounds.iter().skip(1) {
+        for (store, (from, to)) in segments {
             let done = &done;
-            handles.push(scope.spawn(move || {
-                let store = reader(path)?;
-                segment(&store, from, to, done, &mut || {})
-            }));
+            handles.push(scope.spawn(move || segment(&store, from, to, done, &mut || {})));
         }
         let mut results = Vec::new();
-        if let Some(&(from, to)) = bounds.first() {
-            let first = reader(path).and_then(|store| {
-                segment(&store, from, to, &done, &mut || progress(done.load(Ordering::Relaxed), head))
-            });
-            results.push(first);
+        if let Some((store, (from, to))) = first {
+            results.push(segment(&store, from, to, &done, &mut || progress(done.load(Ordering::Relaxed), head)));
         }
         for h in handles {
             results.push(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
@@ -102,8 +106,8 @@ pub(super) fn check(
 
 /// A handle for one scanning thread: a sequential scan gains nothing from
 /// a large page cache.
-pub(super) fn reader(path: &Path) -> Result<Store, AppError> {
-    let store = Store::open_existing(path)?;
+pub(super) fn reader(store: &Store) -> Result<Store, AppError> {
+    let store = store.reconnect(Access::Read)?;
     store.set_cache_kib(2_048)?;
     Ok(store)
 }
@@ -237,8 +241,9 @@ mod tests {
     /// Problems, streams with versions, and the head hash.
     type Found = (Vec<String>, Vec<(String, u64)>, Option<Vec<u8>>);
 
-    fn problems(path: &Path, head: u64, threads: usize) -> Found {
-        let chain = check(path, head, threads, &mut |_, _| {}).unwrap();
+    fn problems(path: &std::path::Path, head: u64, threads: usize) -> Found {
+        let store = Store::open_existing(path).unwrap();
+        let chain = check(segments(&store, head, threads).unwrap(), head, &mut |_, _| {}).unwrap();
         let mut p: Vec<String> = chain.problems.iter().map(ToString::to_string).collect();
         p.sort();
         let mut s: Vec<(String, u64)> = chain.streams.iter().map(|(id, s)| (id.clone(), s.version)).collect();

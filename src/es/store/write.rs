@@ -3,8 +3,6 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use rusqlite::{Transaction, params};
-
 mod ids;
 mod put;
 #[cfg(test)]
@@ -13,9 +11,10 @@ mod tests;
 pub use put::Link;
 use put::{CachedStream, Put, put, vanished};
 
-use super::read::{self, Snapshot, StreamInfo, to_i64};
+use super::read::{Snapshot, StreamInfo};
 use super::rows::RowCache;
 use super::{ConflictError, StoreError};
+use crate::es::backend::{Reads, Writes};
 use crate::es::event::{ExpectedVersion, PendingEvent, StoredEvent, StreamAppend};
 
 /// What an append did.
@@ -30,10 +29,10 @@ pub struct Appended {
     pub duplicate: bool,
 }
 
-/// An open `BEGIN IMMEDIATE` transaction holding the store's write lock.
+/// An open write transaction holding the store's write lock.
 /// Dropping it without [`crate::es::Store::write`] returning `Ok` rolls back.
 pub struct WriteTx<'c> {
-    pub(super) tx: Transaction<'c>,
+    pub(super) w: Box<dyn Writes + 'c>,
     pub(super) head: u64,
     pub(super) last_hash: [u8; 32],
     pub(super) now: String,
@@ -48,6 +47,11 @@ impl std::fmt::Debug for WriteTx<'_> {
 }
 
 impl WriteTx<'_> {
+    /// Reads inside this transaction.
+    pub(super) fn reads(&self) -> &dyn Reads {
+        &*self.w
+    }
+
     /// The head position inside this transaction.
     #[must_use]
     pub fn head(&self) -> u64 {
@@ -113,10 +117,9 @@ impl WriteTx<'_> {
         e: &PendingEvent,
     ) -> Result<Link, StoreError> {
         self.check_stream(stream_id, stream_type, expected)?;
-        let mut insert = self.tx.prepare_cached(include_str!("sql/insert_event.sql"))?;
         let stream = self.streams.get_mut(stream_id).ok_or_else(|| vanished(stream_id))?;
         let put = put(
-            &mut insert,
+            &mut *self.w,
             &mut self.head,
             &mut self.last_hash,
             stream,
@@ -131,7 +134,7 @@ impl WriteTx<'_> {
                 recorded_at: e.recorded_at.as_deref().unwrap_or(&self.now),
             },
         );
-        put.map_err(|err| ids::typed_insert_error(&self.tx, err, stream_id, stream_type, e))
+        put.map_err(|err| ids::typed_insert_error(&*self.w, err, stream_id, stream_type, e))
     }
 
     /// `Some` when every event of the batch is stored already (the same
@@ -173,13 +176,12 @@ impl WriteTx<'_> {
             if sa.events.is_empty() {
                 continue;
             }
-            let mut insert = self.tx.prepare_cached(include_str!("sql/insert_event.sql"))?;
             let stream = self.streams.get_mut(sa.stream_id.as_str()).ok_or_else(|| vanished(&sa.stream_id))?;
             for mut e in sa.events {
                 let given = e.recorded_at.is_some();
                 let recorded_at = e.recorded_at.take().unwrap_or_else(|| self.now.clone());
                 let put = put(
-                    &mut insert,
+                    &mut *self.w,
                     &mut self.head,
                     &mut self.last_hash,
                     stream,
@@ -198,7 +200,7 @@ impl WriteTx<'_> {
                     Ok(link) => link,
                     Err(err) => {
                         e.recorded_at = given.then_some(recorded_at);
-                        return Err(ids::typed_insert_error(&self.tx, err, &sa.stream_id, &sa.stream_type, &e));
+                        return Err(ids::typed_insert_error(&*self.w, err, &sa.stream_id, &sa.stream_type, &e));
                     }
                 };
                 stored.push(StoredEvent {
@@ -230,14 +232,14 @@ impl WriteTx<'_> {
         expected: ExpectedVersion,
     ) -> Result<(), StoreError> {
         if !self.streams.contains_key(stream_id) {
-            let info = read::stream(&self.tx, stream_id)?.unwrap_or_else(|| StreamInfo {
+            let info = self.w.stream(stream_id)?.unwrap_or_else(|| StreamInfo {
                 stream_id: stream_id.to_owned(),
                 stream_type: stream_type.to_owned(),
                 version: 0,
                 first_position: 0,
                 last_position: 0,
             });
-            super::handle::check_stream_index(&self.tx, stream_id, info.version)?;
+            super::handle::check_stream_index(&*self.w, stream_id, info.version)?;
             self.streams.insert(stream_id.to_owned(), CachedStream { info, dirty: false });
         }
         let info = &self.streams.get(stream_id).ok_or_else(|| vanished(stream_id))?.info;
@@ -261,15 +263,8 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn flush_streams(&mut self) -> Result<(), StoreError> {
-        let mut upsert = self.tx.prepare_cached(include_str!("sql/upsert_stream.sql"))?;
         for s in self.streams.values_mut().filter(|s| s.dirty) {
-            upsert.execute(params![
-                s.info.stream_id,
-                s.info.stream_type,
-                to_i64(s.info.version),
-                to_i64(s.info.first_position),
-                to_i64(s.info.last_position),
-            ])?;
+            self.w.upsert_stream(&s.info)?;
             s.dirty = false;
         }
         Ok(())
@@ -286,7 +281,7 @@ impl WriteTx<'_> {
         to: u64,
         f: impl FnMut(StoredEvent) -> Result<(), E>,
     ) -> Result<(), E> {
-        read::scan(&self.tx, from, to, f)
+        super::scan::events(|g| self.w.scan(from, to, g), f)
     }
 
     /// Events with `from <= position <= to` inside this transaction; callers
@@ -295,7 +290,7 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn read_range(&self, from: u64, to: u64) -> Result<Vec<StoredEvent>, StoreError> {
-        read::range(&self.tx, from, to)
+        super::range(&*self.w, from, to)
     }
 
     /// Calls `f` with the fields a fold reads of each event with
@@ -309,7 +304,7 @@ impl WriteTx<'_> {
         to: u64,
         f: impl FnMut(crate::es::EventRef<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        super::fold::range(&self.tx, from, to, f)
+        super::scan::folds(|g| self.w.scan_fold(from, to, g), f)
     }
 
     /// Position of the event with `event_id`, if stored.
@@ -317,7 +312,7 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn event_position(&self, event_id: &str) -> Result<Option<u64>, StoreError> {
-        read::find_event_id(&self.tx, event_id)
+        self.w.event_position(event_id)
     }
 
     /// The events one command recorded, the first at `first`.
@@ -325,7 +320,7 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn command_events(&self, first: u64, command_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
-        read::command_events(&self.tx, first, command_id)
+        self.w.command_events(first, command_id)
     }
 
     /// One stream's summary inside this transaction.
@@ -342,8 +337,8 @@ impl WriteTx<'_> {
     /// Database failures.
     pub fn stream_ref(&mut self, stream_id: &str) -> Result<Option<&StreamInfo>, StoreError> {
         if !self.streams.contains_key(stream_id) {
-            let info = read::stream(&self.tx, stream_id)?;
-            super::handle::check_stream_index(&self.tx, stream_id, info.as_ref().map_or(0, |i| i.version))?;
+            let info = self.w.stream(stream_id)?;
+            super::handle::check_stream_index(&*self.w, stream_id, info.as_ref().map_or(0, |i| i.version))?;
             let Some(info) = info else { return Ok(None) };
             self.streams.insert(stream_id.to_owned(), CachedStream { info, dirty: false });
         }
@@ -354,16 +349,8 @@ impl WriteTx<'_> {
     ///
     /// # Errors
     /// Database failures.
-    pub fn save_snapshot(&self, s: &Snapshot) -> Result<(), StoreError> {
-        self.tx.prepare_cached(include_str!("sql/insert_snapshot.sql"))?.execute(params![
-            s.stream_id,
-            to_i64(s.version),
-            s.stream_type,
-            to_i64(s.position),
-            s.state_version,
-            s.state,
-        ])?;
-        Ok(())
+    pub fn save_snapshot(&mut self, s: &Snapshot) -> Result<(), StoreError> {
+        self.w.save_snapshot(s)
     }
 
     /// A projection's checkpoint.
@@ -371,7 +358,7 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
-        read::checkpoint(&self.tx, projection)
+        self.w.checkpoint(projection)
     }
 
     /// Sets a projection's checkpoint (flushing its pending rows first, so
@@ -381,12 +368,6 @@ impl WriteTx<'_> {
     /// Database failures.
     pub fn set_checkpoint(&mut self, projection: &str, position: u64) -> Result<(), StoreError> {
         self.flush_rows()?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO checkpoints (projection, position) VALUES (?1, ?2) \
-                 ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
-            )?
-            .execute(params![projection, to_i64(position)])?;
-        Ok(())
+        self.w.set_checkpoint(projection, position)
     }
 }

@@ -3,8 +3,8 @@
 
 use super::super::app::{Matches, matches_filter};
 use super::super::text;
+use crate::app::{AppError, Chronicle};
 use crate::es::StoredEvent;
-use crate::es::store::{Store, StoreError};
 
 /// Events read per query.
 const CHUNK: u64 = 2_000;
@@ -36,14 +36,14 @@ fn chunks(from: u64, forward: bool, head: u64) -> impl Iterator<Item = (u64, u64
 /// # Errors
 /// Store failures.
 pub fn find(
-    store: &Store,
+    chron: &Chronicle,
     filter: &str,
     from: u64,
     forward: bool,
     head: u64,
-) -> Result<Result<u64, String>, StoreError> {
+) -> Result<Result<u64, String>, AppError> {
     for (lo, hi) in chunks(from, forward, head) {
-        let events = store.read_range(lo, hi)?;
+        let events = chron.events(lo, hi)?;
         let hit = if forward {
             events.iter().find(|e| matches_filter(filter, e))
         } else {
@@ -67,11 +67,11 @@ pub fn find(
 ///
 /// # Errors
 /// Store failures.
-pub fn around(store: &Store, filter: &str, center: u64, half: usize, head: u64) -> Result<Matches, StoreError> {
+pub fn around(chron: &Chronicle, filter: &str, center: u64, half: usize, head: u64) -> Result<Matches, AppError> {
     let mut before: Vec<StoredEvent> = Vec::new();
     let mut lo = center.max(1);
     for (a, b) in chunks(center, false, head) {
-        let events = store.read_range(a, b)?;
+        let events = chron.events(a, b)?;
         before.extend(events.into_iter().rev().filter(|e| matches_filter(filter, e)));
         lo = a;
         if before.len() >= half {
@@ -83,7 +83,7 @@ pub fn around(store: &Store, filter: &str, center: u64, half: usize, head: u64) 
     let mut after: Vec<StoredEvent> = Vec::new();
     let mut hi = center;
     for (a, b) in chunks(center.saturating_sub(1), true, head) {
-        let events = store.read_range(a, b)?;
+        let events = chron.events(a, b)?;
         after.extend(events.into_iter().filter(|e| matches_filter(filter, e)));
         hi = b;
         if after.len() >= half {

@@ -10,8 +10,9 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use super::super::action::{Action, Effect};
 use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
+use super::follow::Follower;
 use super::worker::Worker;
-use crate::app::{AppError, Chronicle, ExecOptions, Mode, Timeline};
+use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
 use crate::domain::Registry;
 use crate::es::TimeTravel;
 use crate::es::store::LogFilter;
@@ -25,6 +26,7 @@ pub struct Session {
     chron: Chronicle,
     timeline: Timeline,
     worker: Option<Worker>,
+    follower: Option<Follower>,
     actor: String,
     pending_seek: Option<(u64, bool)>,
     /// Deferred seeks are flushed by [`Session::flush`] only (the terminal
@@ -48,9 +50,9 @@ impl Session {
     pub fn open(db: &Path, registry: impl Into<Arc<Registry>>) -> Result<Self, TuiError> {
         let chron = Chronicle::open(db, Mode::Write, registry)?;
         // Interactive reads touch few pages; a large cache would only stay resident.
-        chron.store().set_cache_kib(2_048).map_err(AppError::from)?;
-        let head = chron.store().head().map_err(AppError::from)?;
-        let mut app = App::new(db.display().to_string(), head);
+        chron.set_cache_kib(2_048)?;
+        let head = chron.head()?;
+        let mut app = App::new(chron.store().name().to_owned(), head);
         app.commands = chron.registry().commands().collect();
         app.seeder = chron.registry().seeder().is_some();
         app.projections = chron
@@ -69,6 +71,7 @@ impl Session {
             chron,
             timeline,
             worker: None,
+            follower: None,
             actor,
             pending_seek: None,
             batching: false,
@@ -79,12 +82,13 @@ impl Session {
     }
 
     /// Folds in a background thread from now on (keeps scrubbing smooth on
-    /// large logs).
+    /// large logs), and follows appends by other processes in another.
     ///
     /// # Errors
-    /// The worker's store handle cannot be opened.
+    /// The threads' store handles cannot be opened.
     pub fn spawn_worker(&mut self) -> Result<(), TuiError> {
-        self.worker = Some(Worker::spawn(self.chron.store().path(), self.chron.registry(), self.chron.config())?);
+        self.worker = Some(Worker::spawn(&self.chron)?);
+        self.follower = Some(Follower::spawn(&self.chron, self.app.head)?);
         Ok(())
     }
 
@@ -153,8 +157,7 @@ impl Session {
         let Some(Effect::Matches { filter, center, half }) = update::matches_wanted(&self.app) else {
             return Ok(());
         };
-        let m =
-            super::search::around(self.chron.store(), &filter, center, half, self.app.head).map_err(AppError::from)?;
+        let m = super::search::around(&self.chron, &filter, center, half, self.app.head)?;
         update::update(&mut self.app, Action::Matches(Box::new(m)));
         Ok(())
     }
@@ -235,7 +238,14 @@ impl Session {
     /// # Errors
     /// Store failures.
     pub fn poll_head(&mut self) -> Result<bool, TuiError> {
-        let head = self.chron.store().head().map_err(AppError::from)?;
+        // With a follower, the store is read only once it saw an append (the
+        // head read here, not the follower's: this session appends too).
+        if let Some(f) = &self.follower
+            && f.latest()?.is_none()
+        {
+            return Ok(false);
+        }
+        let head = self.chron.head()?;
         if head == self.app.head {
             return Ok(false);
         }
@@ -294,8 +304,7 @@ impl Session {
                 vec![Action::Found(self.stream_step(&stream, from, forward)?)]
             }
             Effect::Find { filter, from, forward } => {
-                let found = super::search::find(self.chron.store(), &filter, from, forward, self.app.head)
-                    .map_err(AppError::from)?;
+                let found = super::search::find(&self.chron, &filter, from, forward, self.app.head)?;
                 vec![Action::Found(found)]
             }
             Effect::Matches { .. } => {
@@ -325,7 +334,7 @@ impl Session {
         let opts = ExecOptions::new(&self.actor, "tui");
         Ok(match self.chron.execute(line, &opts) {
             Ok(out) => {
-                let head = self.chron.store().head().map_err(AppError::from)?;
+                let head = self.chron.head()?;
                 let list: Vec<String> = out
                     .events
                     .iter()
@@ -342,38 +351,28 @@ impl Session {
 
     fn window(&self, center: u64) -> Result<Window, TuiError> {
         let from = center.saturating_sub(WINDOW_HALF).max(1);
-        let events = self.chron.store().read_range(from, center + WINDOW_HALF).map_err(AppError::from)?;
+        let events = self.chron.events(from, center + WINDOW_HALF)?;
         let events = events.into_iter().map(|e| EventRow { json: self.chron.event_json(&e), stored: e }).collect();
         Ok(Window { center, events })
     }
 
     fn overview(&self) -> Result<Overview, TuiError> {
-        let store = self.chron.store();
-        let head = store.head().map_err(AppError::from)?;
-        let mut o = Overview { head, ..Overview::default() };
-        if head == 0 {
-            return Ok(o);
-        }
-        o.streams = store.streams().map_err(AppError::from)?;
-        o.snapshots = store.snapshot_positions().map_err(AppError::from)?;
-        let n = DENSITY_SAMPLES.min(head - 1).max(1);
-        let mut last = 0;
-        for i in 0..=n {
-            let p = 1 + i * (head - 1) / n;
-            if p == last {
-                continue;
+        let outline = self.chron.outline(DENSITY_SAMPLES)?;
+        let mut o = Overview {
+            head: outline.head,
+            streams: outline.streams,
+            snapshots: outline.snapshots,
+            ..Overview::default()
+        };
+        for (p, time) in outline.times {
+            if let Some(t) = text::micros(&time) {
+                o.samples.push((p, t));
             }
-            last = p;
-            if let Some(e) = store.event(p).map_err(AppError::from)? {
-                if p == 1 {
-                    o.first_time.clone_from(&e.recorded_at);
-                }
-                if p == head {
-                    o.last_time.clone_from(&e.recorded_at);
-                }
-                if let Some(t) = text::micros(&e.recorded_at) {
-                    o.samples.push((p, t));
-                }
+            if p == 1 {
+                o.first_time.clone_from(&time);
+            }
+            if p == o.head {
+                o.last_time = time;
             }
         }
         Ok(o)
@@ -393,7 +392,7 @@ impl Session {
             }
             target - 1
         };
-        let events = self.chron.store().stream_events(stream, after, u64::MAX >> 1).map_err(AppError::from)?;
+        let events = self.chron.stream_events_after(stream, after)?;
         Ok(match events.first() {
             Some(e) if forward || e.position < from => Ok(e.position),
             _ if forward => Err(format!("no later event of {shown}")),

@@ -3,14 +3,11 @@
 //! are coalesced (only the latest matters); long folds report progress. When
 //! idle it builds keyframes ahead of need, so later jumps are quick.
 
-use std::path::Path;
-use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::thread::JoinHandle;
 
 use super::super::TuiError;
-use crate::app::{Chronicle, Config, Mode, Timeline, World};
-use crate::domain::Registry;
+use crate::app::{Chronicle, Mode, Timeline, World};
 
 /// Events folded between progress reports (and checks for a newer request).
 const STEP: u64 = 25_000;
@@ -36,13 +33,13 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Opens a read-only handle on `path` and starts the thread.
+    /// Opens a read-only handle on `chron`'s store and starts the thread.
     ///
     /// # Errors
     /// The store cannot be opened.
-    pub fn spawn(path: &Path, registry: &Arc<Registry>, config: Config) -> Result<Self, TuiError> {
-        let chron = Chronicle::open_with(path, Mode::Read, Arc::clone(registry), config)?;
-        chron.store().set_cache_kib(CACHE_KIB).map_err(crate::app::AppError::from)?;
+    pub fn spawn(chron: &Chronicle) -> Result<Self, TuiError> {
+        let chron = chron.reconnect(Mode::Read)?;
+        chron.set_cache_kib(CACHE_KIB)?;
         let (requests, rx) = mpsc::channel::<Request>();
         let (tx, worlds) = mpsc::channel();
         let thread =

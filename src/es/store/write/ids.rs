@@ -2,10 +2,9 @@
 //! append meets an id that is stored already.
 
 use super::super::StoreError;
-use super::super::read;
 use super::WriteTx;
+use crate::es::backend::Reads;
 use crate::es::event::{PendingEvent, StoredEvent};
-use rusqlite::Connection;
 
 /// The first field in which `stored` differs from `e` appended to
 /// `stream_id` (a `stream_type`), or `None` when they are the same event.
@@ -41,15 +40,6 @@ pub(super) fn differing_field(
     }
 }
 
-/// Whether `err` is the `events.event_id` UNIQUE constraint failing.
-fn is_event_id_taken(err: &StoreError) -> bool {
-    matches!(
-        err,
-        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, Some(msg)))
-            if f.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("events.event_id")
-    )
-}
-
 impl WriteTx<'_> {
     /// Where an event with `e`'s id is stored, and the first field in which
     /// it differs from `e` appended to `stream_id` (see [`WriteTx::append`]
@@ -63,18 +53,18 @@ impl WriteTx<'_> {
         stream_type: &str,
         e: &PendingEvent,
     ) -> Result<Option<(u64, Option<&'static str>)>, StoreError> {
-        stored_id(&self.tx, stream_id, stream_type, e)
+        stored_id(self.reads(), stream_id, stream_type, e)
     }
 }
 
 fn stored_id(
-    conn: &Connection,
+    r: &dyn Reads,
     stream_id: &str,
     stream_type: &str,
     e: &PendingEvent,
 ) -> Result<Option<(u64, Option<&'static str>)>, StoreError> {
-    let Some(position) = read::find_event_id(conn, &e.event_id)? else { return Ok(None) };
-    let stored = read::range(conn, position, position)?.pop().ok_or_else(|| StoreError::Damaged {
+    let Some(position) = r.event_position(&e.event_id)? else { return Ok(None) };
+    let stored = super::super::range(r, position, position)?.pop().ok_or_else(|| StoreError::Damaged {
         what: format!("position {position}"),
         reason: format!("the index names event {} there, but no event is stored", e.event_id),
     })?;
@@ -86,16 +76,16 @@ fn stored_id(
 /// [`StoreError::PartialDuplicate`] (the same event), not a raw constraint
 /// failure.
 pub(super) fn typed_insert_error(
-    conn: &Connection,
+    r: &dyn Reads,
     err: StoreError,
     stream_id: &str,
     stream_type: &str,
     e: &PendingEvent,
 ) -> StoreError {
-    if !is_event_id_taken(&err) {
+    if !matches!(err, StoreError::EventIdTaken(_)) {
         return err;
     }
-    match stored_id(conn, stream_id, stream_type, e) {
+    match stored_id(r, stream_id, stream_type, e) {
         Ok(Some((position, Some(field)))) => {
             StoreError::EventIdConflict { event_id: e.event_id.clone(), position, field }
         }

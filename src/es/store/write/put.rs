@@ -1,9 +1,8 @@
 //! Inserting one event: the hash-chain link, the row, the stream summary.
 
-use rusqlite::params;
-
 use super::super::StoreError;
-use super::super::read::{StreamInfo, to_i64};
+use super::super::read::StreamInfo;
+use crate::es::backend::{EventRow, Writes};
 use crate::es::hash::{self, HashInput};
 
 /// A stream's summary as of this transaction; `dirty` until written back
@@ -44,7 +43,7 @@ pub(super) fn vanished(stream_id: &str) -> StoreError {
 
 /// Inserts one event after `head` / `last_hash` into `stream` (already checked).
 pub(super) fn put(
-    insert: &mut rusqlite::CachedStatement<'_>,
+    w: &mut dyn Writes,
     head: &mut u64,
     last_hash: &mut [u8; 32],
     stream: &mut CachedStream,
@@ -67,19 +66,19 @@ pub(super) fn put(
             recorded_at: e.recorded_at,
         },
     );
-    insert.execute(params![
-        to_i64(position),
-        e.event_id,
-        e.stream_id,
-        e.stream_type,
-        to_i64(version),
-        e.event_type,
-        e.schema_version,
-        e.payload,
-        e.metadata,
-        e.recorded_at,
-        &hash[..],
-    ])?;
+    w.insert_event(&EventRow {
+        position,
+        event_id: e.event_id,
+        stream_id: e.stream_id,
+        stream_type: e.stream_type,
+        version,
+        event_type: e.event_type,
+        schema_version: e.schema_version,
+        payload: e.payload,
+        metadata: e.metadata,
+        recorded_at: e.recorded_at,
+        hash: &hash,
+    })?;
     *head = position;
     *last_hash = hash;
     let info = &mut stream.info;

@@ -5,9 +5,9 @@
 use rusqlite::types::Type;
 use rusqlite::{Connection, Row, Rows, params};
 
-use super::StoreError;
 use super::read::to_i64;
 use crate::es::event::EventRef;
+use crate::es::store::StoreError;
 
 /// Column `i` as text borrowed from the row (not UTF-8: a conversion error).
 pub(super) fn text<'a>(row: &'a Row<'_>, i: usize) -> rusqlite::Result<&'a str> {
@@ -39,34 +39,34 @@ fn read<'a>(row: &'a Row<'_>) -> rusqlite::Result<EventRef<'a>> {
 }
 
 /// Calls `f` for each row of `rows` (a `select_*_fold.sql` query), in order.
-fn each<E: From<StoreError>>(mut rows: Rows<'_>, mut f: impl FnMut(EventRef<'_>) -> Result<(), E>) -> Result<(), E> {
-    while let Some(row) = rows.next().map_err(StoreError::from)? {
-        f(read(row).map_err(StoreError::from)?)?;
+fn each(mut rows: Rows<'_>, f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>) -> Result<(), StoreError> {
+    while let Some(row) = rows.next()? {
+        f(read(row)?)?;
     }
     Ok(())
 }
 
 /// Calls `f` for every event with `from <= position <= to`, in order.
-pub(super) fn range<E: From<StoreError>>(
+pub(super) fn range(
     conn: &Connection,
     from: u64,
     to: u64,
-    f: impl FnMut(EventRef<'_>) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut stmt = conn.prepare_cached(include_str!("sql/select_events_fold.sql")).map_err(StoreError::from)?;
-    each(stmt.query(params![to_i64(from), to_i64(to)]).map_err(StoreError::from)?, f)
+    f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(include_str!("sql/select_events_fold.sql"))?;
+    each(stmt.query(params![to_i64(from), to_i64(to)])?, f)
 }
 
 /// Calls `f` for every event of `stream_id` with `version > after_version`
 /// and `position <= max_position`, by version (through the
 /// `(stream_id, version)` unique index).
-pub(super) fn stream<E: From<StoreError>>(
+pub(super) fn stream(
     conn: &Connection,
     stream_id: &str,
     after_version: u64,
     max_position: u64,
-    f: impl FnMut(EventRef<'_>) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut stmt = conn.prepare_cached(include_str!("sql/select_stream_fold.sql")).map_err(StoreError::from)?;
-    each(stmt.query(params![stream_id, to_i64(after_version), to_i64(max_position)]).map_err(StoreError::from)?, f)
+    f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(include_str!("sql/select_stream_fold.sql"))?;
+    each(stmt.query(params![stream_id, to_i64(after_version), to_i64(max_position)])?, f)
 }

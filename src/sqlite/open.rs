@@ -8,7 +8,8 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, MAIN_DB, OpenFlags, TransactionBehavior};
 
-use super::StoreError;
+use crate::es::backend::Access;
+use crate::es::store::StoreError;
 
 mod path;
 mod read;
@@ -23,19 +24,6 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// How long a writer waits for another process's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// How a handle uses its file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Access {
-    /// Read and write; an absent or empty file becomes an empty store.
-    Create,
-    /// As `Create`, and derived tables that differ from the schema are
-    /// dropped and recreated empty (for `rebuild`, which derives them again).
-    Repair,
-    /// Never write, never create, never convert: a missing file is an
-    /// error, an empty one reads as an empty store.
-    Read,
-}
 
 /// Opens the store at `path` (a file name, whatever it spells: see
 /// [`path::file_path`]). Returns the derived tables `Access::Repair` recreated.
@@ -121,7 +109,7 @@ fn failure(path: &Path, abs: &Path, exists: bool, e: rusqlite::Error) -> StoreEr
     const READONLY_DIRECTORY: i32 = 1544; // SQLITE_READONLY_DIRECTORY
     let dir = path::parent(abs).display();
     match &e {
-        rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, DiskFull | SystemIoFailure) => StoreError::Sqlite(e),
+        rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, DiskFull | SystemIoFailure) => StoreError::from(e),
         rusqlite::Error::SqliteFailure(f, _) if f.code == ReadOnly => StoreError::ReadOnly {
             path: path.to_owned(),
             reason: if f.extended_code == READONLY_DIRECTORY {
@@ -205,10 +193,7 @@ fn schema_error(path: &Path, found: &[shape::Mismatch]) -> StoreError {
 
 /// Journal settings, with a lack of write access named as such.
 fn journal(conn: &Connection, path: &Path, abs: &Path) -> Result<(), StoreError> {
-    set_journal(conn).map_err(|e| match e {
-        StoreError::Sqlite(e) => failure(path, abs, true, e),
-        other => other,
-    })
+    set_journal(conn).map_err(|e| failure(path, abs, true, e))
 }
 
 fn init_schema(conn: &mut Connection, path: &Path, abs: &Path, repair: bool) -> Result<Vec<&'static str>, StoreError> {
@@ -321,7 +306,7 @@ fn check_header(path: &Path, version: i64, app: i64, tables: i64) -> Result<(), 
     Ok(())
 }
 
-fn set_journal(conn: &Connection) -> Result<(), StoreError> {
+fn set_journal(conn: &Connection) -> rusqlite::Result<()> {
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(mode, "store is not in WAL mode");

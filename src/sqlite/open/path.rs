@@ -7,14 +7,14 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::super::StoreError;
+use crate::es::store::StoreError;
 
 /// `path` as an absolute file name SQLite reads literally: relative names
 /// are taken from the current directory (`:memory:` becomes `./:memory:`).
 ///
 /// # Errors
 /// [`StoreError::Access`] for an empty name or an unreadable current directory.
-pub(in crate::es::store) fn file_path(path: &Path) -> Result<PathBuf, StoreError> {
+pub(in crate::sqlite) fn file_path(path: &Path) -> Result<PathBuf, StoreError> {
     if path.as_os_str().is_empty() {
         return Err(StoreError::Access { path: path.to_owned(), reason: "the store's file name is empty".to_owned() });
     }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::super::StoreError;
 use super::{BUSY_TIMEOUT, SCHEMA, check_foreign_code, check_header, check_shape, failure, harden, path, read_header};
+use crate::es::store::StoreError;
 
 /// Opens an existing store without ever writing to it. A writable file is
 /// opened read-write with `query_only` on, so every write statement fails and

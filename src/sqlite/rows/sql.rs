@@ -1,8 +1,8 @@
 //! The SQL text of read-model tables, built from their specs (names are
 //! checked, never interpolated unchecked).
 
-use super::super::StoreError;
 use crate::es::projection::TableSpec;
+use crate::es::store::StoreError;
 
 /// A table's spec with its statements, built once per transaction.
 #[derive(Debug)]

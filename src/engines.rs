@@ -1,0 +1,76 @@
+//! Picks the engine a `--db` value names: a `postgres://` or
+//! `postgresql://` URL is a PostgreSQL database, anything else the path of
+//! an SQLite file. The only module that names both engines.
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use crate::es::backend::Access;
+use crate::es::{Store, StoreError};
+
+/// Whether `db` names a PostgreSQL database (by its URL scheme).
+#[must_use]
+pub fn is_postgres(db: &str) -> bool {
+    let lower = db.get(..13).unwrap_or(db).to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
+/// Opens the store `db` names (see the module's documentation).
+///
+/// # Errors
+/// As the engine's open: a store that is missing, foreign, newer,
+/// unreadable or unreachable, each with one line saying why.
+pub fn open(db: &str, access: Access) -> Result<Store, StoreError> {
+    if is_postgres(db) {
+        return Err(StoreError::Access {
+            path: redacted(db).into(),
+            reason: "this build of chronicle has no PostgreSQL engine".to_owned(),
+        });
+    }
+    crate::sqlite::open_store(Path::new(db), access)
+}
+
+/// As [`open`], for a `--db` value that may not be UTF-8 (which can only
+/// be an SQLite file's path).
+///
+/// # Errors
+/// As [`open`].
+pub fn open_os(db: &OsStr, access: Access) -> Result<Store, StoreError> {
+    match db.to_str() {
+        Some(db) => open(db, access),
+        None => crate::sqlite::open_store(Path::new(db), access),
+    }
+}
+
+/// `db` as messages and logs may show it: a URL without its password.
+#[must_use]
+pub fn redacted(db: &str) -> String {
+    if !is_postgres(db) {
+        return db.to_owned();
+    }
+    let Some((scheme, rest)) = db.split_once("://") else { return db.to_owned() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split_once(':').map_or(user, |(u, _)| u);
+            format!("{scheme}://{user}@{host}{tail}")
+        }
+        None => db.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_url_is_not_a_file_name_and_its_password_stays_out_of_messages() {
+        assert!(is_postgres("postgres://u@h/db") && is_postgres("PostgreSQL://h/db"));
+        assert!(!is_postgres("postgres.db") && !is_postgres("./postgres://x"));
+        let err = open("postgres://alice:s3cret@localhost:5432/db", Access::Read).unwrap_err().to_string();
+        assert!(err.contains("postgres://alice@localhost:5432/db"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+        assert_eq!(redacted("./x://u:p@h/y"), "./x://u:p@h/y", "a file name is shown as it is");
+    }
+}
