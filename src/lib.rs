@@ -14,6 +14,7 @@ pub mod app;
 pub mod cli;
 pub mod domain;
 pub mod es;
+pub mod postgres;
 pub mod testing;
 #[cfg(feature = "tui")]
 pub mod tui;

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::super::backend::BackendKind;
 use super::super::event::ExpectedVersion;
 use super::super::projection::RowsError;
 
@@ -133,12 +134,52 @@ pub enum StoreError {
     /// A read model could not be written.
     #[error(transparent)]
     Rows(#[from] RowsError),
+    /// Any other database failure (I/O, disk full, locking beyond the
+    /// timeout, a lost connection), classified by the engine.
+    #[error("database error: {message}")]
+    Backend {
+        /// What kind of failure.
+        kind: BackendKind,
+        /// The engine's message, one line.
+        message: String,
+        /// The engine's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Engine to facade: the event id is stored already (the facade types it
+    /// as [`StoreError::EventIdConflict`] or [`StoreError::PartialDuplicate`]).
+    #[error("event id {0} is already stored")]
+    EventIdTaken(String),
+    /// Engine to facade: the stream already has an event at this version.
+    #[error("stream {stream_id} already has an event at version {version}")]
+    VersionTaken {
+        /// The stream.
+        stream_id: String,
+        /// The version taken.
+        version: u64,
+    },
     /// Any other database failure (I/O, disk full, locking beyond the timeout).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
 
 impl StoreError {
+    /// An engine failure of `kind`; the message is `source`'s, on one line.
+    pub fn backend(kind: BackendKind, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let source = source.into();
+        let message = source.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        Self::Backend { kind, message, source }
+    }
+
+    /// The kind of an engine failure (`None` for any other error).
+    #[must_use]
+    pub fn backend_kind(&self) -> Option<BackendKind> {
+        match self {
+            Self::Backend { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
     /// Whether this is a concurrency conflict (worth a retry).
     #[must_use]
     pub fn is_conflict(&self) -> bool {

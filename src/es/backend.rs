@@ -1,0 +1,262 @@
+//! The storage seam: what an engine (SQLite, PostgreSQL) implements so the
+//! store facade ([`crate::es::Store`]) can keep the log on it.
+//!
+//! The traits are object safe: the facade holds a `Box<dyn Engine>` and
+//! wraps the closure-taking calls in generic methods. Engines store exactly
+//! what they are given; the hash chain, expected versions, idempotency and
+//! the read-model row cache live in the facade.
+
+use std::time::Duration;
+
+use super::event::{EventRef, StoredEvent};
+use super::projection::{Key, Row, TableSpec};
+use super::store::{ChainRow, LogFilter, Snapshot, StoreError, StreamInfo};
+
+/// How a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Create the schema if absent; writable.
+    Create,
+    /// Never writes, never creates, never converts.
+    Read,
+    /// Writable; derived tables whose schema differs are recreated empty
+    /// (the caller derives them again: see [`Engine::recreated`]).
+    Repair,
+}
+
+/// What kind of failure an engine reported, for messages and exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// Another writer holds the lock beyond the timeout, or a lock timeout.
+    Busy,
+    /// The disk (or the server's) is full, or an I/O error.
+    DiskFull,
+    /// The stored data is damaged (corrupt file, checksum failure).
+    Damaged,
+    /// The server cannot be reached.
+    Unreachable,
+    /// The store may not be written (read-only file, read-only transaction).
+    ReadOnly,
+    /// The connection was killed mid-transaction (server restart, terminated backend).
+    Terminated,
+    /// Anything else.
+    Other,
+}
+
+/// One connection to one store.
+pub trait Engine: Send {
+    /// For messages: the file path, or the URL without its password.
+    fn name(&self) -> &str;
+    /// Another connection to the same store (a worker thread's, a follower's).
+    ///
+    /// # Errors
+    /// As opening the store.
+    fn reconnect(&self, access: Access) -> Result<Box<dyn Engine>, StoreError>;
+    /// Derived tables recreated empty by a Repair open (caller re-derives them).
+    fn recreated(&self) -> &[&'static str];
+    /// Reads outside any explicit transaction.
+    fn reads(&self) -> &dyn Reads;
+    /// Runs `f` inside one read transaction: every read sees one committed state.
+    ///
+    /// # Errors
+    /// Database failures, or `f`'s.
+    fn read_consistent(
+        &self,
+        f: &mut dyn FnMut(&dyn Reads) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Begins THE write transaction: holds the store-wide writer lock (SQLite
+    /// BEGIN IMMEDIATE; PostgreSQL a transaction-scoped advisory lock) until
+    /// commit or drop (= rollback).
+    ///
+    /// # Errors
+    /// Database failures (a lock not obtained within the timeout is `Busy`).
+    fn begin(&mut self) -> Result<Box<dyn Writes + '_>, StoreError>;
+    /// The engine's own integrity check (SQLite `quick_check`; PostgreSQL:
+    /// none/amcheck): findings, at most `max`.
+    ///
+    /// # Errors
+    /// Database failures.
+    fn integrity_check(&self, max: usize) -> Result<Vec<String>, StoreError>;
+    /// A hint: page cache size for this connection (no-op where meaningless).
+    ///
+    /// # Errors
+    /// Database failures.
+    fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError>;
+    /// The append-only guards: names present, and names present but altered.
+    ///
+    /// # Errors
+    /// Database failures.
+    fn guards(&self) -> Result<Guards, StoreError>;
+    /// Blocks until the head may have moved past `head` or `timeout` passes
+    /// (SQLite: poll `data_version`/head; PostgreSQL: LISTEN/NOTIFY).
+    /// Spurious wake-ups allowed.
+    ///
+    /// # Errors
+    /// Database failures.
+    fn wait_for_append(&self, head: u64, timeout: Duration) -> Result<(), StoreError>;
+}
+
+/// The append-only guards of the `events` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Guards {
+    /// Names of the guards present.
+    pub present: Vec<String>,
+    /// Names of guards present but no longer as the schema writes them.
+    pub altered: Vec<String>,
+}
+
+/// Reads (also available inside a write transaction, seeing its own writes).
+#[allow(clippy::missing_errors_doc)] // every read fails only on a database failure
+pub trait Reads {
+    /// Highest position (0 when the log is empty).
+    fn head(&self) -> Result<u64, StoreError>;
+    /// Every event with `from <= position <= to`, in order.
+    fn scan(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// As [`Reads::scan`], the fields a fold reads, borrowed.
+    fn scan_fold(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// As [`Reads::scan`], the fields the hash chain reads, borrowed.
+    fn scan_chain(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// The stored hash of the last event before `position`.
+    fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Events of `stream_id` after `after_version`, up to `max_position`, by version.
+    fn stream_events(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+        max_position: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+    /// As [`Reads::stream_events`], borrowed.
+    fn scan_stream(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+        max_position: u64,
+        f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// One stream's summary from the `streams` index.
+    fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError>;
+    /// Highest version among the stream's EVENTS (not the index): the streams-index check.
+    fn stored_version(&self, stream_id: &str) -> Result<u64, StoreError>;
+    /// Every stream, by id.
+    fn streams(&self) -> Result<Vec<StreamInfo>, StoreError>;
+    /// Events matching `filter`, in position order, at most `limit`.
+    fn log(&self, filter: &LogFilter, limit: u64) -> Result<Vec<StoredEvent>, StoreError>;
+    /// The last position recorded at or before `time`, 0 if none.
+    fn position_at_time(&self, time: &str) -> Result<u64, StoreError>;
+    /// Position of the event with `event_id`, if stored.
+    fn event_position(&self, event_id: &str) -> Result<Option<u64>, StoreError>;
+    /// Events of one command: from `first` on, with `metadata.command_id`.
+    fn command_events(&self, first: u64, command_id: &str) -> Result<Vec<StoredEvent>, StoreError>;
+    /// Newest snapshot of a stream at or before `max_position` with `state_version`.
+    fn snapshot(
+        &self,
+        stream_id: &str,
+        max_position: u64,
+        state_version: u32,
+    ) -> Result<Option<Snapshot>, StoreError>;
+    /// Every snapshot, by stream and version.
+    fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError>;
+    /// Positions of snapshots, in order.
+    fn snapshot_positions(&self) -> Result<Vec<u64>, StoreError>;
+    /// A projection's checkpoint (0 = nothing applied).
+    fn checkpoint(&self, projection: &str) -> Result<u64, StoreError>;
+    /// Rows of a read-model table in key order (a missing table reads empty).
+    fn table_rows(&self, spec: &'static TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError>;
+    /// Rows of an append-only read-model table with `position_column <= position`.
+    fn table_rows_upto(
+        &self,
+        spec: &'static TableSpec,
+        position_column: &str,
+        position: u64,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Row>, StoreError>;
+    /// Every row of a read-model table in key order, streaming.
+    fn scan_table(
+        &self,
+        spec: &'static TableSpec,
+        upto: Option<(&str, u64)>,
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Why a read-model table cannot be trusted at checkpoint `applied` (None = fine).
+    fn read_model_problem(&self, spec: &TableSpec, applied: u64) -> Result<Option<String>, StoreError>;
+    /// Fetches one row of a read-model table by key (None: absent, or no table).
+    fn table_row(&self, spec: &'static TableSpec, key: &[super::projection::Cell]) -> Result<Option<Row>, StoreError>;
+}
+
+/// Inside the write transaction. Rows are already checked and linked by the
+/// facade: the engine stores exactly what it is given (text byte for byte;
+/// hash 32 bytes).
+#[allow(clippy::missing_errors_doc)] // database failures, and the typed ones named
+pub trait Writes: Reads {
+    /// Stores one event (the engine may buffer, but every read through this
+    /// transaction must see it). A taken event id → [`StoreError::EventIdTaken`]
+    /// and the transaction stays usable for reads (PostgreSQL: use a
+    /// savepoint); a taken (`stream_id`, version) → [`StoreError::VersionTaken`].
+    fn insert_event(&mut self, e: &EventRow<'_>) -> Result<(), StoreError>;
+    /// Inserts or replaces one stream's summary.
+    fn upsert_stream(&mut self, s: &StreamInfo) -> Result<(), StoreError>;
+    /// Stores a snapshot (replacing one of the same stream and version).
+    fn save_snapshot(&mut self, s: &Snapshot) -> Result<(), StoreError>;
+    /// Sets a projection's checkpoint.
+    fn set_checkpoint(&mut self, projection: &str, position: u64) -> Result<(), StoreError>;
+    /// Creates missing read-model tables; one whose columns differ is dropped
+    /// and recreated. Returns the tables (re)created empty.
+    fn ensure_tables(&mut self, specs: &[&'static TableSpec]) -> Result<Vec<&'static str>, StoreError>;
+    /// Deletes every row of a read-model table.
+    fn clear_table(&mut self, spec: &'static TableSpec) -> Result<(), StoreError>;
+    /// Upserts rows of one table (sorted by key by the caller).
+    fn upsert_rows(&mut self, spec: &'static TableSpec, rows: &[&Row]) -> Result<(), StoreError>;
+    /// Deletes rows of one table by key.
+    fn delete_rows(&mut self, spec: &'static TableSpec, keys: &[&Key]) -> Result<(), StoreError>;
+    /// Recomputes the `streams` index from the events inside this
+    /// transaction; returns how many streams' rows differed (and were replaced).
+    fn rebuild_streams_index(&mut self) -> Result<u64, StoreError>;
+    /// Drops a read-model table whose columns differ from `spec`; true if dropped.
+    fn drop_table_if_altered(&mut self, spec: &'static TableSpec) -> Result<bool, StoreError>;
+    /// Commits; dropping the box without commit rolls back.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// One event row as stored (all fields final: position, version and hash
+/// computed by the facade).
+#[derive(Debug, Clone, Copy)]
+pub struct EventRow<'a> {
+    /// Position in the log.
+    pub position: u64,
+    /// Event id.
+    pub event_id: &'a str,
+    /// Stream id.
+    pub stream_id: &'a str,
+    /// Stream type.
+    pub stream_type: &'a str,
+    /// Version in its stream.
+    pub version: u64,
+    /// Event type.
+    pub event_type: &'a str,
+    /// Payload schema version.
+    pub schema_version: u32,
+    /// Payload JSON text.
+    pub payload: &'a str,
+    /// Metadata JSON text.
+    pub metadata: &'a str,
+    /// RFC 3339 UTC text.
+    pub recorded_at: &'a str,
+    /// Hash-chain link.
+    pub hash: &'a [u8; 32],
+}
