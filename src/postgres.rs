@@ -41,6 +41,7 @@ pub struct PgEngine {
     channel: String,
     lock_key: i64,
     listening: Cell<bool>,
+    access: Access,
 }
 
 impl std::fmt::Debug for PgEngine {
@@ -74,6 +75,7 @@ impl PgEngine {
             conn: Conn::new(client, target.schema.clone()),
             target,
             listening: Cell::new(false),
+            access,
         })
     }
 
@@ -103,10 +105,7 @@ impl Engine for PgEngine {
         &self.conn
     }
 
-    fn read_consistent(
-        &self,
-        f: &mut dyn FnMut(&dyn Reads) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    fn read_consistent(&self, f: &mut dyn FnMut(&dyn Reads) -> Result<(), StoreError>) -> Result<(), StoreError> {
         self.conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
         self.conn.in_tx.set(true);
         let out = f(&self.conn);
@@ -117,6 +116,12 @@ impl Engine for PgEngine {
     }
 
     fn begin(&mut self) -> Result<Box<dyn Writes + '_>, StoreError> {
+        if self.access == Access::Read {
+            return Err(StoreError::ReadOnly {
+                path: self.target.display.clone().into(),
+                reason: "it was opened for reading only".to_owned(),
+            });
+        }
         Ok(Box::new(write::Tx::begin(&self.conn, &self.channel, self.lock_key)?))
     }
 

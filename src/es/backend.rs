@@ -60,10 +60,7 @@ pub trait Engine: Send {
     ///
     /// # Errors
     /// Database failures, or `f`'s.
-    fn read_consistent(
-        &self,
-        f: &mut dyn FnMut(&dyn Reads) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError>;
+    fn read_consistent(&self, f: &mut dyn FnMut(&dyn Reads) -> Result<(), StoreError>) -> Result<(), StoreError>;
     /// Begins THE write transaction: holds the store-wide writer lock (SQLite
     /// BEGIN IMMEDIATE; PostgreSQL a transaction-scoped advisory lock) until
     /// commit or drop (= rollback).
@@ -163,12 +160,7 @@ pub trait Reads {
     /// Events of one command: from `first` on, with `metadata.command_id`.
     fn command_events(&self, first: u64, command_id: &str) -> Result<Vec<StoredEvent>, StoreError>;
     /// Newest snapshot of a stream at or before `max_position` with `state_version`.
-    fn snapshot(
-        &self,
-        stream_id: &str,
-        max_position: u64,
-        state_version: u32,
-    ) -> Result<Option<Snapshot>, StoreError>;
+    fn snapshot(&self, stream_id: &str, max_position: u64, state_version: u32) -> Result<Option<Snapshot>, StoreError>;
     /// Every snapshot, by stream and version.
     fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError>;
     /// Positions of snapshots, in order.

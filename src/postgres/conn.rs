@@ -27,12 +27,7 @@ pub struct Conn {
 
 impl Conn {
     pub fn new(client: Client, schema: String) -> Self {
-        Self {
-            client: RefCell::new(client),
-            statements: RefCell::default(),
-            in_tx: Cell::new(false),
-            schema,
-        }
+        Self { client: RefCell::new(client), statements: RefCell::default(), in_tx: Cell::new(false), schema }
     }
 
     /// Runs `f` on the client; its failure mapped to a store error.

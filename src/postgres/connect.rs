@@ -86,16 +86,15 @@ fn examine(client: &mut Client, schema: &str) -> Result<Found, StoreError> {
         .query_one("SELECT to_regclass(format('%I.meta', $1::text)) IS NOT NULL", &[&schema])
         .map_err(store_error)?;
     if meta.get::<_, bool>(0) {
-        let row = client
-            .query_opt("SELECT value FROM meta WHERE name = 'schema_version'", &[])
-            .map_err(store_error)?;
+        let row = client.query_opt("SELECT value FROM meta WHERE name = 'schema_version'", &[]).map_err(store_error)?;
         let version = row.and_then(|r| r.get::<_, String>(0).parse::<i64>().ok());
         return Ok(version.map_or(Found::Foreign, Found::Version));
     }
     let tables: i64 = client
-        .query_one("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1", &[
-            &schema,
-        ])
+        .query_one(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1",
+            &[&schema],
+        )
         .map_err(store_error)?
         .get(0);
     Ok(if tables == 0 { Found::Absent } else { Found::Foreign })

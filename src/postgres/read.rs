@@ -205,7 +205,8 @@ impl Conn {
     }
 
     pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
-        let sql = "SELECT stream_id, stream_type, version, first_position, last_position FROM streams WHERE stream_id = $1";
+        let sql =
+            "SELECT stream_id, stream_type, version, first_position, last_position FROM streams WHERE stream_id = $1";
         self.query_opt(sql, &[&stream_id])?.map(|r| stream_info(&r)).transpose()
     }
 
@@ -215,7 +216,8 @@ impl Conn {
     }
 
     pub fn streams(&self) -> Result<Vec<StreamInfo>, StoreError> {
-        let sql = "SELECT stream_id, stream_type, version, first_position, last_position FROM streams ORDER BY stream_id";
+        let sql =
+            "SELECT stream_id, stream_type, version, first_position, last_position FROM streams ORDER BY stream_id";
         self.query(sql, &[])?.iter().map(stream_info).collect()
     }
 
@@ -249,7 +251,9 @@ impl Conn {
     }
 
     pub fn event_position(&self, event_id: &str) -> Result<Option<u64>, StoreError> {
-        self.query_opt("SELECT position FROM events WHERE event_id = $1", &[&event_id])?.map(|r| ucol(&r, 0)).transpose()
+        self.query_opt("SELECT position FROM events WHERE event_id = $1", &[&event_id])?
+            .map(|r| ucol(&r, 0))
+            .transpose()
     }
 
     pub fn command_events(&self, first: u64, command_id: &str) -> Result<Vec<StoredEvent>, StoreError> {

@@ -244,8 +244,7 @@ impl Conn {
         }
         let cols = names(spec, 0..spec.columns.len())?;
         let values = cols.iter().skip(spec.key_len).map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>();
-        let action =
-            if values.is_empty() { "NOTHING".to_owned() } else { format!("UPDATE SET {}", values.join(", ")) };
+        let action = if values.is_empty() { "NOTHING".to_owned() } else { format!("UPDATE SET {}", values.join(", ")) };
         let sql = format!(
             "INSERT INTO {} ({}) SELECT * FROM unnest({}) ON CONFLICT ({}) DO {action}",
             ident(spec.name)?,

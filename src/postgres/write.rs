@@ -153,7 +153,8 @@ impl<'a> Tx<'a> {
                 let Some(constraint) = constraint.map(str::to_owned) else {
                     return Err(StoreError::Backend { kind, message, source });
                 };
-                let (at, error) = self.offender(events, &constraint)?.ok_or(StoreError::Backend { kind, message, source })?;
+                let (at, error) =
+                    self.offender(events, &constraint)?.ok_or(StoreError::Backend { kind, message, source })?;
                 if at > 0 {
                     self.copy_events(&events[..at])?;
                 }
@@ -253,7 +254,10 @@ impl Writes for Tx<'_> {
 
     fn rebuild_streams_index(&mut self) -> Result<u64, StoreError> {
         self.flush()?;
-        self.conn.batch(&format!("DROP TABLE IF EXISTS pg_temp.derived_streams; {}", include_str!("sql/rebuild_streams.sql")))?;
+        self.conn.batch(&format!(
+            "DROP TABLE IF EXISTS pg_temp.derived_streams; {}",
+            include_str!("sql/rebuild_streams.sql")
+        ))?;
         let row = self.conn.query_opt(include_str!("sql/count_streams_differing.sql"), &[])?;
         let differing: i64 = row.map_or(Ok(0), |r| col(&r, 0))?;
         if differing > 0 {
