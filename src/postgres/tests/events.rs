@@ -167,3 +167,20 @@ fn a_read_transaction_sees_one_committed_state() {
     assert_eq!(heads, [1, 1]);
     assert_eq!(e.reads().head().unwrap(), 2);
 }
+
+#[test]
+fn a_writer_killed_mid_transaction_gets_one_line_and_nothing_is_half_written() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "a", 1)]);
+    let pid: i32 = e.conn.query_opt("SELECT pg_backend_pid()", &[]).unwrap().unwrap().get(0);
+    let mut tx = e.begin().unwrap();
+    tx.insert_event(&Ev::new(2, "a", 2).row()).unwrap();
+    assert_eq!(tx.head().unwrap(), 2);
+    db.client().execute("SELECT pg_terminate_backend($1)", &[&pid]).unwrap();
+    let err = tx.commit().unwrap_err();
+    assert_eq!(err.backend_kind(), Some(crate::es::BackendKind::Terminated), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("nothing was committed") && !msg.contains('\n'), "{msg}");
+    assert_eq!(create(&db).reads().head().unwrap(), 1);
+}
