@@ -14,6 +14,7 @@ mod error;
 mod read;
 mod reads;
 mod rows;
+mod shape;
 mod url;
 mod write;
 
@@ -42,6 +43,7 @@ pub struct PgEngine {
     lock_key: i64,
     listening: Cell<bool>,
     access: Access,
+    recreated: Vec<&'static str>,
 }
 
 impl std::fmt::Debug for PgEngine {
@@ -68,7 +70,7 @@ impl PgEngine {
     /// As [`open`].
     pub fn open(target: Target, access: Access) -> Result<Self, StoreError> {
         let mut client = connect::connect(&target, access)?;
-        connect::init_schema(&mut client, &target, access)?;
+        let recreated = connect::init_schema(&mut client, &target, access)?;
         Ok(Self {
             channel: format!("chronicle_{}", target.schema),
             lock_key: connect::lock_key(&target.schema),
@@ -76,6 +78,7 @@ impl PgEngine {
             target,
             listening: Cell::new(false),
             access,
+            recreated,
         })
     }
 
@@ -96,9 +99,7 @@ impl Engine for PgEngine {
     }
 
     fn recreated(&self) -> &[&'static str] {
-        // The derived tables are created with the schema and never altered
-        // by chronicle; `rebuild` re-derives the streams index itself.
-        &[]
+        &self.recreated
     }
 
     fn reads(&self) -> &dyn Reads {

@@ -100,8 +100,9 @@ fn examine(client: &mut Client, schema: &str) -> Result<Found, StoreError> {
     Ok(if tables == 0 { Found::Absent } else { Found::Foreign })
 }
 
-/// Creates the schema when absent (Create, Repair) and checks its version.
-pub fn init_schema(client: &mut Client, target: &Target, access: Access) -> Result<(), StoreError> {
+/// Creates the schema when absent (Create, Repair) and checks its version
+/// and tables; returns the derived tables a Repair open recreated.
+pub fn init_schema(client: &mut Client, target: &Target, access: Access) -> Result<Vec<&'static str>, StoreError> {
     let path = || PathBuf::from(&target.display);
     let check = |found: Found| match found {
         Found::Version(v) if v > SCHEMA_VERSION => {
@@ -128,7 +129,7 @@ pub fn init_schema(client: &mut Client, target: &Target, access: Access) -> Resu
         // Another process may have created it meanwhile: check what is there.
         check(examine(client, &target.schema)?)?;
     }
-    Ok(())
+    super::shape::check(client, target, access)
 }
 
 /// Creates the schema and its tables in one transaction, under the store's
@@ -142,7 +143,8 @@ fn create(client: &mut Client, target: &Target) -> Result<(), StoreError> {
         .map_err(store_error)?
         .get::<_, bool>(0);
     if !exists {
-        tx.batch_execute(SCHEMA).map_err(|e| match e.code() {
+        let derived: String = super::shape::DERIVED.iter().map(|(_, sql)| *sql).collect::<Vec<_>>().join("\n");
+        tx.batch_execute(&format!("{SCHEMA}\n{derived}")).map_err(|e| match e.code() {
             Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
                 path: PathBuf::from(&target.display),
                 reason: format!("this role may not create the schema's tables: {}", one_line(&e)),

@@ -151,3 +151,21 @@ fn reading_never_creates_and_never_writes() {
     let err = reader.conn.batch("CREATE TABLE sneaky (x int)").unwrap_err();
     assert_eq!(err.backend_kind(), Some(crate::es::BackendKind::ReadOnly), "{err}");
 }
+
+#[test]
+fn a_changed_derived_table_is_recreated_by_a_repairing_open_but_a_changed_log_is_refused() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "s", 1)]);
+    drop(e);
+    db.client().batch_execute("ALTER TABLE chronicle.streams ADD COLUMN extra int").unwrap();
+    let err = open(db.url(), Access::Create).unwrap_err().to_string();
+    assert!(err.contains("table `streams` has an extra column `extra`") && err.contains("rebuild"), "{err}");
+    let repaired = open(db.url(), Access::Repair).unwrap();
+    assert_eq!(repaired.recreated(), ["streams"]);
+    assert_eq!(repaired.reads().head().unwrap(), 1);
+    assert!(create(&db).recreated().is_empty());
+    db.client().batch_execute("ALTER TABLE chronicle.events RENAME COLUMN payload TO body").unwrap();
+    let err = open(db.url(), Access::Repair).unwrap_err().to_string();
+    assert!(err.contains("table `events` has no column `payload`") && err.contains("cannot repair"), "{err}");
+}

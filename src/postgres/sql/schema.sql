@@ -1,4 +1,5 @@
--- chronicle store schema, version 1, in the schema named by the URL (the
+-- chronicle store schema, version 1 (with streams.sql, snapshots.sql and
+-- checkpoints.sql, the derived tables), in the schema named by the URL (the
 -- connection's search_path). Created by the program in one transaction under
 -- the store's advisory lock; `meta` records the version. Text columns use the
 -- "C" collation: ordered by bytes, as SQLite orders them.
@@ -35,34 +36,6 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
 
 REVOKE UPDATE, DELETE, TRUNCATE ON events FROM PUBLIC;
-
--- One row per stream: its type and current version (derived from events,
--- maintained in the same transaction; `verify` checks it).
-CREATE TABLE streams (
-    stream_id      text   COLLATE "C" PRIMARY KEY,
-    stream_type    text   COLLATE "C" NOT NULL,
-    version        bigint NOT NULL,
-    first_position bigint NOT NULL,
-    last_position  bigint NOT NULL
-);
-
--- Aggregate snapshots, tagged with the aggregate's state schema version.
-CREATE TABLE snapshots (
-    stream_id     text    COLLATE "C" NOT NULL,
-    version       bigint  NOT NULL,
-    stream_type   text    COLLATE "C" NOT NULL,
-    position      bigint  NOT NULL,
-    state_version integer NOT NULL,
-    state         text    NOT NULL,
-    PRIMARY KEY (stream_id, version)
-);
-
--- Last position each projection has applied, written in the same transaction
--- as that projection's rows.
-CREATE TABLE checkpoints (
-    projection text   COLLATE "C" PRIMARY KEY,
-    position   bigint NOT NULL
-);
 
 -- Who owns this schema, and at which version.
 CREATE TABLE meta (
