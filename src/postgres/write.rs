@@ -19,6 +19,11 @@ use crate::es::store::{Snapshot, StreamInfo};
 /// Buffered events are written when this many are waiting.
 const FLUSH_EVENTS: usize = 10_000;
 
+/// A transaction's first events are inserted one by one (a command's few
+/// events: one round trip each, a taken id or version typed at once, as
+/// SQLite does); later ones are buffered and copied (imports, rebuilds).
+const DIRECT_EVENTS: usize = 16;
+
 /// The column types of `copy_events.sql`.
 const EVENT_TYPES: [Type; 11] = [
     Type::INT8,
@@ -81,6 +86,8 @@ pub struct Tx<'a> {
     pending: RefCell<Pending>,
     /// Highest position written, for the NOTIFY (0: no event).
     head: Cell<i64>,
+    /// Events inserted one by one so far.
+    direct: usize,
     done: bool,
 }
 
@@ -90,7 +97,7 @@ impl<'a> Tx<'a> {
     pub fn begin(conn: &'a Conn, channel: &'a str, lock_key: i64) -> Result<Self, StoreError> {
         conn.batch("BEGIN")?;
         conn.in_tx.set(true);
-        let tx = Self { conn, channel, pending: RefCell::default(), head: Cell::new(0), done: false };
+        let tx = Self { conn, channel, pending: RefCell::default(), head: Cell::new(0), direct: 0, done: false };
         tx.conn.batch(&format!("SET LOCAL lock_timeout = '60s'; SELECT pg_advisory_xact_lock({lock_key})"))?;
         Ok(tx)
     }
@@ -164,6 +171,42 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// Inserts one event now. `ON CONFLICT DO NOTHING` keeps the transaction
+    /// usable when the id, the stream version or the position is taken.
+    fn insert_direct(&self, e: &EventRow<'_>) -> Result<(), StoreError> {
+        let (position, version) = (to_i64(e.position), to_i64(e.version));
+        let schema_version = i32::try_from(e.schema_version).unwrap_or(i32::MAX);
+        let hash: &[u8] = e.hash;
+        let args: [&(dyn postgres::types::ToSql + Sync); 11] = [
+            &position,
+            &e.event_id,
+            &e.stream_id,
+            &e.stream_type,
+            &version,
+            &e.event_type,
+            &schema_version,
+            &e.payload,
+            &e.metadata,
+            &e.recorded_at,
+            &hash,
+        ];
+        if !self.conn.query(include_str!("sql/insert_event.sql"), &args)?.is_empty() {
+            self.head.set(self.head.get().max(position));
+            return Ok(());
+        }
+        if self.conn.event_position(e.event_id)?.is_some() {
+            return Err(StoreError::EventIdTaken(e.event_id.to_owned()));
+        }
+        let sql = "SELECT 1 FROM events WHERE stream_id = $1 AND version = $2";
+        if self.conn.query_opt(sql, &[&e.stream_id, &version])?.is_some() {
+            return Err(StoreError::VersionTaken { stream_id: e.stream_id.to_owned(), version: e.version });
+        }
+        Err(StoreError::Damaged {
+            what: format!("position {}", e.position),
+            reason: "taken by another event while this writer held the lock".to_owned(),
+        })
+    }
+
     /// Which buffered event broke `constraint`, and the typed error for it.
     fn offender(&self, events: &[Owned], constraint: &str) -> Result<Option<(usize, StoreError)>, StoreError> {
         if constraint.contains("event_id") {
@@ -210,6 +253,10 @@ impl Drop for Tx<'_> {
 
 impl Writes for Tx<'_> {
     fn insert_event(&mut self, e: &EventRow<'_>) -> Result<(), StoreError> {
+        if self.direct < DIRECT_EVENTS && self.pending.borrow().events.is_empty() {
+            self.direct += 1;
+            return self.insert_direct(e);
+        }
         let full = {
             let mut p = self.pending.borrow_mut();
             p.events.push(Owned::from(e));

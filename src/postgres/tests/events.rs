@@ -83,22 +83,34 @@ fn a_taken_event_id_or_version_comes_back_typed_and_the_transaction_goes_on() {
     let mut e = create(&db);
     append(&mut e, &[Ev::new(1, "a", 1)]);
     let mut tx = e.begin().unwrap();
-    let fresh = Ev::new(2, "b", 1);
-    let mut reused = Ev::new(3, "c", 1);
+    let mut reused = Ev::new(2, "c", 1);
     reused.id = "ev-1".into();
-    tx.insert_event(&fresh.row()).unwrap();
+    // A command's few events go in one by one: the error comes at once.
+    let err = tx.insert_event(&reused.row()).unwrap_err();
+    assert!(matches!(&err, StoreError::EventIdTaken(id) if id == "ev-1"), "{err}");
+    let err = tx.insert_event(&Ev::new(2, "a", 1).row()).unwrap_err();
+    assert!(matches!(&err, StoreError::VersionTaken { stream_id, version: 1 } if stream_id == "a"), "{err}");
+    assert_eq!(tx.head().unwrap(), 1);
+    // Many events are buffered: the error comes at the next read, typed,
+    // with the events before the taken one kept.
+    let bulk: Vec<Ev> = (2..=40).map(|p| Ev::new(p, "b", p - 1)).collect();
+    for ev in &bulk {
+        tx.insert_event(&ev.row()).unwrap();
+    }
+    let mut reused = Ev::new(41, "c", 1);
+    reused.id = "ev-1".into();
     tx.insert_event(&reused.row()).unwrap();
+    tx.insert_event(&Ev::new(42, "c", 2).row()).unwrap();
     let err = tx.head().unwrap_err();
     assert!(matches!(&err, StoreError::EventIdTaken(id) if id == "ev-1"), "{err}");
-    // Still usable: the event before the taken one is there, reads work.
-    assert_eq!(tx.head().unwrap(), 2);
-    let clash = Ev::new(3, "a", 1);
+    assert_eq!(tx.head().unwrap(), 40);
+    let clash = Ev::new(41, "b", 39);
     tx.insert_event(&clash.row()).unwrap();
-    let err = tx.event_position("ev-3").unwrap_err();
-    assert!(matches!(&err, StoreError::VersionTaken { stream_id, version: 1 } if stream_id == "a"), "{err}");
-    tx.insert_event(&Ev::new(3, "a", 2).row()).unwrap();
+    let err = tx.event_position("ev-41").unwrap_err();
+    assert!(matches!(&err, StoreError::VersionTaken { stream_id, version: 39 } if stream_id == "b"), "{err}");
+    tx.insert_event(&Ev::new(41, "b", 40).row()).unwrap();
     tx.commit().unwrap();
-    assert_eq!(e.reads().head().unwrap(), 3);
+    assert_eq!(e.reads().head().unwrap(), 41);
 }
 
 #[test]
