@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 
+use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, Row, Statement};
 use rustc_hash::FxHashMap as HashMap;
@@ -56,28 +57,40 @@ impl Conn {
         self.statements.borrow_mut().clear();
     }
 
-    /// Every row of `sql` with `params`.
-    pub fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+    /// Runs `f` with the prepared statement for `sql`. A statement whose
+    /// table another session dropped and recreated with other columns
+    /// ("cached plan must not change result type") is prepared again, once.
+    fn prepared<T>(
+        &self,
+        sql: &str,
+        f: impl Fn(&mut Client, &Statement) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
         self.with(|c| {
             let s = self.statement(c, sql)?;
-            c.query(&s, params)
+            match f(c, &s) {
+                Err(e) if e.code() == Some(&SqlState::FEATURE_NOT_SUPPORTED) && !self.in_tx.get() => {
+                    self.forget_statements();
+                    let s = self.statement(c, sql)?;
+                    f(c, &s)
+                }
+                other => other,
+            }
         })
+    }
+
+    /// Every row of `sql` with `params`.
+    pub fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+        self.prepared(sql, |c, s| c.query(s, params))
     }
 
     /// The row of `sql`, if any.
     pub fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>, StoreError> {
-        self.with(|c| {
-            let s = self.statement(c, sql)?;
-            c.query_opt(&s, params)
-        })
+        self.prepared(sql, |c, s| c.query_opt(s, params))
     }
 
     /// Runs `sql`; the number of rows it touched.
     pub fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
-        self.with(|c| {
-            let s = self.statement(c, sql)?;
-            c.execute(&s, params)
-        })
+        self.prepared(sql, |c, s| c.execute(s, params))
     }
 
     /// Runs statements without parameters.

@@ -46,13 +46,21 @@ fn connect_error(target: &Target, e: &postgres::Error) -> StoreError {
         Some(c) if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
             format!("the PostgreSQL server at {} refused the login: {}", target.server, one_line(e))
         }
-        _ => format!("cannot connect to the PostgreSQL server at {}: {}", target.server, one_line(e)),
+        Some(_) => format!("cannot connect to the PostgreSQL server at {}: {}", target.server, one_line(e)),
+        // The socket's own error (refused, unknown host, timeout) says it all.
+        None => {
+            let cause = std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string);
+            format!("cannot connect to the PostgreSQL server at {}: {cause}", target.server)
+        }
     };
-    if e.code().is_some() {
-        StoreError::Access { path, reason: what }
-    } else {
-        StoreError::Backend { kind: BackendKind::Unreachable, message: what, source: Box::new(clone_msg(e)) }
-    }
+    // A server that is down, starting or full may be back soon (a follower
+    // retries those); a missing database or a refused login will not be.
+    let kind = match super::error::kind_of(e, false) {
+        _ if e.code().is_none() => BackendKind::Unreachable,
+        kind @ (BackendKind::Unreachable | BackendKind::Busy) => kind,
+        _ => return StoreError::Access { path, reason: what },
+    };
+    StoreError::Backend { kind, message: what, source: Box::new(clone_msg(e)) }
 }
 
 /// The connect error's text as a source (the `postgres` error is not `Clone`).

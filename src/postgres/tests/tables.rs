@@ -130,3 +130,23 @@ fn streams_snapshots_and_the_rebuilt_index() {
     tx.commit().unwrap();
     assert_eq!(e.reads().streams().unwrap(), vec![a, b]);
 }
+
+#[test]
+fn a_table_recreated_by_another_session_is_read_with_its_new_columns() {
+    let db = db!();
+    let mut e = create(&db);
+    let mut tx = e.begin().unwrap();
+    tx.ensure_tables(&[&LEDGER]).unwrap();
+    tx.commit().unwrap();
+    let mut c = db.client();
+    c.batch_execute("ALTER TABLE chronicle.ledger ALTER COLUMN amount TYPE text").unwrap();
+    assert_eq!(e.reads().table_rows(&LEDGER, 0, 10).unwrap(), vec![]);
+    // Another process's rebuild drops the altered table and creates it anew.
+    let mut other = create(&db);
+    let mut tx = other.begin().unwrap();
+    assert!(tx.drop_table_if_altered(&LEDGER).unwrap());
+    tx.ensure_tables(&[&LEDGER]).unwrap();
+    tx.upsert_rows(&LEDGER, &[&line("a", 1, 5)]).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(e.reads().table_rows(&LEDGER, 0, 10).unwrap(), vec![line("a", 1, 5)]);
+}
