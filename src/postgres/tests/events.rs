@@ -163,6 +163,19 @@ fn a_commit_elsewhere_wakes_a_waiting_follower() {
 }
 
 #[test]
+fn a_follower_whose_session_is_killed_is_told_the_server_is_unreachable_and_reconnects() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "a", 1)]);
+    let pid: i32 = e.conn.query_opt("SELECT pg_backend_pid()", &[]).unwrap().unwrap().get(0);
+    db.client().execute("SELECT pg_terminate_backend($1)", &[&pid]).unwrap();
+    let err = e.wait_for_append(1, Duration::from_secs(30)).unwrap_err();
+    assert_eq!(err.backend_kind(), Some(crate::es::BackendKind::Unreachable), "{err}");
+    let again = e.reconnect(crate::es::backend::Access::Read).unwrap();
+    assert_eq!(again.reads().head().unwrap(), 1);
+}
+
+#[test]
 fn a_read_transaction_sees_one_committed_state() {
     let db = db!();
     let mut e = create(&db);
