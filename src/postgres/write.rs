@@ -95,10 +95,10 @@ impl<'a> Tx<'a> {
     /// Begins: `BEGIN`, then the store's advisory lock (waiting at most a
     /// minute for another writer, as SQLite's busy timeout does).
     pub fn begin(conn: &'a Conn, channel: &'a str, lock_key: i64) -> Result<Self, StoreError> {
-        conn.batch("BEGIN")?;
         conn.in_tx.set(true);
+        // Made before BEGIN is sent: if any of it fails, dropping it rolls back.
         let tx = Self { conn, channel, pending: RefCell::default(), head: Cell::new(0), direct: 0, done: false };
-        tx.conn.batch(&format!("SET LOCAL lock_timeout = '60s'; SELECT pg_advisory_xact_lock({lock_key})"))?;
+        tx.conn.batch(&format!("BEGIN; SET LOCAL lock_timeout = '60s'; SELECT pg_advisory_xact_lock({lock_key})"))?;
         Ok(tx)
     }
 
@@ -320,11 +320,14 @@ impl Writes for Tx<'_> {
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         self.flush()?;
-        if self.head.get() > 0 {
-            let head = self.head.get().to_string();
-            self.conn.execute("SELECT pg_notify($1, $2)", &[&self.channel, &head])?;
-        }
-        self.conn.batch("COMMIT")?;
+        // The channel is `chronicle_<schema>`, the schema checked to be
+        // `[a-z0-9_]`: the NOTIFY rides with the COMMIT in one round trip.
+        let notify = if self.head.get() > 0 {
+            format!("SELECT pg_notify('{}', '{}'); ", self.channel, self.head.get())
+        } else {
+            String::new()
+        };
+        self.conn.batch(&format!("{notify}COMMIT"))?;
         self.done = true;
         Ok(())
     }
