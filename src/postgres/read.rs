@@ -100,7 +100,10 @@ fn snapshot(row: &Row) -> Result<Snapshot, StoreError> {
 
 impl Conn {
     /// Calls `each` for every row of a position-range query (`sql` takes
-    /// `$1` from, `$2` to, `$3` page size and orders by position, column 0).
+    /// `$1` from, `$2` to, orders by position), [`PAGE`] positions at a time:
+    /// positions are gapless, so a page is a range of the primary key, which
+    /// the planner cannot mistake for a scan of the rest of the log. An empty
+    /// page (the end, or a gap) jumps to the next stored position, if any.
     pub fn pages(
         &self,
         sql: &str,
@@ -110,24 +113,32 @@ impl Conn {
     ) -> Result<(), StoreError> {
         let (mut from, to) = (to_i64(from.max(1)), to_i64(to));
         while from <= to {
-            let page = self.query(sql, &[&from, &to, &PAGE])?;
+            let end = from.saturating_add(PAGE - 1).min(to);
+            let page = self.query(sql, &[&from, &end])?;
             for row in &page {
                 each(row)?;
             }
-            match page.last() {
-                Some(last) if i64::try_from(page.len()).unwrap_or(0) == PAGE => from = col::<i64>(last, 0)? + 1,
-                _ => break,
+            if end >= to {
+                return Ok(());
             }
+            from = if page.is_empty() {
+                let sql = "SELECT min(position) FROM events WHERE position > $1 AND position <= $2";
+                match self.query_opt(sql, &[&end, &to])?.map(|r| col::<Option<i64>>(&r, 0)).transpose()?.flatten() {
+                    Some(next) => next,
+                    None => return Ok(()),
+                }
+            } else {
+                end.saturating_add(1)
+            };
         }
         Ok(())
     }
 
     /// As [`Conn::pages`] over one stream by version (`$1` stream, `$2`
-    /// after version, `$3` max position, `$4` page size; version is column `vcol`).
+    /// after version, `$3` up to version, `$4` max position).
     pub fn stream_pages(
         &self,
         sql: &str,
-        vcol: usize,
         stream_id: &str,
         after: u64,
         max_position: u64,
@@ -135,14 +146,26 @@ impl Conn {
     ) -> Result<(), StoreError> {
         let (mut after, max) = (to_i64(after), to_i64(max_position));
         loop {
-            let page = self.query(sql, &[&stream_id, &after, &max, &PAGE])?;
+            let upto = after.saturating_add(PAGE);
+            let page = self.query(sql, &[&stream_id, &after, &upto, &max])?;
             for row in &page {
                 each(row)?;
             }
-            match page.last() {
-                Some(last) if i64::try_from(page.len()).unwrap_or(0) == PAGE => after = col::<i64>(last, vcol)?,
-                _ => return Ok(()),
-            }
+            after = if page.is_empty() {
+                let sql =
+                    "SELECT min(version) - 1 FROM events WHERE stream_id = $1 AND version > $2 AND position <= $3";
+                match self
+                    .query_opt(sql, &[&stream_id, &upto, &max])?
+                    .map(|r| col::<Option<i64>>(&r, 0))
+                    .transpose()?
+                    .flatten()
+                {
+                    Some(next) => next,
+                    None => return Ok(()),
+                }
+            } else {
+                upto
+            };
         }
     }
 
@@ -185,7 +208,7 @@ impl Conn {
 
     pub fn stream_events(&self, stream_id: &str, after: u64, max: u64) -> Result<Vec<StoredEvent>, StoreError> {
         let mut out = Vec::new();
-        self.stream_pages(include_str!("sql/select_stream.sql"), 4, stream_id, after, max, &mut |r| {
+        self.stream_pages(include_str!("sql/select_stream.sql"), stream_id, after, max, &mut |r| {
             out.push(event(r)?);
             Ok(())
         })?;
@@ -199,9 +222,7 @@ impl Conn {
         max: u64,
         f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        self.stream_pages(include_str!("sql/select_stream_fold.sql"), 3, stream_id, after, max, &mut |r| {
-            f(fold_ref(r)?)
-        })
+        self.stream_pages(include_str!("sql/select_stream_fold.sql"), stream_id, after, max, &mut |r| f(fold_ref(r)?))
     }
 
     pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {

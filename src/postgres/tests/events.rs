@@ -142,6 +142,31 @@ fn scans_page_through_a_log_larger_than_a_page() {
 }
 
 #[test]
+fn scans_jump_gaps_and_stop_at_the_end() {
+    let db = db!();
+    let mut e = create(&db);
+    // The engine stores the positions it is given: a damaged log may have gaps.
+    append(&mut e, &[Ev::new(1, "a", 1), Ev::new(2, "a", 2), Ev::new(30_000, "a", 25_000), Ev::new(70_000, "b", 1)]);
+    let mut seen = Vec::new();
+    e.reads()
+        .scan(1, u64::MAX, &mut |ev| {
+            seen.push(ev.position);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, [1, 2, 30_000, 70_000]);
+    let mut versions = Vec::new();
+    e.reads()
+        .scan_stream("a", 1, u64::MAX, &mut |f| {
+            versions.push(f.version);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(versions, [2, 25_000]);
+    assert_eq!(e.reads().stream_events("a", 0, 29_999).unwrap().len(), 2);
+}
+
+#[test]
 fn a_commit_elsewhere_wakes_a_waiting_follower() {
     let db = db!();
     let follower = create(&db);
