@@ -24,7 +24,7 @@ pub fn kind_of(e: &postgres::Error, in_tx: bool) -> BackendKind {
         };
     };
     let c = code.code();
-    if *code == SqlState::DISK_FULL || c.starts_with("53") && *code != SqlState::TOO_MANY_CONNECTIONS {
+    if *code == SqlState::DISK_FULL || *code == SqlState::IO_ERROR {
         BackendKind::DiskFull
     } else if *code == SqlState::ADMIN_SHUTDOWN
         || *code == SqlState::CRASH_SHUTDOWN
@@ -98,7 +98,7 @@ pub fn damaged(what: impl Into<String>, reason: impl std::fmt::Display) -> Store
     StoreError::Damaged { what: what.into(), reason: reason.to_string() }
 }
 
-/// Whether `e` is a unique violation of the constraint named `constraint`.
+/// The constraint `e` violates, when it is a unique violation.
 #[must_use]
 pub fn is_unique_violation(e: &postgres::Error) -> Option<&str> {
     let db = e.as_db_error()?;
