@@ -22,10 +22,7 @@ pub fn is_postgres(db: &str) -> bool {
 /// unreadable or unreachable, each with one line saying why.
 pub fn open(db: &str, access: Access) -> Result<Store, StoreError> {
     if is_postgres(db) {
-        return Err(StoreError::Access {
-            path: redacted(db).into(),
-            reason: "this build of chronicle has no PostgreSQL engine".to_owned(),
-        });
+        return Ok(Store::new(Box::new(crate::postgres::open(db, access)?)));
     }
     crate::sqlite::open_store(Path::new(db), access)
 }

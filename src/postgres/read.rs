@@ -1,0 +1,308 @@
+//! Reads of the log and its derived tables, over one session. Scans go by
+//! pages of [`PAGE`] rows (by position, or by version within a stream): a
+//! scan never holds the whole log, and its callback runs with the session
+//! free.
+
+use std::fmt::Write as _;
+
+use postgres::Row;
+use postgres::types::ToSql;
+
+use super::conn::{Conn, PAGE, col, to_i64, ucol};
+use super::error::damaged;
+use crate::es::StoreError;
+use crate::es::event::{EventRef, StoredEvent};
+use crate::es::hash::HashInput;
+use crate::es::store::{ChainRow, LogFilter, Snapshot, StreamInfo};
+
+const EVENT_COLUMNS: &str = "position, event_id, stream_id, stream_type, version, event_type, \
+                             schema_version, payload, metadata, recorded_at, hash";
+
+fn schema_version(row: &Row, i: usize) -> Result<u32, StoreError> {
+    let v: i32 = col(row, i)?;
+    u32::try_from(v).map_err(|_| damaged("column schema_version", format!("negative value {v}")))
+}
+
+/// A row of `select_events_range.sql` (and the other full-event queries).
+pub fn event(row: &Row) -> Result<StoredEvent, StoreError> {
+    let hash: &[u8] = col(row, 10)?;
+    let position = ucol(row, 0)?;
+    let hash: [u8; 32] = hash
+        .try_into()
+        .map_err(|_| damaged(format!("position {position}"), format!("hash has {} bytes, expected 32", hash.len())))?;
+    Ok(StoredEvent {
+        position,
+        event_id: col(row, 1)?,
+        stream_id: col(row, 2)?,
+        stream_type: col(row, 3)?,
+        version: ucol(row, 4)?,
+        event_type: col(row, 5)?,
+        schema_version: schema_version(row, 6)?,
+        payload: col(row, 7)?,
+        metadata: col(row, 8)?,
+        recorded_at: col(row, 9)?,
+        hash,
+    })
+}
+
+/// A row of `select_*_fold.sql`, borrowed.
+fn fold_ref(row: &Row) -> Result<EventRef<'_>, StoreError> {
+    Ok(EventRef {
+        position: ucol(row, 0)?,
+        stream_id: col(row, 1)?,
+        stream_type: col(row, 2)?,
+        version: ucol(row, 3)?,
+        event_type: col(row, 4)?,
+        schema_version: schema_version(row, 5)?,
+        payload: col(row, 6)?,
+        recorded_at: col(row, 7)?,
+    })
+}
+
+fn chain_row(row: &Row) -> Result<ChainRow<'_>, StoreError> {
+    Ok(ChainRow {
+        input: HashInput {
+            position: ucol(row, 0)?,
+            event_id: col(row, 1)?,
+            stream_id: col(row, 2)?,
+            stream_type: col(row, 3)?,
+            version: ucol(row, 4)?,
+            event_type: col(row, 5)?,
+            schema_version: schema_version(row, 6)?,
+            payload: col(row, 7)?,
+            metadata: col(row, 8)?,
+            recorded_at: col(row, 9)?,
+        },
+        hash: col(row, 10)?,
+    })
+}
+
+fn stream_info(row: &Row) -> Result<StreamInfo, StoreError> {
+    Ok(StreamInfo {
+        stream_id: col(row, 0)?,
+        stream_type: col(row, 1)?,
+        version: ucol(row, 2)?,
+        first_position: ucol(row, 3)?,
+        last_position: ucol(row, 4)?,
+    })
+}
+
+fn snapshot(row: &Row) -> Result<Snapshot, StoreError> {
+    Ok(Snapshot {
+        stream_id: col(row, 0)?,
+        version: ucol(row, 1)?,
+        stream_type: col(row, 2)?,
+        position: ucol(row, 3)?,
+        state_version: schema_version(row, 4)?,
+        state: col(row, 5)?,
+    })
+}
+
+impl Conn {
+    /// Calls `each` for every row of a position-range query (`sql` takes
+    /// `$1` from, `$2` to, orders by position), [`PAGE`] positions at a time:
+    /// positions are gapless, so a page is a range of the primary key, which
+    /// the planner cannot mistake for a scan of the rest of the log. An empty
+    /// page (the end, or a gap) jumps to the next stored position, if any.
+    pub fn pages(
+        &self,
+        sql: &str,
+        from: u64,
+        to: u64,
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let (mut from, to) = (to_i64(from.max(1)), to_i64(to));
+        while from <= to {
+            let end = from.saturating_add(PAGE - 1).min(to);
+            let page = self.query(sql, &[&from, &end])?;
+            for row in &page {
+                each(row)?;
+            }
+            if end >= to {
+                return Ok(());
+            }
+            from = if page.is_empty() {
+                let sql = "SELECT min(position) FROM events WHERE position > $1 AND position <= $2";
+                match self.query_opt(sql, &[&end, &to])?.map(|r| col::<Option<i64>>(&r, 0)).transpose()?.flatten() {
+                    Some(next) => next,
+                    None => return Ok(()),
+                }
+            } else {
+                end.saturating_add(1)
+            };
+        }
+        Ok(())
+    }
+
+    /// As [`Conn::pages`] over one stream by version (`$1` stream, `$2`
+    /// after version, `$3` up to version, `$4` max position).
+    pub fn stream_pages(
+        &self,
+        sql: &str,
+        stream_id: &str,
+        after: u64,
+        max_position: u64,
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let (mut after, max) = (to_i64(after), to_i64(max_position));
+        loop {
+            let upto = after.saturating_add(PAGE);
+            let page = self.query(sql, &[&stream_id, &after, &upto, &max])?;
+            for row in &page {
+                each(row)?;
+            }
+            after = if page.is_empty() {
+                let sql =
+                    "SELECT min(version) - 1 FROM events WHERE stream_id = $1 AND version > $2 AND position <= $3";
+                match self
+                    .query_opt(sql, &[&stream_id, &upto, &max])?
+                    .map(|r| col::<Option<i64>>(&r, 0))
+                    .transpose()?
+                    .flatten()
+                {
+                    Some(next) => next,
+                    None => return Ok(()),
+                }
+            } else {
+                upto
+            };
+        }
+    }
+
+    pub fn head(&self) -> Result<u64, StoreError> {
+        let row = self.query_opt("SELECT position FROM events ORDER BY position DESC LIMIT 1", &[])?;
+        row.map_or(Ok(0), |r| ucol(&r, 0))
+    }
+
+    pub fn scan(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.pages(include_str!("sql/select_events_range.sql"), from, to, &mut |r| f(event(r)?))
+    }
+
+    pub fn scan_fold(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.pages(include_str!("sql/select_events_fold.sql"), from, to, &mut |r| f(fold_ref(r)?))
+    }
+
+    pub fn scan_chain(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.pages(include_str!("sql/select_events_range.sql"), from, to, &mut |r| f(chain_row(r)?))
+    }
+
+    pub fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = self.query_opt(include_str!("sql/select_hash_before.sql"), &[&to_i64(position)])?;
+        row.map(|r| col(&r, 0)).transpose()
+    }
+
+    pub fn stream_events(&self, stream_id: &str, after: u64, max: u64) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut out = Vec::new();
+        self.stream_pages(include_str!("sql/select_stream.sql"), stream_id, after, max, &mut |r| {
+            out.push(event(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    pub fn scan_stream(
+        &self,
+        stream_id: &str,
+        after: u64,
+        max: u64,
+        f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.stream_pages(include_str!("sql/select_stream_fold.sql"), stream_id, after, max, &mut |r| f(fold_ref(r)?))
+    }
+
+    pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
+        let sql =
+            "SELECT stream_id, stream_type, version, first_position, last_position FROM streams WHERE stream_id = $1";
+        self.query_opt(sql, &[&stream_id])?.map(|r| stream_info(&r)).transpose()
+    }
+
+    pub fn stored_version(&self, stream_id: &str) -> Result<u64, StoreError> {
+        let sql = "SELECT version FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1";
+        self.query_opt(sql, &[&stream_id])?.map_or(Ok(0), |r| ucol(&r, 0))
+    }
+
+    pub fn streams(&self) -> Result<Vec<StreamInfo>, StoreError> {
+        let sql =
+            "SELECT stream_id, stream_type, version, first_position, last_position FROM streams ORDER BY stream_id";
+        self.query(sql, &[])?.iter().map(stream_info).collect()
+    }
+
+    pub fn log(&self, filter: &LogFilter, limit: u64) -> Result<Vec<StoredEvent>, StoreError> {
+        let from = to_i64(filter.from.unwrap_or(1));
+        let to = to_i64(filter.to.unwrap_or(u64::MAX >> 1));
+        let limit = to_i64(limit);
+        let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE position >= $1 AND position <= $2");
+        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&from, &to];
+        let filters = [
+            ("stream_id", &filter.stream_id),
+            ("event_type", &filter.event_type),
+            ("(metadata::jsonb ->> 'correlation_id')", &filter.correlation_id),
+        ];
+        for (clause, value) in filters {
+            if let Some(v) = value {
+                args.push(v);
+                let _ = write!(sql, " AND {clause} = ${}", args.len());
+            }
+        }
+        let _ = write!(sql, " ORDER BY position LIMIT ${}", args.len() + 1);
+        args.push(&limit);
+        self.query(&sql, &args)?.iter().map(event).collect()
+    }
+
+    pub fn position_at_time(&self, time: &str) -> Result<u64, StoreError> {
+        let sql = "SELECT max(position) FROM events WHERE recorded_at <= $1";
+        let row = self.query_opt(sql, &[&time])?;
+        let p: Option<i64> = row.map(|r| col(&r, 0)).transpose()?.flatten();
+        Ok(p.and_then(|p| u64::try_from(p).ok()).unwrap_or(0))
+    }
+
+    pub fn event_position(&self, event_id: &str) -> Result<Option<u64>, StoreError> {
+        self.query_opt("SELECT position FROM events WHERE event_id = $1", &[&event_id])?
+            .map(|r| ucol(&r, 0))
+            .transpose()
+    }
+
+    pub fn command_events(&self, first: u64, command_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position >= $1 \
+             AND (metadata::jsonb ->> 'command_id') = $2 ORDER BY position LIMIT 1000"
+        );
+        self.query(&sql, &[&to_i64(first), &command_id])?.iter().map(event).collect()
+    }
+
+    pub fn snapshot(&self, stream_id: &str, max: u64, state_version: u32) -> Result<Option<Snapshot>, StoreError> {
+        let sv = i32::try_from(state_version).unwrap_or(i32::MAX);
+        let row = self.query_opt(include_str!("sql/select_snapshot.sql"), &[&stream_id, &to_i64(max), &sv])?;
+        row.map(|r| snapshot(&r)).transpose()
+    }
+
+    pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
+        let sql = "SELECT stream_id, version, stream_type, position, state_version, state FROM snapshots \
+                   ORDER BY stream_id, version";
+        self.query(sql, &[])?.iter().map(snapshot).collect()
+    }
+
+    pub fn snapshot_positions(&self) -> Result<Vec<u64>, StoreError> {
+        self.query("SELECT position FROM snapshots ORDER BY position", &[])?.iter().map(|r| ucol(r, 0)).collect()
+    }
+
+    pub fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
+        let row = self.query_opt("SELECT position FROM checkpoints WHERE projection = $1", &[&projection])?;
+        row.map_or(Ok(0), |r| ucol(&r, 0))
+    }
+}

@@ -1,0 +1,127 @@
+//! The store's tables against chronicle's schema, by their columns: the log
+//! must be as chronicle made it; a derived table (streams, snapshots,
+//! checkpoints) that differs is recreated empty by a repairing open, for
+//! `rebuild` to derive again.
+
+use std::path::PathBuf;
+
+use postgres::Client;
+
+use super::connect::{lock_key, quote};
+use super::error::store_error;
+use super::url::Target;
+use crate::es::StoreError;
+use crate::es::backend::Access;
+
+/// The derived tables and the SQL that creates each.
+pub const DERIVED: [(&str, &str); 3] = [
+    ("streams", include_str!("sql/streams.sql")),
+    ("snapshots", include_str!("sql/snapshots.sql")),
+    ("checkpoints", include_str!("sql/checkpoints.sql")),
+];
+
+type Shape = (&'static str, &'static [(&'static str, &'static str)]);
+
+/// Every table's columns and types, as the schema files create them.
+const SHAPES: [Shape; 4] = [
+    (
+        "events",
+        &[
+            ("position", "bigint"),
+            ("event_id", "text"),
+            ("stream_id", "text"),
+            ("stream_type", "text"),
+            ("version", "bigint"),
+            ("event_type", "text"),
+            ("schema_version", "integer"),
+            ("payload", "text"),
+            ("metadata", "text"),
+            ("recorded_at", "text"),
+            ("hash", "bytea"),
+        ],
+    ),
+    (
+        "streams",
+        &[
+            ("stream_id", "text"),
+            ("stream_type", "text"),
+            ("version", "bigint"),
+            ("first_position", "bigint"),
+            ("last_position", "bigint"),
+        ],
+    ),
+    (
+        "snapshots",
+        &[
+            ("stream_id", "text"),
+            ("version", "bigint"),
+            ("stream_type", "text"),
+            ("position", "bigint"),
+            ("state_version", "integer"),
+            ("state", "text"),
+        ],
+    ),
+    ("checkpoints", &[("projection", "text"), ("position", "bigint")]),
+];
+
+/// How table `name` differs from `want`, if it does.
+fn difference(have: &[(String, String)], want: &[(&str, &str)]) -> Option<String> {
+    if have.is_empty() {
+        return Some("is missing".to_owned());
+    }
+    for (w, wty) in want {
+        match have.iter().find(|(n, _)| n == w) {
+            None => return Some(format!("has no column `{w}`")),
+            Some((_, ty)) if ty != wty => return Some(format!("declares `{w}` as `{ty}`, chronicle as `{wty}`")),
+            Some(_) => {}
+        }
+    }
+    if let Some((extra, _)) = have.iter().find(|(n, _)| !want.iter().any(|(w, _)| w == n)) {
+        return Some(format!("has an extra column `{}`", extra.escape_debug()));
+    }
+    None
+}
+
+fn columns(client: &mut Client, schema: &str, table: &str) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = client.query(include_str!("sql/select_columns.sql"), &[&schema, &table]).map_err(store_error)?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Checks every table; with [`Access::Repair`] recreates the derived ones
+/// that differ (returned), otherwise a difference is the error.
+pub fn check(client: &mut Client, target: &Target, access: Access) -> Result<Vec<&'static str>, StoreError> {
+    let path = || PathBuf::from(&target.display);
+    let mut repair = Vec::new();
+    for (table, want) in SHAPES {
+        let Some(what) = difference(&columns(client, &target.schema, table)?, want) else { continue };
+        let derived = DERIVED.iter().find(|(n, _)| *n == table);
+        match derived {
+            Some(&(name, sql)) if access == Access::Repair => repair.push((name, sql)),
+            Some(_) => {
+                return Err(StoreError::NotAStore {
+                    path: path(),
+                    reason: format!(
+                        "table `{table}` {what} (changed outside chronicle; it is derived from the events: `chronicle rebuild` recreates it)"
+                    ),
+                });
+            }
+            None => {
+                return Err(StoreError::NotAStore {
+                    path: path(),
+                    reason: format!("the event log's table `{table}` {what}; chronicle cannot repair the log itself"),
+                });
+            }
+        }
+    }
+    if repair.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = client.transaction().map_err(store_error)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(&target.schema)]).map_err(store_error)?;
+    for (name, sql) in &repair {
+        tx.batch_execute(&format!("DROP TABLE IF EXISTS {}.{name}; {sql}", quote(&target.schema)))
+            .map_err(store_error)?;
+    }
+    tx.commit().map_err(store_error)?;
+    Ok(repair.into_iter().map(|(n, _)| n).collect())
+}

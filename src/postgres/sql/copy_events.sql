@@ -1,0 +1,3 @@
+COPY events (position, event_id, stream_id, stream_type, version, event_type,
+             schema_version, payload, metadata, recorded_at, hash)
+FROM STDIN (FORMAT binary)

@@ -1,0 +1,5 @@
+SELECT position, event_id, stream_id, stream_type, version, event_type,
+       schema_version, payload, metadata, recorded_at, hash
+FROM events
+WHERE position >= $1 AND position <= $2
+ORDER BY position

@@ -1,0 +1,236 @@
+//! The log: exact text, append-only, typed conflicts, paging, follow.
+
+use std::time::{Duration, Instant};
+
+use super::{Ev, append, create, db};
+use crate::es::StoreError;
+use crate::es::backend::Engine;
+use crate::es::store::LogFilter;
+
+#[test]
+fn appended_events_read_back_byte_identical_by_every_read() {
+    let db = db!();
+    let mut e = create(&db);
+    let evs = [Ev::new(1, "a", 1), Ev::new(2, "b", 1), Ev::new(3, "a", 2)];
+    append(&mut e, &evs);
+    let r = e.reads();
+    assert_eq!(r.head().unwrap(), 3);
+    let mut seen = Vec::new();
+    r.scan(1, 3, &mut |s| {
+        seen.push(s);
+        Ok(())
+    })
+    .unwrap();
+    for (s, w) in seen.iter().zip(&evs) {
+        assert_eq!((s.position, &s.event_id, &s.payload, &s.metadata), (w.position, &w.id, &w.payload, &w.metadata));
+        assert_eq!((s.schema_version, s.hash, s.recorded_at.as_str()), (2, w.hash, "2026-11-29T18:00:00.000001Z"));
+    }
+    let mut chain = Vec::new();
+    r.scan_chain(2, 3, &mut |c| {
+        chain.push((c.input.payload.to_owned(), c.hash.to_vec()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        chain,
+        vec![(evs[1].payload.clone(), evs[1].hash.to_vec()), (evs[2].payload.clone(), evs[2].hash.to_vec())]
+    );
+    let mut folded = Vec::new();
+    r.scan_stream("a", 1, 3, &mut |f| {
+        folded.push((f.position, f.payload.to_owned()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(folded, vec![(3, evs[2].payload.clone())]);
+    assert_eq!(r.stream_events("a", 0, 2).unwrap(), vec![seen[0].clone()]);
+    assert_eq!(r.hash_before(3).unwrap(), Some(evs[1].hash.to_vec()));
+    assert_eq!(r.hash_before(1).unwrap(), None);
+    assert_eq!(r.stored_version("a").unwrap(), 2);
+    assert_eq!(r.event_position("ev-2").unwrap(), Some(2));
+    assert_eq!(r.command_events(1, "cmd-3").unwrap(), vec![seen[2].clone()]);
+    let filter = LogFilter { correlation_id: Some("c-a".into()), ..LogFilter::default() };
+    assert_eq!(r.log(&filter, 10).unwrap().iter().map(|e| e.position).collect::<Vec<_>>(), vec![1, 3]);
+    let filter = LogFilter { stream_id: Some("b".into()), from: Some(2), ..LogFilter::default() };
+    assert_eq!(r.log(&filter, 10).unwrap(), vec![seen[1].clone()]);
+    assert_eq!(r.position_at_time("2026-11-29T18:00:00.000001Z").unwrap(), 3);
+    assert_eq!(r.position_at_time("2026-11-29T17:00:00Z").unwrap(), 0);
+}
+
+#[test]
+fn the_database_refuses_update_delete_and_truncate_of_events() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "a", 1)]);
+    let mut c = db.client();
+    for sql in
+        ["UPDATE chronicle.events SET payload = '{}'", "DELETE FROM chronicle.events", "TRUNCATE chronicle.events"]
+    {
+        let err = c.batch_execute(sql).unwrap_err();
+        let msg = err.as_db_error().map(|d| d.message().to_owned()).unwrap_or_default();
+        assert!(msg.contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(e.reads().head().unwrap(), 1);
+    let guards = e.guards().unwrap();
+    assert_eq!(guards.present, ["events_no_delete", "events_no_truncate", "events_no_update"]);
+    assert!(guards.altered.is_empty());
+    c.batch_execute("ALTER TABLE chronicle.events DISABLE TRIGGER events_no_update").unwrap();
+    assert_eq!(e.guards().unwrap().altered, ["events_no_update"]);
+}
+
+#[test]
+fn a_taken_event_id_or_version_comes_back_typed_and_the_transaction_goes_on() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "a", 1)]);
+    let mut tx = e.begin().unwrap();
+    let mut reused = Ev::new(2, "c", 1);
+    reused.id = "ev-1".into();
+    // A command's few events go in one by one: the error comes at once.
+    let err = tx.insert_event(&reused.row()).unwrap_err();
+    assert!(matches!(&err, StoreError::EventIdTaken(id) if id == "ev-1"), "{err}");
+    let err = tx.insert_event(&Ev::new(2, "a", 1).row()).unwrap_err();
+    assert!(matches!(&err, StoreError::VersionTaken { stream_id, version: 1 } if stream_id == "a"), "{err}");
+    assert_eq!(tx.head().unwrap(), 1);
+    // Many events are buffered: the error comes at the next read, typed,
+    // with the events before the taken one kept.
+    let bulk: Vec<Ev> = (2..=40).map(|p| Ev::new(p, "b", p - 1)).collect();
+    for ev in &bulk {
+        tx.insert_event(&ev.row()).unwrap();
+    }
+    let mut reused = Ev::new(41, "c", 1);
+    reused.id = "ev-1".into();
+    tx.insert_event(&reused.row()).unwrap();
+    tx.insert_event(&Ev::new(42, "c", 2).row()).unwrap();
+    let err = tx.head().unwrap_err();
+    assert!(matches!(&err, StoreError::EventIdTaken(id) if id == "ev-1"), "{err}");
+    assert_eq!(tx.head().unwrap(), 40);
+    let clash = Ev::new(41, "b", 39);
+    tx.insert_event(&clash.row()).unwrap();
+    let err = tx.event_position("ev-41").unwrap_err();
+    assert!(matches!(&err, StoreError::VersionTaken { stream_id, version: 39 } if stream_id == "b"), "{err}");
+    tx.insert_event(&Ev::new(41, "b", 40).row()).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(e.reads().head().unwrap(), 41);
+}
+
+#[test]
+fn scans_page_through_a_log_larger_than_a_page() {
+    let db = db!();
+    let mut e = create(&db);
+    let n = 25_001;
+    let evs: Vec<Ev> = (1..=n).map(|p| Ev::new(p, &format!("s{}", p % 7), p.div_ceil(7))).collect();
+    append(&mut e, &evs);
+    let (mut count, mut last) = (0, 0);
+    e.reads()
+        .scan_fold(1, n, &mut |f| {
+            assert_eq!(f.position, last + 1);
+            last = f.position;
+            count += 1;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!((count, last), (n, n));
+    let mut versions = 0;
+    e.reads()
+        .scan_stream("s3", 0, n, &mut |f| {
+            versions += 1;
+            assert_eq!(f.version, versions);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(versions, evs.iter().filter(|e| e.stream == "s3").count() as u64);
+}
+
+#[test]
+fn scans_jump_gaps_and_stop_at_the_end() {
+    let db = db!();
+    let mut e = create(&db);
+    // The engine stores the positions it is given: a damaged log may have gaps.
+    append(&mut e, &[Ev::new(1, "a", 1), Ev::new(2, "a", 2), Ev::new(30_000, "a", 25_000), Ev::new(70_000, "b", 1)]);
+    let mut seen = Vec::new();
+    e.reads()
+        .scan(1, u64::MAX, &mut |ev| {
+            seen.push(ev.position);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, [1, 2, 30_000, 70_000]);
+    let mut versions = Vec::new();
+    e.reads()
+        .scan_stream("a", 1, u64::MAX, &mut |f| {
+            versions.push(f.version);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(versions, [2, 25_000]);
+    assert_eq!(e.reads().stream_events("a", 0, 29_999).unwrap().len(), 2);
+}
+
+#[test]
+fn a_commit_elsewhere_wakes_a_waiting_follower() {
+    let db = db!();
+    let follower = create(&db);
+    follower.wait_for_append(0, Duration::from_millis(10)).unwrap(); // LISTEN now
+    let url = db.url().to_owned();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        let mut w = crate::postgres::open(&url, crate::es::backend::Access::Create).unwrap();
+        append(&mut w, &[Ev::new(1, "a", 1)]);
+    });
+    let started = Instant::now();
+    follower.wait_for_append(0, Duration::from_secs(120)).unwrap();
+    // Woken by the NOTIFY, long before the two-minute timeout.
+    assert!(started.elapsed() < Duration::from_secs(60));
+    writer.join().unwrap();
+    assert_eq!(follower.reads().head().unwrap(), 1);
+    // Nothing new: the wait ends at its timeout.
+    follower.wait_for_append(1, Duration::from_millis(50)).unwrap();
+}
+
+#[test]
+fn a_follower_whose_session_is_killed_is_told_the_server_is_unreachable_and_reconnects() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "a", 1)]);
+    let pid: i32 = e.conn.query_opt("SELECT pg_backend_pid()", &[]).unwrap().unwrap().get(0);
+    db.client().execute("SELECT pg_terminate_backend($1)", &[&pid]).unwrap();
+    let err = e.wait_for_append(1, Duration::from_secs(30)).unwrap_err();
+    assert_eq!(err.backend_kind(), Some(crate::es::BackendKind::Unreachable), "{err}");
+    let again = e.reconnect(crate::es::backend::Access::Read).unwrap();
+    assert_eq!(again.reads().head().unwrap(), 1);
+}
+
+#[test]
+fn a_read_transaction_sees_one_committed_state() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "a", 1)]);
+    let mut other = create(&db);
+    let mut heads = Vec::new();
+    e.read_consistent(&mut |r| {
+        heads.push(r.head()?);
+        append(&mut other, &[Ev::new(2, "a", 2)]);
+        heads.push(r.head()?);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(heads, [1, 1]);
+    assert_eq!(e.reads().head().unwrap(), 2);
+}
+
+#[test]
+fn a_writer_killed_mid_transaction_gets_one_line_and_nothing_is_half_written() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "a", 1)]);
+    let pid: i32 = e.conn.query_opt("SELECT pg_backend_pid()", &[]).unwrap().unwrap().get(0);
+    let mut tx = e.begin().unwrap();
+    tx.insert_event(&Ev::new(2, "a", 2).row()).unwrap();
+    assert_eq!(tx.head().unwrap(), 2);
+    db.client().execute("SELECT pg_terminate_backend($1)", &[&pid]).unwrap();
+    let err = tx.commit().unwrap_err();
+    assert_eq!(err.backend_kind(), Some(crate::es::BackendKind::Terminated), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("nothing was committed") && !msg.contains('\n'), "{msg}");
+    assert_eq!(create(&db).reads().head().unwrap(), 1);
+}

@@ -1,0 +1,334 @@
+//! The write transaction: `BEGIN` and the store's advisory lock, events
+//! buffered and written by binary `COPY` (inside a savepoint, so a taken id
+//! or version comes back typed with the transaction still usable), stream
+//! summaries by one `unnest` upsert, `NOTIFY` at commit.
+
+use std::cell::{Cell, RefCell};
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+use rustc_hash::FxHashMap as HashMap;
+
+use super::conn::{Conn, col, to_i64};
+use super::error::is_unique_violation;
+use crate::es::StoreError;
+use crate::es::backend::{EventRow, Writes};
+use crate::es::projection::{Key, Row, TableSpec};
+use crate::es::store::{Snapshot, StreamInfo};
+
+/// Buffered events are written when this many are waiting.
+const FLUSH_EVENTS: usize = 10_000;
+
+/// A transaction's first events are inserted one by one (a command's few
+/// events: one round trip each, a taken id or version typed at once, as
+/// SQLite does); later ones are buffered and copied (imports, rebuilds).
+const DIRECT_EVENTS: usize = 16;
+
+/// The column types of `copy_events.sql`.
+const EVENT_TYPES: [Type; 11] = [
+    Type::INT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT8,
+    Type::TEXT,
+    Type::INT4,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BYTEA,
+];
+
+/// An event waiting to be written.
+#[derive(Debug, Clone)]
+struct Owned {
+    position: i64,
+    event_id: String,
+    stream_id: String,
+    stream_type: String,
+    version: i64,
+    event_type: String,
+    schema_version: i32,
+    payload: String,
+    metadata: String,
+    recorded_at: String,
+    hash: [u8; 32],
+}
+
+impl From<&EventRow<'_>> for Owned {
+    fn from(e: &EventRow<'_>) -> Self {
+        Self {
+            position: to_i64(e.position),
+            event_id: e.event_id.to_owned(),
+            stream_id: e.stream_id.to_owned(),
+            stream_type: e.stream_type.to_owned(),
+            version: to_i64(e.version),
+            event_type: e.event_type.to_owned(),
+            schema_version: i32::try_from(e.schema_version).unwrap_or(i32::MAX),
+            payload: e.payload.to_owned(),
+            metadata: e.metadata.to_owned(),
+            recorded_at: e.recorded_at.to_owned(),
+            hash: *e.hash,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Pending {
+    events: Vec<Owned>,
+    streams: HashMap<String, StreamInfo>,
+}
+
+/// The open write transaction (rolled back when dropped uncommitted).
+pub struct Tx<'a> {
+    pub(super) conn: &'a Conn,
+    channel: &'a str,
+    pending: RefCell<Pending>,
+    /// Highest position written, for the NOTIFY (0: no event).
+    head: Cell<i64>,
+    /// Events inserted one by one so far.
+    direct: usize,
+    done: bool,
+}
+
+impl<'a> Tx<'a> {
+    /// Begins: `BEGIN`, then the store's advisory lock (waiting at most a
+    /// minute for another writer, as SQLite's busy timeout does).
+    pub fn begin(conn: &'a Conn, channel: &'a str, lock_key: i64) -> Result<Self, StoreError> {
+        conn.in_tx.set(true);
+        // Made before BEGIN is sent: if any of it fails, dropping it rolls back.
+        let tx = Self { conn, channel, pending: RefCell::default(), head: Cell::new(0), direct: 0, done: false };
+        tx.conn.batch(&format!("BEGIN; SET LOCAL lock_timeout = '60s'; SELECT pg_advisory_xact_lock({lock_key})"))?;
+        Ok(tx)
+    }
+
+    /// Writes everything buffered (before any read, and at commit).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let events = std::mem::take(&mut self.pending.borrow_mut().events);
+        if !events.is_empty() {
+            self.copy_events(&events)?;
+        }
+        let streams = std::mem::take(&mut self.pending.borrow_mut().streams);
+        if !streams.is_empty() {
+            let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for s in streams.into_values() {
+                cols.0.push(s.stream_id);
+                cols.1.push(s.stream_type);
+                cols.2.push(to_i64(s.version));
+                cols.3.push(to_i64(s.first_position));
+                cols.4.push(to_i64(s.last_position));
+            }
+            let sql = include_str!("sql/upsert_streams.sql");
+            self.conn.execute(sql, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4])?;
+        }
+        Ok(())
+    }
+
+    /// `COPY`s `events` inside a savepoint. On a taken event id or version,
+    /// the events before the offending one are kept (as if inserted one by
+    /// one), it and those after are not, and the error is typed.
+    fn copy_events(&self, events: &[Owned]) -> Result<(), StoreError> {
+        self.conn.batch("SAVEPOINT chronicle_flush")?;
+        let copied = self.conn.with(|c| {
+            let mut w = BinaryCopyInWriter::new(c.copy_in(include_str!("sql/copy_events.sql"))?, &EVENT_TYPES);
+            for e in events {
+                w.write(&[
+                    &e.position,
+                    &e.event_id,
+                    &e.stream_id,
+                    &e.stream_type,
+                    &e.version,
+                    &e.event_type,
+                    &e.schema_version,
+                    &e.payload,
+                    &e.metadata,
+                    &e.recorded_at,
+                    &&e.hash[..],
+                ])?;
+            }
+            w.finish()
+        });
+        match copied {
+            Ok(_) => {
+                self.conn.batch("RELEASE SAVEPOINT chronicle_flush")?;
+                self.head.set(self.head.get().max(events.last().map_or(0, |e| e.position)));
+                Ok(())
+            }
+            Err(StoreError::Backend { source, kind, message }) => {
+                self.conn.batch("ROLLBACK TO SAVEPOINT chronicle_flush; RELEASE SAVEPOINT chronicle_flush")?;
+                let constraint = source.downcast_ref::<postgres::Error>().and_then(is_unique_violation);
+                let Some(constraint) = constraint.map(str::to_owned) else {
+                    return Err(StoreError::Backend { kind, message, source });
+                };
+                let (at, error) =
+                    self.offender(events, &constraint)?.ok_or(StoreError::Backend { kind, message, source })?;
+                if at > 0 {
+                    self.copy_events(&events[..at])?;
+                }
+                Err(error)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Inserts one event now. `ON CONFLICT DO NOTHING` keeps the transaction
+    /// usable when the id, the stream version or the position is taken.
+    fn insert_direct(&self, e: &EventRow<'_>) -> Result<(), StoreError> {
+        let (position, version) = (to_i64(e.position), to_i64(e.version));
+        let schema_version = i32::try_from(e.schema_version).unwrap_or(i32::MAX);
+        let hash: &[u8] = e.hash;
+        let args: [&(dyn postgres::types::ToSql + Sync); 11] = [
+            &position,
+            &e.event_id,
+            &e.stream_id,
+            &e.stream_type,
+            &version,
+            &e.event_type,
+            &schema_version,
+            &e.payload,
+            &e.metadata,
+            &e.recorded_at,
+            &hash,
+        ];
+        if !self.conn.query(include_str!("sql/insert_event.sql"), &args)?.is_empty() {
+            self.head.set(self.head.get().max(position));
+            return Ok(());
+        }
+        if self.conn.event_position(e.event_id)?.is_some() {
+            return Err(StoreError::EventIdTaken(e.event_id.to_owned()));
+        }
+        let sql = "SELECT 1 FROM events WHERE stream_id = $1 AND version = $2";
+        if self.conn.query_opt(sql, &[&e.stream_id, &version])?.is_some() {
+            return Err(StoreError::VersionTaken { stream_id: e.stream_id.to_owned(), version: e.version });
+        }
+        Err(StoreError::Damaged {
+            what: format!("position {}", e.position),
+            reason: "taken by another event while this writer held the lock".to_owned(),
+        })
+    }
+
+    /// Which buffered event broke `constraint`, and the typed error for it.
+    fn offender(&self, events: &[Owned], constraint: &str) -> Result<Option<(usize, StoreError)>, StoreError> {
+        if constraint.contains("event_id") {
+            let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+            let rows = self.conn.query("SELECT event_id FROM events WHERE event_id = ANY($1)", &[&ids])?;
+            let taken: Vec<String> = rows.iter().map(|r| col(r, 0)).collect::<Result<_, _>>()?;
+            let mut seen = std::collections::HashSet::new();
+            let at = events.iter().position(|e| taken.contains(&e.event_id) || !seen.insert(e.event_id.as_str()));
+            return Ok(at.map(|i| (i, StoreError::EventIdTaken(events[i].event_id.clone()))));
+        }
+        if constraint.contains("stream_version") {
+            let streams: Vec<&str> = events.iter().map(|e| e.stream_id.as_str()).collect();
+            let versions: Vec<i64> = events.iter().map(|e| e.version).collect();
+            let sql = "SELECT e.stream_id, e.version FROM events e \
+                       JOIN unnest($1::text[], $2::bigint[]) AS b(stream_id, version) USING (stream_id, version)";
+            let rows = self.conn.query(sql, &[&streams, &versions])?;
+            let taken: Vec<(String, i64)> =
+                rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect::<Result<_, StoreError>>()?;
+            let mut seen = std::collections::HashSet::new();
+            let at = events.iter().position(|e| {
+                taken.iter().any(|(s, v)| *s == e.stream_id && *v == e.version)
+                    || !seen.insert((e.stream_id.as_str(), e.version))
+            });
+            return Ok(at.map(|i| {
+                let e = &events[i];
+                let version = u64::try_from(e.version).unwrap_or(0);
+                (i, StoreError::VersionTaken { stream_id: e.stream_id.clone(), version })
+            }));
+        }
+        Ok(None)
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Rolling back cannot lose anything committed; a dead session has
+            // rolled back already.
+            let _ = self.conn.batch("ROLLBACK");
+        }
+        self.conn.in_tx.set(false);
+    }
+}
+
+impl Writes for Tx<'_> {
+    fn insert_event(&mut self, e: &EventRow<'_>) -> Result<(), StoreError> {
+        if self.direct < DIRECT_EVENTS && self.pending.borrow().events.is_empty() {
+            self.direct += 1;
+            return self.insert_direct(e);
+        }
+        let full = {
+            let mut p = self.pending.borrow_mut();
+            p.events.push(Owned::from(e));
+            p.events.len() >= FLUSH_EVENTS
+        };
+        if full { self.flush() } else { Ok(()) }
+    }
+
+    fn upsert_stream(&mut self, s: &StreamInfo) -> Result<(), StoreError> {
+        self.pending.borrow_mut().streams.insert(s.stream_id.clone(), s.clone());
+        Ok(())
+    }
+
+    fn save_snapshot(&mut self, s: &Snapshot) -> Result<(), StoreError> {
+        let sv = i32::try_from(s.state_version).unwrap_or(i32::MAX);
+        let args: [&(dyn postgres::types::ToSql + Sync); 6] =
+            [&s.stream_id, &to_i64(s.version), &s.stream_type, &to_i64(s.position), &sv, &s.state];
+        self.conn.execute(include_str!("sql/upsert_snapshot.sql"), &args)?;
+        Ok(())
+    }
+
+    fn set_checkpoint(&mut self, projection: &str, position: u64) -> Result<(), StoreError> {
+        self.conn.execute(include_str!("sql/upsert_checkpoint.sql"), &[&projection, &to_i64(position)])?;
+        Ok(())
+    }
+
+    fn ensure_tables(&mut self, specs: &[&'static TableSpec]) -> Result<Vec<&'static str>, StoreError> {
+        self.conn.ensure_tables(specs)
+    }
+
+    fn clear_table(&mut self, spec: &'static TableSpec) -> Result<(), StoreError> {
+        self.conn.clear_table(spec)
+    }
+
+    fn upsert_rows(&mut self, spec: &'static TableSpec, rows: &[&Row]) -> Result<(), StoreError> {
+        self.conn.upsert_rows(spec, rows)
+    }
+
+    fn delete_rows(&mut self, spec: &'static TableSpec, keys: &[&Key]) -> Result<(), StoreError> {
+        self.conn.delete_rows(spec, keys)
+    }
+
+    fn rebuild_streams_index(&mut self) -> Result<u64, StoreError> {
+        self.flush()?;
+        self.conn.batch(&format!(
+            "DROP TABLE IF EXISTS pg_temp.derived_streams; {}",
+            include_str!("sql/rebuild_streams.sql")
+        ))?;
+        let row = self.conn.query_opt(include_str!("sql/count_streams_differing.sql"), &[])?;
+        let differing: i64 = row.map_or(Ok(0), |r| col(&r, 0))?;
+        if differing > 0 {
+            self.conn.batch(include_str!("sql/replace_streams.sql"))?;
+        }
+        self.conn.batch("DROP TABLE pg_temp.derived_streams")?;
+        Ok(u64::try_from(differing).unwrap_or(0))
+    }
+
+    fn drop_table_if_altered(&mut self, spec: &'static TableSpec) -> Result<bool, StoreError> {
+        self.conn.drop_table_if_altered(spec)
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.flush()?;
+        // The channel is `chronicle_<schema>`, the schema checked to be
+        // `[a-z0-9_]`: the NOTIFY rides with the COMMIT in one round trip.
+        let notify = if self.head.get() > 0 {
+            format!("SELECT pg_notify('{}', '{}'); ", self.channel, self.head.get())
+        } else {
+            String::new()
+        };
+        self.conn.batch(&format!("{notify}COMMIT"))?;
+        self.done = true;
+        Ok(())
+    }
+}
