@@ -107,7 +107,7 @@ pub fn a_stream_keeps_its_type(f: &Fixture) {
     let mut s = f.open();
     appended(&mut s, vec![to("a", ExpectedVersion::Any, &["1"])]);
     let mut other = to("a", ExpectedVersion::Any, &["2"]);
-    other.stream_type = "Other".to_owned();
+    other.stream_type = "Other".into();
     match append(&mut s, vec![other]) {
         Err(StoreError::StreamType { stream_id, expected, actual }) => {
             assert_eq!((stream_id.as_str(), expected.as_str(), actual.as_str()), ("a", "Other", "Thing"));
@@ -125,9 +125,9 @@ pub fn payload_and_metadata_are_stored_byte_for_byte(f: &Fixture) {
     let metadata = r#"{"correlation_id":"c-1","actor":"zoë",  "b":{}}"#;
     let recorded_at = "2026-03-04T05:06:07.123456Z";
     let mut batch = to("a", ExpectedVersion::Any, &["1"]);
-    batch.events[0].payload = payload.to_owned();
-    batch.events[0].metadata = metadata.to_owned();
-    batch.events[0].recorded_at = Some(recorded_at.to_owned());
+    batch.events[0].payload = payload.into();
+    batch.events[0].metadata = metadata.into();
+    batch.events[0].recorded_at = Some(recorded_at.into());
     batch.events[0].schema_version = 7;
     appended(&mut s, vec![batch]);
     for reader in [s, f.open()] {

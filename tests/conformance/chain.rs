@@ -27,8 +27,8 @@ pub fn every_link_recomputes_from_the_one_before(f: &Fixture) {
     let mut s = f.open();
     appended(&mut s, vec![to("a", ExpectedVersion::Any, &["1", "2"]), to("b", ExpectedVersion::Any, &["3"])]);
     let mut odd = to("a", ExpectedVersion::Any, &["4"]);
-    odd.events[0].payload = "{ \"spaced\" : \"caf\u{e9}\" }".to_owned();
-    odd.events[0].recorded_at = Some("2026-01-01T00:00:00.000001Z".to_owned());
+    odd.events[0].payload = "{ \"spaced\" : \"caf\u{e9}\" }".into();
+    odd.events[0].recorded_at = Some("2026-01-01T00:00:00.000001Z".into());
     appended(&mut s, vec![odd]);
     let head_hash = recompute(&s);
     let stored = s.write(|tx| tx.append(vec![to("c", ExpectedVersion::Any, &["5"])])).expect("append");

@@ -27,18 +27,21 @@ pub fn the_same_batch_twice_is_a_duplicate_at_the_same_positions(f: &Fixture) {
     assert_eq!(log(&s).len(), 4);
 }
 
+/// One change to a stored event.
+type Change = fn(&mut chronicle::es::StreamAppend);
+
 pub fn a_stored_id_with_other_content_is_an_event_id_conflict(f: &Fixture) {
     let mut s = f.open();
     let mut stored = to("a", ExpectedVersion::Any, &["x"]);
-    stored.events[0].recorded_at = Some("2026-01-01T00:00:00.000000Z".to_owned());
+    stored.events[0].recorded_at = Some("2026-01-01T00:00:00.000000Z".into());
     appended(&mut s, vec![stored.clone()]);
-    let variants: [(&str, fn(&mut chronicle::es::StreamAppend)); 6] = [
-        ("payload", |b| b.events[0].payload = r#"{"id":"other"}"#.to_owned()),
-        ("metadata", |b| b.events[0].metadata = r#"{"actor":"other"}"#.to_owned()),
-        ("event_type", |b| b.events[0].event_type = "Other".to_owned()),
+    let variants: [(&str, Change); 6] = [
+        ("payload", |b| b.events[0].payload = r#"{"id":"other"}"#.into()),
+        ("metadata", |b| b.events[0].metadata = r#"{"actor":"other"}"#.into()),
+        ("event_type", |b| b.events[0].event_type = "Other".into()),
         ("schema_version", |b| b.events[0].schema_version = 2),
-        ("stream_id", |b| b.stream_id = "b".to_owned()),
-        ("recorded_at", |b| b.events[0].recorded_at = Some("2026-01-02T00:00:00.000000Z".to_owned())),
+        ("stream_id", |b| b.stream_id = "b".into()),
+        ("recorded_at", |b| b.events[0].recorded_at = Some("2026-01-02T00:00:00.000000Z".into())),
     ];
     for (field, change) in variants {
         let mut other = stored.clone();
@@ -53,7 +56,7 @@ pub fn a_stored_id_with_other_content_is_an_event_id_conflict(f: &Fixture) {
     }
     // With a new event beside it, the conflict still refuses the whole batch.
     let mut mixed = to("a", ExpectedVersion::Any, &["new", "x"]);
-    mixed.events[1].payload = "{}".to_owned();
+    mixed.events[1].payload = "{}".into();
     assert!(matches!(append(&mut s, vec![mixed]), Err(StoreError::EventIdConflict { .. })));
     assert_eq!(s.head().expect("head"), 1);
 }
@@ -92,7 +95,7 @@ pub fn fresh_appends_type_a_stored_id(f: &Fixture) {
         "{same:?}"
     );
     let mut changed = to("a", ExpectedVersion::Any, &["x"]);
-    changed.events[0].payload = r#"{"other":true}"#.to_owned();
+    changed.events[0].payload = r#"{"other":true}"#.into();
     let e = &changed.events[0];
     let other = s.write(|tx| tx.append_one("a", "Thing", ExpectedVersion::Any, e));
     assert!(matches!(other, Err(StoreError::EventIdConflict { position: 1, field: "payload", .. })), "{other:?}");
@@ -108,7 +111,7 @@ pub fn ids_are_seen_by_another_connection(f: &Fixture) {
     assert!(two.stream("a").expect("stream").is_none());
     appended(&mut one, vec![to("a", ExpectedVersion::Any, &["x"])]);
     let mut other = to("a", ExpectedVersion::Any, &["x"]);
-    other.events[0].payload = "{}".to_owned();
+    other.events[0].payload = "{}".into();
     assert!(matches!(append(&mut two, vec![other]), Err(StoreError::EventIdConflict { .. })));
     let err = append(&mut two, vec![to("a", ExpectedVersion::NoStream, &["y"])]).expect_err("a stream of one event");
     assert!(err.is_conflict(), "{err}");

@@ -161,7 +161,9 @@ pub fn a_follower_sees_another_process_append(f: &Fixture) {
     // …and another connection through the facade, two streams in one write.
     let mut s = f.open();
     let mut batch = vec![to("t-1", ExpectedVersion::Any, &["f1"]), to("t-2", ExpectedVersion::Any, &["f2"])];
-    batch.iter_mut().for_each(|b| b.events[0].metadata = r#"{"correlation_id":"follow"}"#.to_owned());
+    for b in &mut batch {
+        b.events[0].metadata = r#"{"correlation_id":"follow"}"#.into();
+    }
     append(&mut s, batch).expect("append");
     let seen: Vec<Value> = (0..2).map(|_| next("event appended through the facade")).collect();
     let seen: Vec<_> = seen.iter().map(|e| (e["position"].as_u64(), e["event_id"].as_str())).collect();

@@ -18,7 +18,7 @@ const TIMES: [&str; 6] = [
 
 fn at(mut batch: StreamAppend, first: usize) -> StreamAppend {
     for (i, e) in batch.events.iter_mut().enumerate() {
-        e.recorded_at = Some(TIMES[first + i].to_owned());
+        e.recorded_at = Some(TIMES[first + i].into());
         e.metadata = format!(r#"{{"correlation_id":"c-{}"}}"#, (first + i) % 2);
     }
     batch
@@ -29,8 +29,10 @@ fn store(f: &Fixture) -> Store {
     let mut s = f.open();
     let b = |ids: &[&str], first| {
         let mut x = at(to("b", ExpectedVersion::Any, ids), first);
-        x.stream_type = "Other".to_owned();
-        x.events.iter_mut().for_each(|e| e.event_type = "Moved".to_owned());
+        x.stream_type = "Other".into();
+        for e in &mut x.events {
+            e.event_type = "Moved".into();
+        }
         x
     };
     appended(&mut s, vec![at(to("a", ExpectedVersion::Any, &["1"]), 0)]);
