@@ -26,6 +26,8 @@ mod processes;
 mod read_models;
 #[path = "conformance/snapshots.rs"]
 mod snapshots;
+#[path = "conformance/text.rs"]
+mod text;
 #[path = "conformance/time_travel.rs"]
 mod time_travel;
 
@@ -80,6 +82,8 @@ macro_rules! engines {
                     read_models::a_failed_write_leaves_neither_rows_nor_checkpoint,
                     read_models::rows_read_back_in_key_order_and_up_to_a_position,
                     read_models::projections_follow_commands_and_travel_in_time,
+                    text::odd_ids_round_trip_and_are_found,
+                    text::read_model_keys_order_by_bytes_and_by_value,
                     time_travel::read_range_and_single_events,
                     time_travel::position_at_time_finds_the_last_event_at_or_before,
                     time_travel::stream_events_stop_at_max_position,
