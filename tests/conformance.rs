@@ -12,6 +12,8 @@
 #[path = "helpers/campaign.rs"]
 mod support;
 
+#[path = "conformance/access.rs"]
+mod access;
 #[path = "conformance/appends.rs"]
 mod appends;
 #[path = "conformance/chain.rs"]
@@ -56,6 +58,8 @@ macro_rules! engines {
             mod $engine {
                 checks! {
                     $fixture;
+                    access::a_read_only_open_reads_and_refuses_writes,
+                    access::a_large_write_is_one_transaction_that_reads_its_own_events,
                     appends::expected_version_any,
                     appends::expected_version_no_stream,
                     appends::expected_version_stream_exists,

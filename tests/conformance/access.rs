@@ -1,0 +1,85 @@
+//! Opening: a store outlives its connections; a read-only open serves every
+//! read and writes nothing; a large write is one transaction whose reads
+//! see every event it buffered.
+
+use std::path::Path;
+
+use chronicle::es::store::{LogFilter, StreamReader};
+use chronicle::es::{ExpectedVersion, Store, StreamAppend};
+
+use crate::fixture::{Abort, Fixture, appended, event, log, to, version};
+
+/// Opens the store `db` names for reading only.
+fn open_read(db: &str) -> Store {
+    // engines::open(db, Access::Read) after the seam merges
+    Store::open_existing(Path::new(db)).unwrap_or_else(|e| panic!("open {db} to read: {e}"))
+}
+
+pub fn a_read_only_open_reads_and_refuses_writes(f: &Fixture) {
+    let mut s = f.open();
+    appended(&mut s, vec![to("a", ExpectedVersion::Any, &["1", "2"])]);
+    drop(s);
+    let mut r = open_read(&f.db);
+    assert_eq!(log(&r).len(), 2, "reads serve the log");
+    assert_eq!(version(&r, "a"), 2);
+    assert_eq!(r.log(&LogFilter::default(), 10).expect("log").len(), 2);
+    let out = r.write(|tx| {
+        tx.append(vec![to("a", ExpectedVersion::Exact(2), &["3"])])?;
+        tx.set_checkpoint("conformance", 3)?;
+        Ok::<_, Abort>(())
+    });
+    let Err(Abort::Store(e)) = out else { panic!("a write through a read-only open must fail: {out:?}") };
+    assert!(e.to_string().to_lowercase().contains("read"), "the error says the store is read-only: {e}");
+    let s = f.open();
+    assert_eq!((s.head().expect("head"), version(&s, "a")), (2, 2), "nothing recorded");
+    assert_eq!(s.checkpoint("conformance").expect("checkpoint"), 0);
+    // The read-only connection still reads, and sees later writes.
+    let mut w = f.open();
+    appended(&mut w, vec![to("a", ExpectedVersion::Exact(2), &["3"])]);
+    assert_eq!(r.head().expect("head"), 3);
+}
+
+pub fn a_large_write_is_one_transaction_that_reads_its_own_events(f: &Fixture) {
+    const STREAMS: usize = 50;
+    const EACH: usize = 100;
+    let mut s = f.open();
+    appended(&mut s, vec![to("s0", ExpectedVersion::Any, &["first"])]);
+    let other = f.open();
+    let batch: Vec<StreamAppend> = (0..STREAMS)
+        .map(|i| StreamAppend {
+            stream_id: format!("s{i}"),
+            stream_type: "Thing".into(),
+            expected: ExpectedVersion::Any,
+            events: (0..EACH).map(|j| event(&format!("e{i}-{j}"))).collect(),
+        })
+        .collect();
+    let total = (STREAMS * EACH) as u64;
+    s.write(|tx| {
+        let out = tx.append(batch)?;
+        assert_eq!(out.positions.first().copied(), Some(2));
+        assert_eq!(out.positions.last().copied(), Some(total + 1));
+        // Events one at a time, after the batch, in the same transaction.
+        for j in 0..10 {
+            let link = tx.append_one("late", "Thing", ExpectedVersion::Exact(j), &event(&format!("late-{j}")))?;
+            assert_eq!(link.position, total + 2 + j);
+        }
+        // Every read inside the transaction sees what it appended.
+        assert_eq!(tx.head(), total + 11);
+        assert_eq!(tx.read_range(1, total + 11)?.len() as u64, total + 11);
+        assert_eq!(tx.read_stream("s0", 0, u64::MAX >> 1)?.len(), EACH + 1);
+        assert_eq!(tx.event_position("e49-99")?, Some(total + 1));
+        assert_eq!(tx.event_position("late-9")?, Some(total + 11));
+        assert_eq!(tx.stream("late")?.map(|i| i.version), Some(10));
+        assert_eq!(other.head()?, 1, "nothing visible outside before commit");
+        Ok::<_, Abort>(())
+    })
+    .expect("one large write");
+    let events = log(&other);
+    assert_eq!(events.len() as u64, total + 11, "all committed at once");
+    assert!(events.iter().enumerate().all(|(i, e)| e.0 == i as u64 + 1), "gapless");
+    assert_eq!(
+        (version(&other, "s0"), version(&other, "s49"), version(&other, "late")),
+        (EACH as u64 + 1, EACH as u64, 10)
+    );
+    assert!(f.ok(&["verify", "--chain"]).starts_with("ok: "));
+}
