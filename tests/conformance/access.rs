@@ -9,6 +9,12 @@ use chronicle::es::{ExpectedVersion, Store, StreamAppend};
 
 use crate::fixture::{Abort, Fixture, appended, event, log, to, version};
 
+/// Opens the store `db` names (creating it), or says why not.
+fn try_open(db: &str) -> Result<Store, chronicle::es::StoreError> {
+    // engines::open(db, Access::Create) after the seam merges
+    Store::open(Path::new(db))
+}
+
 /// Opens the store `db` names for reading only.
 fn open_read(db: &str) -> Store {
     // engines::open(db, Access::Read) after the seam merges
@@ -19,11 +25,11 @@ pub fn a_read_only_open_reads_and_refuses_writes(f: &Fixture) {
     let mut s = f.open();
     appended(&mut s, vec![to("a", ExpectedVersion::Any, &["1", "2"])]);
     drop(s);
-    let mut r = open_read(&f.db);
-    assert_eq!(log(&r).len(), 2, "reads serve the log");
-    assert_eq!(version(&r, "a"), 2);
-    assert_eq!(r.log(&LogFilter::default(), 10).expect("log").len(), 2);
-    let out = r.write(|tx| {
+    let mut reader = open_read(&f.db);
+    assert_eq!(log(&reader).len(), 2, "reads serve the log");
+    assert_eq!(version(&reader, "a"), 2);
+    assert_eq!(reader.log(&LogFilter::default(), 10).expect("log").len(), 2);
+    let out = reader.write(|tx| {
         tx.append(vec![to("a", ExpectedVersion::Exact(2), &["3"])])?;
         tx.set_checkpoint("conformance", 3)?;
         Ok::<_, Abort>(())
@@ -34,9 +40,9 @@ pub fn a_read_only_open_reads_and_refuses_writes(f: &Fixture) {
     assert_eq!((s.head().expect("head"), version(&s, "a")), (2, 2), "nothing recorded");
     assert_eq!(s.checkpoint("conformance").expect("checkpoint"), 0);
     // The read-only connection still reads, and sees later writes.
-    let mut w = f.open();
-    appended(&mut w, vec![to("a", ExpectedVersion::Exact(2), &["3"])]);
-    assert_eq!(r.head().expect("head"), 3);
+    let mut writer = f.open();
+    appended(&mut writer, vec![to("a", ExpectedVersion::Exact(2), &["3"])]);
+    assert_eq!(reader.head().expect("head"), 3);
 }
 
 pub fn a_large_write_is_one_transaction_that_reads_its_own_events(f: &Fixture) {
@@ -82,4 +88,28 @@ pub fn a_large_write_is_one_transaction_that_reads_its_own_events(f: &Fixture) {
         (EACH as u64 + 1, EACH as u64, 10)
     );
     assert!(f.ok(&["verify", "--chain"]).starts_with("ok: "));
+}
+
+pub fn connections_opening_a_new_store_at_once_all_succeed(f: &Fixture) {
+    const OPENERS: usize = 8;
+    let ready = std::sync::Barrier::new(OPENERS);
+    let opened: Vec<Result<u64, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..OPENERS)
+            .map(|i| {
+                let ready = &ready;
+                scope.spawn(move || {
+                    ready.wait();
+                    // Not `f.open()`: the failure is the finding, not a panic.
+                    let mut s = try_open(&f.db).map_err(|e| e.to_string())?;
+                    let id = format!("opener-{i}");
+                    s.write(|tx| tx.append(vec![to("a", ExpectedVersion::Any, &[&id])])).map_err(|e| e.to_string())?;
+                    s.head().map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("opener thread")).collect()
+    });
+    let failed: Vec<&String> = opened.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failed.is_empty(), "{} of {OPENERS} first opens failed: {failed:?}", failed.len());
+    assert_eq!(log(&f.open()).len(), OPENERS, "every opener appended once");
 }
