@@ -24,6 +24,8 @@ mod fixture;
 mod idempotency;
 #[path = "conformance/processes.rs"]
 mod processes;
+#[path = "conformance/races.rs"]
+mod races;
 #[path = "conformance/read_models.rs"]
 mod read_models;
 #[path = "conformance/snapshots.rs"]
@@ -87,6 +89,8 @@ macro_rules! engines {
                     snapshots::snapshots_read_at_or_before_a_position,
                     snapshots::another_state_version_is_ignored,
                     snapshots::a_snapshot_is_replaced_and_rolls_back_with_its_write,
+                    races::a_writer_waits_for_the_write_lock_and_builds_on_what_was_committed,
+                    races::the_same_batch_from_racing_connections_is_recorded_once,
                     read_models::rows_and_checkpoint_commit_together,
                     read_models::a_failed_write_leaves_neither_rows_nor_checkpoint,
                     read_models::rows_read_back_in_key_order_and_up_to_a_position,
