@@ -1,25 +1,11 @@
-//! Opening: a store outlives its connections; a read-only open serves every
-//! read and writes nothing; a large write is one transaction whose reads
-//! see every event it buffered.
-
-use std::path::Path;
+//! Opening and transactions: a read-only open serves every read and writes
+//! nothing; a large write is one transaction whose reads see every event it
+//! buffered; connections opening a new store at once all get it.
 
 use chronicle::es::store::{LogFilter, StreamReader};
-use chronicle::es::{ExpectedVersion, Store, StreamAppend};
+use chronicle::es::{ExpectedVersion, StreamAppend};
 
-use crate::fixture::{Abort, Fixture, appended, event, log, to, version};
-
-/// Opens the store `db` names (creating it), or says why not.
-fn try_open(db: &str) -> Result<Store, chronicle::es::StoreError> {
-    // engines::open(db, Access::Create) after the seam merges
-    Store::open(Path::new(db))
-}
-
-/// Opens the store `db` names for reading only.
-fn open_read(db: &str) -> Store {
-    // engines::open(db, Access::Read) after the seam merges
-    Store::open_existing(Path::new(db)).unwrap_or_else(|e| panic!("open {db} to read: {e}"))
-}
+use crate::fixture::{Abort, Fixture, appended, event, log, open_read, to, try_open, version};
 
 pub fn a_read_only_open_reads_and_refuses_writes(f: &Fixture) {
     let mut s = f.open();
