@@ -97,6 +97,8 @@ macro_rules! engines {
                     read_models::projections_follow_commands_and_travel_in_time,
                     text::odd_ids_round_trip_and_are_found,
                     text::read_model_keys_order_by_bytes_and_by_value,
+                    text::json_text_any_parser_accepts_is_stored,
+                    text::read_model_cells_round_trip_exactly,
                     time_travel::read_range_and_single_events,
                     time_travel::position_at_time_finds_the_last_event_at_or_before,
                     time_travel::stream_events_stop_at_max_position,
