@@ -130,7 +130,7 @@ pub fn json_text_any_parser_accepts_is_stored(f: &Fixture) {
     let mut s = f.open();
     for (i, payload) in payloads.iter().enumerate() {
         let mut b = to("j", ExpectedVersion::Any, &[&format!("j{i}")]);
-        b.events[0].payload = (*payload).to_owned();
+        b.events[0].payload = (*payload).into();
         appended(&mut s, vec![b]);
     }
     let stored: Vec<String> = f.open().read_range(1, 10).expect("read_range").into_iter().map(|e| e.payload).collect();
