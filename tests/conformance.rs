@@ -95,6 +95,7 @@ macro_rules! engines {
                     read_models::a_failed_write_leaves_neither_rows_nor_checkpoint,
                     read_models::rows_read_back_in_key_order_and_up_to_a_position,
                     read_models::projections_follow_commands_and_travel_in_time,
+                    read_models::rebuild_derives_the_same_read_models_again,
                     text::odd_ids_round_trip_and_are_found,
                     text::read_model_keys_order_by_bytes_and_by_value,
                     text::json_text_any_parser_accepts_is_stored,
