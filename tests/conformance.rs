@@ -63,9 +63,6 @@ macro_rules! engines {
                     $fixture;
                     access::a_read_only_open_reads_and_refuses_writes,
                     access::a_large_write_is_one_transaction_that_reads_its_own_events,
-                    // Fails about 1 run in 20 on SQLite: `set_journal` switching a new
-                    // file to WAL gets SQLITE_BUSY, which the busy timeout does not retry.
-                    #[ignore = "SQLite: a racing first open can fail with `database is locked`"]
                     access::connections_opening_a_new_store_at_once_all_succeed,
                     appends::expected_version_any,
                     appends::expected_version_no_stream,
@@ -109,6 +106,7 @@ macro_rules! engines {
                     processes::concurrent_writer_processes_lose_and_duplicate_nothing,
                     processes::the_same_command_id_from_racing_processes_records_once,
                     processes::a_follower_sees_another_process_append,
+                    processes::a_waiting_connection_wakes_on_appends_from_another_connection_and_process,
                 }
             }
         )*
@@ -117,5 +115,5 @@ macro_rules! engines {
 
 engines! {
     sqlite => crate::Fixture::sqlite,
-    // postgres => crate::Fixture::postgres, (the integrator: a fresh database from the pg test harness)
+    postgres => crate::Fixture::postgres,
 }

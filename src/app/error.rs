@@ -75,7 +75,13 @@ impl AppError {
                 | StoreError::Access { .. }
                 | StoreError::StreamsIndex { .. }
                 | StoreError::NewerSchema { .. }
-                | StoreError::Damaged { .. },
+                | StoreError::Damaged { .. }
+                // The server went away, killed this session, or refuses
+                // writes: nothing was recorded, and retrying as is won't help.
+                | StoreError::Backend {
+                    kind: BackendKind::Unreachable | BackendKind::Terminated | BackendKind::ReadOnly,
+                    ..
+                },
             )
             | Self::Usage(_)
             | Self::BadInput(_)

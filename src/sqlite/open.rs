@@ -307,7 +307,21 @@ fn check_header(path: &Path, version: i64, app: i64, tables: i64) -> Result<(), 
 }
 
 fn set_journal(conn: &Connection) -> rusqlite::Result<()> {
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+    // Another connection creating the store at the same moment makes the
+    // switch to WAL fail with SQLITE_BUSY, which the busy timeout does not
+    // retry: retry it here, as long as the busy timeout would have waited.
+    let mut waited = std::time::Duration::ZERO;
+    let mode: String = loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy && waited < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                waited += std::time::Duration::from_millis(10);
+            }
+            other => break other?,
+        }
+    };
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(mode, "store is not in WAL mode");
     }

@@ -19,11 +19,11 @@ pub struct Fixture {
 }
 
 // The engine behind a `--db` spec: these three are the only places the
-// suite opens a store (`engines::open(db, Access::…)` after the seam merges).
+// suite opens a store.
 
 /// Opens the store `db` names (creating it), or says why not.
 pub fn try_open(db: &str) -> Result<Store, StoreError> {
-    Store::open(Path::new(db)) // engines::open(db, Access::Create)
+    chronicle::engines::open(db, chronicle::es::Access::Create)
 }
 
 /// Opens the store `db` names, creating it if absent.
@@ -33,7 +33,7 @@ pub fn open(db: &str) -> Store {
 
 /// Opens the store `db` names for reading only.
 pub fn open_read(db: &str) -> Store {
-    Store::open_existing(Path::new(db)).unwrap_or_else(|e| panic!("open {db} to read: {e}")) // engines::open(db, Access::Read)
+    chronicle::engines::open(db, chronicle::es::Access::Read).unwrap_or_else(|e| panic!("open {db} to read: {e}"))
 }
 
 impl Fixture {
@@ -45,14 +45,12 @@ impl Fixture {
         Some(Self { db, _guard: Box::new(dir) })
     }
 
-    // The integrator, at merge (with `postgres => crate::Fixture::postgres` in
-    // `engines!`): a fresh database per check from the pg test harness, which
-    // prints one line and skips without a server (fails with CHRONICLE_REQUIRE_PG=1).
-    //
-    // pub fn postgres() -> Option<Self> {
-    //     let test_db = chronicle::postgres::testing::TestDb::create()?;
-    //     Some(Self { db: test_db.url().to_owned(), _guard: Box::new(test_db) })
-    // }
+    /// A fresh database per check from the pg test harness, which prints
+    /// one line and skips without a server (fails with `CHRONICLE_REQUIRE_PG=1`).
+    pub fn postgres() -> Option<Self> {
+        let test_db = chronicle::postgres::testing::TestDb::create()?;
+        Some(Self { db: test_db.url().to_owned(), _guard: Box::new(test_db) })
+    }
 
     /// A connection to the store (each call: another connection).
     pub fn open(&self) -> Store {

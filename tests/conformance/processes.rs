@@ -11,7 +11,7 @@ use std::time::Duration;
 use chronicle::es::{ExpectedVersion, StoreError};
 use serde_json::Value;
 
-use crate::fixture::{Fixture, append, log, to};
+use crate::fixture::{Fixture, append, appended, log, to};
 use crate::support::{assert_log_contract, assert_verify_ok, code, log_json, run, stderr};
 
 const WRITERS: usize = 4;
@@ -174,4 +174,43 @@ pub fn a_follower_sees_another_process_append(f: &Fixture) {
     child.wait().expect("wait");
     reader.join().expect("reader thread");
     assert!(rx.try_recv().is_err(), "nothing seen twice");
+}
+
+/// Waits on `follower` until its head passes `head` (wake-ups may be
+/// spurious); fails after 20 s.
+fn wait_past(follower: &chronicle::es::Store, head: u64) -> u64 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = follower.head().expect("head");
+        if now > head {
+            return now;
+        }
+        assert!(std::time::Instant::now() < deadline, "no wake-up past {head} within 20 s");
+        follower.wait_for_append(head, Duration::from_secs(1)).expect("wait_for_append");
+    }
+}
+
+pub fn a_waiting_connection_wakes_on_appends_from_another_connection_and_process(f: &Fixture) {
+    let mut writer = f.open();
+    appended(&mut writer, vec![to("a", ExpectedVersion::Any, &["1"])]);
+    let follower = f.open();
+    // Nothing appended: the wait returns by itself, nothing changed.
+    follower.wait_for_append(1, Duration::from_millis(50)).expect("a wait that times out");
+    assert_eq!(follower.head().expect("head"), 1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            appended(&mut writer, vec![to("a", ExpectedVersion::Exact(1), &["2"])]);
+        });
+        assert_eq!(wait_past(&follower, 1), 2, "woken by another connection's append");
+    });
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(100));
+            f.ok(&["exec", "open acc-1 Ada"]);
+        });
+        assert_eq!(wait_past(&follower, 2), 3, "woken by another process's append");
+    });
+    let e = follower.event(3).expect("event").expect("event 3");
+    assert_eq!(e.event_type, "AccountOpened");
 }
