@@ -15,11 +15,12 @@ mod rechain;
 mod rules;
 
 use std::collections::VecDeque;
+use std::io::BufRead;
 use std::path::Path;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{ImportOptions, Imported, InLine, ReadLine, bad_line, for_each_line, read_line};
+use super::{ImportOptions, Imported, InLine, ReadLine, bad_line, for_each_line, open_file, read_line};
 use crate::app::repository::transitions::Transitions;
 use crate::app::{AppError, Chronicle, projector};
 use crate::domain::Registry;
@@ -93,14 +94,44 @@ impl Chronicle {
         options: ImportOptions,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Imported, AppError> {
-        let registry = std::sync::Arc::clone(&self.registry);
         let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
+        let mut reader = open_file(path)?;
+        self.import_lines(&mut reader, path, file_len, options, progress)
+    }
+
+    /// As [`Chronicle::import_with`], reading the export from `reader`
+    /// (`name` names it in messages; `len`, its length in bytes if known, or
+    /// 0, estimates progress). A read error refuses the whole import.
+    ///
+    /// # Errors
+    /// As [`Chronicle::import_with`]; [`AppError::BadInput`] when `reader`
+    /// fails.
+    pub fn import_from(
+        &mut self,
+        reader: &mut dyn BufRead,
+        name: &str,
+        len: u64,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Imported, AppError> {
+        self.import_lines(reader, Path::new(name), len, options, progress)
+    }
+
+    fn import_lines(
+        &mut self,
+        reader: &mut dyn BufRead,
+        path: &Path,
+        file_len: u64,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Imported, AppError> {
+        let registry = std::sync::Arc::clone(&self.registry);
         self.store.write(|tx| {
             let mut run = Import::new(tx.head(), options.rechain);
             let mut transitions = Transitions::default();
             let mut pending: Vec<Pending> = Vec::new();
             let mut bytes = 0u64;
-            for_each_line(path, &mut |n, line| {
+            for_each_line(reader, path, &mut |n, line| {
                 bytes += line.len() as u64 + 1;
                 match run.line(tx, registry.upcasters(), path, n, line) {
                     Ok(Some(mut p)) => {
