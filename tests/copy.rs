@@ -44,9 +44,14 @@ fn read_models(db: &str) -> Vec<String> {
         .collect()
 }
 
+/// The first `n` lines of the export of `db`.
+fn first_lines(db: &str, n: usize) -> String {
+    export(db).lines().take(n).flat_map(|l| [l, "\n"]).collect()
+}
+
 /// A store holding the first `n` events of `source` (imported from its export).
 fn prefix_of(source: &Store, n: usize, name: &str) -> std::path::PathBuf {
-    let lines: String = export(s(&source.path)).lines().take(n).map(|l| format!("{l}\n")).collect();
+    let lines = first_lines(s(&source.path), n);
     let file = source.file(&format!("{name}.jsonl"));
     std::fs::write(&file, lines).expect("write the prefix");
     let db = source.file(name);
@@ -81,7 +86,7 @@ fn sqlite_to_postgres_to_sqlite_keeps_the_log_byte_identical_and_builds_the_read
 fn a_postgres_target_that_is_a_prefix_gets_the_rest() {
     let Some(pg) = TestDb::create() else { return };
     let a = Store::demo(400);
-    let lines: String = export(s(&a.path)).lines().take(150).map(|l| format!("{l}\n")).collect();
+    let lines = first_lines(s(&a.path), 150);
     let file = a.file("prefix.jsonl");
     std::fs::write(&file, lines).expect("write the prefix");
     ok(pg.url(), &["import", s(&file)]);

@@ -82,7 +82,7 @@ pub fn copy(
     progress(0, total);
 
     let (sender, receiver) = sync_channel(IN_FLIGHT);
-    let exporter = std::thread::Builder::new()
+    let export_thread = std::thread::Builder::new()
         .name("chronicle-copy-export".to_owned())
         .spawn(move || {
             let mut out = ChunkWriter { sender, buf: Vec::with_capacity(CHUNK) };
@@ -97,18 +97,16 @@ pub fn copy(
     });
     // A failed import drops its end: an exporter waiting to send stops.
     drop(reader);
-    let exported = exporter.join().map_err(|_| AppError::Io(STOPPED.to_owned()))?;
-    match (imported, exported) {
-        (Ok(done), Ok(_)) => {
-            Ok(Copied { target_before, copied: done.appended, head: target.store().head()? })
-        }
-        // The importer refused a line and stopped reading.
-        (Err(e), Ok(_) | Err(AppError::OutputClosed)) => Err(e),
-        (Ok(_), Err(AppError::OutputClosed)) => Err(AppError::Io(STOPPED.to_owned())),
+    let exported = export_thread.join().map_err(|_| AppError::Io(STOPPED.to_owned()))?;
+    let done = match exported {
         // The source failed (unreachable, damaged): that, not the import's
         // "cannot read", is the cause.
-        (_, Err(e)) => Err(e),
-    }
+        Err(e) if !matches!(e, AppError::OutputClosed) => return Err(e),
+        // Only a refusing importer stops reading before the end.
+        Err(_) if imported.is_ok() => return Err(AppError::Io(STOPPED.to_owned())),
+        _ => imported?,
+    };
+    Ok(Copied { target_before, copied: done.appended, head: target.store().head()? })
 }
 
 /// The one line refusing a target that is not a prefix of the source.
@@ -246,10 +244,7 @@ mod tests {
 
     fn pipe() -> (ChunkWriter, ChunkReader) {
         let (sender, receiver) = sync_channel(IN_FLIGHT);
-        (
-            ChunkWriter { sender, buf: Vec::new() },
-            ChunkReader { receiver, chunk: Vec::new(), at: 0, ended: false },
-        )
+        (ChunkWriter { sender, buf: Vec::new() }, ChunkReader { receiver, chunk: Vec::new(), at: 0, ended: false })
     }
 
     #[test]

@@ -388,18 +388,18 @@ fn copy(reg: &Arc<Registry>, from: &Path, to: &Path) -> Result<ExitCode, AppErro
     let mut bar = Progress::new("copy");
     let done = crate::app::copy::copy(from.as_os_str(), to.as_os_str(), reg, &mut |d, t| bar.update(d, t))?;
     drop(bar);
-    let (from, to) = (
-        crate::engines::redacted(&from.to_string_lossy()),
-        crate::engines::redacted(&to.to_string_lossy()),
-    );
+    let (from, to) =
+        (crate::engines::redacted(&from.to_string_lossy()), crate::engines::redacted(&to.to_string_lossy()));
     if done.copied == 0 {
-        eprintln!("chronicle: nothing to copy: {} already holds all {} events of {}", safe(&to), done.head, safe(&from));
+        eprintln!(
+            "chronicle: nothing to copy: {} already holds all {} events of {}",
+            safe(&to),
+            done.head,
+            safe(&from)
+        );
     } else {
-        let after = if done.target_before > 0 {
-            format!(" after the {} it held", done.target_before)
-        } else {
-            String::new()
-        };
+        let after =
+            if done.target_before > 0 { format!(" after the {} it held", done.target_before) } else { String::new() };
         eprintln!(
             "chronicle: copied {} events from {} to {}{after} in {:.2} s; read models built to position {}",
             done.copied,
