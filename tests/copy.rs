@@ -150,3 +150,14 @@ fn a_missing_source_is_one_line_and_exit_2_and_creates_no_target() {
     assert!(line.contains("missing.db"), "{line}");
     assert!(!target.exists(), "no target was created");
 }
+
+#[test]
+fn a_target_that_is_not_a_store_is_refused_and_left_as_it_was() {
+    let a = Store::demo(50);
+    let target = a.file("notes.txt");
+    let text = "not a store, but somebody's notes\n".repeat(200);
+    std::fs::write(&target, &text).expect("write the notes");
+    let line = copy(s(&a.path), s(&target)).one_line_error(2, "copy onto a file that is not a store");
+    assert!(line.contains("notes.txt"), "{line}");
+    assert_eq!(std::fs::read_to_string(&target).expect("read the notes"), text, "the file is untouched");
+}
