@@ -5,6 +5,7 @@
 
 pub mod actor;
 pub mod bus;
+pub mod copy;
 pub mod demo;
 pub mod error;
 pub mod exchange;

@@ -132,6 +132,19 @@ pub enum Command {
         #[arg(long)]
         rechain: bool,
     },
+    /// Copy the log of one store into another (any two `--db` values: an
+    /// SQLite file, a postgres:// URL), hash chain and all, and build the
+    /// target's read models. The target must be empty, absent or a prefix
+    /// of the source (then only the rest is copied). One transaction: a
+    /// failure leaves the target as it was, and running it again continues.
+    Copy {
+        /// The store to copy (opened read-only, never written).
+        #[arg(long)]
+        from: PathBuf,
+        /// The store to copy into (created if absent).
+        #[arg(long)]
+        to: PathBuf,
+    },
 }
 
 /// Runs the CLI on the process's arguments with the domains of `registry`:

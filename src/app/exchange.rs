@@ -90,9 +90,30 @@ impl Chronicle {
     /// # Errors
     /// Store failures; write failures as [`AppError::Io`].
     pub fn export(&self, out: &mut dyn Write, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, AppError> {
+        self.export_from(1, out, progress)
+    }
+
+    /// As [`Chronicle::export`], from position `from` on (the events after
+    /// a prefix the reader holds already). `progress` counts from `from`.
+    ///
+    /// # Errors
+    /// As [`Chronicle::export`].
+    pub fn export_from(
+        &self,
+        from: u64,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64, AppError> {
+        let from = from.max(1);
         let head = self.store.head()?;
+        let total = (head + 1).saturating_sub(from);
         let mut n = 0;
-        self.store.scan(1, head, |e: StoredEvent| {
+        if total == 0 {
+            out.flush().map_err(|err| write_error(&err))?;
+            progress(0, 0);
+            return Ok(0);
+        }
+        self.store.scan(from, head, |e: StoredEvent| {
             let payload = raw(&e.payload);
             let metadata = raw(&e.metadata);
             let line = OutLine {
@@ -115,12 +136,12 @@ impl Chronicle {
             out.write_all(b"\n").map_err(|err| write_error(&err))?;
             n += 1;
             if n % 10_000 == 0 {
-                progress(n, head);
+                progress(n, total);
             }
             Ok::<_, AppError>(())
         })?;
         out.flush().map_err(|err| write_error(&err))?;
-        progress(n, head);
+        progress(n, total);
         Ok(n)
     }
 }
@@ -168,15 +189,24 @@ fn read_line<'a>(upcasters: &Upcasters, path: &Path, n: u64, line: &'a str) -> R
     Ok(ReadLine { event: e, upcast })
 }
 
-/// Calls `f(line_number, line)` for every non-empty line of `path`.
-fn for_each_line(path: &Path, f: &mut dyn FnMut(u64, &str) -> Result<(), AppError>) -> Result<(), AppError> {
+/// Opens the export at `path` to read.
+fn open_file(path: &Path) -> Result<BufReader<File>, AppError> {
     let file = File::open(path).map_err(|e| AppError::BadInput(format!("cannot read {}: {e}", path.display())))?;
-    let mut reader = BufReader::new(file);
+    Ok(BufReader::new(file))
+}
+
+/// Calls `f(line_number, line)` for every non-empty line `reader` gives
+/// (`path`: its name in messages).
+fn for_each_line(
+    reader: &mut dyn BufRead,
+    path: &Path,
+    f: &mut dyn FnMut(u64, &str) -> Result<(), AppError>,
+) -> Result<(), AppError> {
     let mut buf = Vec::new();
     let mut n = 0u64;
     loop {
         buf.clear();
-        let read = (&mut reader)
+        let read = (&mut *reader)
             .take(MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|e| AppError::BadInput(format!("cannot read {}: {e}", path.display())))?;

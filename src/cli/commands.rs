@@ -37,6 +37,7 @@ pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Res
         Command::Verify { chain } => verify(db, reg, if chain { Depth::Chain } else { Depth::Full }),
         Command::Export { out } => export(db, reg, out.as_deref()),
         Command::Import { file, rechain } => import(db, reg, &file, rechain),
+        Command::Copy { from, to } => copy(reg, &from, &to),
     }
 }
 
@@ -377,6 +378,35 @@ fn import(db: &Path, reg: &Arc<Registry>, file: &Path, rechain: bool) -> Result<
             done.appended,
             file.display(),
             started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn copy(reg: &Arc<Registry>, from: &Path, to: &Path) -> Result<ExitCode, AppError> {
+    let started = Instant::now();
+    let mut bar = Progress::new("copy");
+    let done = crate::app::copy::copy(from.as_os_str(), to.as_os_str(), reg, &mut |d, t| bar.update(d, t))?;
+    drop(bar);
+    let (from, to) =
+        (crate::engines::redacted(&from.to_string_lossy()), crate::engines::redacted(&to.to_string_lossy()));
+    if done.copied == 0 {
+        eprintln!(
+            "chronicle: nothing to copy: {} already holds all {} events of {}",
+            safe(&to),
+            done.head,
+            safe(&from)
+        );
+    } else {
+        let after =
+            if done.target_before > 0 { format!(" after the {} it held", done.target_before) } else { String::new() };
+        eprintln!(
+            "chronicle: copied {} events from {} to {}{after} in {:.2} s; read models built to position {}",
+            done.copied,
+            safe(&from),
+            safe(&to),
+            started.elapsed().as_secs_f64(),
+            done.head
         );
     }
     Ok(ExitCode::SUCCESS)

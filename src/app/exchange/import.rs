@@ -10,21 +10,24 @@
 //! positions and hashes. With `rechain` its events are foreign facts appended at the
 //! head instead (see `rechain.rs`).
 
+mod fields;
 mod history;
 mod rechain;
 mod rules;
 
 use std::collections::VecDeque;
+use std::io::BufRead;
 use std::path::Path;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{ImportOptions, Imported, InLine, ReadLine, bad_line, for_each_line, read_line};
+use super::{ImportOptions, Imported, InLine, ReadLine, bad_line, for_each_line, open_file, read_line};
 use crate::app::repository::transitions::Transitions;
 use crate::app::{AppError, Chronicle, projector};
 use crate::domain::Registry;
 use crate::es::hash::{self, GENESIS, HashInput};
 use crate::es::{Event, ExpectedVersion, PendingEvent, StoredEvent, Upcasters, WriteTx};
+use fields::{input, parse_hash, pending_event};
 use history::{id_taken, not_stored_here};
 
 /// Events appended per chunk inside the import transaction.
@@ -93,14 +96,44 @@ impl Chronicle {
         options: ImportOptions,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Imported, AppError> {
-        let registry = std::sync::Arc::clone(&self.registry);
         let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
+        let mut reader = open_file(path)?;
+        self.import_lines(&mut reader, path, file_len, options, progress)
+    }
+
+    /// As [`Chronicle::import_with`], reading the export from `reader`
+    /// (`name` names it in messages; `len`, its length in bytes if known, or
+    /// 0, estimates progress). A read error refuses the whole import.
+    ///
+    /// # Errors
+    /// As [`Chronicle::import_with`]; [`AppError::BadInput`] when `reader`
+    /// fails.
+    pub fn import_from(
+        &mut self,
+        reader: &mut dyn BufRead,
+        name: &str,
+        len: u64,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Imported, AppError> {
+        self.import_lines(reader, Path::new(name), len, options, progress)
+    }
+
+    fn import_lines(
+        &mut self,
+        reader: &mut dyn BufRead,
+        path: &Path,
+        file_len: u64,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Imported, AppError> {
+        let registry = std::sync::Arc::clone(&self.registry);
         self.store.write(|tx| {
             let mut run = Import::new(tx.head(), options.rechain);
             let mut transitions = Transitions::default();
             let mut pending: Vec<Pending> = Vec::new();
             let mut bytes = 0u64;
-            for_each_line(path, &mut |n, line| {
+            for_each_line(reader, path, &mut |n, line| {
                 bytes += line.len() as u64 + 1;
                 match run.line(tx, registry.upcasters(), path, n, line) {
                     Ok(Some(mut p)) => {
@@ -360,71 +393,5 @@ impl Import {
         upcast.clear();
         self.recent = upcast;
         Ok(())
-    }
-}
-
-/// The fields of a line that enter its hash.
-fn input<'a>(e: &'a InLine<'_>) -> HashInput<'a> {
-    HashInput {
-        position: e.position,
-        event_id: &e.event_id,
-        stream_id: &e.stream_id,
-        stream_type: &e.stream_type,
-        version: e.version,
-        event_type: &e.event_type,
-        schema_version: e.schema_version,
-        payload: e.payload.get(),
-        metadata: e.metadata.get(),
-        recorded_at: &e.recorded_at,
-    }
-}
-
-/// The event of line `e`, to append with `metadata` and `recorded_at`.
-fn pending_event(e: &InLine<'_>, metadata: String, recorded_at: Option<String>) -> PendingEvent {
-    PendingEvent {
-        event_id: e.event_id.clone(),
-        event_type: e.event_type.clone(),
-        schema_version: e.schema_version,
-        payload: e.payload.get().to_owned(),
-        metadata,
-        recorded_at,
-    }
-}
-
-/// A line's `hash` field as bytes, if it is 64 lowercase hex digits (as
-/// exported).
-fn parse_hash(text: &str) -> Option<[u8; 32]> {
-    fn nibble(b: u8) -> Option<u8> {
-        match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            _ => None,
-        }
-    }
-    let mut h = [0u8; 32];
-    let bytes = text.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    for (out, pair) in h.iter_mut().zip(bytes.chunks_exact(2)) {
-        *out = nibble(pair[0])? << 4 | nibble(pair[1])?;
-    }
-    Some(h)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hashes_are_read_as_exported_lowercase_hex_only() {
-        let h: [u8; 32] = std::array::from_fn(|i| u8::try_from(i * 7).unwrap());
-        let text = hex::encode(h);
-        assert_eq!(parse_hash(&text), Some(h));
-        for bad in
-            [text.to_uppercase(), text[..62].to_owned(), format!("{text}00"), text.replace('a', "g"), String::new()]
-        {
-            assert_eq!(parse_hash(&bad), None, "{bad}");
-        }
     }
 }
