@@ -48,3 +48,28 @@ fn the_tui_follows_another_processs_exec_without_a_key_press() {
     t.keys(&["q"]);
     t.wait_for("EXIT=0");
 }
+
+#[test]
+fn the_tui_reconnects_when_its_sessions_are_terminated_and_carries_on() {
+    let Some(pg) = Pg::demo(300) else { return };
+    let n = pg.head();
+    let t = Tmux::start("terminated", pg.url());
+    t.wait_for(&format!("{n}/{n}"));
+    t.keys(&["f"]);
+    t.wait_for("following head");
+    let sessions = format!(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = '{}' AND application_name = 'chronicle'",
+        pg.db.name()
+    );
+    assert!(pg.count(&sessions) >= 2, "the TUI's session and its follower's were terminated");
+    t.wait_for("PostgreSQL connection back");
+    pg.exec("open acc-after Back Again");
+    let m = n + 1;
+    let screen = t.wait_for(&format!("{m}/{m}"));
+    let screen = if screen.contains("acc-after") { screen } else { t.wait_for("acc-after") };
+    let rows = screen.lines().filter(|l| l.contains("acc-after") && l.contains("AccountOpened")).count();
+    assert_eq!(rows, 1, "the new event is in the audit log once:\n{screen}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+}
