@@ -36,7 +36,9 @@ fn demo_then_log_filters_state_and_verify_on_postgres() {
 
     let correlation = all[50]["metadata"]["correlation_id"].as_str().expect("correlation").to_owned();
     let correlated = pg.log(&["--correlation", &correlation]);
-    assert!(!correlated.is_empty() && correlated.iter().all(|e| e["metadata"]["correlation_id"] == correlation.as_str()));
+    assert!(
+        !correlated.is_empty() && correlated.iter().all(|e| e["metadata"]["correlation_id"] == correlation.as_str())
+    );
 
     let page = pg.log(&["--from", "100", "--limit", "5"]);
     let page: Vec<u64> = page.iter().map(|e| e["position"].as_u64().expect("position")).collect();
@@ -122,7 +124,8 @@ fn export_then_import_into_another_database_is_byte_identical() {
 fn log_follow_prints_another_processs_exec_within_a_second() {
     let Some(pg) = Pg::new() else { return };
     pg.exec("open acc-1 Ada Lovelace");
-    let mut child = pg.cmd().args(["log", "--follow", "--json"]).stdout(Stdio::piped()).spawn().expect("spawn log --follow");
+    let mut child =
+        pg.cmd().args(["log", "--follow", "--json"]).stdout(Stdio::piped()).spawn().expect("spawn log --follow");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, lines) = mpsc::channel();
     std::thread::spawn(move || {

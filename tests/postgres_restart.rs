@@ -8,7 +8,7 @@
 //! as the `postgres` user in a temporary directory, on a free port. When
 //! that cannot be done here (no `initdb`/`pg_ctl`, not root), the test
 //! prints one line and passes, unless `CHRONICLE_REQUIRE_PG=1`; the
-//! terminated-sessions test in postgres_tui.rs covers the reconnecting
+//! terminated-sessions test in `postgres_tui.rs` covers the reconnecting
 //! path on the shared server either way.
 
 #[path = "helpers/tmux.rs"]
@@ -44,10 +44,8 @@ fn as_postgres(program: &str, args: &[&str]) -> Result<(), String> {
 impl Cluster {
     fn create() -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let status = Command::new("chown").arg("postgres").arg(dir.path()).status().map_err(|e| e.to_string())?;
         if !status.success() {
             return Err("cannot give the cluster's directory to the postgres user".into());

@@ -11,12 +11,12 @@ use super::super::action::{Action, Effect};
 use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
 use super::follow::Follower;
-use reconnect::{Link, LinkState};
 use super::worker::Worker;
 use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
 use crate::domain::Registry;
 use crate::es::TimeTravel;
 use crate::es::store::LogFilter;
+use reconnect::{Link, LinkState};
 
 mod reconnect;
 
