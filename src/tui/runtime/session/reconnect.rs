@@ -102,7 +102,17 @@ impl Session {
     fn reopen(&mut self) -> Result<(), TuiError> {
         let chron = self.chron.reconnect(Mode::Write)?;
         chron.set_cache_kib(2_048)?;
-        let worker = if self.worker.is_some() { Some(Worker::spawn(&chron)?) } else { None };
+        let worker = if self.worker.is_some() {
+            let worker = Worker::spawn(&chron)?;
+            // As at start: the head's world from the read models, so the
+            // new worker does not fold the whole log to show the head.
+            if let Some(world) = chron.head_world()? {
+                worker.seed(world)?;
+            }
+            Some(worker)
+        } else {
+            None
+        };
         self.chron = chron;
         if worker.is_some() {
             self.worker = worker;
