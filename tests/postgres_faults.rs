@@ -87,7 +87,7 @@ fn a_writer_whose_session_is_terminated_says_so_in_one_line_and_writes_nothing()
     drop(lock);
     let r = support::Run::from(out);
     let line = r.one_line_error(2, "import whose session was terminated");
-    assert!(line.contains("terminated") || line.contains("connection"), "{line}");
+    assert!(line.contains("connection to PostgreSQL was lost") && line.contains("nothing was committed"), "{line}");
     assert_eq!(pg.head(), 0, "nothing of the import was written");
     assert_eq!(pg.count("SELECT count(*) FROM chronicle.events"), 0);
     // The store is fine for the next writer.
