@@ -16,6 +16,9 @@ use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
 use crate::domain::Registry;
 use crate::es::TimeTravel;
 use crate::es::store::LogFilter;
+use reconnect::{Link, LinkState};
+
+mod reconnect;
 
 /// Events of one correlation shown at most.
 const CORRELATION_LIMIT: u64 = 500;
@@ -27,6 +30,7 @@ pub struct Session {
     timeline: Timeline,
     worker: Option<Worker>,
     follower: Option<Follower>,
+    link: Link,
     actor: String,
     pending_seek: Option<(u64, bool)>,
     /// Deferred seeks are flushed by [`Session::flush`] only (the terminal
@@ -72,6 +76,7 @@ impl Session {
             timeline,
             worker: None,
             follower: None,
+            link: Link::default(),
             actor,
             pending_seek: None,
             batching: false,
@@ -201,6 +206,11 @@ impl Session {
     /// # Errors
     /// Store failures.
     pub fn flush(&mut self) -> Result<(), TuiError> {
+        let r = self.flush_seek();
+        self.survive(r)
+    }
+
+    fn flush_seek(&mut self) -> Result<(), TuiError> {
         let Some((position, window)) = self.pending_seek.take() else { return Ok(()) };
         let was = self.batching;
         self.batching = true;
@@ -228,8 +238,10 @@ impl Session {
     /// The worker failed.
     pub fn poll_worker(&mut self) -> Result<bool, TuiError> {
         let Some(worker) = &self.worker else { return Ok(false) };
-        let Some(world) = worker.latest()? else { return Ok(false) };
-        self.dispatch(Action::World(Box::new(world)))?;
+        let latest = worker.latest();
+        let Some(world) = self.survive(latest)? else { return Ok(false) };
+        let r = self.dispatch(Action::World(Box::new(world)));
+        self.survive(r)?;
         Ok(true)
     }
 
@@ -238,16 +250,27 @@ impl Session {
     /// # Errors
     /// Store failures.
     pub fn poll_head(&mut self) -> Result<bool, TuiError> {
+        let r = self.read_head();
+        self.survive(r)
+    }
+
+    fn read_head(&mut self) -> Result<bool, TuiError> {
         // With a follower, the store is read only once it saw an append (the
-        // head read here, not the follower's: this session appends too).
-        if let Some(f) = &self.follower
-            && f.latest()?.is_none()
-        {
-            return Ok(false);
+        // head read here, not the follower's: this session appends too), or
+        // once the connection is back after a loss.
+        let mut reopened = false;
+        if let Some(f) = &self.follower {
+            let news = f.latest()?;
+            match self.track_link(&news)? {
+                LinkState::Down => return Ok(true),
+                LinkState::Up if news.head.is_none() => return Ok(false),
+                LinkState::Up => {}
+                LinkState::Reopened => reopened = true,
+            }
         }
         let head = self.chron.head()?;
         if head == self.app.head {
-            return Ok(false);
+            return Ok(reopened);
         }
         self.dispatch(Action::HeadChanged(head))?;
         Ok(true)
@@ -265,10 +288,11 @@ impl Session {
             Event::Paste(text) => Some(Action::Paste(text.clone())),
             _ => None,
         };
-        match action {
+        let r = match action {
             Some(a) => self.dispatch(a),
             None => Ok(()),
-        }
+        };
+        self.survive(r)
     }
 
     /// Presses one key (tests and scripted use).
