@@ -61,6 +61,43 @@ impl TableSpec {
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
+
+    /// How a stored table whose columns are `have` (name, declared type, in
+    /// order) differs from this spec, `None` when it does not; `declared`
+    /// is the type an engine declares for a column kind. A missing table
+    /// (no columns) is a problem only once rows were `applied` to it. Every
+    /// engine's `read_model_problem` says it in these words.
+    #[must_use]
+    pub fn problem(
+        &self,
+        have: &[(String, String)],
+        declared: fn(ColumnKind) -> &'static str,
+        applied: u64,
+    ) -> Option<String> {
+        let table = self.name;
+        if have.is_empty() {
+            return (applied > 0).then(|| format!("table `{table}` is missing"));
+        }
+        let want: Vec<(&str, &str)> = self.columns.iter().map(|c| (c.name, declared(c.kind))).collect();
+        if let Some((extra, _)) = have.iter().find(|(n, _)| !want.iter().any(|(w, _)| w == n)) {
+            return Some(format!("table `{table}` has an extra column `{}`", extra.escape_debug()));
+        }
+        if let Some((missing, _)) = want.iter().find(|(w, _)| !have.iter().any(|(n, _)| n == w)) {
+            return Some(format!("table `{table}` has no column `{missing}`"));
+        }
+        for ((n, ty), (w, wty)) in have.iter().zip(&want) {
+            if n != w {
+                return Some(format!("the columns of table `{table}` are not in chronicle's order"));
+            }
+            if ty != wty {
+                return Some(format!(
+                    "column `{table}.{w}` is declared `{}`, chronicle declares `{wty}`",
+                    ty.escape_debug()
+                ));
+            }
+        }
+        None
+    }
 }
 
 /// Storage failure underneath a projection, or a total a read model cannot

@@ -78,29 +78,7 @@ impl Conn {
     /// How the table differs from its spec (see [`crate::es::backend::Reads::read_model_problem`]).
     pub fn read_model_problem(&self, spec: &TableSpec, applied: u64) -> Result<Option<String>, StoreError> {
         let have = self.columns(spec.name)?;
-        let table = spec.name;
-        if have.is_empty() {
-            return Ok((applied > 0).then(|| format!("table `{table}` is missing")));
-        }
-        let want: Vec<(&str, &str)> = spec.columns.iter().map(|c| (c.name, sql_type(c.kind))).collect();
-        if let Some((extra, _)) = have.iter().find(|(n, _)| !want.iter().any(|(w, _)| w == n)) {
-            return Ok(Some(format!("table `{table}` has an extra column `{}`", extra.escape_debug())));
-        }
-        if let Some((missing, _)) = want.iter().find(|(w, _)| !have.iter().any(|(n, _)| n == w)) {
-            return Ok(Some(format!("table `{table}` has no column `{missing}`")));
-        }
-        for ((n, ty), (w, wty)) in have.iter().zip(&want) {
-            if n != w {
-                return Ok(Some(format!("the columns of table `{table}` are not in chronicle's order")));
-            }
-            if ty != wty {
-                return Ok(Some(format!(
-                    "column `{table}.{w}` is declared `{}`, chronicle declares `{wty}`",
-                    ty.escape_debug()
-                )));
-            }
-        }
-        Ok(None)
+        Ok(spec.problem(&have, sql_type, applied))
     }
 
     pub fn table_rows(&self, spec: &'static TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {

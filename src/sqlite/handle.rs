@@ -54,30 +54,7 @@ pub(super) fn read_model_problem(
     let mut stmt = conn.prepare("SELECT name, upper(type) FROM pragma_table_info(?1) ORDER BY cid")?;
     let have: Vec<(String, String)> =
         stmt.query_map([spec.name], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    let table = spec.name;
-    if have.is_empty() {
-        return Ok((applied > 0).then(|| format!("table `{table}` is missing")));
-    }
-    let want: Vec<(&str, &str)> =
-        spec.columns.iter().map(|c| (c.name, if c.kind == ColumnKind::Integer { "INTEGER" } else { "TEXT" })).collect();
-    if let Some((extra, _)) = have.iter().find(|(n, _)| !want.iter().any(|(w, _)| w == n)) {
-        return Ok(Some(format!("table `{table}` has an extra column `{}`", extra.escape_debug())));
-    }
-    if let Some((missing, _)) = want.iter().find(|(w, _)| !have.iter().any(|(n, _)| n == w)) {
-        return Ok(Some(format!("table `{table}` has no column `{missing}`")));
-    }
-    for ((n, ty), (w, wty)) in have.iter().zip(&want) {
-        if n != w {
-            return Ok(Some(format!("the columns of table `{table}` are not in chronicle's order")));
-        }
-        if ty != wty {
-            return Ok(Some(format!(
-                "column `{table}.{w}` is declared `{}`, chronicle declares `{wty}`",
-                ty.escape_debug()
-            )));
-        }
-    }
-    Ok(None)
+    Ok(spec.problem(&have, |kind| if kind == ColumnKind::Integer { "INTEGER" } else { "TEXT" }, applied))
 }
 
 /// Drops the read-model table `spec` when it differs from its spec; returns
