@@ -46,6 +46,14 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// A log another tool wrote, opened for writing: chronicle only reads it.
+    #[error("{} is a {format} log: chronicle opens it read-only", path.display())]
+    Foreign {
+        /// The path or URL.
+        path: PathBuf,
+        /// The format's name (`eventsourcing`, …).
+        format: String,
+    },
     /// The file or its directory cannot be reached (missing directory,
     /// permission denied, an empty name).
     #[error("cannot open the store {}: {reason}", path.display())]
