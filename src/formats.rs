@@ -106,6 +106,12 @@ pub struct TableColumns {
     pub columns: Vec<String>,
 }
 
+/// `a` or `an` before `word` (a format's name in a message).
+#[must_use]
+pub fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
+}
+
 /// Names `--format` takes: `chronicle` (the native store) and the presets.
 pub const KNOWN: [&str; 2] = ["chronicle", presets::EVENTSOURCING];
 

@@ -41,16 +41,17 @@ impl std::fmt::Debug for MappedEngine {
 /// (`Ok(None)`), or the mapping of a foreign log a preset recognises.
 ///
 /// # Errors
-/// [`StoreError::NotAStore`] when `forced` names a format the file does not
+/// [`StoreError::Access`] when `forced` names a format the file does not
 /// hold (a chronicle store, or no table of that format); database failures.
 pub fn recognise(path: &Path, forced: Option<Forced>) -> Result<Option<Mapping>, StoreError> {
     let conn = connect(path)?;
     let app: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-    let not = |reason: String| StoreError::NotAStore { path: path.to_owned(), reason };
+    let not = |reason: String| StoreError::Access { path: path.to_owned(), reason };
     if app == super::APPLICATION_ID {
         return match forced {
             Some(f) if f != Forced::Chronicle => Err(not(format!(
-                "it is a chronicle store, not {} log (leave out --format, or give --format chronicle)",
+                "it is a chronicle store, not {} {} log (leave out --format, or give --format chronicle)",
+                crate::formats::article(f.name()),
                 f.name()
             ))),
             _ => Ok(None),

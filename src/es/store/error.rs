@@ -47,7 +47,7 @@ pub enum StoreError {
         reason: String,
     },
     /// A log another tool wrote, opened for writing: chronicle only reads it.
-    #[error("{} is a {format} log: chronicle opens it read-only", path.display())]
+    #[error("{} is {} {format} log: chronicle opens it read-only", path.display(), article(format))]
     Foreign {
         /// The path or URL.
         path: PathBuf,
@@ -196,4 +196,9 @@ impl From<StoreError> for RowsError {
     fn from(e: StoreError) -> Self {
         RowsError(e.to_string())
     }
+}
+
+/// `a` or `an` before `word`.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
 }
