@@ -124,12 +124,13 @@ impl Log {
         let mut out = Vec::new();
         for kind in [FindingKind::Position, FindingKind::Version, FindingKind::Payload] {
             let n = self.counts.get(&(kind as u8)).copied().unwrap_or(0);
-            if let Some(first) = self.findings.iter().find(|f| f.kind == kind) {
+            if let Some(first) = self.findings.iter().filter(|f| f.kind == kind).min_by_key(|f| f.position) {
                 let more = if n > 1 { format!(" ({} more like it)", n - 1) } else { String::new() };
-                out.push(format!("position {}: {}{more}", first.position, first.what));
+                out.push((first.position, format!("position {}: {}{more}", first.position, first.what)));
             }
         }
-        out
+        out.sort();
+        out.into_iter().map(|(_, w)| w).collect()
     }
 
     fn head_position(&self) -> u64 {
