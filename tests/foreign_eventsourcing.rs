@@ -105,11 +105,8 @@ fn writing_commands_refuse_with_one_line_and_nothing_touches_the_file() {
     let other = tempfile::tempdir().expect("temporary directory");
     let empty = other.path().join("empty.jsonl");
     support::write(&empty, "");
-    for args in [
-        vec!["exec", "open acc-1 owner=Ada"],
-        vec!["import", empty.to_str().expect("utf-8")],
-        vec!["rebuild"],
-    ] {
+    for args in [vec!["exec", "open acc-1 owner=Ada"], vec!["import", empty.to_str().expect("utf-8")], vec!["rebuild"]]
+    {
         let line = s.fails(&args, 2);
         assert!(line.contains(READ_ONLY), "{args:?}: {line}");
     }

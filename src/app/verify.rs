@@ -82,7 +82,8 @@ impl Report {
     /// unregistered stream type ([`Unregistered::note`]).
     #[must_use]
     pub fn notes(&self) -> Vec<String> {
-        let foreign = self.foreign.iter().map(|f| format!("no hash chain to check ({} {f} log)", crate::formats::article(f)));
+        let foreign =
+            self.foreign.iter().map(|f| format!("no hash chain to check ({} {f} log)", crate::formats::article(f)));
         foreign.chain(self.unregistered.iter().map(Unregistered::note)).collect()
     }
 
@@ -187,8 +188,11 @@ impl Chronicle {
         let head = self.store.head()?;
         report.foreign = self.store.format().map(str::to_owned);
         // A foreign log has no guards of its own (chronicle never writes it).
-        let triggers =
-            if report.foreign.is_some() { ["events_no_delete", "events_no_update"].map(String::from).to_vec() } else { self.store.event_triggers()? };
+        let triggers = if report.foreign.is_some() {
+            ["events_no_delete", "events_no_update"].map(String::from).to_vec()
+        } else {
+            self.store.event_triggers()?
+        };
         for f in self.store.findings().into_iter().filter(|f| f.kind == crate::es::backend::FindingKind::Payload) {
             report.problem(Some(f.position), f.what);
         }

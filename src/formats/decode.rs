@@ -137,9 +137,10 @@ fn payload_time(v: &Value, path: &[String]) -> Option<String> {
 /// RFC 3339 (any offset) or SQLite's `YYYY-MM-DD HH:MM:SS[.fff]` (UTC) as
 /// chronicle stores times.
 fn normalise_time(text: &str) -> Option<String> {
-    let utc = DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).ok().or_else(|| {
-        NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S%.f").ok().map(|t| t.and_utc())
-    })?;
+    let utc = DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S%.f").ok().map(|t| t.and_utc()))?;
     Some(utc.to_rfc3339_opts(SecondsFormat::Micros, true))
 }
 

@@ -14,15 +14,30 @@ impl Reads for RefCell<Log> {
         self.borrow().head()
     }
 
-    fn scan(&self, from: u64, to: u64, f: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>, ) -> Result<(), StoreError> {
+    fn scan(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         self.borrow().scan(from, to, f)
     }
 
-    fn scan_fold(&self, from: u64, to: u64, f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>, ) -> Result<(), StoreError> {
+    fn scan_fold(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         self.borrow().scan_fold(from, to, f)
     }
 
-    fn scan_chain(&self, from: u64, to: u64, f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>, ) -> Result<(), StoreError> {
+    fn scan_chain(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         self.borrow().scan_chain(from, to, f)
     }
 
@@ -30,11 +45,22 @@ impl Reads for RefCell<Log> {
         self.borrow().hash_before(position)
     }
 
-    fn stream_events(&self, stream_id: &str, after_version: u64, max_position: u64) -> Result<Vec<StoredEvent>, StoreError> {
+    fn stream_events(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+        max_position: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         self.borrow().stream_events(stream_id, after_version, max_position)
     }
 
-    fn scan_stream(&self, stream_id: &str, after_version: u64, max_position: u64, f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>, ) -> Result<(), StoreError> {
+    fn scan_stream(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+        max_position: u64,
+        f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         self.borrow().scan_stream(stream_id, after_version, max_position, f)
     }
 
@@ -86,11 +112,23 @@ impl Reads for RefCell<Log> {
         self.borrow().table_rows(a0, a1, a2)
     }
 
-    fn table_rows_upto(&self, a0: &'static TableSpec, a1: &str, a2: u64, a3: u64, a4: u64) -> Result<Vec<Row>, StoreError> {
+    fn table_rows_upto(
+        &self,
+        a0: &'static TableSpec,
+        a1: &str,
+        a2: u64,
+        a3: u64,
+        a4: u64,
+    ) -> Result<Vec<Row>, StoreError> {
         self.borrow().table_rows_upto(a0, a1, a2, a3, a4)
     }
 
-    fn scan_table(&self, a0: &'static TableSpec, a1: Option<(&str, u64)>, a2: &mut dyn FnMut(Row) -> Result<(), StoreError>, ) -> Result<(), StoreError> {
+    fn scan_table(
+        &self,
+        a0: &'static TableSpec,
+        a1: Option<(&str, u64)>,
+        a2: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         self.borrow().scan_table(a0, a1, a2)
     }
 

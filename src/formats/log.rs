@@ -80,7 +80,8 @@ impl Log {
         let expected = previous.map_or(1, |v| v + 1);
         let version = u64::try_from(row.version).unwrap_or(0);
         if version != expected {
-            let what = format!("stream {} goes from version {} to {}", row.stream_id, previous.unwrap_or(0), row.version);
+            let what =
+                format!("stream {} goes from version {} to {}", row.stream_id, previous.unwrap_or(0), row.version);
             self.find(position, FindingKind::Version, what);
         }
         let prev_hash = self.events.last().map_or(GENESIS, |e| e.hash);
@@ -155,9 +156,7 @@ impl Log {
         max_position: u64,
     ) -> impl Iterator<Item = &'a StoredEvent> + 'a {
         let idx = self.streams.get(stream_id).map_or(&[][..], Vec::as_slice);
-        idx.iter()
-            .map(|&i| &self.events[i])
-            .filter(move |e| e.version > after_version && e.position <= max_position)
+        idx.iter().map(|&i| &self.events[i]).filter(move |e| e.version > after_version && e.position <= max_position)
     }
 
     fn info(&self, stream_id: &str, idx: &[usize]) -> Option<StreamInfo> {

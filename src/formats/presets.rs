@@ -21,10 +21,7 @@ pub fn eventsourcing(tables: &[TableColumns]) -> Option<Mapping> {
             && t.table.to_ascii_lowercase().ends_with("_events")
             && !t.table.to_ascii_lowercase().contains("snapshot")
     };
-    let table = tables
-        .iter()
-        .filter(fits)
-        .min_by_key(|t| (t.table != "stored_events", t.table.clone()))?;
+    let table = tables.iter().filter(fits).min_by_key(|t| (t.table != "stored_events", t.table.clone()))?;
     Some(Mapping {
         format: EVENTSOURCING.to_owned(),
         table: table.table.clone(),

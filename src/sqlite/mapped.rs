@@ -33,7 +33,7 @@ pub struct MappedEngine {
 
 impl std::fmt::Debug for MappedEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MappedEngine").field("path", &self.path).field("format", &self.mapping.format).finish()
+        f.debug_struct("MappedEngine").field("path", &self.path).field("format", &self.mapping.format).finish_non_exhaustive()
     }
 }
 
@@ -105,9 +105,9 @@ pub fn open_store(path: &Path, mapping: Mapping, access: Access) -> Result<Store
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let rw = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, rw).or_else(|_| Connection::open_with_flags(path, ro)).map_err(
-        |e| StoreError::Access { path: path.to_owned(), reason: e.to_string() },
-    )?;
+    let conn = Connection::open_with_flags(path, rw)
+        .or_else(|_| Connection::open_with_flags(path, ro))
+        .map_err(|e| StoreError::Access { path: path.to_owned(), reason: e.to_string() })?;
     super::open::harden(&conn)?;
     conn.pragma_update(None, "query_only", true)?;
     conn.busy_timeout(super::BUSY_TIMEOUT)?;
@@ -137,7 +137,10 @@ fn check_columns(path: &Path, conn: &Connection, m: &Mapping) -> Result<(), Stor
     };
     for c in m.columns() {
         if !c.eq_ignore_ascii_case("rowid") && !t.columns.iter().any(|have| have == c) {
-            return Err(not(format!("the {} mapping names a column `{}.{c}` the file does not have", m.format, m.table)));
+            return Err(not(format!(
+                "the {} mapping names a column `{}.{c}` the file does not have",
+                m.format, m.table
+            )));
         }
     }
     Ok(())
