@@ -177,3 +177,65 @@ fn a_version_gap_and_a_payload_that_is_not_json_are_warnings_naming_the_first_po
     let first = r.stderr.find("position 3").expect("position 3 named");
     assert!(first < r.stderr.find("position 5").expect("position 5 named"), "earliest first: {}", r.stderr);
 }
+
+#[test]
+fn a_log_in_wal_mode_as_the_tool_leaves_it_is_read_without_a_trace() {
+    let s = fixture();
+    s.sql().pragma_update(None, "journal_mode", "wal").expect("WAL, as eventsourcing sets it");
+    let before = s.bytes();
+    assert_eq!(s.log(&[]).len(), 8);
+    s.verify_ok();
+    let line = s.fails(&["exec", "open acc-1 owner=Ada"], 2);
+    assert!(line.contains(READ_ONLY), "{line}");
+    assert!(s.bytes() == before, "the file is unchanged");
+    assert_eq!(dir_names(&s), ["store.db"], "no -wal or -shm left");
+}
+
+#[test]
+fn log_follow_shows_an_event_the_tool_appends_later() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let s = fixture();
+    let mut child = chronicle()
+        .arg("--db")
+        .arg(&s.path)
+        .args(["log", "--follow", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn log --follow");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Generous: this checks that the event comes, not how fast (see the benches).
+    let wait = Duration::from_secs(20);
+    for _ in 0..8 {
+        rx.recv_timeout(wait).expect("the existing events");
+    }
+    let fido = expected_events()[0]["originator_id"].as_str().expect("id").to_owned();
+    s.sql()
+        .execute(
+            "INSERT INTO stored_events VALUES (?1, 5, '__main__:Dog.TrickAdded', ?2)",
+            rusqlite::params![
+                fido,
+                br#"{"timestamp":{"_type_":"datetime_iso","_data_":"2026-11-29T20:00:00+00:00"},"trick":"beg"}"#
+                    .to_vec()
+            ],
+        )
+        .expect("append as the tool does");
+    let line = rx.recv_timeout(wait);
+    child.kill().expect("stop the follower");
+    child.wait().expect("reap");
+    let e: Value = serde_json::from_str(&line.expect("the appended event")).expect("JSON");
+    assert_eq!((e["position"].as_u64(), e["version"].as_u64()), (Some(9), Some(5)));
+    assert_eq!(e["payload"]["trick"], "beg");
+}

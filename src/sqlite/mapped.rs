@@ -33,7 +33,10 @@ pub struct MappedEngine {
 
 impl std::fmt::Debug for MappedEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MappedEngine").field("path", &self.path).field("format", &self.mapping.format).finish_non_exhaustive()
+        f.debug_struct("MappedEngine")
+            .field("path", &self.path)
+            .field("format", &self.mapping.format)
+            .finish_non_exhaustive()
     }
 }
 
