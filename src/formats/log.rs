@@ -306,3 +306,38 @@ impl Reads for Log {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::TableColumns;
+    use crate::formats::presets::eventsourcing;
+
+    fn row(position: i64, stream: &str, version: i64, payload: &[u8]) -> RawRow {
+        RawRow {
+            position,
+            stream_id: stream.to_owned(),
+            version,
+            event_type: "m:Dog.Barked".to_owned(),
+            payload: payload.to_vec(),
+            ..RawRow::default()
+        }
+    }
+
+    #[test]
+    fn ties_take_the_next_position_and_every_finding_names_where() {
+        let cols = ["originator_id", "originator_version", "topic", "state"].map(String::from).to_vec();
+        let m = eventsourcing(&[TableColumns { table: "stored_events".to_owned(), columns: cols }]).expect("preset");
+        let mut log = Log::default();
+        log.extend(&m, [row(1, "a", 1, b"{}"), row(1, "a", 2, b"{}"), row(4, "a", 2, b"\x00zz")]);
+        assert_eq!(log.head().expect("head"), 4);
+        assert_eq!(log.events.iter().map(|e| e.position).collect::<Vec<_>>(), [1, 2, 4]);
+        let w = log.warnings();
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].starts_with("position 2: the ordering column `rowid` repeats the value 1"), "{w:?}");
+        assert!(w[1].starts_with("position 4: stream a goes from version 2 to 2"), "{w:?}");
+        assert!(w[2].contains("is not JSON"), "{w:?}");
+        assert_eq!(log.stream("a").expect("read").map(|s| s.version), Some(2));
+        assert_eq!(log.hash_before(4).expect("read"), Some(log.events[1].hash.to_vec()));
+    }
+}
