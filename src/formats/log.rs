@@ -55,18 +55,18 @@ impl Log {
 
     fn push(&mut self, m: &Mapping, row: &RawRow) {
         let head = self.head_position();
-        let position = match u64::try_from(row.position) {
-            Ok(p) if p > head => p,
-            _ => {
-                let what = if self.events.is_empty() || row.position > 0 {
-                    format!("the ordering column `{}` repeats the value {}", m.position, row.position)
-                } else {
-                    format!("the ordering column `{}` holds {}, not a positive integer", m.position, row.position)
-                };
-                self.find(head + 1, FindingKind::Position, what);
-                head + 1
-            }
-        };
+        let position = u64::try_from(row.position).ok().filter(|&p| p > head).unwrap_or(head + 1);
+        if !self.events.is_empty() && row.position <= self.last_key {
+            let what = if row.position == self.last_key {
+                format!("the ordering column `{}` repeats the value {}", m.position, row.position)
+            } else {
+                format!("the ordering column `{}` goes back from {} to {}", m.position, self.last_key, row.position)
+            };
+            self.find(position, FindingKind::Position, what);
+        } else if row.position <= 0 {
+            let what = format!("the ordering column `{}` holds {}, not a positive integer", m.position, row.position);
+            self.find(position, FindingKind::Position, what);
+        }
         self.last_key = self.last_key.max(row.position);
         let d = decode(m, row);
         if d.opaque {
@@ -329,15 +329,18 @@ mod tests {
         let cols = ["originator_id", "originator_version", "topic", "state"].map(String::from).to_vec();
         let m = eventsourcing(&[TableColumns { table: "stored_events".to_owned(), columns: cols }]).expect("preset");
         let mut log = Log::default();
-        log.extend(&m, [row(1, "a", 1, b"{}"), row(1, "a", 2, b"{}"), row(4, "a", 2, b"\x00zz")]);
+        log.extend(
+            &m,
+            [row(1, "a", 1, b"{}"), row(1, "a", 2, b"{}"), row(2, "b", 1, b"{}"), row(4, "a", 2, b"\x00zz")],
+        );
         assert_eq!(log.head().expect("head"), 4);
-        assert_eq!(log.events.iter().map(|e| e.position).collect::<Vec<_>>(), [1, 2, 4]);
+        assert_eq!(log.events.iter().map(|e| e.position).collect::<Vec<_>>(), [1, 2, 3, 4]);
         let w = log.warnings();
         assert_eq!(w.len(), 3, "{w:?}");
         assert!(w[0].starts_with("position 2: the ordering column `rowid` repeats the value 1"), "{w:?}");
         assert!(w[1].starts_with("position 4: stream a goes from version 2 to 2"), "{w:?}");
         assert!(w[2].contains("is not JSON"), "{w:?}");
         assert_eq!(log.stream("a").expect("read").map(|s| s.version), Some(2));
-        assert_eq!(log.hash_before(4).expect("read"), Some(log.events[1].hash.to_vec()));
+        assert_eq!(log.hash_before(4).expect("read"), Some(log.events[2].hash.to_vec()));
     }
 }
