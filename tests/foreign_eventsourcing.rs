@@ -239,3 +239,16 @@ fn log_follow_shows_an_event_the_tool_appends_later() {
     assert_eq!((e["position"].as_u64(), e["version"].as_u64()), (Some(9), Some(5)));
     assert_eq!(e["payload"]["trick"], "beg");
 }
+
+#[test]
+fn an_application_named_table_is_recognised_and_an_emptied_one_shows_nothing() {
+    let s = fixture();
+    s.sql().execute_batch("ALTER TABLE stored_events RENAME TO \"kennel_events\";").expect("rename");
+    let log = s.log(&[]);
+    assert_eq!(log.len(), 8);
+    assert_eq!(log[7]["payload"], expected_events()[7]["state"]);
+    s.sql().execute_batch("DELETE FROM kennel_events;").expect("empty it");
+    assert_eq!(s.log(&[]).len(), 0, "an empty log reads as empty");
+    let line = s.fails(&["exec", "open acc-1 owner=Ada"], 2);
+    assert!(line.contains(READ_ONLY), "still recognised, still read-only: {line}");
+}
