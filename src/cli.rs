@@ -24,6 +24,10 @@ pub struct Cli {
     /// The store file.
     #[arg(long, global = true, env = "CHRONICLE_DB", default_value = "chronicle.db")]
     pub db: PathBuf,
+    /// Read `--db` as this format: `chronicle`, or a log another tool
+    /// wrote (`eventsourcing`), opened read-only [default: recognised].
+    #[arg(long, global = true, env = "CHRONICLE_FORMAT")]
+    pub format: Option<String>,
     /// What to do (default: open the TUI).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -168,6 +172,10 @@ where
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    if let Some(Err(e)) = cli.format.as_deref().map(crate::engines::force_format) {
+        eprintln!("chronicle: {e}");
+        return ExitCode::from(2);
+    }
     let _log = logging::init();
     tracing::info!(command = ?cli.command, db = %crate::engines::redacted(&cli.db.to_string_lossy()), "start");
     match commands::dispatch(cli, &registry, params) {

@@ -1,12 +1,64 @@
 //! Picks the engine a `--db` value names: a `postgres://` or
 //! `postgresql://` URL is a PostgreSQL database, anything else the path of
 //! an SQLite file. The only module that names both engines.
+//!
+//! An SQLite file that is not a chronicle store but holds a log another
+//! tool wrote, in a layout a preset recognises (`crate::formats`), opens
+//! read-only through the engine's mapped reader; [`force_format`] (the
+//! CLI's `--format`) makes one format the only one tried.
 
 use std::ffi::OsStr;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::es::backend::Access;
 use crate::es::{Store, StoreError};
+use crate::formats::Forced;
+
+/// The format `--format` forced, for the process.
+static FORCED: OnceLock<Forced> = OnceLock::new();
+
+/// Makes every later open take `name`'s format (`chronicle`: never a
+/// foreign log). Set once per process; a second call is ignored.
+///
+/// # Errors
+/// One line listing the known formats, for an unknown name.
+pub fn force_format(name: &str) -> Result<(), String> {
+    let forced = Forced::parse(name)?;
+    let _ = FORCED.set(forced);
+    Ok(())
+}
+
+/// Opens an SQLite file: a chronicle store, or a foreign log recognised
+/// (or forced). Warnings about a foreign log go to stderr, one line each.
+fn open_sqlite(path: &Path, access: Access) -> Result<Store, StoreError> {
+    let forced = FORCED.get().copied();
+    if forced == Some(Forced::Chronicle) {
+        return crate::sqlite::open_store(path, access);
+    }
+    if forced.is_none() {
+        match crate::sqlite::open_store(path, access) {
+            Err(e @ StoreError::NotAStore { .. }) => match crate::sqlite::mapped::recognise(path, None) {
+                Ok(Some(mapping)) => return open_mapped(path, mapping, access),
+                _ => return Err(e),
+            },
+            other => return other,
+        }
+    }
+    match crate::sqlite::mapped::recognise(path, forced)? {
+        Some(mapping) => open_mapped(path, mapping, access),
+        None => crate::sqlite::open_store(path, access),
+    }
+}
+
+fn open_mapped(path: &Path, mapping: crate::formats::Mapping, access: Access) -> Result<Store, StoreError> {
+    let engine = crate::sqlite::mapped::open(path, mapping, access)?;
+    for w in engine.warnings() {
+        tracing::warn!(db = %path.display(), "{w}");
+        eprintln!("chronicle: warning: {}: {}", path.display(), w.replace(['\n', '\r'], " "));
+    }
+    Ok(Store::new(Box::new(engine)))
+}
 
 /// Whether `db` names a PostgreSQL database (by its URL scheme).
 #[must_use]
@@ -24,7 +76,7 @@ pub fn open(db: &str, access: Access) -> Result<Store, StoreError> {
     if is_postgres(db) {
         return Ok(Store::new(Box::new(crate::postgres::open(db, access)?)));
     }
-    crate::sqlite::open_store(Path::new(db), access)
+    open_sqlite(Path::new(db), access)
 }
 
 /// As [`open`], for a `--db` value that may not be UTF-8 (which can only
@@ -35,7 +87,7 @@ pub fn open(db: &str, access: Access) -> Result<Store, StoreError> {
 pub fn open_os(db: &OsStr, access: Access) -> Result<Store, StoreError> {
     match db.to_str() {
         Some(db) => open(db, access),
-        None => crate::sqlite::open_store(Path::new(db), access),
+        None => open_sqlite(Path::new(db), access),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod domain;
 pub mod engines;
 pub mod es;
+pub mod formats;
 pub mod postgres;
 pub mod sqlite;
 pub mod testing;

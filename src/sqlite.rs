@@ -9,6 +9,7 @@ mod chain;
 mod error;
 mod fold;
 mod handle;
+pub mod mapped;
 mod open;
 mod read;
 mod reads;

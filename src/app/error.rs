@@ -72,6 +72,7 @@ impl AppError {
                 StoreError::NotFound { .. }
                 | StoreError::NotAStore { .. }
                 | StoreError::ReadOnly { .. }
+                | StoreError::Foreign { .. }
                 | StoreError::Access { .. }
                 | StoreError::StreamsIndex { .. }
                 | StoreError::NewerSchema { .. }

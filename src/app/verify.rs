@@ -65,6 +65,10 @@ pub struct Report {
     /// checked for the chain, positions and versions, and folded generically
     /// (no transition check). Not a problem: named so a reader knows.
     pub unregistered: Vec<Unregistered>,
+    /// The format of a foreign log (no hash chain of its own: the one
+    /// checked was computed on reading, so only order, gaps, versions and
+    /// payloads mean anything); `None` for a chronicle store.
+    pub foreign: Option<String>,
 }
 
 impl Report {
@@ -74,10 +78,19 @@ impl Report {
         }
     }
 
-    /// One line per unregistered stream type ([`Unregistered::note`]).
+    /// One line saying a foreign log has no hash chain, and one per
+    /// unregistered stream type ([`Unregistered::note`]).
     #[must_use]
     pub fn notes(&self) -> Vec<String> {
-        self.unregistered.iter().map(Unregistered::note).collect()
+        let foreign =
+            self.foreign.iter().map(|f| format!("no hash chain to check ({} {f} log)", crate::formats::article(f)));
+        foreign.chain(self.unregistered.iter().map(Unregistered::note)).collect()
+    }
+
+    /// What the summary says of the hash chain.
+    #[must_use]
+    pub fn chain_summary(&self) -> &'static str {
+        if self.foreign.is_some() { "no hash chain to check" } else { "hash chain intact" }
     }
 
     /// Whether everything checked out.
@@ -173,7 +186,18 @@ impl Chronicle {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<(), AppError> {
         let head = self.store.head()?;
-        let triggers = self.store.event_triggers()?;
+        report.foreign = self.store.format().map(str::to_owned);
+        // A foreign log has no guards of its own (chronicle never writes it).
+        let triggers = if report.foreign.is_some() {
+            ["events_no_delete", "events_no_update"].map(String::from).to_vec()
+        } else {
+            self.store.event_triggers()?
+        };
+        // Versions are checked below; ties in the ordering column and
+        // payloads that are not JSON only the reading saw.
+        for f in self.store.findings().into_iter().filter(|f| f.kind != crate::es::backend::FindingKind::Version) {
+            report.problem(Some(f.position), f.what);
+        }
         for t in ["events_no_delete", "events_no_update"] {
             if !triggers.iter().any(|n| n == t) {
                 report.problem(None, format!("append-only trigger {t} is missing: the log can be rewritten"));
@@ -201,7 +225,9 @@ impl Chronicle {
         };
         report.problems.extend(chain.problems);
         report.events = head;
-        report.head_hash = chain.head_hash.as_deref().map(hex::encode);
+        if report.foreign.is_none() {
+            report.head_hash = chain.head_hash.as_deref().map(hex::encode);
+        }
         report.streams = chain.streams.len() as u64;
         report.unregistered = unregistered::group(&self.registry, &chain.streams);
         self.check_streams(&chain.streams, report)?;

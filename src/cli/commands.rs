@@ -309,13 +309,19 @@ fn verify(db: &Path, reg: &Arc<Registry>, depth: Depth) -> Result<ExitCode, AppE
         let secs = started.elapsed().as_secs_f64();
         let summary = if depth == Depth::Chain {
             format!(
-                "ok: {} events in {} streams, hash chain intact, versions contiguous ({secs:.2} s; snapshots and read models not checked)",
-                report.events, report.streams
+                "ok: {} events in {} streams, {}, versions contiguous ({secs:.2} s; snapshots and read models not checked)",
+                report.events,
+                report.streams,
+                report.chain_summary()
             )
         } else {
             format!(
-                "ok: {} events in {} streams, hash chain intact, {} snapshots and {} read models match their replay ({secs:.2} s)",
-                report.events, report.streams, report.snapshots, report.projections
+                "ok: {} events in {} streams, {}, {} snapshots and {} read models match their replay ({secs:.2} s)",
+                report.events,
+                report.streams,
+                report.chain_summary(),
+                report.snapshots,
+                report.projections
             )
         };
         let mut out = std::io::stdout().lock();

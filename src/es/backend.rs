@@ -91,6 +91,40 @@ pub trait Engine: Send {
     /// # Errors
     /// Database failures.
     fn wait_for_append(&self, head: u64, timeout: Duration) -> Result<(), StoreError>;
+    /// The format of a log chronicle did not write and reads through a
+    /// mapping (`eventsourcing`, …); `None` for chronicle's own store. A
+    /// foreign log is read-only and has no hash chain of its own (the hashes
+    /// its events carry are computed on reading, so an export imports).
+    fn format(&self) -> Option<&str> {
+        None
+    }
+    /// What reading a foreign log found wrong but could still show, earliest
+    /// first (chronicle's own store: nothing).
+    fn findings(&self) -> Vec<Finding> {
+        Vec::new()
+    }
+}
+
+/// Something wrong in a foreign log that does not stop it being shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The first position concerned.
+    pub position: u64,
+    /// What kind of thing is wrong.
+    pub kind: FindingKind,
+    /// What is wrong, for a person (one line).
+    pub what: String,
+}
+
+/// What a [`Finding`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingKind {
+    /// A payload that is not JSON (shown opaque).
+    Payload,
+    /// A stream's versions with a gap or a duplicate.
+    Version,
+    /// The ordering column with ties, or not a positive integer.
+    Position,
 }
 
 /// The append-only guards of the `events` table.

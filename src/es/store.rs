@@ -95,6 +95,19 @@ impl Store {
         Path::new(self.engine.name())
     }
 
+    /// The format of a foreign log read through a mapping (`None`: a
+    /// chronicle store with its own hash chain).
+    #[must_use]
+    pub fn format(&self) -> Option<&str> {
+        self.engine.format()
+    }
+
+    /// What reading a foreign log found wrong but could still show.
+    #[must_use]
+    pub fn findings(&self) -> Vec<super::backend::Finding> {
+        self.engine.findings()
+    }
+
     /// Derived tables a repairing open recreated empty (the caller derives
     /// their content again).
     #[must_use]

@@ -155,7 +155,7 @@ fn check_magic(path: &Path) -> Result<(), (bool, String)> {
 
 /// SQLite's settings for files that may not be ours: defensive mode, no
 /// functions from the schema, no extension loading.
-fn harden(conn: &Connection) -> rusqlite::Result<()> {
+pub(super) fn harden(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false)?;

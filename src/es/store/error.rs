@@ -46,6 +46,14 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// A log another tool wrote, opened for writing: chronicle only reads it.
+    #[error("{} is {} {format} log: chronicle opens it read-only", path.display(), article(format))]
+    Foreign {
+        /// The path or URL.
+        path: PathBuf,
+        /// The format's name (`eventsourcing`, …).
+        format: String,
+    },
     /// The file or its directory cannot be reached (missing directory,
     /// permission denied, an empty name).
     #[error("cannot open the store {}: {reason}", path.display())]
@@ -188,4 +196,9 @@ impl From<StoreError> for RowsError {
     fn from(e: StoreError) -> Self {
         RowsError(e.to_string())
     }
+}
+
+/// `a` or `an` before `word`.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
 }

@@ -1,0 +1,185 @@
+//! Logs other tools wrote, read through a [`Mapping`]: engine-neutral data
+//! saying which table holds the log and which column (or constant, or rule)
+//! gives each field chronicle shows. The presets ([`presets`]) are mappings
+//! written once; [`recognise`] picks one from a database's tables and
+//! columns. Each engine reads the rows a mapping names (SQLite:
+//! `crate::sqlite::mapped`) and hands them to [`log::Log`], which turns them
+//! into chronicle's events and serves every read; nothing is ever written.
+
+pub mod decode;
+pub mod live;
+pub mod log;
+pub mod presets;
+
+/// Where a text field comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A column of the table.
+    Column(String),
+    /// The same value for every event.
+    Constant(String),
+    /// The aggregate class of a Python topic in the event type column
+    /// (`module:Class.Event` → `Class`).
+    TopicClass,
+}
+
+/// Where the time an event was recorded comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Timestamp {
+    /// A column holding RFC 3339 text (or what SQLite's `datetime` writes).
+    Column(String),
+    /// A JSON path inside the payload (keys, outermost first).
+    Payload(Vec<String>),
+    /// None recorded: every event shows the Unix epoch.
+    None,
+}
+
+/// How payload bytes are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadCodec {
+    /// JSON text (or bytes); anything else is shown opaque, with a warning.
+    Json,
+}
+
+/// Which table of a foreign database holds the log, and where each field is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    /// The format's name (`eventsourcing`, a preset's, or `mapped`).
+    pub format: String,
+    /// The table.
+    pub table: String,
+    /// The column ordering the log: an integer, the position (SQLite's
+    /// `rowid` allowed).
+    pub position: String,
+    /// The stream id column.
+    pub stream_id: String,
+    /// The stream type.
+    pub stream_type: Source,
+    /// The version column (1-based within a stream).
+    pub version: String,
+    /// The event type column.
+    pub event_type: String,
+    /// The payload schema version (a column, or a constant number).
+    pub schema_version: Source,
+    /// The payload column.
+    pub payload: String,
+    /// How payload bytes are read.
+    pub codec: PayloadCodec,
+    /// The metadata column (JSON), if any.
+    pub metadata: Option<String>,
+    /// When each event was recorded.
+    pub timestamp: Timestamp,
+    /// JSON paths in the metadata: correlation id, causation id, actor.
+    pub correlation: Option<Vec<String>>,
+    /// See `correlation`.
+    pub causation: Option<Vec<String>>,
+    /// See `correlation`.
+    pub actor: Option<Vec<String>>,
+}
+
+impl Mapping {
+    /// The columns the mapping reads (each must exist in the table).
+    #[must_use]
+    pub fn columns(&self) -> Vec<&str> {
+        let mut out = vec![self.position.as_str(), &self.stream_id, &self.version, &self.event_type, &self.payload];
+        for s in [&self.stream_type, &self.schema_version] {
+            if let Source::Column(c) = s {
+                out.push(c);
+            }
+        }
+        if let Some(m) = &self.metadata {
+            out.push(m);
+        }
+        if let Timestamp::Column(c) = &self.timestamp {
+            out.push(c);
+        }
+        out
+    }
+}
+
+/// One table of a foreign database: its name and its columns' names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableColumns {
+    /// The table's name.
+    pub table: String,
+    /// Its columns, in order.
+    pub columns: Vec<String>,
+}
+
+/// `a` or `an` before `word` (a format's name in a message).
+#[must_use]
+pub fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
+}
+
+/// Names `--format` takes: `chronicle` (the native store) and the presets.
+pub const KNOWN: [&str; 2] = ["chronicle", presets::EVENTSOURCING];
+
+/// What `--format NAME` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forced {
+    /// Chronicle's own store, never a foreign log.
+    Chronicle,
+    /// Python `eventsourcing`'s stored events.
+    EventSourcing,
+}
+
+impl Forced {
+    /// The format `name` names.
+    ///
+    /// # Errors
+    /// One line listing the known names, for an unknown one.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "chronicle" => Ok(Self::Chronicle),
+            presets::EVENTSOURCING => Ok(Self::EventSourcing),
+            _ => Err(format!("unknown format `{}`: the known formats are {}", name.escape_debug(), KNOWN.join(", "))),
+        }
+    }
+
+    /// The format's name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Chronicle => "chronicle",
+            Self::EventSourcing => presets::EVENTSOURCING,
+        }
+    }
+}
+
+/// The mapping for a database with `tables`, recognised from their columns
+/// (`forced`: only that format's). `None` when no preset fits.
+#[must_use]
+pub fn recognise(tables: &[TableColumns], forced: Option<Forced>) -> Option<Mapping> {
+    match forced {
+        Some(Forced::Chronicle) => None,
+        Some(Forced::EventSourcing) | None => presets::eventsourcing(tables),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str, columns: &[&str]) -> TableColumns {
+        TableColumns { table: name.to_owned(), columns: columns.iter().map(|c| (*c).to_owned()).collect() }
+    }
+
+    #[test]
+    fn an_eventsourcing_table_is_recognised_by_its_columns_and_others_are_not() {
+        let es = ["originator_id", "originator_version", "topic", "state"];
+        let m = recognise(&[table("stored_snapshots", &es), table("stored_events", &es)], None).expect("recognised");
+        assert_eq!((m.format.as_str(), m.table.as_str()), ("eventsourcing", "stored_events"));
+        let m = recognise(&[table("kennel_events", &es)], None).expect("an application-named table");
+        assert_eq!(m.table, "kennel_events");
+        assert_eq!(recognise(&[table("stored_events", &["originator_id", "topic"])], None), None);
+        assert_eq!(recognise(&[table("stored_events", &es)], Some(Forced::Chronicle)), None);
+    }
+
+    #[test]
+    fn an_unknown_format_names_the_known_ones() {
+        assert_eq!(Forced::parse("EventSourcing"), Ok(Forced::EventSourcing));
+        let err = Forced::parse("marten").unwrap_err();
+        assert!(err.contains("`marten`") && err.contains("chronicle, eventsourcing"), "{err}");
+    }
+}

@@ -1,0 +1,270 @@
+//! The SQLite reader of logs other tools wrote: the rows a
+//! [`Mapping`] names, read into a [`Log`] (engine neutral) that serves every
+//! read. Read-only always: the file is opened with `query_only` (or
+//! read-only), `begin` refuses, nothing is created in it or next to it.
+
+mod sql;
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::es::backend::{Access, Engine, Finding, Guards, Reads, Writes};
+use crate::es::store::{Store, StoreError};
+use crate::formats::decode::RawRow;
+use crate::formats::log::Log;
+use crate::formats::{Forced, Mapping, TableColumns};
+
+/// How often [`Engine::wait_for_append`] looks for new rows.
+const POLL: Duration = Duration::from_millis(200);
+
+/// One read-only connection to a foreign log.
+pub struct MappedEngine {
+    conn: Connection,
+    path: PathBuf,
+    name: String,
+    mapping: Mapping,
+    sql: String,
+    log: RefCell<Log>,
+}
+
+impl std::fmt::Debug for MappedEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedEngine")
+            .field("path", &self.path)
+            .field("format", &self.mapping.format)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the file at `path` holds, for `engines::open`: a chronicle store
+/// (`Ok(None)`), or the mapping of a foreign log a preset recognises.
+///
+/// # Errors
+/// [`StoreError::Access`] when `forced` names a format the file does not
+/// hold (a chronicle store, or no table of that format); database failures.
+pub fn recognise(path: &Path, forced: Option<Forced>) -> Result<Option<Mapping>, StoreError> {
+    let conn = connect(path)?;
+    let app: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let not = |reason: String| StoreError::Access { path: path.to_owned(), reason };
+    if app == super::APPLICATION_ID {
+        return match forced {
+            Some(f) if f != Forced::Chronicle => Err(not(format!(
+                "it is a chronicle store, not {} {} log (leave out --format, or give --format chronicle)",
+                crate::formats::article(f.name()),
+                f.name()
+            ))),
+            _ => Ok(None),
+        };
+    }
+    let tables = tables(&conn)?;
+    match crate::formats::recognise(&tables, forced) {
+        None if forced.is_some_and(|f| f != Forced::Chronicle) => {
+            let f = forced.map_or("", Forced::name);
+            Err(not(format!("it holds no {f} log (no table with the columns that format writes)")))
+        }
+        found => Ok(found),
+    }
+}
+
+/// Opens the foreign log at `path` through `mapping`, reading every row.
+///
+/// # Errors
+/// [`StoreError::Foreign`] for any access but [`Access::Read`];
+/// [`StoreError::NotAStore`] for a mapping naming a missing table or
+/// column; database failures.
+pub fn open(path: &Path, mapping: Mapping, access: Access) -> Result<MappedEngine, StoreError> {
+    if access != Access::Read {
+        return Err(StoreError::Foreign { path: path.to_owned(), format: mapping.format });
+    }
+    let conn = connect(path)?;
+    check_columns(path, &conn, &mapping)?;
+    let sql = sql::rows_after(&mapping);
+    let engine = MappedEngine {
+        conn,
+        path: path.to_owned(),
+        name: path.display().to_string(),
+        mapping,
+        sql,
+        log: RefCell::new(Log::default()),
+    };
+    engine.refresh()?;
+    Ok(engine)
+}
+
+/// As [`open`], as a [`Store`].
+///
+/// # Errors
+/// As [`open`].
+pub fn open_store(path: &Path, mapping: Mapping, access: Access) -> Result<Store, StoreError> {
+    Ok(Store::new(Box::new(open(path, mapping, access)?)))
+}
+
+/// A connection that never writes: read-write with `query_only` (so closing
+/// it removes any `-wal`/`-shm` it needed), else read-only.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let rw = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, rw)
+        .or_else(|_| Connection::open_with_flags(path, ro))
+        .map_err(|e| StoreError::Access { path: path.to_owned(), reason: e.to_string() })?;
+    super::open::harden(&conn)?;
+    conn.pragma_update(None, "query_only", true)?;
+    conn.busy_timeout(super::BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+fn tables(conn: &Connection) -> Result<Vec<TableColumns>, StoreError> {
+    let mut stmt = conn.prepare(include_str!("mapped/tables.sql"))?;
+    let mut out: Vec<TableColumns> = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (table, column): (String, String) = (r.get(0)?, r.get(1)?);
+        match out.last_mut() {
+            Some(t) if t.table == table => t.columns.push(column),
+            _ => out.push(TableColumns { table, columns: vec![column] }),
+        }
+    }
+    Ok(out)
+}
+
+/// Every column the mapping names exists in its table.
+fn check_columns(path: &Path, conn: &Connection, m: &Mapping) -> Result<(), StoreError> {
+    let not = |reason: String| StoreError::NotAStore { path: path.to_owned(), reason };
+    let tables = tables(conn)?;
+    let Some(t) = tables.iter().find(|t| t.table == m.table) else {
+        return Err(not(format!("the {} mapping names a table `{}` the file does not have", m.format, m.table)));
+    };
+    for c in m.columns() {
+        if !c.eq_ignore_ascii_case("rowid") && !t.columns.iter().any(|have| have == c) {
+            return Err(not(format!(
+                "the {} mapping names a column `{}.{c}` the file does not have",
+                m.format, m.table
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A value as text, whatever its storage class (NULL: empty).
+fn text(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Null => String::new(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
+fn bytes(v: ValueRef<'_>) -> Option<Vec<u8>> {
+    match v {
+        ValueRef::Null => None,
+        ValueRef::Text(b) | ValueRef::Blob(b) => Some(b.to_vec()),
+        other => Some(text(other).into_bytes()),
+    }
+}
+
+fn integer(v: ValueRef<'_>) -> Option<i64> {
+    match v {
+        ValueRef::Integer(i) => Some(i),
+        ValueRef::Text(b) => std::str::from_utf8(b).ok()?.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl MappedEngine {
+    /// Reads the rows after the last one read into the log.
+    fn refresh(&self) -> Result<(), StoreError> {
+        let Ok(mut log) = self.log.try_borrow_mut() else { return Ok(()) };
+        let mut stmt = self.conn.prepare_cached(&self.sql)?;
+        let mut rows = stmt.query([log.last_key])?;
+        let mut raw = Vec::new();
+        while let Some(r) = rows.next()? {
+            raw.push(RawRow {
+                position: integer(r.get_ref(0)?).unwrap_or(0),
+                stream_id: text(r.get_ref(1)?),
+                version: integer(r.get_ref(2)?).unwrap_or(0),
+                event_type: text(r.get_ref(3)?),
+                stream_type: Some(text(r.get_ref(4)?)),
+                schema_version: integer(r.get_ref(5)?),
+                payload: bytes(r.get_ref(6)?).unwrap_or_default(),
+                metadata: bytes(r.get_ref(7)?),
+                timestamp: bytes(r.get_ref(8)?).map(|b| String::from_utf8_lossy(&b).into_owned()),
+            });
+        }
+        log.extend(&self.mapping, raw);
+        Ok(())
+    }
+
+    /// One line per kind of thing found wrong while reading (first position, count).
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        self.log.borrow().warnings()
+    }
+}
+
+impl Engine for MappedEngine {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn reconnect(&self, access: Access) -> Result<Box<dyn Engine>, StoreError> {
+        Ok(Box::new(open(&self.path, self.mapping.clone(), access)?))
+    }
+
+    fn recreated(&self) -> &[&'static str] {
+        &[]
+    }
+
+    fn reads(&self) -> &dyn Reads {
+        &self.log
+    }
+
+    fn read_consistent(&self, f: &mut dyn FnMut(&dyn Reads) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        // The log in memory changes only in `wait_for_append`.
+        f(&self.log)
+    }
+
+    fn begin(&mut self) -> Result<Box<dyn Writes + '_>, StoreError> {
+        Err(StoreError::Foreign { path: self.path.clone(), format: self.mapping.format.clone() })
+    }
+
+    fn integrity_check(&self, max: usize) -> Result<Vec<String>, StoreError> {
+        super::handle::quick_check(&self.conn, max)
+    }
+
+    fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "cache_size", -i64::from(kib.max(64)))?;
+        Ok(())
+    }
+
+    fn guards(&self) -> Result<Guards, StoreError> {
+        Ok(Guards::default())
+    }
+
+    fn wait_for_append(&self, head: u64, timeout: Duration) -> Result<(), StoreError> {
+        let start = Instant::now();
+        loop {
+            self.refresh()?;
+            if self.log.borrow().head()? > head {
+                return Ok(());
+            }
+            let left = timeout.saturating_sub(start.elapsed());
+            if left.is_zero() {
+                return Ok(());
+            }
+            std::thread::sleep(left.min(POLL));
+        }
+    }
+
+    fn format(&self) -> Option<&str> {
+        Some(&self.mapping.format)
+    }
+
+    fn findings(&self) -> Vec<Finding> {
+        self.log.borrow().findings()
+    }
+}
