@@ -27,6 +27,8 @@ const CORRELATION_LIMIT: u64 = 500;
 #[derive(Debug)]
 pub struct Session {
     chron: Chronicle,
+    /// Write, or Read for a store that can only be read.
+    mode: Mode,
     timeline: Timeline,
     worker: Option<Worker>,
     follower: Option<Follower>,
@@ -46,17 +48,19 @@ pub struct Session {
 
 impl Session {
     /// Opens the store at `db` for writing with the domains of `registry`
-    /// (an absent file becomes an empty store) and loads the head. Folding happens on this thread until
+    /// (an absent file becomes an empty store; one that can only be read,
+    /// such as a log another tool wrote, opens read-only) and loads the head. Folding happens on this thread until
     /// [`Session::spawn_worker`] is called.
     ///
     /// # Errors
     /// The store cannot be opened or read.
     pub fn open(db: &Path, registry: impl Into<Arc<Registry>>) -> Result<Self, TuiError> {
-        let chron = Chronicle::open(db, Mode::Write, registry)?;
+        let (chron, mode) = reconnect::open_for_session(db, registry.into())?;
         // Interactive reads touch few pages; a large cache would only stay resident.
         chron.set_cache_kib(2_048)?;
         let head = chron.head()?;
-        let mut app = App::new(chron.store().name().to_owned(), head);
+        let label = chron.store().name().to_owned();
+        let mut app = App::new(if mode == Mode::Read { format!("{label} (read-only)") } else { label }, head);
         app.commands = chron.registry().commands().collect();
         app.seeder = chron.registry().seeder().is_some();
         app.projections = chron
@@ -73,6 +77,7 @@ impl Session {
         app.actor.clone_from(&actor);
         Ok(Self {
             chron,
+            mode,
             timeline,
             worker: None,
             follower: None,

@@ -10,7 +10,7 @@ use super::super::super::{TuiError, text};
 use super::super::follow::{Followed, is_lost};
 use super::super::worker::Worker;
 use super::Session;
-use crate::app::Mode;
+use crate::app::{Chronicle, Mode};
 
 /// The status line while the connection is down.
 pub const RECONNECTING: &str = "PostgreSQL connection lost — reconnecting…";
@@ -100,7 +100,7 @@ impl Session {
 
     /// Opens the session's connection and its worker's again.
     fn reopen(&mut self) -> Result<(), TuiError> {
-        let chron = self.chron.reconnect(Mode::Write)?;
+        let chron = self.chron.reconnect(self.mode)?;
         chron.set_cache_kib(2_048)?;
         let worker = if self.worker.is_some() {
             let worker = Worker::spawn(&chron)?;
@@ -124,5 +124,22 @@ impl Session {
 
     fn show(&mut self, tone: Tone, line: &str) {
         self.app.message = Some(Message { tone, text: text::clean(line) });
+    }
+}
+
+/// Opens `db` for writing, or read-only when it can only be read (a store
+/// this user cannot write, a log another tool wrote): the time machine works
+/// as ever, and a command is refused with the store's own one-line reason.
+pub(super) fn open_for_session(
+    db: &std::path::Path,
+    registry: std::sync::Arc<crate::domain::Registry>,
+) -> Result<(Chronicle, Mode), TuiError> {
+    use crate::app::AppError;
+    use crate::es::StoreError;
+    match Chronicle::open(db, Mode::Write, std::sync::Arc::clone(&registry)) {
+        Err(AppError::Store(StoreError::ReadOnly { .. } | StoreError::Foreign { .. })) => {
+            Ok((Chronicle::open(db, Mode::Read, registry)?, Mode::Read))
+        }
+        other => Ok((other?, Mode::Write)),
     }
 }
