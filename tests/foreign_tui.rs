@@ -33,7 +33,10 @@ fn a_log_another_tool_wrote_opens_read_only_in_the_tui_and_refuses_commands() {
     t.keys(&["-l", "deposit acc-1 5 EUR"]);
     t.keys(&["Enter"]);
     t.wait_for("is an eventsourcing log");
+    // The command line stays open on a refusal: leave it, and only then
+    // quit (Escape and `q` in quick succession would read as Alt-q).
     t.keys(&["Escape"]);
+    t.wait_long("the command line to close", 15, |s| !s.contains("Enter run"));
     t.keys(&["q"]);
     t.wait_for("EXIT=0");
 
