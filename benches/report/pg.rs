@@ -48,7 +48,8 @@ impl PgDb {
         assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "database name {name:?}");
         let admin = with_dbname(url, "postgres");
         let mut c = Client::connect(&admin, NoTls).unwrap_or_else(|e| panic!("connect to {admin}: {e}"));
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}")).unwrap();
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
         let url = with_dbname(url, &name);
         eprintln!("  created database {name} ({url})");
         Self { admin, name, url }
