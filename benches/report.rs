@@ -446,7 +446,8 @@ fn main() {
     }
     let mut rows = Vec::new();
     eprintln!("fixtures under {} ({})", common::stores_dir().display(), common::fixture_version());
-    for n in common::sizes() {
+    let per_size = ["bulk", "size", "demo", "import", "rebuild", "verify", "timeline", "bus"].iter().any(|p| want(p));
+    for n in common::sizes().into_iter().filter(|_| per_size) {
         for &engine in &engines {
             let fx = match engine {
                 Engine::Sqlite => Fixture::sqlite(n),
