@@ -125,7 +125,13 @@ impl Fixture {
         let mut c = Chronicle::open(db.url(), Mode::Write, Registry::builtin()).unwrap();
         eprintln!("  importing the {} export into PostgreSQL…", label(n));
         let (imported, took) = time(|| c.import(&export, &mut |_, _| {}).unwrap());
-        Self { engine: Engine::Postgres, n, db: db.url().to_owned(), made: Some((imported.appended, took)), pg: Some(db) }
+        Self {
+            engine: Engine::Postgres,
+            n,
+            db: db.url().to_owned(),
+            made: Some((imported.appended, took)),
+            pg: Some(db),
+        }
     }
 
     /// `1M` or `1M, PostgreSQL`: the row's qualifier.
@@ -210,16 +216,14 @@ fn bulk(rows: &mut Vec<Row>, fx: &Fixture, want: &dyn Fn(&str) -> bool) {
 fn import(rows: &mut Vec<Row>, fx: &Fixture) {
     // Bulk append: import of the demo's export (PostgreSQL's was the
     // fixture's own making, through COPY).
-    let (imported, took) = match (fx.engine, fx.made) {
-        (Engine::Postgres, Some(made)) => made,
-        _ => {
-            let export = common::demo_export(fx.n);
-            let dir = common::scratch();
-            let mut c = Chronicle::open(&dir.path().join("import.db"), Mode::Write, Registry::builtin()).unwrap();
-            let (imported, took) = time(|| c.import(&export, &mut |_, _| {}).unwrap());
-            (imported.appended, took)
-        }
-    };
+    let made = fx.made.filter(|_| fx.engine == Engine::Postgres);
+    let (imported, took) = made.unwrap_or_else(|| {
+        let export = common::demo_export(fx.n);
+        let dir = common::scratch();
+        let mut c = Chronicle::open(&dir.path().join("import.db"), Mode::Write, Registry::builtin()).unwrap();
+        let (imported, took) = time(|| c.import(&export, &mut |_, _| {}).unwrap());
+        (imported.appended, took)
+    });
     let (target, text) = match fx.engine {
         Engine::Sqlite => (250_000.0, "≥ 250,000 ev/s"),
         Engine::Postgres => (100_000.0, "≥ 100,000 ev/s"),
@@ -402,7 +406,9 @@ fn writer_processes(rows: &mut Vec<Row>, engine: Engine, url: Option<&str>) {
     let per = std::env::var("CHRONICLE_BENCH_WRITER_COMMANDS").ok().and_then(|v| v.parse().ok()).unwrap_or(250);
     let dir = common::scratch();
     let pgdb = (engine == Engine::Postgres).then(|| pg::PgDb::create(url.unwrap(), "writers"));
-    let db = pgdb.as_ref().map_or_else(|| dir.path().join("writers.db").to_str().unwrap().to_owned(), |d| d.url().to_owned());
+    let db = pgdb
+        .as_ref()
+        .map_or_else(|| dir.path().join("writers.db").to_str().unwrap().to_owned(), |d| d.url().to_owned());
     let o = writers::run_writers(&db, per);
     let name = if engine == Engine::Sqlite { "SQLite" } else { "PostgreSQL" };
     for e in o.errors.iter().take(5) {
