@@ -22,6 +22,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "report/fixture.rs"]
+mod fixture;
 #[path = "report/pg.rs"]
 mod pg;
 #[path = "report/writers.rs"]
@@ -36,6 +38,7 @@ use chronicle::app::{Chronicle, Config, ExecOptions, Mode, Timeline};
 use chronicle::domain::Registry;
 
 use common::{Latency, label, latency, ms, rate, thousands};
+use fixture::{Engine, Fixture};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as the binary (src/main.rs)
@@ -91,77 +94,6 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let t = Instant::now();
     let out = f();
     (out, t.elapsed())
-}
-
-/// Which engine a row ran on.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-/// The 1M (or n) demo store a part of the report reads: SQLite's cached
-/// file, or a PostgreSQL database filled by importing that file's export.
-struct Fixture {
-    engine: Engine,
-    n: u64,
-    /// The `--db` value.
-    db: String,
-    /// SQLite: the demo's generation time when it was just made;
-    /// PostgreSQL: the import's.
-    made: Option<(u64, Duration)>,
-    pg: Option<pg::PgDb>,
-}
-
-impl Fixture {
-    fn sqlite(n: u64) -> Self {
-        let (path, made) = common::demo_store(n);
-        Self { engine: Engine::Sqlite, n, db: path.to_str().unwrap().to_owned(), made, pg: None }
-    }
-
-    fn postgres(n: u64, url: &str) -> Self {
-        let export = common::demo_export(n);
-        let db = pg::PgDb::create(url, &n.to_string());
-        let mut c = Chronicle::open(db.url(), Mode::Write, Registry::builtin()).unwrap();
-        eprintln!("  importing the {} export into PostgreSQL…", label(n));
-        let (imported, took) = time(|| c.import(&export, &mut |_, _| {}).unwrap());
-        Self {
-            engine: Engine::Postgres,
-            n,
-            db: db.url().to_owned(),
-            made: Some((imported.appended, took)),
-            pg: Some(db),
-        }
-    }
-
-    /// `1M` or `1M, PostgreSQL`: the row's qualifier.
-    fn tag(&self) -> String {
-        match self.engine {
-            Engine::Sqlite => label(self.n),
-            Engine::Postgres => format!("{}, PostgreSQL", label(self.n)),
-        }
-    }
-
-    fn open(&self, mode: Mode) -> Chronicle {
-        Chronicle::open(self.db.as_str(), mode, Registry::builtin()).unwrap()
-    }
-
-    /// A store to write to: a copy of SQLite's file (kept alive by the
-    /// returned directory), PostgreSQL's database itself.
-    fn writable(&self) -> (String, Option<tempfile::TempDir>) {
-        match self.engine {
-            Engine::Sqlite => {
-                let dir = common::scratch();
-                let copy = common::copy_store(std::path::Path::new(&self.db), dir.path());
-                (copy.to_str().unwrap().to_owned(), Some(dir))
-            }
-            Engine::Postgres => (self.db.clone(), None),
-        }
-    }
-
-    fn bytes(&self) -> u64 {
-        self.pg.as_ref().map_or_else(|| std::fs::metadata(&self.db).unwrap().len(), pg::PgDb::size_bytes)
-    }
 }
 
 fn bulk(rows: &mut Vec<Row>, fx: &Fixture, want: &dyn Fn(&str) -> bool) {
