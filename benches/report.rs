@@ -9,13 +9,25 @@
 //!
 //! `CHRONICLE_REPORT_ONLY=part,part` limits the run to some of: `bulk` (=
 //! `size`, `demo`, `import`, `rebuild`, `verify`), `timeline`, `bus`,
-//! `aggregate` — handy under `perf record`. `CHRONICLE_BENCH_KEYFRAME_EVERY`
+//! `writers`, `aggregate` — handy under `perf record`.
+//!
+//! `CHRONICLE_BENCH_DB=postgres://user@/name?host=/var/run/postgresql` runs
+//! the rows on PostgreSQL too (issue 11), beside SQLite's: per size, a
+//! database is created, filled by importing the SQLite fixture's export (the
+//! import row) and dropped at the end. `CHRONICLE_BENCH_ENGINES=postgres`
+//! (or `sqlite`) runs one engine only. `CHRONICLE_BENCH_KEYFRAME_EVERY`
 //! and `CHRONICLE_BENCH_MAX_KEYFRAMES` override the timeline's configuration.
 
 // Benches are test code: a failed setup should stop the run loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "report/fixture.rs"]
+mod fixture;
+#[path = "report/pg.rs"]
+mod pg;
+#[path = "report/writers.rs"]
+mod writers;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +38,7 @@ use chronicle::app::{Chronicle, Config, ExecOptions, Mode, Timeline};
 use chronicle::domain::Registry;
 
 use common::{Latency, label, latency, ms, rate, thousands};
+use fixture::{Engine, Fixture};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as the binary (src/main.rs)
@@ -83,73 +96,71 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, t.elapsed())
 }
 
-fn bulk(rows: &mut Vec<Row>, n: u64, want: &dyn Fn(&str) -> bool) {
-    let (fixture, made) = common::demo_store(n);
-    let head =
-        Chronicle::open(&fixture, Mode::Read, chronicle::domain::Registry::builtin()).unwrap().store().head().unwrap();
-    let bytes = std::fs::metadata(&fixture).unwrap().len();
+fn bulk(rows: &mut Vec<Row>, fx: &Fixture, want: &dyn Fn(&str) -> bool) {
+    let head = fx.open(Mode::Read).store().head().unwrap();
+    let bytes = fx.bytes();
     #[allow(clippy::cast_precision_loss)]
     let (per_event, megabytes) = (bytes as f64 / head as f64, bytes as f64 / 1e6);
     eprintln!("  store: {head} events, {bytes} bytes, {per_event:.0} bytes/event");
     rows.push(Row {
-        what: format!("store file size ({})", label(n)),
+        what: format!("store size ({})", fx.tag()),
         measured: format!("{per_event:.0} bytes/event ({megabytes:.1} MB for {head} events)"),
         target: "report",
         verdict: "—",
     });
 
     // Bulk append: the demo (through the command bus, in 10,000-event
-    // transactions). Reuse the fixture's generation time when it was just made.
-    if want("demo") {
-        let (events, took) = made.unwrap_or_else(|| {
+    // transactions). Reuse the fixture's generation time when it was just
+    // made. SQLite only: PostgreSQL's store is the demo's, imported.
+    if want("demo") && fx.engine == Engine::Sqlite {
+        let (events, took) = fx.made.unwrap_or_else(|| {
             let dir = common::scratch();
-            common::run_demo(&dir.path().join("demo.db"), n)
+            common::run_demo(&dir.path().join("demo.db"), fx.n)
         });
-        throughput_row(rows, format!("bulk append: demo ({})", label(n)), events, took, 250_000.0, "≥ 250,000 ev/s");
+        throughput_row(rows, format!("bulk append: demo ({})", fx.tag()), events, took, 250_000.0, "≥ 250,000 ev/s");
     }
     if want("import") {
-        import(rows, n);
+        import(rows, fx);
     }
     if want("rebuild") {
-        rebuild(rows, n, &fixture);
+        let (db, _dir) = fx.writable();
+        let mut c = Chronicle::open(db.as_str(), Mode::Write, Registry::builtin()).unwrap();
+        let (to, took) = time(|| c.rebuild(None, &mut |_, _| {}).unwrap());
+        throughput_row(rows, format!("rebuild all read models ({})", fx.tag()), to, took, 300_000.0, "≥ 300,000 ev/s");
     }
     if want("verify") {
-        let c = Chronicle::open(&fixture, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
+        let c = fx.open(Mode::Read);
         let (report, took) = time(|| c.verify_to(Depth::Chain, &mut |_, _| {}).unwrap());
         assert!(report.ok(), "the fixture verifies: {:?}", report.problems);
-        let what = format!("verify --chain: hash chain + versions ({})", label(n));
-        throughput_row(rows, what, head, took, 1_000_000.0, "≥ 1,000,000 ev/s");
+        let what = format!("verify --chain: hash chain + versions ({})", fx.tag());
+        let (target, text) = match fx.engine {
+            Engine::Sqlite => (1_000_000.0, "≥ 1,000,000 ev/s"),
+            Engine::Postgres => (500_000.0, "≥ 500,000 ev/s"),
+        };
+        throughput_row(rows, what, head, took, target, text);
         let (report, took) = time(|| c.verify(&mut |_, _| {}).unwrap());
         assert!(report.ok(), "the fixture verifies: {:?}", report.problems);
-        let what = format!("verify, full: + snapshots and read models replayed ({})", label(n));
+        let what = format!("verify, full: + snapshots and read models replayed ({})", fx.tag());
         throughput_row(rows, what, head, took, 0.0, "— (the row above is the target's)");
     }
 }
 
-fn import(rows: &mut Vec<Row>, n: u64) {
-    // Bulk append: import of the demo's export.
-    let export = common::demo_export(n);
-    let dir = common::scratch();
-    let mut c =
-        Chronicle::open(&dir.path().join("import.db"), Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
-    let (imported, took) = time(|| c.import(&export, &mut |_, _| {}).unwrap());
-    throughput_row(
-        rows,
-        format!("bulk append: import ({})", label(n)),
-        imported.appended,
-        took,
-        250_000.0,
-        "≥ 250,000 ev/s",
-    );
-}
-
-fn rebuild(rows: &mut Vec<Row>, n: u64, fixture: &std::path::Path) {
-    // Rebuild every read model (on a copy: it writes).
-    let dir = common::scratch();
-    let copy = common::copy_store(fixture, dir.path());
-    let mut c = Chronicle::open(&copy, Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
-    let (to, took) = time(|| c.rebuild(None, &mut |_, _| {}).unwrap());
-    throughput_row(rows, format!("rebuild all read models ({})", label(n)), to, took, 300_000.0, "≥ 300,000 ev/s");
+fn import(rows: &mut Vec<Row>, fx: &Fixture) {
+    // Bulk append: import of the demo's export (PostgreSQL's was the
+    // fixture's own making, through COPY).
+    let made = fx.made.filter(|_| fx.engine == Engine::Postgres);
+    let (imported, took) = made.unwrap_or_else(|| {
+        let export = common::demo_export(fx.n);
+        let dir = common::scratch();
+        let mut c = Chronicle::open(&dir.path().join("import.db"), Mode::Write, Registry::builtin()).unwrap();
+        let (imported, took) = time(|| c.import(&export, &mut |_, _| {}).unwrap());
+        (imported.appended, took)
+    });
+    let (target, text) = match fx.engine {
+        Engine::Sqlite => (250_000.0, "≥ 250,000 ev/s"),
+        Engine::Postgres => (100_000.0, "≥ 100,000 ev/s"),
+    };
+    throughput_row(rows, format!("bulk append: import ({})", fx.tag()), imported, took, target, text);
 }
 
 /// The timeline's configuration, with `CHRONICLE_BENCH_KEYFRAME_EVERY` and
@@ -175,9 +186,8 @@ fn rss() -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
-fn timeline(rows: &mut Vec<Row>, n: u64) {
-    let (fixture, _) = common::demo_store(n);
-    let ch = Chronicle::open(&fixture, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
+fn timeline(rows: &mut Vec<Row>, fx: &Fixture) {
+    let ch = fx.open(Mode::Read);
     let (store, registry) = (ch.store(), ch.registry());
     let head = store.head().unwrap();
 
@@ -193,7 +203,7 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
     }
     latency_row(
         rows,
-        format!("timeline jump, COLD: fresh timeline, 1 seek ({})", label(n)),
+        format!("timeline jump, COLD: fresh timeline, 1 seek ({})", fx.tag()),
         latency(&mut cold),
         None,
         true,
@@ -208,7 +218,7 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
     let (kf, every) = tl.keyframes();
     eprintln!("  first pass to head: {} ({kf} keyframes every {every}; process RSS now {})", ms(d), rss());
     rows.push(Row {
-        what: format!("timeline first pass 0→head, builds keyframes ({})", label(n)),
+        what: format!("timeline first pass 0→head, builds keyframes ({})", fx.tag()),
         measured: format!("{} = {} ev/s ({kf} keyframes every {every})", ms(d), thousands(rate(head, d))),
         target: "(one-off)",
         verdict: "—",
@@ -231,11 +241,11 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
     }
     latency_row(
         rows,
-        format!("timeline jump, WARM, uniform random, + the touched stream's state ({})", label(n)),
+        format!("timeline jump, WARM, uniform random, + the touched stream's state ({})", fx.tag()),
         latency(&mut jumps),
-        Some(Duration::from_millis(5)),
+        Some(Duration::from_millis(if fx.engine == Engine::Sqlite { 5 } else { 10 })),
         true,
-        "p99 ≤ 5 ms",
+        if fx.engine == Engine::Sqlite { "p99 ≤ 5 ms" } else { "p99 ≤ 10 ms" },
     );
 
     let (mut fwd, mut back) = (Vec::new(), Vec::new());
@@ -249,15 +259,13 @@ fn timeline(rows: &mut Vec<Row>, n: u64) {
         back.push(d);
     }
     let half_ms = Some(Duration::from_micros(500));
-    latency_row(rows, format!("timeline step +1 ({})", label(n)), latency(&mut fwd), half_ms, true, "p99 ≤ 0.5 ms");
-    latency_row(rows, format!("timeline step −1 ({})", label(n)), latency(&mut back), half_ms, true, "p99 ≤ 0.5 ms");
+    latency_row(rows, format!("timeline step +1 ({})", fx.tag()), latency(&mut fwd), half_ms, true, "p99 ≤ 0.5 ms");
+    latency_row(rows, format!("timeline step −1 ({})", fx.tag()), latency(&mut back), half_ms, true, "p99 ≤ 0.5 ms");
 }
 
-fn command_bus(rows: &mut Vec<Row>, n: u64) {
-    let (fixture, _) = common::demo_store(n);
-    let dir = common::scratch();
-    let copy = common::copy_store(&fixture, dir.path());
-    let mut c = Chronicle::open(&copy, Mode::Write, chronicle::domain::Registry::builtin()).unwrap();
+fn command_bus(rows: &mut Vec<Row>, fx: &Fixture) {
+    let (db, _dir) = fx.writable();
+    let mut c = Chronicle::open(db.as_str(), Mode::Write, Registry::builtin()).unwrap();
     let opts = ExecOptions::new("bench", "bench");
     c.execute("open bench-1 Bench Account", &opts).unwrap();
     let mut samples = Vec::new();
@@ -275,11 +283,11 @@ fn command_bus(rows: &mut Vec<Row>, n: u64) {
     }
     latency_row(
         rows,
-        format!("command bus, durable, in-process ({})", label(n)),
+        format!("command bus, durable, in-process ({})", fx.tag()),
         latency(&mut samples),
-        Some(Duration::from_millis(2)),
+        Some(Duration::from_millis(if fx.engine == Engine::Sqlite { 2 } else { 3 })),
         false,
-        "p50 ≤ 2 ms; report p99",
+        if fx.engine == Engine::Sqlite { "p50 ≤ 2 ms; report p99" } else { "p50 ≤ 3 ms (unix socket); report p99" },
     );
 }
 
@@ -290,7 +298,7 @@ fn aggregate(rows: &mut Vec<Row>) {
         ("snapshots on", common::long_stream_store(len)),
         ("snapshots table emptied", common::long_stream_store_without_snapshots(len)),
     ] {
-        let c = Chronicle::open(&path, Mode::Read, chronicle::domain::Registry::builtin()).unwrap();
+        let c = Chronicle::open(&path, Mode::Read, Registry::builtin()).unwrap();
         let head = c.store().head().unwrap();
         let past = if name.starts_with("snapshots on") { ", 49 events past the snapshot" } else { "" };
         for (at, max_position) in [("head".to_owned(), head), (format!("head−1{past}"), head - 1)] {
@@ -324,22 +332,82 @@ fn print(rows: &[Row]) {
     }
 }
 
+/// 8 writer processes × `CHRONICLE_BENCH_WRITER_COMMANDS` (default 250)
+/// on a fresh store of `engine`.
+fn writer_processes(rows: &mut Vec<Row>, engine: Engine, url: Option<&str>) {
+    let per = std::env::var("CHRONICLE_BENCH_WRITER_COMMANDS").ok().and_then(|v| v.parse().ok()).unwrap_or(250);
+    let dir = common::scratch();
+    let pgdb = (engine == Engine::Postgres).then(|| pg::PgDb::create(url.unwrap(), "writers"));
+    let db = pgdb
+        .as_ref()
+        .map_or_else(|| dir.path().join("writers.db").to_str().unwrap().to_owned(), |d| d.url().to_owned());
+    let o = writers::run_writers(&db, per);
+    let name = if engine == Engine::Sqlite { "SQLite" } else { "PostgreSQL" };
+    for e in o.errors.iter().take(5) {
+        eprintln!("  error shown: {e}");
+    }
+    let ok = o.lost == 0 && o.duplicated == 0 && o.errors.is_empty() && o.gapless && o.chain_ok;
+    let measured = format!(
+        "{} lost · {} duplicated · {} errors shown · positions {} · chain {} ({} commands: {} accepted, {} refused; {} events in {:.1} s = {:.0} commands/s)",
+        o.lost,
+        o.duplicated,
+        o.errors.len(),
+        if o.gapless { "gapless" } else { "WITH GAPS" },
+        if o.chain_ok { "intact" } else { "BROKEN" },
+        o.commands,
+        o.accepted,
+        o.refused,
+        o.events,
+        o.took.as_secs_f64(),
+        common::rate(o.commands as u64, o.took),
+    );
+    eprintln!("  writers: {measured}");
+    rows.push(Row {
+        what: format!("{} writer processes × {per} `exec` commands ({name})", writers::WRITERS),
+        measured,
+        target: "0 lost, 0 duplicated, 0 errors, gapless",
+        verdict: verdict(ok),
+    });
+}
+
 fn main() {
     let only = std::env::var("CHRONICLE_REPORT_ONLY").unwrap_or_default();
     let want = |part: &str| only.is_empty() || only.split(',').any(|p| p == part);
+    let pg_url = pg::bench_url();
+    let engines_var = std::env::var("CHRONICLE_BENCH_ENGINES").unwrap_or_default();
+    let mut engines = Vec::new();
+    for (engine, name) in [(Engine::Sqlite, "sqlite"), (Engine::Postgres, "postgres")] {
+        let chosen = engines_var.is_empty() || engines_var.split(',').any(|e| e == name);
+        if chosen && (engine == Engine::Sqlite || pg_url.is_some()) {
+            engines.push(engine);
+        }
+    }
     let mut rows = Vec::new();
     eprintln!("fixtures under {} ({})", common::stores_dir().display(), common::fixture_version());
-    for n in common::sizes() {
-        eprintln!("== {} events", label(n));
-        if ["bulk", "size", "demo", "import", "rebuild", "verify"].iter().any(|p| want(p)) {
-            let bulk_part = |p: &str| want("bulk") || want(p);
-            bulk(&mut rows, n, &bulk_part);
+    let per_size = ["bulk", "size", "demo", "import", "rebuild", "verify", "timeline", "bus"].iter().any(|p| want(p));
+    for n in common::sizes().into_iter().filter(|_| per_size) {
+        for &engine in &engines {
+            let fx = match engine {
+                Engine::Sqlite => Fixture::sqlite(n),
+                Engine::Postgres => Fixture::postgres(n, pg_url.as_deref().unwrap()),
+            };
+            eprintln!("== {}", fx.tag());
+            if ["bulk", "size", "demo", "import", "rebuild", "verify"].iter().any(|p| want(p)) {
+                let bulk_part = |p: &str| want("bulk") || want(p);
+                bulk(&mut rows, &fx, &bulk_part);
+            }
+            if want("timeline") {
+                timeline(&mut rows, &fx);
+            }
+            if want("bus") {
+                command_bus(&mut rows, &fx); // last: on PostgreSQL it writes to the fixture
+            }
         }
-        if want("timeline") {
-            timeline(&mut rows, n);
-        }
-        if want("bus") {
-            command_bus(&mut rows, n);
+    }
+    if want("writers") {
+        for &engine in &engines {
+            eprintln!("== writer processes");
+            writer_processes(&mut rows, engine, pg_url.as_deref());
         }
     }
     if want("aggregate") {

@@ -22,13 +22,23 @@ pub struct Conn {
     statements: RefCell<HashMap<String, Statement>>,
     /// Inside an explicit transaction (a lost connection then means it was killed).
     pub in_tx: Cell<bool>,
+    /// Read-model tables seen to exist, trusted inside write transactions
+    /// only (a command's row reads then skip one round trip each); cleared
+    /// after DDL and on rollback.
+    pub known_tables: RefCell<rustc_hash::FxHashSet<&'static str>>,
     /// The schema holding the store.
     pub schema: String,
 }
 
 impl Conn {
     pub fn new(client: Client, schema: String) -> Self {
-        Self { client: RefCell::new(client), statements: RefCell::default(), in_tx: Cell::new(false), schema }
+        Self {
+            client: RefCell::new(client),
+            statements: RefCell::default(),
+            in_tx: Cell::new(false),
+            known_tables: RefCell::default(),
+            schema,
+        }
     }
 
     /// Runs `f` on the client; its failure mapped to a store error.
@@ -55,6 +65,7 @@ impl Conn {
     /// Forgets prepared statements (after DDL changed a table's columns).
     pub fn forget_statements(&self) {
         self.statements.borrow_mut().clear();
+        self.known_tables.borrow_mut().clear();
     }
 
     /// Runs `f` with the prepared statement for `sql`. A statement whose

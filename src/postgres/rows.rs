@@ -69,10 +69,17 @@ impl Conn {
         rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect()
     }
 
-    fn table_exists(&self, spec: &TableSpec) -> Result<bool, StoreError> {
+    fn table_exists(&self, spec: &'static TableSpec) -> Result<bool, StoreError> {
+        if self.in_tx.get() && self.known_tables.borrow().contains(spec.name) {
+            return Ok(true);
+        }
         let sql = "SELECT to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL";
         let row = self.query_opt(sql, &[&self.schema, &spec.name])?;
-        row.map_or(Ok(false), |r| col(&r, 0))
+        let exists = row.map_or(Ok(false), |r| col(&r, 0))?;
+        if exists && self.in_tx.get() {
+            self.known_tables.borrow_mut().insert(spec.name);
+        }
+        Ok(exists)
     }
 
     /// How the table differs from its spec (see [`crate::es::backend::Reads::read_model_problem`]).

@@ -246,6 +246,8 @@ impl Drop for Tx<'_> {
             // Rolling back cannot lose anything committed; a dead session has
             // rolled back already.
             let _ = self.conn.batch("ROLLBACK");
+            // A table created in the rolled-back transaction is gone.
+            self.conn.known_tables.borrow_mut().clear();
         }
         self.conn.in_tx.set(false);
     }
