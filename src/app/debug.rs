@@ -11,7 +11,10 @@
 //! read model, never a re-fold per position).
 
 
+pub mod blame;
 pub mod expr;
+pub mod find;
 
 pub mod path;
+pub mod steps;
 
