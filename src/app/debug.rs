@@ -18,3 +18,6 @@ pub mod find;
 pub mod path;
 pub mod steps;
 
+
+#[cfg(test)]
+mod tests;

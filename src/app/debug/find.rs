@@ -74,16 +74,19 @@ impl Hit {
 struct Seen<'e> {
     paths: Vec<&'e Path>,
     seen: Vec<bool>,
+    /// Whether any state was searched at all.
+    any: bool,
 }
 
 impl<'e> Seen<'e> {
     fn new(expr: &'e Expr) -> Self {
         let paths = expr.paths();
         let seen = vec![false; paths.len()];
-        Self { paths, seen }
+        Self { paths, seen, any: false }
     }
 
     fn observe(&mut self, v: &Value) {
+        self.any = true;
         for (p, s) in self.paths.iter().zip(&mut self.seen) {
             *s = *s || p.lookup(v).is_some();
         }
@@ -93,8 +96,12 @@ impl<'e> Seen<'e> {
         self.seen.iter().all(|s| *s)
     }
 
-    /// The error for the first path never seen, if any.
+    /// The error for the first path never seen, if any (none when
+    /// nothing was searched).
     fn check(&self, place: &str, example: &Value) -> Result<(), AppError> {
+        if !self.any {
+            return Ok(());
+        }
         match self.paths.iter().zip(&self.seen).find(|(_, s)| !**s) {
             None => Ok(()),
             Some((p, _)) => Err(AppError::Usage(format!(
