@@ -36,7 +36,9 @@ fn blame_a_field_lists_each_change_with_who_and_the_values() {
     let lines = json_lines(&s.ok(&["blame", "--stream", "acc-1", "--field", "balance_cents", "--json"]));
     let got: Vec<(u64, &str, Value, Value)> = lines
         .iter()
-        .map(|l| (l["position"].as_u64().unwrap(), l["actor"].as_str().unwrap(), l["before"].clone(), l["after"].clone()))
+        .map(|l| {
+            (l["position"].as_u64().unwrap(), l["actor"].as_str().unwrap(), l["before"].clone(), l["after"].clone())
+        })
         .collect();
     assert_eq!(
         got,
@@ -58,7 +60,10 @@ fn blame_a_field_lists_each_change_with_who_and_the_values() {
     let text = s.ok(&["blame", "--stream", "acc-1", "--field", "closed"]);
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows.len(), 2, "{text}");
-    assert!(rows[1].contains("acc-1@5") && rows[1].contains("AccountClosed") && rows[1].contains("false → true"), "{text}");
+    assert!(
+        rows[1].contains("acc-1@5") && rows[1].contains("AccountClosed") && rows[1].contains("false → true"),
+        "{text}"
+    );
     assert!(rows[0].contains("(absent) → false"), "{text}");
 
     let whole = json_lines(&s.ok(&["blame", "--stream", "acc-1", "--json"]));
@@ -69,8 +74,16 @@ fn blame_a_field_lists_each_change_with_who_and_the_values() {
 #[test]
 fn blame_a_read_model_cell() {
     let s = history();
-    let lines =
-        json_lines(&s.ok(&["blame", "--projection", "account_balances", "--key", "acc-1", "--field", "status", "--json"]));
+    let lines = json_lines(&s.ok(&[
+        "blame",
+        "--projection",
+        "account_balances",
+        "--key",
+        "acc-1",
+        "--field",
+        "status",
+        "--json",
+    ]));
     let got: Vec<(u64, Value, Value)> =
         lines.iter().map(|l| (l["position"].as_u64().unwrap(), l["before"].clone(), l["after"].clone())).collect();
     assert_eq!(got, [(1, Value::Null, json!("active")), (7, json!("active"), json!("closed"))]);
@@ -100,11 +113,21 @@ fn find_first_last_all_on_a_stream() {
     assert_eq!(first[0]["position"], 1);
     assert_eq!(first[0]["stream_id"], "acc-1");
     assert_eq!(first[0]["values"], json!({"balance_cents": 0}));
-    let from = json_lines(&s.ok(&["find", "--stream", "acc-1", "--where", "balance_cents < 1000", "--from", "2", "--json"]));
+    let from =
+        json_lines(&s.ok(&["find", "--stream", "acc-1", "--where", "balance_cents < 1000", "--from", "2", "--json"]));
     assert_eq!(from[0]["position"], 5, "--from skips earlier positions");
-    let last = json_lines(&s.ok(&["find", "--stream", "acc-1", "--where", "changed(balance_cents)", "--last", "--json"]));
+    let last =
+        json_lines(&s.ok(&["find", "--stream", "acc-1", "--where", "changed(balance_cents)", "--last", "--json"]));
     assert_eq!(last[0]["position"], 6);
-    let all = json_lines(&s.ok(&["find", "--stream", "acc-1", "--where", "changed(balance_cents) and not balance_cents = 0", "--all", "--json"]));
+    let all = json_lines(&s.ok(&[
+        "find",
+        "--stream",
+        "acc-1",
+        "--where",
+        "changed(balance_cents) and not balance_cents = 0",
+        "--all",
+        "--json",
+    ]));
     let positions: Vec<u64> = all.iter().map(|h| h["position"].as_u64().unwrap()).collect();
     assert_eq!(positions, [3, 5]);
     let text = s.ok(&["find", "--stream", "acc-1", "--where", "closed = true"]);
@@ -114,7 +137,15 @@ fn find_first_last_all_on_a_stream() {
 #[test]
 fn find_on_a_read_model_matches_any_row() {
     let s = history();
-    let hits = json_lines(&s.ok(&["find", "--projection", "account_balances", "--where", "balance_cents >= 500", "--all", "--json"]));
+    let hits = json_lines(&s.ok(&[
+        "find",
+        "--projection",
+        "account_balances",
+        "--where",
+        "balance_cents >= 500",
+        "--all",
+        "--json",
+    ]));
     let got: Vec<(u64, u64)> =
         hits.iter().map(|h| (h["position"].as_u64().unwrap(), h["matches"].as_u64().unwrap())).collect();
     assert_eq!(got, [(3, 1), (4, 2), (5, 2), (6, 1), (7, 1)], "a row keeps matching while untouched");
@@ -175,7 +206,8 @@ fn the_readme_examples_run_on_the_demo_store() {
             assert!(r.stderr.contains("never holds"), "{}", r.stderr);
         }
     }
-    let closed = json_lines(&s.ok(&["find", "--projection", "account_balances", "--where", "status = \"closed\"", "--json"]));
+    let closed =
+        json_lines(&s.ok(&["find", "--projection", "account_balances", "--where", "status = \"closed\"", "--json"]));
     let id = closed[0]["rows"][0]["account_id"].as_str().unwrap().to_owned();
     let blame = json_lines(&s.ok(&["blame", "--stream", &id, "--field", "closed", "--json"]));
     assert_eq!(blame.last().unwrap()["after"], true);

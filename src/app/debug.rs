@@ -10,14 +10,12 @@
 //! ([`steps`]: one fold through a stream's events or through the log for a
 //! read model, never a re-fold per position).
 
-
 pub mod blame;
 pub mod expr;
 pub mod find;
 
 pub mod path;
 pub mod steps;
-
 
 #[cfg(test)]
 mod tests;

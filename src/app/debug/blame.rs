@@ -150,12 +150,10 @@ pub fn blame_row(
         }
         Ok(ControlFlow::Continue(()))
     })?;
-    let shown_key: Vec<String> = key.iter().map(|k| crate::domain::registry::sanitize(&k.to_value().to_string())).collect();
+    let shown_key: Vec<String> =
+        key.iter().map(|k| crate::domain::registry::sanitize(&k.to_value().to_string())).collect();
     if !row_seen {
-        return Err(AppError::Usage(format!(
-            "no row of `{name}` has key {} at any position",
-            shown_key.join(", ")
-        )));
+        return Err(AppError::Usage(format!("no row of `{name}` has key {} at any position", shown_key.join(", "))));
     }
     if let Some(p) = field
         && !seen

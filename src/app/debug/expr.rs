@@ -279,10 +279,7 @@ impl Parser {
             }
             _ => {
                 let a = self.operand()?;
-                let op = match self.peek().tok {
-                    Tok::Op(op) => op,
-                    _ => return Ok(Expr::Is(a)),
-                };
+                let Tok::Op(op) = self.peek().tok else { return Ok(Expr::Is(a)) };
                 self.next();
                 Ok(Expr::Cmp(a, op, self.operand()?))
             }
@@ -294,7 +291,9 @@ impl Parser {
         match t.tok {
             Tok::Path(p) => Ok(Operand::Path(p)),
             Tok::Lit(v) => Ok(Operand::Lit(v)),
-            other => Err(ExprError { message: format!("expected a value, found {}", other.describe()), column: t.column }),
+            other => {
+                Err(ExprError { message: format!("expected a value, found {}", other.describe()), column: t.column })
+            }
         }
     }
 }

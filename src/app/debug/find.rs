@@ -73,7 +73,7 @@ impl Hit {
 /// Which of the expression's paths were ever present.
 struct Seen<'e> {
     paths: Vec<&'e Path>,
-    seen: Vec<bool>,
+    present: Vec<bool>,
     /// Whether any state was searched at all.
     any: bool,
 }
@@ -81,19 +81,19 @@ struct Seen<'e> {
 impl<'e> Seen<'e> {
     fn new(expr: &'e Expr) -> Self {
         let paths = expr.paths();
-        let seen = vec![false; paths.len()];
-        Self { paths, seen, any: false }
+        let present = vec![false; paths.len()];
+        Self { paths, present, any: false }
     }
 
     fn observe(&mut self, v: &Value) {
         self.any = true;
-        for (p, s) in self.paths.iter().zip(&mut self.seen) {
+        for (p, s) in self.paths.iter().zip(&mut self.present) {
             *s = *s || p.lookup(v).is_some();
         }
     }
 
     fn all(&self) -> bool {
-        self.seen.iter().all(|s| *s)
+        self.present.iter().all(|s| *s)
     }
 
     /// The error for the first path never seen, if any (none when
@@ -102,7 +102,7 @@ impl<'e> Seen<'e> {
         if !self.any {
             return Ok(());
         }
-        match self.paths.iter().zip(&self.seen).find(|(_, s)| !**s) {
+        match self.paths.iter().zip(&self.present).find(|(_, s)| !**s) {
             None => Ok(()),
             Some((p, _)) => Err(AppError::Usage(format!(
                 "field `{p}` never exists in {place} at any position searched (its fields: {})",
@@ -253,7 +253,10 @@ pub fn find_projection(
             let others = steady.iter().filter(|k| !touched(k));
             let mut rows: Vec<Value> = now.iter().map(|v| (*v).clone()).collect();
             rows.extend(
-                others.take(ROWS_SHOWN.saturating_sub(rows.len())).filter_map(|k| s.tables.row(main, k)).map(Row::to_json),
+                others
+                    .take(ROWS_SHOWN.saturating_sub(rows.len()))
+                    .filter_map(|k| s.tables.row(main, k))
+                    .map(Row::to_json),
             );
             rows.truncate(ROWS_SHOWN);
             out.hit(Hit {

@@ -16,11 +16,14 @@ impl Path {
     /// Parses `a.b.0`.
     ///
     /// # Errors
-    /// A message when a segment is empty (`a..b`, `.a`, `a.`, ``).
+    /// A message when a segment is empty (`a..b`, `.a`, `a.`, or nothing).
     pub fn parse(text: &str) -> Result<Self, String> {
         let segments: Vec<String> = text.split('.').map(str::to_owned).collect();
         if segments.iter().any(String::is_empty) {
-            return Err(format!("`{}` is not a dotted path (an empty segment)", crate::domain::registry::sanitize(text)));
+            return Err(format!(
+                "`{}` is not a dotted path (an empty segment)",
+                crate::domain::registry::sanitize(text)
+            ));
         }
         Ok(Self { text: text.to_owned(), segments })
     }

@@ -9,8 +9,8 @@ use std::ops::ControlFlow;
 use serde_json::Value;
 
 use crate::app::{AppError, Chronicle, repository};
-use crate::es::store::StreamReader;
 use crate::es::projection::RowsError;
+use crate::es::store::StreamReader;
 use crate::es::{Cell, Event, MemTables, Projection, Row, Rows, StoreError, TableSpec};
 
 /// One event of a stream and the stream's state around it.
@@ -231,7 +231,11 @@ pub fn key_cells(main: &TableSpec, parts: &[String]) -> Result<Vec<Cell>, AppErr
         .zip(parts)
         .map(|(col, part)| match col.kind {
             crate::es::ColumnKind::Integer => part.parse::<i64>().map(Cell::Int).map_err(|_| {
-                AppError::Usage(format!("key column `{}` is an integer, not `{}`", col.name, crate::domain::ids::shown(part)))
+                AppError::Usage(format!(
+                    "key column `{}` is an integer, not `{}`",
+                    col.name,
+                    crate::domain::ids::shown(part)
+                ))
             }),
             _ => Ok(Cell::text(part)),
         })
