@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::commands::{emit, known_stream};
 use super::output::safe;
+use super::progress::Progress;
 use crate::app::debug::blame::{Change, blame_row, blame_stream};
 use crate::app::debug::expr::Expr;
 use crate::app::debug::find::{Hit, Which, find_projection, find_stream};
@@ -134,14 +135,25 @@ pub(super) fn find(
         let line = if json { h.to_json(projection).to_string() } else { hit_line(h, projection) };
         if emit(&mut out, &line)? { Ok(()) } else { Err(AppError::OutputClosed) }
     };
+    // A bar on a terminal for a read model's search (a stream's is quick).
+    let mut bar = projection.map(|_| Progress::new("find"));
+    let mut tick = |done: u64, total: u64| {
+        if let Some(bar) = &mut bar {
+            bar.update(done, total);
+        }
+        Ok(())
+    };
     let (n, place) = match (stream, projection) {
         (Some(id), _) => {
             known_stream(&c, id)?;
-            (find_stream(&c, id, &expr, from, which, &mut print)?, format!("stream `{}`", safe(id)))
+            (find_stream(&c, id, &expr, from, which, &mut print, &mut tick)?, format!("stream `{}`", safe(id)))
         }
-        (None, Some(name)) => (find_projection(&c, name, &expr, from, which, &mut print)?, format!("`{}`", safe(name))),
+        (None, Some(name)) => {
+            (find_projection(&c, name, &expr, from, which, &mut print, &mut tick)?, format!("`{}`", safe(name)))
+        }
         (None, None) => return Err(AppError::Usage("find needs --stream ID or --projection NAME".into())),
     };
+    drop(bar);
     out.flush().map_err(|e| super::commands::io_err(&e))?;
     if n == 0 {
         eprintln!("chronicle: `{}` never holds on {place} from position {from}", safe(expr_text));

@@ -24,6 +24,11 @@ pub enum Which {
     All,
 }
 
+/// A search calls its `tick` (position reached, head) about every this many
+/// positions: a progress bar, or a caller's cancellation (an error from
+/// `tick` stops the search with that error).
+pub const TICK: u64 = 256;
+
 /// Matching rows listed per hit at most (`matches` counts them all).
 pub const ROWS_SHOWN: usize = 50;
 
@@ -151,7 +156,7 @@ impl Collect<'_> {
 ///
 /// # Errors
 /// [`AppError::Usage`] for an unknown stream or a path of `expr` the stream
-/// never had in the positions searched; store failures; `f`'s.
+/// never had in the positions searched; store failures; `f`'s and `tick`'s.
 pub fn find_stream(
     c: &Chronicle,
     stream_id: &str,
@@ -159,12 +164,16 @@ pub fn find_stream(
     from: u64,
     which: Which,
     f: &mut dyn FnMut(&Hit) -> Result<(), AppError>,
+    tick: &mut dyn FnMut(u64, u64) -> Result<(), AppError>,
 ) -> Result<u64, AppError> {
     let head = c.store().head()?;
     let mut seen = Seen::new(expr);
     let mut out = Collect { which, kept: None, n: 0, f };
     let mut last = Value::Null;
     stream_steps(c, stream_id, from, head, &mut |s| {
+        if s.position % TICK == 0 {
+            tick(s.position, head)?;
+        }
         if out.done() {
             seen.observe(s.after);
             return Ok(if seen.all() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) });
@@ -197,7 +206,7 @@ pub fn find_stream(
 ///
 /// # Errors
 /// [`AppError::Usage`] for an unknown projection or a path of `expr` no row
-/// ever had; store failures; `f`'s.
+/// ever had; store failures; `f`'s and `tick`'s.
 pub fn find_projection(
     c: &Chronicle,
     name: &str,
@@ -205,6 +214,7 @@ pub fn find_projection(
     from: u64,
     which: Which,
     f: &mut dyn FnMut(&Hit) -> Result<(), AppError>,
+    tick: &mut dyn FnMut(u64, u64) -> Result<(), AppError>,
 ) -> Result<u64, AppError> {
     let main = steps::projection(c, name)?.tables()[0].name;
     let head = c.store().head()?;
@@ -216,6 +226,9 @@ pub fn find_projection(
     let mut first = true;
     let mut example = Value::Null;
     projection_steps(c, name, from.max(1), head, &mut |s| {
+        if s.event.position % TICK == 0 {
+            tick(s.event.position, head)?;
+        }
         if first {
             first = false;
             for row in s.tables.rows(main) {

@@ -104,7 +104,7 @@ proptest! {
                     .collect();
                 for which in [Which::All, Which::First, Which::Last] {
                     let mut got = Vec::new();
-                    find_stream(&c, id, &expr, from, which, &mut |h| { got.push(h.position); Ok(()) }).unwrap();
+                    find_stream(&c, id, &expr, from, which, &mut |h| { got.push(h.position); Ok(()) }, &mut |_, _| Ok(())).unwrap();
                     let expected: Vec<u64> = match which {
                         Which::All => want.clone(),
                         Which::First => want.first().copied().into_iter().collect(),
@@ -131,7 +131,7 @@ proptest! {
                 })
                 .collect();
             let mut got = Vec::new();
-            find_projection(&c, "account_balances", &expr, from, Which::All, &mut |h| { got.push(h.position); Ok(()) }).unwrap();
+            find_projection(&c, "account_balances", &expr, from, Which::All, &mut |h| { got.push(h.position); Ok(()) }, &mut |_, _| Ok(())).unwrap();
             prop_assert_eq!(got, want, "find `{}` from {}", src, from);
         }
         for id in ["acc-1", "acc-2", "acc-3"] {
