@@ -88,6 +88,7 @@ fn blame_a_read_model_cell() {
         lines.iter().map(|l| (l["position"].as_u64().unwrap(), l["before"].clone(), l["after"].clone())).collect();
     assert_eq!(got, [(1, Value::Null, json!("active")), (7, json!("active"), json!("closed"))]);
     assert_eq!(lines[1]["actor"], "ada");
+    assert_eq!((&lines[1]["projection"], &lines[1]["key"]), (&json!("account_balances"), &json!(["acc-1"])));
 }
 
 #[test]

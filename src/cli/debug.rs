@@ -74,7 +74,16 @@ pub(super) fn blame(
     let field = field(field_text)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut print = |ch: &Change| -> Result<(), AppError> {
-        let line = if json { ch.to_json().to_string() } else { change_line(ch) };
+        let line = if json {
+            let mut v = ch.to_json();
+            if let Some(name) = projection {
+                v["projection"] = Value::from(name);
+                v["key"] = Value::from(key.to_vec());
+            }
+            v.to_string()
+        } else {
+            change_line(ch)
+        };
         if emit(&mut out, &line)? { Ok(()) } else { Err(AppError::OutputClosed) }
     };
     match (stream, projection) {
