@@ -9,11 +9,16 @@
 //! `--where` language ([`expr`]), and states stepping event by event
 //! ([`steps`]: one fold through a stream's events or through the log for a
 //! read model, never a re-fold per position).
+//!
+//! Everything reports through callbacks, so the TUI can reuse it: a watched
+//! field's next / previous change is a [`blame::blame_stream`] entry, a find
+//! prompt is [`find::find_stream`] / [`find::find_projection`] on a worker
+//! (their `tick` is where a cancelled search stops), and
+//! [`expr::ExprError::render`] is the prompt's caret.
 
 pub mod blame;
 pub mod expr;
 pub mod find;
-
 pub mod path;
 pub mod steps;
 
