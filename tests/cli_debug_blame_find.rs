@@ -184,6 +184,11 @@ fn find_refuses_unknown_targets_and_fields() {
     let s = history();
     let e = s.fails(&["find", "--stream", "acc-1", "--where", "balance < 0"], 2);
     assert!(e.contains("field `balance` never exists"), "{e}");
+    // A misspelt path that matches everywhere prints nothing before the error.
+    let r = s.run(&["find", "--stream", "acc-1", "--where", "balance = null", "--all"]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
+    let r = s.run(&["find", "--projection", "account_balances", "--where", "stat != 1", "--all"]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
     let e = s.fails(&["find", "--stream", "acc-9", "--where", "closed"], 2);
     assert!(e.contains("unknown stream"), "{e}");
     let e = s.fails(&["find", "--projection", "nope", "--where", "closed"], 2);

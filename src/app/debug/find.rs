@@ -117,19 +117,42 @@ impl<'e> Seen<'e> {
     }
 }
 
-/// Keeps the first / last hit, or passes every one on.
+/// Keeps the first / last hit, or passes every one on — once every path of
+/// the expression has been seen (until then they are held, so a misspelt
+/// path is refused before anything is printed).
 struct Collect<'f> {
     which: Which,
     kept: Option<Hit>,
+    held: Vec<Hit>,
+    ready: bool,
     n: u64,
     f: &'f mut dyn FnMut(&Hit) -> Result<(), AppError>,
 }
 
-impl Collect<'_> {
+impl<'f> Collect<'f> {
+    fn new(which: Which, f: &'f mut dyn FnMut(&Hit) -> Result<(), AppError>) -> Self {
+        Self { which, kept: None, held: Vec::new(), ready: false, n: 0, f }
+    }
+
+    /// Passes the held hits on once `all_seen`.
+    fn release(&mut self, all_seen: bool) -> Result<(), AppError> {
+        if all_seen && !self.ready {
+            self.ready = true;
+            for hit in std::mem::take(&mut self.held) {
+                (self.f)(&hit)?;
+            }
+        }
+        Ok(())
+    }
+
     fn hit(&mut self, hit: Hit) -> Result<(), AppError> {
         self.n += 1;
         match self.which {
-            Which::All => (self.f)(&hit),
+            Which::All if self.ready => (self.f)(&hit),
+            Which::All => {
+                self.held.push(hit);
+                Ok(())
+            }
             Which::First if self.kept.is_some() => Ok(()),
             Which::First | Which::Last => {
                 self.kept = Some(hit);
@@ -143,7 +166,8 @@ impl Collect<'_> {
         self.which == Which::First && self.n > 0
     }
 
-    fn finish(self) -> Result<u64, AppError> {
+    fn finish(mut self) -> Result<u64, AppError> {
+        self.release(true)?;
         if let Some(hit) = &self.kept {
             (self.f)(hit)?;
         }
@@ -168,7 +192,7 @@ pub fn find_stream(
 ) -> Result<u64, AppError> {
     let head = c.store().head()?;
     let mut seen = Seen::new(expr);
-    let mut out = Collect { which, kept: None, n: 0, f };
+    let mut out = Collect::new(which, f);
     let mut last = Value::Null;
     stream_steps(c, stream_id, from, head, &mut |s| {
         if s.position % TICK == 0 {
@@ -179,6 +203,7 @@ pub fn find_stream(
             return Ok(if seen.all() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) });
         }
         seen.observe(s.after);
+        out.release(seen.all())?;
         if expr.holds(s.before, s.after) {
             let values: Map<String, Value> = seen
                 .paths
@@ -219,7 +244,7 @@ pub fn find_projection(
     let main = steps::projection(c, name)?.tables()[0].name;
     let head = c.store().head()?;
     let mut seen = Seen::new(expr);
-    let mut out = Collect { which, kept: None, n: 0, f };
+    let mut out = Collect::new(which, f);
     // Rows that match with no change (before = after): untouched rows keep
     // their answer from one event to the next.
     let mut steady: BTreeSet<Vec<Cell>> = BTreeSet::new();
@@ -259,6 +284,7 @@ pub fn find_projection(
         if out.done() {
             return Ok(if seen.all() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) });
         }
+        out.release(seen.all())?;
         let touched = |k: &Vec<Cell>| s.changes.iter().any(|ch| &ch.key == k);
         let steady_touched = s.changes.iter().filter(|ch| steady.contains(&ch.key)).count();
         let matches = now.len() + steady.len() - steady_touched;
