@@ -188,8 +188,9 @@ pub fn projection_steps(
     }
     let registry = c.registry();
     let mut changes = Vec::new();
-    finish(c.store().scan(start, to, |stored| {
-        let event = registry.upcasters().upcast(&stored).map_err(AppError::from)?;
+    let mut event = Event::default();
+    finish(c.store().scan_fold(start, to, |e| {
+        registry.upcasters().upcast_into(e, &mut event).map_err(AppError::from)?;
         registry.decode(&event).map_err(|v| repository::refused(&event, v))?;
         let mut tracking = Tracking { tables: &mut tables, main: main.name, touched: BTreeMap::new() };
         p.apply(&mut tracking, &event).map_err(AppError::from)?;
