@@ -144,7 +144,7 @@ pub enum Command {
         #[arg(long = "where", value_name = "EXPR")]
         expr: String,
         /// Start at this position.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, value_name = "POS", default_value_t = 1)]
         from: u64,
         /// The last match instead of the first.
         #[arg(long, conflicts_with = "all")]
