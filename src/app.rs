@@ -6,6 +6,7 @@
 pub mod actor;
 pub mod bus;
 pub mod copy;
+pub mod debug;
 pub mod demo;
 pub mod error;
 pub mod exchange;

@@ -4,6 +4,7 @@
 //! an unusable file.
 
 mod commands;
+mod debug;
 pub mod logging;
 mod output;
 mod progress;
@@ -105,6 +106,57 @@ pub enum Command {
         #[arg(long)]
         projection: Option<String>,
         /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every event that changed a stream's state (or the value at a dotted
+    /// path of it), or a read-model row (or one of its columns), oldest
+    /// first: position, time, actor, correlation, value before → after.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["stream", "projection"])))]
+    Blame {
+        /// The stream.
+        #[arg(long, conflicts_with = "projection")]
+        stream: Option<String>,
+        /// The read model (with --key).
+        #[arg(long, requires = "key")]
+        projection: Option<String>,
+        /// The row's key; a composite key takes one --key per key column, in
+        /// order (`--key acc-1 --key 2025-01-01`); commas are not split.
+        #[arg(long, requires = "projection")]
+        key: Vec<String>,
+        /// Only changes of the value at this dotted path (`balance_cents`,
+        /// `address.city`, `items.0`).
+        #[arg(long)]
+        field: Option<String>,
+        /// JSON Lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The first (or last, or every) position at which an expression holds
+    /// just after the event there, on a stream's state or on a read model
+    /// (any row). Exit 1 when nothing matches.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["stream", "projection"])))]
+    Find {
+        /// Search this stream's state.
+        #[arg(long, conflicts_with = "projection")]
+        stream: Option<String>,
+        /// Search this read model's rows.
+        #[arg(long)]
+        projection: Option<String>,
+        /// The expression: dotted paths, = != < <= > >=, and, or, not,
+        /// parentheses, numbers, "strings", true, false, null, changed(PATH).
+        #[arg(long = "where", value_name = "EXPR")]
+        expr: String,
+        /// Start at this position.
+        #[arg(long, value_name = "POS", default_value_t = 1)]
+        from: u64,
+        /// The last match instead of the first.
+        #[arg(long, conflicts_with = "all")]
+        last: bool,
+        /// Every match, oldest first.
+        #[arg(long)]
+        all: bool,
+        /// JSON Lines.
         #[arg(long)]
         json: bool,
     },

@@ -38,12 +38,19 @@ pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Res
         Command::Export { out } => export(db, reg, out.as_deref()),
         Command::Import { file, rechain } => import(db, reg, &file, rechain),
         Command::Copy { from, to } => copy(reg, &from, &to),
+        Command::Blame { stream, projection, key, field, json } => {
+            super::debug::blame(db, reg, stream.as_deref(), projection.as_deref(), &key, field.as_deref(), json)
+        }
+        Command::Find { stream, projection, expr, from, last, all, json } => {
+            let which = super::debug::which(last, all);
+            super::debug::find(db, reg, stream.as_deref(), projection.as_deref(), &expr, from, which, json)
+        }
     }
 }
 
 /// A failed write to stdout: a closed pipe (`| head`) ends quietly, as Unix
 /// tools do; anything else is named.
-fn io_err(e: &std::io::Error) -> AppError {
+pub(super) fn io_err(e: &std::io::Error) -> AppError {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         return AppError::OutputClosed;
     }
@@ -54,7 +61,7 @@ fn io_err(e: &std::io::Error) -> AppError {
 /// has never seen is a usage error (exit 2) naming it; filters that match
 /// nothing (`--type`, `--correlation`, `--from` past the head) print nothing
 /// and exit 0.
-fn known_stream(c: &Chronicle, id: &str) -> Result<(), AppError> {
+pub(super) fn known_stream(c: &Chronicle, id: &str) -> Result<(), AppError> {
     if c.store().stream(id)?.is_some() {
         return Ok(());
     }
@@ -67,7 +74,7 @@ fn known_stream(c: &Chronicle, id: &str) -> Result<(), AppError> {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends quietly.
-fn emit(out: &mut impl Write, line: &str) -> Result<bool, AppError> {
+pub(super) fn emit(out: &mut impl Write, line: &str) -> Result<bool, AppError> {
     match writeln!(out, "{line}") {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),

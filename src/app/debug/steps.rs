@@ -1,0 +1,244 @@
+//! States stepping event by event: one fold through a stream's events (from
+//! its newest snapshot before the start), or through the log for a read
+//! model (seeded from its rows just before the start when it has a single
+//! table); never a re-fold per position.
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+
+use serde_json::Value;
+
+use crate::app::{AppError, Chronicle, repository};
+use crate::es::projection::RowsError;
+use crate::es::store::StreamReader;
+use crate::es::{Cell, Event, MemTables, Projection, Row, Rows, StoreError, TableSpec};
+
+/// One event of a stream and the stream's state around it.
+#[derive(Debug)]
+pub struct StreamStep<'a> {
+    /// The event's position.
+    pub position: u64,
+    /// The stream's version after it.
+    pub version: u64,
+    /// The event's type.
+    pub event_type: &'a str,
+    /// When it was recorded.
+    pub recorded_at: &'a str,
+    /// The state just before (`null` before the stream's first event).
+    pub before: &'a Value,
+    /// The state just after.
+    pub after: &'a Value,
+}
+
+/// A scan's early stop, or a failure.
+enum Stop {
+    Done,
+    Failed(AppError),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<AppError> for Stop {
+    fn from(e: AppError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+fn finish(r: Result<(), Stop>) -> Result<(), AppError> {
+    match r {
+        Ok(()) | Err(Stop::Done) => Ok(()),
+        Err(Stop::Failed(e)) => Err(e),
+    }
+}
+
+/// The type of a stream the store knows.
+///
+/// # Errors
+/// [`AppError::Usage`] for an unknown stream.
+pub fn stream_type(c: &Chronicle, stream_id: &str) -> Result<String, AppError> {
+    match c.store().stream(stream_id)? {
+        Some(info) => Ok(info.stream_type),
+        None => Err(AppError::Usage(format!("unknown stream `{}`", crate::domain::ids::shown(stream_id)))),
+    }
+}
+
+/// Calls `f` for each event of `stream_id` with `from <= position <= to`,
+/// with the state before and after it, until `f` breaks.
+///
+/// # Errors
+/// [`AppError::Usage`] for an unknown stream; store failures; an event that
+/// cannot be upcast or decoded; `f`'s.
+pub fn stream_steps(
+    c: &Chronicle,
+    stream_id: &str,
+    from: u64,
+    to: u64,
+    f: &mut dyn FnMut(&StreamStep<'_>) -> Result<ControlFlow<()>, AppError>,
+) -> Result<(), AppError> {
+    let stream_type = stream_type(c, stream_id)?;
+    let mut loaded = repository::load(c.store(), c.registry(), stream_id, &stream_type, from.saturating_sub(1))?;
+    let mut before = if loaded.version == 0 { Value::Null } else { loaded.state.to_json() };
+    let registry = c.registry();
+    finish(c.store().scan_stream(stream_id, loaded.version, to, |e| {
+        repository::fold_ref(registry, &mut loaded, e)?;
+        let after = loaded.state.to_json();
+        let step = StreamStep {
+            position: e.position,
+            version: e.version,
+            event_type: e.event_type,
+            recorded_at: e.recorded_at,
+            before: &before,
+            after: &after,
+        };
+        if f(&step)?.is_break() {
+            return Err(Stop::Done);
+        }
+        before = after;
+        Ok(())
+    }))
+}
+
+/// One row of a read model's main table that an event wrote or deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowChange {
+    /// The row's key cells.
+    pub key: Vec<Cell>,
+    /// The row before (`null` when absent).
+    pub before: Value,
+    /// The row after (`null` when deleted).
+    pub after: Value,
+}
+
+/// One event of the log and a read model around it.
+#[derive(Debug)]
+pub struct ProjectionStep<'a> {
+    /// The event (upcast).
+    pub event: &'a Event,
+    /// The rows of the main table it touched, in key order.
+    pub changes: &'a [RowChange],
+    /// Every table after it.
+    pub tables: &'a MemTables,
+}
+
+/// Rows that record which keys of the main table an event touches.
+struct Tracking<'t> {
+    tables: &'t mut MemTables,
+    main: &'static str,
+    touched: BTreeMap<Vec<Cell>, Value>,
+}
+
+impl Tracking<'_> {
+    fn note(&mut self, table: &'static TableSpec, key: &[Cell]) {
+        if table.name == self.main && !self.touched.contains_key(key) {
+            let before = self.tables.row(table.name, key).map_or(Value::Null, Row::to_json);
+            self.touched.insert(key.to_vec(), before);
+        }
+    }
+}
+
+impl Rows for Tracking<'_> {
+    fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
+        self.tables.get(table, key)
+    }
+    fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
+        self.note(table, row.key_cells());
+        self.tables.put(table, row)
+    }
+    fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
+        self.note(table, key);
+        self.tables.delete(table, key)
+    }
+}
+
+/// The projection named `name`.
+///
+/// # Errors
+/// [`AppError::Usage`] naming the known ones.
+pub fn projection<'c>(c: &'c Chronicle, name: &str) -> Result<&'c dyn Projection, AppError> {
+    c.check_projection(name)?;
+    c.registry().projection(name).ok_or_else(|| AppError::Usage(format!("unknown projection `{name}`")))
+}
+
+/// Calls `f` for each event with `from <= position <= to` and the rows of
+/// read model `name` it touched, until `f` breaks. The rows before `from`
+/// are read as `state --projection --at` reads them (a single-table read
+/// model), or folded from position 1.
+///
+/// # Errors
+/// [`AppError::Usage`] for an unknown projection; store failures; an event
+/// that cannot be upcast or decoded; `f`'s.
+pub fn projection_steps(
+    c: &Chronicle,
+    name: &str,
+    from: u64,
+    to: u64,
+    f: &mut dyn FnMut(&ProjectionStep<'_>) -> Result<ControlFlow<()>, AppError>,
+) -> Result<(), AppError> {
+    let p = projection(c, name)?;
+    let main = &p.tables()[0];
+    let mut tables = MemTables::default();
+    let mut start = 1;
+    if from > 1 && p.tables().len() == 1 {
+        c.for_each_projection_row(name, from - 1, &mut |row| Ok(tables.put(main, row)?))?;
+        start = from;
+    }
+    let registry = c.registry();
+    let mut changes = Vec::new();
+    let mut event = Event::default();
+    finish(c.store().scan_fold(start, to, |e| {
+        registry.upcasters().upcast_into(e, &mut event).map_err(AppError::from)?;
+        registry.decode(&event).map_err(|v| repository::refused(&event, v))?;
+        let mut tracking = Tracking { tables: &mut tables, main: main.name, touched: BTreeMap::new() };
+        p.apply(&mut tracking, &event).map_err(AppError::from)?;
+        if event.position < from {
+            return Ok(());
+        }
+        changes.clear();
+        for (key, before) in tracking.touched {
+            let after = tables.row(main.name, &key).map_or(Value::Null, Row::to_json);
+            if before != after {
+                changes.push(RowChange { key, before, after });
+            }
+        }
+        if f(&ProjectionStep { event: &event, changes: &changes, tables: &tables })?.is_break() {
+            return Err(Stop::Done);
+        }
+        Ok(())
+    }))
+}
+
+/// Key cells for `main` from one text per key column (an integer column's
+/// text must be an integer).
+///
+/// # Errors
+/// [`AppError::Usage`] for the wrong number of parts or a non-integer.
+pub fn key_cells(main: &TableSpec, parts: &[String]) -> Result<Vec<Cell>, AppError> {
+    let columns = &main.columns[..main.key_len];
+    if parts.len() != columns.len() {
+        let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
+        return Err(AppError::Usage(format!(
+            "table `{}` is keyed by {} ({}): give one --key per column, in that order",
+            main.name,
+            names.join(", "),
+            columns.len()
+        )));
+    }
+    columns
+        .iter()
+        .zip(parts)
+        .map(|(col, part)| match col.kind {
+            crate::es::ColumnKind::Integer => part.parse::<i64>().map(Cell::Int).map_err(|_| {
+                AppError::Usage(format!(
+                    "key column `{}` is an integer, not `{}`",
+                    col.name,
+                    crate::domain::ids::shown(part)
+                ))
+            }),
+            _ => Ok(Cell::text(part)),
+        })
+        .collect()
+}
