@@ -3,13 +3,12 @@
 //! gives each field chronicle shows. The presets ([`presets`]) are mappings
 //! written once; [`recognise`] picks one from a database's tables and
 //! columns. Each engine reads the rows a mapping names (SQLite:
-//! `crate::sqlite::mapped`) and hands them to [`log::Log`], which turns them
-//! into chronicle's events and serves every read; nothing is ever written.
+//! `crate::sqlite::mapped`) by position ranges for [`ranged::Ranged`], which
+//! turns them into chronicle's events; nothing is ever written.
 
 pub mod decode;
-pub mod live;
-pub mod log;
 pub mod presets;
+pub mod ranged;
 
 /// Where a text field comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,8 +54,9 @@ pub struct Mapping {
     pub stream_id: String,
     /// The stream type.
     pub stream_type: Source,
-    /// The version column (1-based within a stream).
-    pub version: String,
+    /// The version column (1-based within a stream); `None`: numbered
+    /// per stream in the log's order.
+    pub version: Option<String>,
     /// The event type column.
     pub event_type: String,
     /// The payload schema version (a column, or a constant number).
@@ -81,7 +81,10 @@ impl Mapping {
     /// The columns the mapping reads (each must exist in the table).
     #[must_use]
     pub fn columns(&self) -> Vec<&str> {
-        let mut out = vec![self.position.as_str(), &self.stream_id, &self.version, &self.event_type, &self.payload];
+        let mut out = vec![self.position.as_str(), &self.stream_id, &self.event_type, &self.payload];
+        if let Some(v) = &self.version {
+            out.push(v);
+        }
         for s in [&self.stream_type, &self.schema_version] {
             if let Source::Column(c) = s {
                 out.push(c);

@@ -28,7 +28,7 @@ pub fn eventsourcing(tables: &[TableColumns]) -> Option<Mapping> {
         position: "rowid".to_owned(),
         stream_id: "originator_id".to_owned(),
         stream_type: Source::TopicClass,
-        version: "originator_version".to_owned(),
+        version: Some("originator_version".to_owned()),
         event_type: "topic".to_owned(),
         schema_version: Source::Constant("1".to_owned()),
         payload: "state".to_owned(),
