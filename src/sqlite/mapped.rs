@@ -58,7 +58,7 @@ pub fn recognise(path: &Path, forced: Option<Forced>) -> Result<Option<Mapping>,
         };
     }
     let tables = tables(&conn)?;
-    match crate::formats::recognise(&tables, forced) {
+    match crate::formats::recognise(&tables, forced, true) {
         None if forced.is_some_and(|f| f != Forced::Chronicle) => {
             let f = forced.map_or("", Forced::name);
             Err(not(format!("it holds no {f} log (no table with the columns that format writes)")))

@@ -81,6 +81,8 @@ fn raw(r: &Row<'_>) -> Result<RawRow, StoreError> {
         payload: bytes(r.get_ref(6)?).unwrap_or_default(),
         metadata: bytes(r.get_ref(7)?),
         timestamp: bytes(r.get_ref(8)?).map(|b| String::from_utf8_lossy(&b).into_owned()),
+        correlation: bytes(r.get_ref(9)?).map(|b| String::from_utf8_lossy(&b).into_owned()),
+        causation: bytes(r.get_ref(10)?).map(|b| String::from_utf8_lossy(&b).into_owned()),
     })
 }
 

@@ -2,7 +2,8 @@
 //! are the user's: every one quoted). Each reads the mapped columns through
 //! one sub-select, [`view`], as `p` (position), `s` (stream id), `v`
 //! (version), `t` (event type), `st` (stream type), `sv` (schema version),
-//! `d` (payload), `m` (metadata), `ts` (timestamp).
+//! `d` (payload), `m` (metadata), `ts` (timestamp),
+//! `ci` and `ca` (correlation and causation id columns).
 
 use crate::formats::{Mapping, Source, Timestamp};
 
@@ -38,18 +39,20 @@ fn view(m: &Mapping) -> String {
         .as_deref()
         .map_or_else(|| format!("ROW_NUMBER() OVER (PARTITION BY {stream} ORDER BY {position})"), quoted);
     format!(
-        "(SELECT {position} AS p, {stream} AS s, {version} AS v, {} AS t, {} AS st, {} AS sv, {} AS d, {} AS m, {} AS ts FROM {})",
+        "(SELECT {position} AS p, {stream} AS s, {version} AS v, {} AS t, {} AS st, {} AS sv, {} AS d, {} AS m, {} AS ts, {} AS ci, {} AS ca FROM {})",
         quoted(&m.event_type),
         column_or_null(source(&m.stream_type)),
         column_or_null(source(&m.schema_version)),
         quoted(&m.payload),
         column_or_null(m.metadata.as_deref()),
         column_or_null(timestamp),
+        column_or_null(m.correlation_column.as_deref()),
+        column_or_null(m.causation_column.as_deref()),
         quoted(&m.table),
     )
 }
 
-const COLUMNS: &str = "p, s, v, t, st, sv, d, m, ts";
+const COLUMNS: &str = "p, s, v, t, st, sv, d, m, ts, ci, ca";
 
 /// The highest position (0 when empty).
 pub(super) fn max_position(m: &Mapping) -> String {
