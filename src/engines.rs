@@ -78,6 +78,28 @@ fn open_mapped(path: &Path, mapping: Mapping, access: Access) -> Result<Store, S
     Ok(Store::new(Box::new(engine)))
 }
 
+/// Opens a PostgreSQL database: a chronicle store (created for writing
+/// when absent), or a foreign log a preset recognises (or `--map` names),
+/// read-only. Looking costs one more session, made before anything could
+/// be created.
+fn open_postgres(db: &str, access: Access) -> Result<Store, StoreError> {
+    use crate::postgres::mapped;
+    let target = crate::postgres::Target::parse(db)?;
+    let engine = if let Some(mapping) = MAPPING.get() {
+        mapped::open_mapping(&target, mapping.clone(), access)?
+    } else {
+        match mapped::recognise(&target, FORCED.get().copied())? {
+            Some((schema, mapping)) => mapped::open(&target, &schema, mapping, access)?,
+            None => return Ok(Store::new(Box::new(crate::postgres::PgEngine::open(target, access)?))),
+        }
+    };
+    for w in engine.warnings() {
+        tracing::warn!(db = %target.display, "{w}");
+        eprintln!("chronicle: warning: {}: {}", target.display, w.replace(['\n', '\r'], " "));
+    }
+    Ok(Store::new(Box::new(engine)))
+}
+
 /// Whether `db` names a PostgreSQL database (by its URL scheme).
 #[must_use]
 pub fn is_postgres(db: &str) -> bool {
@@ -92,7 +114,7 @@ pub fn is_postgres(db: &str) -> bool {
 /// unreadable or unreachable, each with one line saying why.
 pub fn open(db: &str, access: Access) -> Result<Store, StoreError> {
     if is_postgres(db) {
-        return Ok(Store::new(Box::new(crate::postgres::open(db, access)?)));
+        return open_postgres(db, access);
     }
     open_sqlite(Path::new(db), access)
 }
