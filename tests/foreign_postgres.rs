@@ -88,3 +88,33 @@ fn a_node_style_table_opens_with_its_metadata_and_version_gaps_are_a_warning() {
     assert!(line.contains("node log"), "{line}");
     assert_eq!(pg.count(RELATIONS), relations, "nothing created in the database");
 }
+
+#[test]
+fn a_mapping_file_reads_a_table_in_another_schema_and_a_missing_column_is_one_line() {
+    let Some(pg) = Pg::new() else { return };
+    pg.sql(
+        r#"CREATE SCHEMA billing;
+           CREATE TABLE billing.journal (seq bigint NOT NULL, entity uuid NOT NULL, kind text, body jsonb, at timestamptz);
+           INSERT INTO billing.journal VALUES
+             (5, '11111111-1111-1111-1111-111111111111', 'Opened', '{"a":1}', '2026-01-01T00:00:00Z'),
+             (5, '22222222-2222-2222-2222-222222222222', 'Opened', '{"a":2}', '2026-01-01T00:00:01Z'),
+             (9, '11111111-1111-1111-1111-111111111111', 'Moved', '{"a":3}', '2026-01-01T00:00:02Z');"#,
+    );
+    let relations = pg.count(RELATIONS);
+    let map = pg.dir.path().join("map.toml");
+    let text = "table = \"journal\"\nposition = \"seq\"\nstream_id = \"entity\"\nstream_type_constant = \"Ledger\"\n\
+                event_type = \"kind\"\npayload = \"body\"\ntimestamp = \"at\"\n";
+    support::write(&map, text);
+    let url = format!("{}?schema=billing", pg.url());
+    let r = support::run(support::chronicle().arg("--db").arg(&url).arg("--map").arg(&map).args(["log", "--json"]));
+    r.expect_code(0, "log --map");
+    let log = support::json_lines(&r.stdout);
+    let got: Vec<_> = log.iter().map(|e| (e["position"].as_u64(), e["version"].as_u64())).collect();
+    assert_eq!(got, [(Some(5), Some(1)), (Some(5), Some(1)), (Some(9), Some(2))], "numbered per stream in order");
+    assert!(r.stderr.contains("position 5: the ordering column `seq` repeats the value 5"), "{}", r.stderr);
+    support::write(&map, &text.replace("\"body\"", "\"bodies\""));
+    let r = support::run(support::chronicle().arg("--db").arg(&url).arg("--map").arg(&map).args(["log"]));
+    let line = r.one_line_error(2, "a missing column");
+    assert!(line.contains("`journal.bodies`"), "{line}");
+    assert_eq!(pg.count(RELATIONS), relations, "nothing created in the database");
+}
