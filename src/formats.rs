@@ -3,8 +3,10 @@
 //! gives each field chronicle shows. The presets ([`presets`]) are mappings
 //! written once; [`recognise`] picks one from a database's tables and
 //! columns. Each engine reads the rows a mapping names (SQLite:
-//! `crate::sqlite::mapped`) by position ranges for [`ranged::Ranged`], which
-//! turns them into chronicle's events; nothing is ever written.
+//! `crate::sqlite::mapped`, PostgreSQL: `crate::postgres::mapped`) by position
+//! ranges for [`ranged::Ranged`], which turns them into chronicle's events;
+//! nothing is ever written. A user's own mapping comes from a file
+//! ([`file`], `--map`).
 
 pub mod decode;
 pub mod file;

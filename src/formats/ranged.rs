@@ -4,7 +4,7 @@
 //! The ordering column is the position. Foreign events have no hash: one is
 //! computed over the events as read, chained like chronicle's own, so
 //! `export` writes a file `import` takes as it is. To chain from the middle
-//! of the log, the hash after every [`EVERY`]th event read is kept
+//! of the log, the hash after about every 256th event read is kept
 //! ([`Ranged::hash_before`] reads forward from the nearest one). There are
 //! no snapshots, checkpoints or read-model tables: those read empty.
 

@@ -1,6 +1,6 @@
 //! The PostgreSQL reader of logs other tools wrote: a database with no
 //! chronicle store in the URL's schema but a table a preset recognises (or
-//! `--map` names), read by position ranges ([`source::Source`]) for a
+//! `--map` names), read by position ranges (`source::Source`) for a
 //! [`Ranged`] log. The session is read-only (`default_transaction_read_only`):
 //! nothing is created in the database.
 //!

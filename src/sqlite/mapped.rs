@@ -1,5 +1,5 @@
 //! The SQLite reader of logs other tools wrote: the rows a [`Mapping`]
-//! names, read by position ranges ([`source::Source`]) for a [`Ranged`]
+//! names, read by position ranges (`source::Source`) for a [`Ranged`]
 //! log (engine neutral) that serves every read. Read-only always: the file
 //! is opened with `query_only` (or read-only), `begin` refuses, nothing is
 //! created in it or next to it.
