@@ -6,7 +6,7 @@
 //! `crate::sqlite::mapped`, PostgreSQL: `crate::postgres::mapped`) by position
 //! ranges for [`ranged::Ranged`], which turns them into chronicle's events;
 //! nothing is ever written. A user's own mapping comes from a file
-//! ([`file`], `--map`).
+//! ([`mod@file`], `--map`).
 
 pub mod decode;
 pub mod file;
