@@ -67,9 +67,15 @@ pub fn event_id(format: &str, stream_id: &str, version: i64) -> String {
 /// The fields chronicle shows for `row`.
 #[must_use]
 pub fn decode(m: &Mapping, row: &RawRow) -> Decoded {
-    let parsed = std::str::from_utf8(&row.payload)
-        .ok()
-        .and_then(|t| serde_json::from_str::<Value>(t).ok().map(|v| (t.to_owned(), v)));
+    // Only a time inside the payload needs its value; else checking it parses will do.
+    let needs_value = matches!(m.timestamp, Timestamp::Payload(_));
+    let parsed = std::str::from_utf8(&row.payload).ok().and_then(|t| {
+        if needs_value {
+            serde_json::from_str::<Value>(t).ok().map(|v| (t.to_owned(), v))
+        } else {
+            serde_json::from_str::<serde::de::IgnoredAny>(t).ok().map(|_| (t.to_owned(), Value::Null))
+        }
+    });
     let opaque = parsed.is_none();
     let (payload, value) = parsed.unwrap_or_else(|| {
         let v = serde_json::json!({ "opaque_hex": hex::encode(&row.payload) });
