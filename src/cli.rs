@@ -26,9 +26,14 @@ pub struct Cli {
     #[arg(long, global = true, env = "CHRONICLE_DB", default_value = "chronicle.db")]
     pub db: PathBuf,
     /// Read `--db` as this format: `chronicle`, or a log another tool
-    /// wrote (`eventsourcing`), opened read-only [default: recognised].
+    /// wrote (`eventsourcing`, `node`, `marten`), opened read-only
+    /// [default: recognised].
     #[arg(long, global = true, env = "CHRONICLE_FORMAT")]
     pub format: Option<String>,
+    /// Read `--db` through this mapping (TOML, or JSON): which table and
+    /// columns hold a log another tool wrote, opened read-only.
+    #[arg(long, global = true, value_name = "FILE", env = "CHRONICLE_MAP")]
+    pub map: Option<PathBuf>,
     /// What to do (default: open the TUI).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -225,6 +230,10 @@ where
         }
     };
     if let Some(Err(e)) = cli.format.as_deref().map(crate::engines::force_format) {
+        eprintln!("chronicle: {e}");
+        return ExitCode::from(2);
+    }
+    if let Some(Err(e)) = cli.map.as_deref().map(crate::engines::use_mapping) {
         eprintln!("chronicle: {e}");
         return ExitCode::from(2);
     }

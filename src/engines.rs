@@ -5,7 +5,8 @@
 //! An SQLite file that is not a chronicle store but holds a log another
 //! tool wrote, in a layout a preset recognises (`crate::formats`), opens
 //! read-only through the engine's mapped reader; [`force_format`] (the
-//! CLI's `--format`) makes one format the only one tried.
+//! CLI's `--format`) makes one format the only one tried, and
+//! [`use_mapping`] (`--map FILE`) reads the file through the user's mapping.
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -13,7 +14,7 @@ use std::sync::OnceLock;
 
 use crate::es::backend::Access;
 use crate::es::{Store, StoreError};
-use crate::formats::Forced;
+use crate::formats::{Forced, Mapping};
 
 /// The format `--format` forced, for the process.
 static FORCED: OnceLock<Forced> = OnceLock::new();
@@ -29,9 +30,26 @@ pub fn force_format(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The mapping `--map` gave, for the process.
+static MAPPING: OnceLock<Mapping> = OnceLock::new();
+
+/// Makes every later open read `--db` through the mapping in `file` (see
+/// `crate::formats::file`). Set once per process; a second call is ignored.
+///
+/// # Errors
+/// One line naming the file and what is wrong with it.
+pub fn use_mapping(file: &Path) -> Result<(), String> {
+    let mapping = crate::formats::file::load(file)?;
+    let _ = MAPPING.set(mapping);
+    Ok(())
+}
+
 /// Opens an SQLite file: a chronicle store, or a foreign log recognised
 /// (or forced). Warnings about a foreign log go to stderr, one line each.
 fn open_sqlite(path: &Path, access: Access) -> Result<Store, StoreError> {
+    if let Some(mapping) = MAPPING.get() {
+        return open_mapped(path, mapping.clone(), access);
+    }
     let forced = FORCED.get().copied();
     if forced == Some(Forced::Chronicle) {
         return crate::sqlite::open_store(path, access);
@@ -51,11 +69,33 @@ fn open_sqlite(path: &Path, access: Access) -> Result<Store, StoreError> {
     }
 }
 
-fn open_mapped(path: &Path, mapping: crate::formats::Mapping, access: Access) -> Result<Store, StoreError> {
+fn open_mapped(path: &Path, mapping: Mapping, access: Access) -> Result<Store, StoreError> {
     let engine = crate::sqlite::mapped::open(path, mapping, access)?;
     for w in engine.warnings() {
         tracing::warn!(db = %path.display(), "{w}");
         eprintln!("chronicle: warning: {}: {}", path.display(), w.replace(['\n', '\r'], " "));
+    }
+    Ok(Store::new(Box::new(engine)))
+}
+
+/// Opens a PostgreSQL database: a chronicle store (created for writing
+/// when absent), or a foreign log a preset recognises (or `--map` names),
+/// read-only. Looking costs one more session, made before anything could
+/// be created.
+fn open_postgres(db: &str, access: Access) -> Result<Store, StoreError> {
+    use crate::postgres::mapped;
+    let target = crate::postgres::Target::parse(db)?;
+    let engine = if let Some(mapping) = MAPPING.get() {
+        mapped::open_mapping(&target, mapping.clone(), access)?
+    } else {
+        match mapped::recognise(&target, FORCED.get().copied())? {
+            Some((schema, mapping)) => mapped::open(&target, &schema, mapping, access)?,
+            None => return Ok(Store::new(Box::new(crate::postgres::PgEngine::open(target, access)?))),
+        }
+    };
+    for w in engine.warnings() {
+        tracing::warn!(db = %target.display, "{w}");
+        eprintln!("chronicle: warning: {}: {}", target.display, w.replace(['\n', '\r'], " "));
     }
     Ok(Store::new(Box::new(engine)))
 }
@@ -74,7 +114,7 @@ pub fn is_postgres(db: &str) -> bool {
 /// unreadable or unreachable, each with one line saying why.
 pub fn open(db: &str, access: Access) -> Result<Store, StoreError> {
     if is_postgres(db) {
-        return Ok(Store::new(Box::new(crate::postgres::open(db, access)?)));
+        return open_postgres(db, access);
     }
     open_sqlite(Path::new(db), access)
 }

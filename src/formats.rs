@@ -3,13 +3,15 @@
 //! gives each field chronicle shows. The presets ([`presets`]) are mappings
 //! written once; [`recognise`] picks one from a database's tables and
 //! columns. Each engine reads the rows a mapping names (SQLite:
-//! `crate::sqlite::mapped`) and hands them to [`log::Log`], which turns them
-//! into chronicle's events and serves every read; nothing is ever written.
+//! `crate::sqlite::mapped`, PostgreSQL: `crate::postgres::mapped`) by position
+//! ranges for [`ranged::Ranged`], which turns them into chronicle's events;
+//! nothing is ever written. A user's own mapping comes from a file
+//! ([`mod@file`], `--map`).
 
 pub mod decode;
-pub mod live;
-pub mod log;
+pub mod file;
 pub mod presets;
+pub mod ranged;
 
 /// Where a text field comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,8 +57,9 @@ pub struct Mapping {
     pub stream_id: String,
     /// The stream type.
     pub stream_type: Source,
-    /// The version column (1-based within a stream).
-    pub version: String,
+    /// The version column (1-based within a stream); `None`: numbered
+    /// per stream in the log's order.
+    pub version: Option<String>,
     /// The event type column.
     pub event_type: String,
     /// The payload schema version (a column, or a constant number).
@@ -75,13 +78,20 @@ pub struct Mapping {
     pub causation: Option<Vec<String>>,
     /// See `correlation`.
     pub actor: Option<Vec<String>>,
+    /// A column holding the correlation id (taken when the metadata has none).
+    pub correlation_column: Option<String>,
+    /// A column holding the causation id (as `correlation_column`).
+    pub causation_column: Option<String>,
 }
 
 impl Mapping {
     /// The columns the mapping reads (each must exist in the table).
     #[must_use]
     pub fn columns(&self) -> Vec<&str> {
-        let mut out = vec![self.position.as_str(), &self.stream_id, &self.version, &self.event_type, &self.payload];
+        let mut out = vec![self.position.as_str(), &self.stream_id, &self.event_type, &self.payload];
+        if let Some(v) = &self.version {
+            out.push(v);
+        }
         for s in [&self.stream_type, &self.schema_version] {
             if let Source::Column(c) = s {
                 out.push(c);
@@ -93,6 +103,8 @@ impl Mapping {
         if let Timestamp::Column(c) = &self.timestamp {
             out.push(c);
         }
+        out.extend(self.correlation_column.as_deref());
+        out.extend(self.causation_column.as_deref());
         out
     }
 }
@@ -113,7 +125,7 @@ pub fn article(word: &str) -> &'static str {
 }
 
 /// Names `--format` takes: `chronicle` (the native store) and the presets.
-pub const KNOWN: [&str; 2] = ["chronicle", presets::EVENTSOURCING];
+pub const KNOWN: [&str; 4] = ["chronicle", presets::EVENTSOURCING, presets::NODE, presets::MARTEN];
 
 /// What `--format NAME` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +134,10 @@ pub enum Forced {
     Chronicle,
     /// Python `eventsourcing`'s stored events.
     EventSourcing,
+    /// The Node-style single table.
+    Node,
+    /// Marten's `mt_events`.
+    Marten,
 }
 
 impl Forced {
@@ -133,6 +149,8 @@ impl Forced {
         match name.trim().to_ascii_lowercase().as_str() {
             "chronicle" => Ok(Self::Chronicle),
             presets::EVENTSOURCING => Ok(Self::EventSourcing),
+            presets::NODE => Ok(Self::Node),
+            presets::MARTEN => Ok(Self::Marten),
             _ => Err(format!("unknown format `{}`: the known formats are {}", name.escape_debug(), KNOWN.join(", "))),
         }
     }
@@ -143,17 +161,25 @@ impl Forced {
         match self {
             Self::Chronicle => "chronicle",
             Self::EventSourcing => presets::EVENTSOURCING,
+            Self::Node => presets::NODE,
+            Self::Marten => presets::MARTEN,
         }
     }
 }
 
 /// The mapping for a database with `tables`, recognised from their columns
-/// (`forced`: only that format's). `None` when no preset fits.
+/// (`forced`: only that format's; `rowid_ok`: the engine has SQLite's
+/// `rowid`). `None` when no preset fits.
 #[must_use]
-pub fn recognise(tables: &[TableColumns], forced: Option<Forced>) -> Option<Mapping> {
+pub fn recognise(tables: &[TableColumns], forced: Option<Forced>, rowid_ok: bool) -> Option<Mapping> {
     match forced {
         Some(Forced::Chronicle) => None,
-        Some(Forced::EventSourcing) | None => presets::eventsourcing(tables),
+        Some(Forced::EventSourcing) => presets::eventsourcing(tables),
+        Some(Forced::Node) => presets::node(tables, rowid_ok),
+        Some(Forced::Marten) => presets::marten(tables),
+        None => presets::eventsourcing(tables)
+            .or_else(|| presets::marten(tables))
+            .or_else(|| presets::node(tables, rowid_ok)),
     }
 }
 
@@ -168,18 +194,39 @@ mod tests {
     #[test]
     fn an_eventsourcing_table_is_recognised_by_its_columns_and_others_are_not() {
         let es = ["originator_id", "originator_version", "topic", "state"];
-        let m = recognise(&[table("stored_snapshots", &es), table("stored_events", &es)], None).expect("recognised");
+        let m =
+            recognise(&[table("stored_snapshots", &es), table("stored_events", &es)], None, true).expect("recognised");
         assert_eq!((m.format.as_str(), m.table.as_str()), ("eventsourcing", "stored_events"));
-        let m = recognise(&[table("kennel_events", &es)], None).expect("an application-named table");
+        let m = recognise(&[table("kennel_events", &es)], None, true).expect("an application-named table");
         assert_eq!(m.table, "kennel_events");
-        assert_eq!(recognise(&[table("stored_events", &["originator_id", "topic"])], None), None);
-        assert_eq!(recognise(&[table("stored_events", &es)], Some(Forced::Chronicle)), None);
+        assert_eq!(recognise(&[table("stored_events", &["originator_id", "topic"])], None, true), None);
+        assert_eq!(recognise(&[table("stored_events", &es)], Some(Forced::Chronicle), true), None);
+    }
+
+    #[test]
+    fn node_and_marten_tables_are_recognised_by_their_columns() {
+        let node =
+            ["id", "aggregate_id", "aggregate_type", "event_type", "event_data", "metadata", "revision", "created_at"];
+        let m = recognise(&[table("domain_events", &node)], None, false).expect("node");
+        assert_eq!((m.format.as_str(), m.position.as_str(), m.payload.as_str()), ("node", "id", "event_data"));
+        assert_eq!(m.version.as_deref(), Some("revision"));
+        assert_eq!(recognise(&[table("domain_events", &node[1..])], None, false), None, "no ordering column");
+        assert_eq!(
+            recognise(&[table("domain_events", &node[1..])], None, true).map(|m| m.position),
+            Some("rowid".to_owned())
+        );
+        let mt = ["seq_id", "id", "stream_id", "version", "data", "type", "timestamp", "correlation_id", "headers"];
+        let m =
+            recognise(&[table("mt_events", &mt), table("mt_streams", &["id", "type"])], None, false).expect("marten");
+        assert_eq!((m.format.as_str(), m.metadata.as_deref()), ("marten", Some("headers")));
+        assert_eq!((m.correlation_column.as_deref(), m.causation_column.as_deref()), (Some("correlation_id"), None));
+        assert_eq!(recognise(&[table("mt_events", &mt)], Some(Forced::Node), true), None);
     }
 
     #[test]
     fn an_unknown_format_names_the_known_ones() {
         assert_eq!(Forced::parse("EventSourcing"), Ok(Forced::EventSourcing));
-        let err = Forced::parse("marten").unwrap_err();
-        assert!(err.contains("`marten`") && err.contains("chronicle, eventsourcing"), "{err}");
+        let err = Forced::parse("axon").unwrap_err();
+        assert!(err.contains("`axon`") && err.contains("chronicle, eventsourcing, node, marten"), "{err}");
     }
 }

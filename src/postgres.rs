@@ -11,6 +11,7 @@
 mod conn;
 mod connect;
 mod error;
+pub mod mapped;
 mod read;
 mod reads;
 mod rows;

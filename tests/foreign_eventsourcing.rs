@@ -141,7 +141,12 @@ fn format_flag_forces_a_format_and_names_the_known_ones() {
     assert!(line.contains("it is a chronicle store, not an eventsourcing log"), "{line}");
     native.ok(&["--format", "chronicle", "log"]);
     let line = native.fails(&["--format", "marten", "log"], 2);
-    assert!(line.contains("unknown format `marten`") && line.contains("chronicle, eventsourcing"), "{line}");
+    assert!(line.contains("it is a chronicle store, not a marten log"), "{line}");
+    let line = native.fails(&["--format", "axon", "log"], 2);
+    assert!(
+        line.contains("unknown format `axon`") && line.contains("chronicle, eventsourcing, node, marten"),
+        "{line}"
+    );
     let s = fixture();
     let r = run(chronicle().env("CHRONICLE_FORMAT", "eventsourcing").arg("--db").arg(&s.path).args(["log", "--json"]));
     r.expect_code(0, "CHRONICLE_FORMAT=eventsourcing log");

@@ -31,6 +31,10 @@ pub struct RawRow {
     pub metadata: Option<Vec<u8>>,
     /// The timestamp column's text, when the mapping names one.
     pub timestamp: Option<String>,
+    /// The correlation id column's text, when the mapping names one.
+    pub correlation: Option<String>,
+    /// The causation id column's text, when the mapping names one.
+    pub causation: Option<String>,
 }
 
 /// The fields of one event as chronicle shows it (position, event id and
@@ -63,9 +67,15 @@ pub fn event_id(format: &str, stream_id: &str, version: i64) -> String {
 /// The fields chronicle shows for `row`.
 #[must_use]
 pub fn decode(m: &Mapping, row: &RawRow) -> Decoded {
-    let parsed = std::str::from_utf8(&row.payload)
-        .ok()
-        .and_then(|t| serde_json::from_str::<Value>(t).ok().map(|v| (t.to_owned(), v)));
+    // Only a time inside the payload needs its value; else checking it parses will do.
+    let needs_value = matches!(m.timestamp, Timestamp::Payload(_));
+    let parsed = std::str::from_utf8(&row.payload).ok().and_then(|t| {
+        if needs_value {
+            serde_json::from_str::<Value>(t).ok().map(|v| (t.to_owned(), v))
+        } else {
+            serde_json::from_str::<serde::de::IgnoredAny>(t).ok().map(|_| (t.to_owned(), Value::Null))
+        }
+    });
     let opaque = parsed.is_none();
     let (payload, value) = parsed.unwrap_or_else(|| {
         let v = serde_json::json!({ "opaque_hex": hex::encode(&row.payload) });
@@ -92,7 +102,7 @@ pub fn decode(m: &Mapping, row: &RawRow) -> Decoded {
         schema_version: u32::try_from(schema_version).unwrap_or(1),
         payload,
         opaque,
-        metadata: metadata(m, row.metadata.as_deref()),
+        metadata: metadata(m, row),
         recorded_at: recorded_at.unwrap_or_else(|| NO_TIME.to_owned()),
     }
 }
@@ -106,9 +116,14 @@ pub fn topic_class(topic: &str) -> &str {
 
 /// The metadata chronicle shows: `source` the format, and correlation,
 /// causation and actor where the mapping's JSON paths find them.
-fn metadata(m: &Mapping, raw: Option<&[u8]>) -> String {
-    let foreign: Option<Value> = raw.and_then(|b| serde_json::from_slice(b).ok());
+fn metadata(m: &Mapping, row: &RawRow) -> String {
+    let foreign: Option<Value> = row.metadata.as_deref().and_then(|b| serde_json::from_slice(b).ok());
     let mut out = Map::new();
+    for (key, column) in [("correlation_id", &row.correlation), ("causation_id", &row.causation)] {
+        if let Some(text) = column.as_ref().filter(|t| !t.is_empty()) {
+            out.insert(key.to_owned(), Value::String(text.clone()));
+        }
+    }
     for (key, path) in [("correlation_id", &m.correlation), ("causation_id", &m.causation), ("actor", &m.actor)] {
         if let (Some(v), Some(path)) = (&foreign, path)
             && let Some(found) = at(v, path)

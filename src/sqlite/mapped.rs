@@ -1,41 +1,38 @@
-//! The SQLite reader of logs other tools wrote: the rows a
-//! [`Mapping`] names, read into a [`Log`] (engine neutral) that serves every
-//! read. Read-only always: the file is opened with `query_only` (or
-//! read-only), `begin` refuses, nothing is created in it or next to it.
+//! The SQLite reader of logs other tools wrote: the rows a [`Mapping`]
+//! names, read by position ranges (`source::Source`) for a [`Ranged`]
+//! log (engine neutral) that serves every read. Read-only always: the file
+//! is opened with `query_only` (or read-only), `begin` refuses, nothing is
+//! created in it or next to it.
 
+mod source;
 mod sql;
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::es::backend::{Access, Engine, Finding, Guards, Reads, Writes};
 use crate::es::store::{Store, StoreError};
-use crate::formats::decode::RawRow;
-use crate::formats::log::Log;
+use crate::formats::ranged::Ranged;
 use crate::formats::{Forced, Mapping, TableColumns};
+use source::Source;
 
 /// How often [`Engine::wait_for_append`] looks for new rows.
 const POLL: Duration = Duration::from_millis(200);
 
 /// One read-only connection to a foreign log.
 pub struct MappedEngine {
-    conn: Connection,
     path: PathBuf,
     name: String,
-    mapping: Mapping,
-    sql: String,
-    log: RefCell<Log>,
+    log: Ranged<Source>,
 }
 
 impl std::fmt::Debug for MappedEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MappedEngine")
             .field("path", &self.path)
-            .field("format", &self.mapping.format)
+            .field("format", &self.log.mapping.format)
             .finish_non_exhaustive()
     }
 }
@@ -61,7 +58,7 @@ pub fn recognise(path: &Path, forced: Option<Forced>) -> Result<Option<Mapping>,
         };
     }
     let tables = tables(&conn)?;
-    match crate::formats::recognise(&tables, forced) {
+    match crate::formats::recognise(&tables, forced, true) {
         None if forced.is_some_and(|f| f != Forced::Chronicle) => {
             let f = forced.map_or("", Forced::name);
             Err(not(format!("it holds no {f} log (no table with the columns that format writes)")))
@@ -70,29 +67,31 @@ pub fn recognise(path: &Path, forced: Option<Forced>) -> Result<Option<Mapping>,
     }
 }
 
-/// Opens the foreign log at `path` through `mapping`, reading every row.
+/// Opens the foreign log at `path` through `mapping` (checking the whole
+/// table once, by SQL, for what [`MappedEngine::warnings`] reports).
 ///
 /// # Errors
 /// [`StoreError::Foreign`] for any access but [`Access::Read`];
 /// [`StoreError::NotAStore`] for a mapping naming a missing table or
 /// column; database failures.
 pub fn open(path: &Path, mapping: Mapping, access: Access) -> Result<MappedEngine, StoreError> {
+    let engine = open_unchecked(path, mapping, access)?;
+    let findings = source::checks(&engine.log.source.conn, &engine.log.mapping)?;
+    Ok(MappedEngine { log: Ranged::new(engine.log.source, engine.log.mapping, findings), ..engine })
+}
+
+fn open_unchecked(path: &Path, mapping: Mapping, access: Access) -> Result<MappedEngine, StoreError> {
     if access != Access::Read {
         return Err(StoreError::Foreign { path: path.to_owned(), format: mapping.format });
     }
     let conn = connect(path)?;
     check_columns(path, &conn, &mapping)?;
-    let sql = sql::rows_after(&mapping);
-    let engine = MappedEngine {
-        conn,
+    let source = Source::new(conn, &mapping);
+    Ok(MappedEngine {
         path: path.to_owned(),
         name: path.display().to_string(),
-        mapping,
-        sql,
-        log: RefCell::new(Log::default()),
-    };
-    engine.refresh()?;
-    Ok(engine)
+        log: Ranged::new(source, mapping, Vec::new()),
+    })
 }
 
 /// As [`open`], as a [`Store`].
@@ -149,60 +148,11 @@ fn check_columns(path: &Path, conn: &Connection, m: &Mapping) -> Result<(), Stor
     Ok(())
 }
 
-/// A value as text, whatever its storage class (NULL: empty).
-fn text(v: ValueRef<'_>) -> String {
-    match v {
-        ValueRef::Null => String::new(),
-        ValueRef::Integer(i) => i.to_string(),
-        ValueRef::Real(f) => f.to_string(),
-        ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
-    }
-}
-
-fn bytes(v: ValueRef<'_>) -> Option<Vec<u8>> {
-    match v {
-        ValueRef::Null => None,
-        ValueRef::Text(b) | ValueRef::Blob(b) => Some(b.to_vec()),
-        other => Some(text(other).into_bytes()),
-    }
-}
-
-fn integer(v: ValueRef<'_>) -> Option<i64> {
-    match v {
-        ValueRef::Integer(i) => Some(i),
-        ValueRef::Text(b) => std::str::from_utf8(b).ok()?.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 impl MappedEngine {
-    /// Reads the rows after the last one read into the log.
-    fn refresh(&self) -> Result<(), StoreError> {
-        let Ok(mut log) = self.log.try_borrow_mut() else { return Ok(()) };
-        let mut stmt = self.conn.prepare_cached(&self.sql)?;
-        let mut rows = stmt.query([log.last_key])?;
-        let mut raw = Vec::new();
-        while let Some(r) = rows.next()? {
-            raw.push(RawRow {
-                position: integer(r.get_ref(0)?).unwrap_or(0),
-                stream_id: text(r.get_ref(1)?),
-                version: integer(r.get_ref(2)?).unwrap_or(0),
-                event_type: text(r.get_ref(3)?),
-                stream_type: Some(text(r.get_ref(4)?)),
-                schema_version: integer(r.get_ref(5)?),
-                payload: bytes(r.get_ref(6)?).unwrap_or_default(),
-                metadata: bytes(r.get_ref(7)?),
-                timestamp: bytes(r.get_ref(8)?).map(|b| String::from_utf8_lossy(&b).into_owned()),
-            });
-        }
-        log.extend(&self.mapping, raw);
-        Ok(())
-    }
-
-    /// One line per kind of thing found wrong while reading (first position, count).
+    /// One line per kind of thing the checks on open found (first position, how many).
     #[must_use]
     pub fn warnings(&self) -> Vec<String> {
-        self.log.borrow().warnings()
+        self.log.findings.iter().map(|f| format!("position {}: {}", f.position, f.what)).collect()
     }
 }
 
@@ -212,7 +162,10 @@ impl Engine for MappedEngine {
     }
 
     fn reconnect(&self, access: Access) -> Result<Box<dyn Engine>, StoreError> {
-        Ok(Box::new(open(&self.path, self.mapping.clone(), access)?))
+        // The checks on open were made once; a new handle keeps what they found.
+        let engine = open_unchecked(&self.path, self.log.mapping.clone(), access)?;
+        let findings = self.log.findings.clone();
+        Ok(Box::new(MappedEngine { log: Ranged::new(engine.log.source, engine.log.mapping, findings), ..engine }))
     }
 
     fn recreated(&self) -> &[&'static str] {
@@ -224,20 +177,22 @@ impl Engine for MappedEngine {
     }
 
     fn read_consistent(&self, f: &mut dyn FnMut(&dyn Reads) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        // The log in memory changes only in `wait_for_append`.
-        f(&self.log)
+        let tx = self.log.source.conn.unchecked_transaction()?;
+        f(&self.log)?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn begin(&mut self) -> Result<Box<dyn Writes + '_>, StoreError> {
-        Err(StoreError::Foreign { path: self.path.clone(), format: self.mapping.format.clone() })
+        Err(StoreError::Foreign { path: self.path.clone(), format: self.log.mapping.format.clone() })
     }
 
     fn integrity_check(&self, max: usize) -> Result<Vec<String>, StoreError> {
-        super::handle::quick_check(&self.conn, max)
+        super::handle::quick_check(&self.log.source.conn, max)
     }
 
     fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
-        self.conn.pragma_update(None, "cache_size", -i64::from(kib.max(64)))?;
+        self.log.source.conn.pragma_update(None, "cache_size", -i64::from(kib.max(64)))?;
         Ok(())
     }
 
@@ -248,8 +203,7 @@ impl Engine for MappedEngine {
     fn wait_for_append(&self, head: u64, timeout: Duration) -> Result<(), StoreError> {
         let start = Instant::now();
         loop {
-            self.refresh()?;
-            if self.log.borrow().head()? > head {
+            if self.log.head()? > head {
                 return Ok(());
             }
             let left = timeout.saturating_sub(start.elapsed());
@@ -261,10 +215,10 @@ impl Engine for MappedEngine {
     }
 
     fn format(&self) -> Option<&str> {
-        Some(&self.mapping.format)
+        Some(&self.log.mapping.format)
     }
 
     fn findings(&self) -> Vec<Finding> {
-        self.log.borrow().findings()
+        self.log.findings.clone()
     }
 }

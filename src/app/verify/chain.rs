@@ -134,11 +134,13 @@ fn segment(store: &Store, from: u64, to: u64, done: &AtomicU64, tick: &mut dyn F
     // Only the first segment knows which position comes first; the others
     // learn it at the seam (see `join`).
     let mut expected = (from == 1).then_some(1);
+    // A foreign log's ordering column promises order, not gapless positions.
+    let gapless = store.format().is_none();
     let mut count = 0u64;
     store.scan_chain(from, to, |row: ChainRow<'_>| {
         let e = row.input;
         match expected {
-            Some(x) if x != e.position => {
+            Some(x) if gapless && x != e.position => {
                 seg.problem(e.position, format!("expected position {x}: positions have a gap"));
             }
             Some(_) => {}
@@ -164,7 +166,7 @@ fn segment(store: &Store, from: u64, to: u64, done: &AtomicU64, tick: &mut dyn F
         }
         Ok::<_, AppError>(())
     })?;
-    seg.next = expected;
+    seg.next = expected.filter(|_| gapless);
     Ok(seg)
 }
 
