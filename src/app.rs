@@ -7,6 +7,7 @@ pub mod actor;
 pub mod bus;
 pub mod copy;
 pub mod demo;
+pub mod diff;
 pub mod error;
 pub mod exchange;
 pub mod overview;
@@ -15,6 +16,7 @@ pub mod query;
 pub mod repository;
 pub mod timeline;
 pub mod verify;
+pub mod whatif;
 
 use std::ffi::OsStr;
 use std::sync::Arc;
