@@ -38,12 +38,18 @@ pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Res
         Command::Export { out } => export(db, reg, out.as_deref()),
         Command::Import { file, rechain } => import(db, reg, &file, rechain),
         Command::Copy { from, to } => copy(reg, &from, &to),
+        Command::Diff { from, to, stream, projection, json } => {
+            super::diff::run(db, reg, (from, to), stream.as_deref(), projection.as_deref(), json)
+        }
+        Command::Whatif { at, skip, then, replay, json } => {
+            super::whatif::run(db, reg, &super::whatif::Args { at, skip, then, replay, json })
+        }
     }
 }
 
 /// A failed write to stdout: a closed pipe (`| head`) ends quietly, as Unix
 /// tools do; anything else is named.
-fn io_err(e: &std::io::Error) -> AppError {
+pub(super) fn io_err(e: &std::io::Error) -> AppError {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         return AppError::OutputClosed;
     }
@@ -67,7 +73,7 @@ fn known_stream(c: &Chronicle, id: &str) -> Result<(), AppError> {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends quietly.
-fn emit(out: &mut impl Write, line: &str) -> Result<bool, AppError> {
+pub(super) fn emit(out: &mut impl Write, line: &str) -> Result<bool, AppError> {
     match writeln!(out, "{line}") {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
