@@ -1,1 +1,48 @@
+use super::*;
+use crate::app::demo::DemoOptions;
+use crate::app::{ExecOptions, Mode};
 
+fn store() -> (tempfile::TempDir, Chronicle) {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Chronicle::open(&dir.path().join("w.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
+    (dir, c)
+}
+
+#[test]
+fn a_branch_with_nothing_changed_equals_the_log_at_every_fork_point() {
+    let (_d, mut c) = store();
+    c.demo(DemoOptions { events: 300, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+    for at in [0, 1, 77, 150, 299, 300] {
+        let mut b = Branch::fork(&c, at).unwrap();
+        b.replay().unwrap();
+        assert!(b.flagged().is_empty(), "at {at}: {:?}", b.flagged());
+        let d = b.diff_against_main().unwrap();
+        assert!(d.is_empty(), "at {at}: {d:?}");
+        assert_eq!(d.to, 300);
+    }
+}
+
+#[test]
+fn skipping_an_opening_flags_the_streams_later_events_and_commands_see_the_branch() {
+    let (_d, mut c) = store();
+    let opts = ExecOptions::new("t", "test");
+    for line in ["open acc-1 Ada", "deposit acc-1 50", "open acc-2 Alan", "withdraw acc-1 20"] {
+        c.execute(line, &opts).unwrap();
+    }
+    let mut b = Branch::fork(&c, 3).unwrap();
+    b.skip(1).unwrap();
+    assert_eq!(b.flagged().iter().map(|f| f.position).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(b.state_of("acc-1").unwrap(), None);
+    let out = b.apply_command("deposit acc-1 5").unwrap();
+    assert!(out.result.is_err(), "{out:?}");
+    let out = b.apply_command("open acc-1 Grace").unwrap();
+    assert_eq!(out.result.as_ref().map(Vec::len), Ok(1), "{out:?}");
+    assert_eq!(out.to_json()["events"][0]["event_type"], "AccountOpened");
+    b.replay().unwrap();
+    assert_eq!(b.flagged().iter().map(|f| f.position).collect::<Vec<_>>(), vec![2, 4]);
+    let d = b.diff_against_main().unwrap();
+    assert_eq!(d.streams.len(), 1, "{d:?}");
+    assert_eq!(d.streams[0].stream_id, "acc-1");
+    assert!(d.streams[0].changes.iter().any(|ch| ch.path == "owner" && ch.after == "Grace"), "{d:?}");
+    assert_eq!(c.store().head().unwrap(), 4, "nothing written");
+}
