@@ -95,8 +95,8 @@ proptest! {
             let changed: Vec<(&Value, &Value)> = rb.iter().filter_map(|(k, r)| ra.get(k).filter(|o| *o != r).map(|o| (o, r))).collect();
             let mut got_added: Vec<&Value> = p.added.iter().collect();
             let mut want_added = added;
-            got_added.sort_by_key(|v| v.to_string());
-            want_added.sort_by_key(|v| v.to_string());
+            got_added.sort_by_key(ToString::to_string);
+            want_added.sort_by_key(ToString::to_string);
             prop_assert_eq!(got_added, want_added, "{}", name);
             prop_assert_eq!(p.removed.len(), removed.len(), "{}", name);
             let mut got_changed: Vec<(&Value, &Value)> = p.changed.iter().map(|(_, b, a)| (b, a)).collect();
