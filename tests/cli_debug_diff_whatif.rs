@@ -24,12 +24,12 @@ fn account() -> Store {
 #[test]
 fn a_diff_on_the_demo_store_has_the_promised_shape_and_counts() {
     let s = Store::demo(400);
-    let (a, b) = (5u64, 170u64);
+    let (from, to) = (5u64, 170u64);
     let d = json(&s, &["diff", "5", "170", "--json"]);
-    assert_eq!((d["from"].as_u64(), d["to"].as_u64()), (Some(a), Some(b)), "{d}");
+    assert_eq!((d["from"].as_u64(), d["to"].as_u64()), (Some(from), Some(to)), "{d}");
     let by_type: u64 = d["events"]["by_type"].as_object().expect("by_type").values().filter_map(Value::as_u64).sum();
     let by_actor: u64 = d["events"]["by_actor"].as_object().expect("by_actor").values().filter_map(Value::as_u64).sum();
-    assert_eq!((by_type, by_actor), (b - a, b - a), "{d}");
+    assert_eq!((by_type, by_actor), (to - from, to - from), "{d}");
     let streams = d["streams"].as_array().expect("streams");
     assert!(!streams.is_empty(), "{d}");
     for st in streams {
@@ -46,9 +46,9 @@ fn a_diff_on_the_demo_store_has_the_promised_shape_and_counts() {
     let (mut created, mut existed) = (0, 0);
     for st in streams {
         let p = first(st["stream_id"].as_str().expect("id"));
-        assert_eq!(st["created"].as_bool(), Some(p > a), "{st}");
-        existed += usize::from(p <= a);
-        created += usize::from(p > a);
+        assert_eq!(st["created"].as_bool(), Some(p > from), "{st}");
+        existed += usize::from(p <= from);
+        created += usize::from(p > from);
     }
     assert!(created > 0, "the demo opens streams after 5");
     assert!(existed > 0, "streams opened by 5 change later");
