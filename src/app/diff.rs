@@ -250,13 +250,12 @@ impl Chronicle {
             Scope::Projection(name) => vec![name.to_owned()],
             Scope::Stream(_) => Vec::new(),
         };
-        for name in names {
-            let d = if from == to {
-                ProjectionDiff::default()
-            } else {
-                rows_diff(self.keyed_rows(&name, from)?, self.keyed_rows(&name, to)?)
-            };
-            diff.projections.insert(name, d);
+        if from == to {
+            diff.projections = names.into_iter().map(|n| (n, ProjectionDiff::default())).collect();
+        } else {
+            for (name, (before, after)) in self.rows_at_both(&names, from, to)? {
+                diff.projections.insert(name, rows_diff(before, after));
+            }
         }
         Ok(diff)
     }
@@ -287,6 +286,8 @@ impl Chronicle {
         Ok(rows)
     }
 }
+
+mod rows;
 
 #[cfg(test)]
 mod tests;
