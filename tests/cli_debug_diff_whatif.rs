@@ -191,3 +191,20 @@ fn the_store_file_is_byte_identical_after_diff_and_whatif() {
     assert_eq!(digest(&s.bytes()), digest(&before), "the store file changed");
     assert_eq!(s.head(), 300);
 }
+
+#[test]
+fn a_missing_or_foreign_file_is_refused_and_left_alone() {
+    let s = Store::new();
+    for args in [&["diff", "0", "0"][..], &["whatif", "--at", "0"]] {
+        let line = s.fails(args, 2);
+        assert!(line.starts_with("chronicle: "), "{args:?}: {line}");
+        assert!(!s.path.exists(), "{args:?} created the store");
+    }
+    std::fs::write(&s.path, "not a store, just text\n").expect("write");
+    let before = s.bytes();
+    for args in [&["diff", "0", "0"][..], &["whatif", "--at", "0", "--replay"]] {
+        let line = s.fails(args, 2);
+        assert!(line.starts_with("chronicle: "), "{args:?}: {line}");
+        assert_eq!(s.bytes(), before, "{args:?} changed the file");
+    }
+}

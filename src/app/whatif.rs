@@ -170,6 +170,21 @@ impl<'c> Branch<'c> {
         self.refold(&e.stream_id, &e.stream_type)
     }
 
+    /// Puts a skipped event back (the inverse of [`Branch::skip`]; a
+    /// position not skipped is left as it is).
+    ///
+    /// # Errors
+    /// As [`Branch::skip`].
+    pub fn unskip(&mut self, position: u64) -> Result<(), AppError> {
+        if !self.skipped.remove(&position) || position > self.at {
+            return Ok(());
+        }
+        let Some(e) = self.chronicle.store().event(position)? else {
+            return Err(AppError::Usage(format!("no event at position {position}")));
+        };
+        self.refold(&e.stream_id, &e.stream_type)
+    }
+
     /// Re-folds `stream_id` from its start up to the fork point without the
     /// skipped events, checking each against the rules (an event the branch
     /// no longer allows is flagged and left out), then the branch's own

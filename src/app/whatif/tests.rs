@@ -46,3 +46,20 @@ fn skipping_an_opening_flags_the_streams_later_events_and_commands_see_the_branc
     assert!(d.streams[0].changes.iter().any(|ch| ch.path == "owner" && ch.after == "Grace"), "{d:?}");
     assert_eq!(c.store().head().unwrap(), 4, "nothing written");
 }
+
+#[test]
+fn a_skip_undone_gives_the_log_back() {
+    let (_d, mut c) = store();
+    let opts = ExecOptions::new("t", "test");
+    for line in ["open acc-1 Ada", "deposit acc-1 50", "withdraw acc-1 20", "deposit acc-1 1"] {
+        c.execute(line, &opts).unwrap();
+    }
+    let mut b = Branch::fork(&c, 4).unwrap();
+    b.skip(2).unwrap();
+    assert_eq!(b.flagged().len(), 1);
+    assert_eq!(b.state_of("acc-1").unwrap().unwrap()["balance_cents"], 100);
+    b.unskip(2).unwrap();
+    assert!(b.flagged().is_empty() && b.skipped().is_empty());
+    assert_eq!(b.state_of("acc-1").unwrap().unwrap()["balance_cents"], 3100);
+    assert!(b.diff_against_main().unwrap().is_empty());
+}
