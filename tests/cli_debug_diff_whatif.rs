@@ -116,6 +116,10 @@ fn a_whatif_with_no_skips_and_no_commands_equals_the_log() {
         assert_eq!(w["flagged"], serde_json::json!([]), "at {at}: {w}");
         assert_eq!(w["diff"]["streams"], serde_json::json!([]), "at {at}: {w}");
         assert_eq!(w["diff"]["to"].as_u64(), Some(300), "at {at}: {w}");
+        for (name, p) in w["diff"]["projections"].as_object().expect("projections") {
+            let empty = ["added", "removed", "changed"].iter().all(|k| p[k] == serde_json::json!([]));
+            assert!(empty, "at {at}: {name} differs: {p}");
+        }
     }
     let w = json(&s, &["whatif", "--at", "150", "--json"]);
     assert_eq!((w["diff"]["to"].as_u64(), &w["diff"]["streams"]), (Some(150), &serde_json::json!([])), "{w}");
@@ -139,6 +143,8 @@ fn skipping_a_deposit_flags_the_later_withdrawal_it_paid_for() {
         .cloned()
         .expect("balance differs");
     assert_eq!((balance["before"].as_u64(), balance["after"].as_u64()), (Some(3_000), Some(5_000)), "{w}");
+    let row = &w["diff"]["projections"]["account_balances"]["changed"][0];
+    assert_eq!((row["key"].as_str(), row["after"]["balance_cents"].as_u64()), (Some("acc-1"), Some(5_000)), "{w}");
     let text = s.ok(&["whatif", "--at", "2", "--skip", "2", "--replay"]);
     assert!(text.contains("flagged: 4 acc-1 MoneyWithdrawn: "), "{text}");
     // Without the skip, the same replay refuses nothing.

@@ -287,7 +287,7 @@ impl Chronicle {
     }
 }
 
-mod rows;
+pub(crate) mod rows;
 
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@
 //! `Vec`. The TUI can fork one at its cursor and keep it across keys.
 
 mod replay;
+mod rows;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -332,7 +333,8 @@ impl<'c> Branch<'c> {
     /// The branch against the real log at the same point (the fork point, or
     /// the head after a replay): every stream whose state differs, and the
     /// branch's own events by type (actor [`BRANCH_ACTOR`]). Read models are
-    /// not compared (`projections` is empty).
+    /// compared by [`Branch::diff_read_models`] (a fold of the log; here
+    /// `projections` is empty).
     ///
     /// # Errors
     /// Store failures; an event that cannot be upcast or decoded.

@@ -38,7 +38,8 @@ pub(super) fn run(db: &Path, reg: &Arc<Registry>, args: &Args) -> Result<ExitCod
     if args.replay {
         branch.replay()?;
     }
-    let diff = branch.diff_against_main()?;
+    let mut diff = branch.diff_against_main()?;
+    branch.diff_read_models(&mut diff)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
         let v = json!({

@@ -14,7 +14,7 @@ use crate::es::{Event, MemTables, Row, TimeTravel};
 pub type Keyed = BTreeMap<String, (Value, Value)>;
 
 /// Keys the rows of `rows` by [`row_key`].
-fn keyed<'a>(rows: impl Iterator<Item = &'a Row>) -> Keyed {
+pub(crate) fn keyed<'a>(rows: impl Iterator<Item = &'a Row>) -> Keyed {
     rows.map(|row| {
         let key = row_key(row);
         (key.to_string(), (key, row.to_json()))
