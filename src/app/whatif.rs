@@ -93,8 +93,7 @@ pub fn event_json(e: &Event) -> Value {
 
 /// A branch of the log, in memory (see the module's doc).
 #[derive(Debug)]
-pub struct Branch<'c> {
-    chronicle: &'c Chronicle,
+pub struct Branch {
     at: u64,
     skipped: BTreeSet<u64>,
     streams: BTreeMap<String, Overlay>,
@@ -104,18 +103,17 @@ pub struct Branch<'c> {
     replayed_to: u64,
 }
 
-impl<'c> Branch<'c> {
+impl Branch {
     /// A branch equal to the log up to `at`.
     ///
     /// # Errors
     /// [`AppError::Usage`] for a position beyond the head; store failures.
-    pub fn fork(chronicle: &'c Chronicle, at: u64) -> Result<Self, AppError> {
+    pub fn fork(chronicle: &Chronicle, at: u64) -> Result<Self, AppError> {
         let head = chronicle.store().head()?;
         if at > head {
             return Err(AppError::Usage(format!("position {at} is beyond the head ({head})")));
         }
         Ok(Self {
-            chronicle,
             at,
             skipped: BTreeSet::new(),
             streams: BTreeMap::new(),
@@ -157,18 +155,18 @@ impl<'c> Branch<'c> {
     /// # Errors
     /// [`AppError::Usage`] for position 0 or beyond the head; store
     /// failures; an event that cannot be upcast or decoded.
-    pub fn skip(&mut self, position: u64) -> Result<(), AppError> {
-        let head = self.chronicle.store().head()?;
+    pub fn skip(&mut self, c: &Chronicle, position: u64) -> Result<(), AppError> {
+        let head = c.store().head()?;
         if position == 0 || position > head {
             return Err(AppError::Usage(format!("cannot skip position {position}: the log holds 1 to {head}")));
         }
-        let Some(e) = self.chronicle.store().event(position)? else {
+        let Some(e) = c.store().event(position)? else {
             return Err(AppError::Usage(format!("no event at position {position}")));
         };
         if !self.skipped.insert(position) || position > self.at {
             return Ok(());
         }
-        self.refold(&e.stream_id, &e.stream_type)
+        self.refold(c, &e.stream_id, &e.stream_type)
     }
 
     /// Puts a skipped event back (the inverse of [`Branch::skip`]; a
@@ -176,22 +174,21 @@ impl<'c> Branch<'c> {
     ///
     /// # Errors
     /// As [`Branch::skip`].
-    pub fn unskip(&mut self, position: u64) -> Result<(), AppError> {
+    pub fn unskip(&mut self, c: &Chronicle, position: u64) -> Result<(), AppError> {
         if !self.skipped.remove(&position) || position > self.at {
             return Ok(());
         }
-        let Some(e) = self.chronicle.store().event(position)? else {
+        let Some(e) = c.store().event(position)? else {
             return Err(AppError::Usage(format!("no event at position {position}")));
         };
-        self.refold(&e.stream_id, &e.stream_type)
+        self.refold(c, &e.stream_id, &e.stream_type)
     }
 
     /// Re-folds `stream_id` from its start up to the fork point without the
     /// skipped events, checking each against the rules (an event the branch
     /// no longer allows is flagged and left out), then the branch's own
     /// events on it.
-    fn refold(&mut self, stream_id: &str, stream_type: &str) -> Result<(), AppError> {
-        let c = self.chronicle;
+    fn refold(&mut self, c: &Chronicle, stream_id: &str, stream_type: &str) -> Result<(), AppError> {
         let registry = c.registry();
         self.flagged.retain(|f| f.stream_id != stream_id || f.position > self.at);
         let mut o = Overlay { stream_type: stream_type.to_owned(), state: None, version: 0 };
@@ -228,9 +225,8 @@ impl<'c> Branch<'c> {
     /// The overlay entry of `stream_id`, loaded from the store as of the
     /// fork point the first time (`None`: it does not exist there; the
     /// caller names its type).
-    fn entry(&mut self, stream_id: &str, stream_type: &str) -> Result<&mut Overlay, AppError> {
+    fn entry(&mut self, c: &Chronicle, stream_id: &str, stream_type: &str) -> Result<&mut Overlay, AppError> {
         if !self.streams.contains_key(stream_id) {
-            let c = self.chronicle;
             let o = match c.store().stream(stream_id)? {
                 Some(info) if info.first_position <= self.at => {
                     let l = repository::load(c.store(), c.registry(), stream_id, &info.stream_type, self.at)?;
@@ -247,8 +243,8 @@ impl<'c> Branch<'c> {
     ///
     /// # Errors
     /// Store failures; an event that cannot be upcast or decoded.
-    pub fn state_of(&mut self, stream_id: &str) -> Result<Option<Value>, AppError> {
-        let o = self.entry(stream_id, "")?;
+    pub fn state_of(&mut self, c: &Chronicle, stream_id: &str) -> Result<Option<Value>, AppError> {
+        let o = self.entry(c, stream_id, "")?;
         Ok(o.state.as_ref().map(|s| s.to_json()))
     }
 
@@ -258,14 +254,14 @@ impl<'c> Branch<'c> {
     ///
     /// # Errors
     /// [`AppError::Parse`] for a line that does not parse; store failures.
-    pub fn apply_command(&mut self, line: &str) -> Result<CommandOutcome, AppError> {
-        let registry = std::sync::Arc::clone(self.chronicle.registry());
+    pub fn apply_command(&mut self, c: &Chronicle, line: &str) -> Result<CommandOutcome, AppError> {
+        let registry = c.registry();
         let cmd = registry.parse(line).map_err(AppError::Parse)?;
         let targets = cmd.targets();
         let mut states: Vec<Box<dyn DynState>> = Vec::with_capacity(targets.len());
         let mut versions: Vec<u64> = Vec::with_capacity(targets.len());
         for t in &targets {
-            let o = self.entry(&t.stream_id, t.stream_type)?;
+            let o = self.entry(c, &t.stream_id, t.stream_type)?;
             let reject = |reason: String| Ok(CommandOutcome { command: line.to_owned(), result: Err(reason) });
             if o.state.is_some() && registry.kind(&o.stream_type).is_none() {
                 return reject(repository::read_only(&t.stream_id, &o.stream_type));
@@ -338,9 +334,8 @@ impl<'c> Branch<'c> {
     ///
     /// # Errors
     /// Store failures; an event that cannot be upcast or decoded.
-    pub fn diff_against_main(&self) -> Result<Diff, AppError> {
+    pub fn diff_against_main(&self, c: &Chronicle) -> Result<Diff, AppError> {
         let point = self.replayed_to;
-        let c = self.chronicle;
         let mut diff = Diff { from: point, to: point, ..Diff::default() };
         for (id, o) in &self.streams {
             let main_type = c.store().stream(id)?.map_or_else(|| o.stream_type.clone(), |i| i.stream_type);

@@ -29,17 +29,17 @@ pub(super) fn run(db: &Path, reg: &Arc<Registry>, args: &Args) -> Result<ExitCod
     let c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
     let mut branch = Branch::fork(&c, args.at)?;
     for &p in &args.skip {
-        branch.skip(p)?;
+        branch.skip(&c, p)?;
     }
     let mut outcomes = Vec::with_capacity(args.then.len());
     for line in &args.then {
-        outcomes.push(branch.apply_command(line)?);
+        outcomes.push(branch.apply_command(&c, line)?);
     }
     if args.replay {
-        branch.replay()?;
+        branch.replay(&c)?;
     }
-    let mut diff = branch.diff_against_main()?;
-    branch.diff_read_models(&mut diff)?;
+    let mut diff = branch.diff_against_main(&c)?;
+    branch.diff_read_models(&c, &mut diff)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
         let v = json!({

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use super::Branch;
 use crate::app::diff::rows::keyed;
 use crate::app::diff::{Diff, rows_diff};
-use crate::app::{AppError, repository};
+use crate::app::{AppError, Chronicle, repository};
 use crate::es::{Event, MemTables, TimeTravel};
 
-impl Branch<'_> {
+impl Branch {
     /// Adds to `diff` the rows of every read model folded in memory
     /// ([`TimeTravel::Fold`]) that differ between the branch and the log:
     /// one pass over the log up to the diff's point folds both sides (the
@@ -18,8 +18,7 @@ impl Branch<'_> {
     ///
     /// # Errors
     /// Store failures; an event that cannot be upcast or decoded.
-    pub fn diff_read_models(&self, diff: &mut Diff) -> Result<(), AppError> {
-        let c = self.chronicle;
+    pub fn diff_read_models(&self, c: &Chronicle, diff: &mut Diff) -> Result<(), AppError> {
         let registry = c.registry();
         let projections: Vec<_> =
             registry.projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold).collect();

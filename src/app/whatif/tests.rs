@@ -14,10 +14,10 @@ fn a_branch_with_nothing_changed_equals_the_log_at_every_fork_point() {
     c.demo(DemoOptions { events: 300, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
     for at in [0, 1, 77, 150, 299, 300] {
         let mut b = Branch::fork(&c, at).unwrap();
-        b.replay().unwrap();
+        b.replay(&c).unwrap();
         assert!(b.flagged().is_empty(), "at {at}: {:?}", b.flagged());
-        let mut d = b.diff_against_main().unwrap();
-        b.diff_read_models(&mut d).unwrap();
+        let mut d = b.diff_against_main(&c).unwrap();
+        b.diff_read_models(&c, &mut d).unwrap();
         assert!(!d.projections.is_empty() && d.is_empty(), "at {at}: {d:?}");
         assert_eq!(d.to, 300);
     }
@@ -31,17 +31,17 @@ fn skipping_an_opening_flags_the_streams_later_events_and_commands_see_the_branc
         c.execute(line, &opts).unwrap();
     }
     let mut b = Branch::fork(&c, 3).unwrap();
-    b.skip(1).unwrap();
+    b.skip(&c, 1).unwrap();
     assert_eq!(b.flagged().iter().map(|f| f.position).collect::<Vec<_>>(), vec![2]);
-    assert_eq!(b.state_of("acc-1").unwrap(), None);
-    let out = b.apply_command("deposit acc-1 5").unwrap();
+    assert_eq!(b.state_of(&c, "acc-1").unwrap(), None);
+    let out = b.apply_command(&c, "deposit acc-1 5").unwrap();
     assert!(out.result.is_err(), "{out:?}");
-    let out = b.apply_command("open acc-1 Grace").unwrap();
+    let out = b.apply_command(&c, "open acc-1 Grace").unwrap();
     assert_eq!(out.result.as_ref().map(Vec::len), Ok(1), "{out:?}");
     assert_eq!(out.to_json()["events"][0]["event_type"], "AccountOpened");
-    b.replay().unwrap();
+    b.replay(&c).unwrap();
     assert_eq!(b.flagged().iter().map(|f| f.position).collect::<Vec<_>>(), vec![2, 4]);
-    let d = b.diff_against_main().unwrap();
+    let d = b.diff_against_main(&c).unwrap();
     assert_eq!(d.streams.len(), 1, "{d:?}");
     assert_eq!(d.streams[0].stream_id, "acc-1");
     assert!(d.streams[0].changes.iter().any(|ch| ch.path == "owner" && ch.after == "Grace"), "{d:?}");
@@ -56,11 +56,11 @@ fn a_skip_undone_gives_the_log_back() {
         c.execute(line, &opts).unwrap();
     }
     let mut b = Branch::fork(&c, 4).unwrap();
-    b.skip(2).unwrap();
+    b.skip(&c, 2).unwrap();
     assert_eq!(b.flagged().len(), 1);
-    assert_eq!(b.state_of("acc-1").unwrap().unwrap()["balance_cents"], 100);
-    b.unskip(2).unwrap();
+    assert_eq!(b.state_of(&c, "acc-1").unwrap().unwrap()["balance_cents"], 100);
+    b.unskip(&c, 2).unwrap();
     assert!(b.flagged().is_empty() && b.skipped().is_empty());
-    assert_eq!(b.state_of("acc-1").unwrap().unwrap()["balance_cents"], 3100);
-    assert!(b.diff_against_main().unwrap().is_empty());
+    assert_eq!(b.state_of(&c, "acc-1").unwrap().unwrap()["balance_cents"], 3100);
+    assert!(b.diff_against_main(&c).unwrap().is_empty());
 }
