@@ -1,3 +1,5 @@
+use proptest::prelude::*;
+
 use super::*;
 use crate::app::demo::DemoOptions;
 use crate::app::{ExecOptions, Mode};
@@ -63,4 +65,50 @@ fn a_skip_undone_gives_the_log_back() {
     assert!(b.flagged().is_empty() && b.skipped().is_empty());
     assert_eq!(b.state_of(&c, "acc-1").unwrap().unwrap()["balance_cents"], 3100);
     assert!(b.diff_against_main(&c).unwrap().is_empty());
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// On random logs, a branch with no skips and no commands equals the
+    /// log (replayed or not), and a skip undone gives the log back.
+    #[test]
+    fn a_branch_left_as_it_is_equals_the_log(
+        cmds in proptest::collection::vec((0u8..5, 0u8..3, 1u16..400), 1..30),
+        at in 0u64..100,
+        skip in 1u64..100,
+    ) {
+        let (_d, mut c) = store();
+        let opts = ExecOptions::new("prop", "test");
+        for (k, s, n) in cmds {
+            let acc = format!("acc-{s}");
+            let line = match k {
+                0 => format!("open {acc} Ada"),
+                1 | 2 => format!("deposit {acc} {n}"),
+                3 => format!("withdraw {acc} {n}"),
+                _ => format!("transfer {acc} acc-{} {n}", (s + 1) % 3),
+            };
+            let _ = c.execute(&line, &opts);
+        }
+        let head = c.store().head().unwrap();
+        let at = at % (head + 1);
+        let mut b = Branch::fork(&c, at).unwrap();
+        let mut d = b.diff_against_main(&c).unwrap();
+        b.diff_read_models(&c, &mut d).unwrap();
+        prop_assert!(d.is_empty(), "{:?}", d);
+        if head > 0 {
+            let skip = 1 + (skip - 1) % head;
+            b.skip(&c, skip).unwrap();
+            b.unskip(&c, skip).unwrap();
+        }
+        b.replay(&c).unwrap();
+        prop_assert!(b.flagged().is_empty(), "{:?}", b.flagged());
+        let mut d = b.diff_against_main(&c).unwrap();
+        b.diff_read_models(&c, &mut d).unwrap();
+        prop_assert!(d.is_empty(), "{:?}", d);
+    }
 }
