@@ -1,6 +1,8 @@
 //! `chronicle diff` and `chronicle whatif` (issue 13, items 3 and 4): what
 //! differs between two positions, and branches that never touch the store.
 
+#[path = "helpers/pg.rs"]
+mod pg;
 #[path = "helpers/cli.rs"]
 mod support;
 
@@ -213,4 +215,20 @@ fn a_missing_or_foreign_file_is_refused_and_left_alone() {
         assert!(line.starts_with("chronicle: "), "{args:?}: {line}");
         assert_eq!(s.bytes(), before, "{args:?} changed the file");
     }
+}
+
+#[test]
+fn diff_and_whatif_run_on_postgresql_and_write_nothing() {
+    let Some(pg) = pg::Pg::demo(300) else { return };
+    let before = pg.export();
+    let d: Value = serde_json::from_str(&pg.ok(&["diff", "5", "170", "--json"])).expect("one JSON object");
+    let counted: u64 = d["events"]["by_type"].as_object().expect("by_type").values().filter_map(Value::as_u64).sum();
+    assert_eq!(counted, 165, "{d}");
+    let w: Value =
+        serde_json::from_str(&pg.ok(&["whatif", "--at", "150", "--replay", "--then", "open acc-99 Zed", "--json"]))
+            .expect("one JSON object");
+    assert_eq!(w["commands"][0]["accepted"], true, "{w}");
+    let streams = w["diff"]["streams"].as_array().expect("streams");
+    assert_eq!((streams.len(), streams[0]["stream_id"].as_str()), (1, Some("acc-99")), "{w}");
+    assert_eq!(pg.export(), before, "the log changed");
 }
