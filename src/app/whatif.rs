@@ -151,8 +151,8 @@ impl Branch {
     }
 
     /// Leaves the event at `position` out of the branch (an event after the
-    /// fork point is left out of a replay). Its stream is re-folded from its
-    /// start without it, and the branch's own events on it applied again.
+    /// fork point is left out of a replay, before or after it ran). Its
+    /// stream is re-folded from its start without it.
     ///
     /// # Errors
     /// [`AppError::Usage`] for position 0 or beyond the head; store
@@ -165,7 +165,7 @@ impl Branch {
         let Some(e) = c.store().event(position)? else {
             return Err(AppError::Usage(format!("no event at position {position}")));
         };
-        if !self.skipped.insert(position) || position > self.at {
+        if !self.skipped.insert(position) || position > self.replayed_to {
             return Ok(());
         }
         self.refold(c, &e.stream_id, &e.stream_type)
@@ -177,7 +177,7 @@ impl Branch {
     /// # Errors
     /// As [`Branch::skip`].
     pub fn unskip(&mut self, c: &Chronicle, position: u64) -> Result<(), AppError> {
-        if !self.skipped.remove(&position) || position > self.at {
+        if !self.skipped.remove(&position) || position > self.replayed_to {
             return Ok(());
         }
         let Some(e) = c.store().event(position)? else {
@@ -186,18 +186,34 @@ impl Branch {
         self.refold(c, &e.stream_id, &e.stream_type)
     }
 
-    /// Re-folds `stream_id` from its start up to the fork point without the
-    /// skipped events, checking each against the rules (an event the branch
-    /// no longer allows is flagged and left out), then the branch's own
-    /// events on it.
+    /// Re-folds `stream_id` from its start without the skipped events:
+    /// the log's up to the fork point, the branch's own events, then the
+    /// log's replayed ones (if replayed), checking each of the log's against
+    /// the rules (an event the branch no longer allows is flagged and left
+    /// out).
     fn refold(&mut self, c: &Chronicle, stream_id: &str, stream_type: &str) -> Result<(), AppError> {
         let registry = c.registry();
-        self.flagged.retain(|f| f.stream_id != stream_id || f.position > self.at);
+        self.flagged.retain(|f| f.stream_id != stream_id);
         let mut o = Overlay { stream_type: stream_type.to_owned(), state: None, version: 0 };
         let mut scratch = Event::default();
-        let skipped = &self.skipped;
-        let flagged = &mut self.flagged;
-        crate::es::store::StreamReader::scan_stream(c.store(), stream_id, 0, self.at, |e| {
+        let Self { skipped, flagged, events, at, replayed_to, .. } = self;
+        let at = *at;
+        let mut own_done = false;
+        let own = |o: &mut Overlay| -> Result<(), AppError> {
+            for e in events.iter().filter(|e| e.stream_id == stream_id) {
+                // Decided against the old fold: applied as they are (their
+                // check was the decision's).
+                let state = o.state.get_or_insert_with(|| registry.fresh_state(stream_type));
+                state.apply(e).map_err(|v| repository::refused(e, v))?;
+                o.version += 1;
+            }
+            Ok(())
+        };
+        crate::es::store::StreamReader::scan_stream(c.store(), stream_id, 0, *replayed_to, |e| {
+            if e.position > at && !own_done {
+                own_done = true;
+                own(&mut o)?;
+            }
             if skipped.contains(&e.position) {
                 return Ok::<_, AppError>(());
             }
@@ -212,12 +228,8 @@ impl Branch {
             }
             Ok(())
         })?;
-        for e in self.events.iter().filter(|e| e.stream_id == stream_id) {
-            // Decided against the old fold: applied as they are (their check
-            // was the decision's).
-            let state = o.state.get_or_insert_with(|| registry.fresh_state(stream_type));
-            state.apply(e).map_err(|v| repository::refused(e, v))?;
-            o.version += 1;
+        if !own_done {
+            own(&mut o)?;
         }
         self.flagged.sort_by_key(|f| f.position);
         self.streams.insert(stream_id.to_owned(), o);

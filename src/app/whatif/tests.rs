@@ -112,3 +112,27 @@ proptest! {
         prop_assert!(d.is_empty(), "{:?}", d);
     }
 }
+
+#[test]
+fn a_skip_after_the_replay_equals_the_skip_before_it() {
+    let (_d, mut c) = store();
+    let opts = ExecOptions::new("t", "test");
+    for line in ["open acc-1 Ada", "deposit acc-1 50", "deposit acc-1 30", "withdraw acc-1 60", "deposit acc-1 1"] {
+        c.execute(line, &opts).unwrap();
+    }
+    for skip in [2, 3] {
+        let mut before = Branch::fork(&c, 2).unwrap();
+        before.apply_command(&c, "deposit acc-1 5").unwrap();
+        before.skip(&c, skip).unwrap();
+        before.replay(&c).unwrap();
+        let mut after = Branch::fork(&c, 2).unwrap();
+        after.apply_command(&c, "deposit acc-1 5").unwrap();
+        after.replay(&c).unwrap();
+        after.skip(&c, skip).unwrap();
+        assert_eq!(before.flagged(), after.flagged(), "skip {skip}");
+        assert_eq!(before.flagged().iter().map(|f| f.position).collect::<Vec<_>>(), vec![4], "skip {skip}");
+        assert_eq!(before.state_of(&c, "acc-1").unwrap(), after.state_of(&c, "acc-1").unwrap(), "skip {skip}");
+        after.unskip(&c, skip).unwrap();
+        assert!(after.flagged().is_empty(), "skip {skip}: {:?}", after.flagged());
+    }
+}
