@@ -8,6 +8,7 @@ pub mod bus;
 pub mod copy;
 pub mod debug;
 pub mod demo;
+pub mod diff;
 pub mod error;
 pub mod exchange;
 pub mod overview;
@@ -16,6 +17,7 @@ pub mod query;
 pub mod repository;
 pub mod timeline;
 pub mod verify;
+pub mod whatif;
 
 use std::ffi::OsStr;
 use std::sync::Arc;

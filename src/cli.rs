@@ -5,9 +5,11 @@
 
 mod commands;
 mod debug;
+mod diff;
 pub mod logging;
 mod output;
 mod progress;
+mod whatif;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -192,6 +194,47 @@ pub enum Command {
         /// new positions and hashes (the originals go into `metadata.imported`).
         #[arg(long)]
         rechain: bool,
+    },
+    /// What differs between two positions: streams created or changed in
+    /// (A, B] with their fields before → after, read-model rows added,
+    /// removed and changed, and the events in between by type and actor.
+    Diff {
+        /// The earlier position.
+        from: u64,
+        /// The later position.
+        to: u64,
+        /// Only this stream.
+        #[arg(long, conflicts_with = "projection")]
+        stream: Option<String>,
+        /// Only this read model.
+        #[arg(long)]
+        projection: Option<String>,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A what-if branch, in memory (nothing is written): the log up to
+    /// `--at` minus `--skip`ped events, plus `--then` commands decided
+    /// against it; `--replay` applies the later events onto it, flagging
+    /// those it no longer allows. Prints each command's outcome and the
+    /// branch's diff against the log.
+    Whatif {
+        /// Fork the branch just after this position.
+        #[arg(long)]
+        at: u64,
+        /// Leave out the event at this position (repeatable).
+        #[arg(long, num_args = 1..)]
+        skip: Vec<u64>,
+        /// Decide this command in the branch (repeatable, in order).
+        #[arg(long)]
+        then: Vec<String>,
+        /// Apply the log's later events onto the branch, flagging each one
+        /// its state no longer allows.
+        #[arg(long)]
+        replay: bool,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Copy the log of one store into another (any two `--db` values: an
     /// SQLite file, a postgres:// URL), hash chain and all, and build the

@@ -45,6 +45,12 @@ pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Res
             let which = super::debug::which(last, all);
             super::debug::find(db, reg, stream.as_deref(), projection.as_deref(), &expr, from, which, json)
         }
+        Command::Diff { from, to, stream, projection, json } => {
+            super::diff::run(db, reg, (from, to), stream.as_deref(), projection.as_deref(), json)
+        }
+        Command::Whatif { at, skip, then, replay, json } => {
+            super::whatif::run(db, reg, &super::whatif::Args { at, skip, then, replay, json })
+        }
     }
 }
 

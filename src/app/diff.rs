@@ -1,0 +1,293 @@
+//! What differs between two positions of the log: the streams created or
+//! changed in `(from, to]` with their fields before and after (as dotted
+//! JSON paths), the read-model rows added, removed and changed, and the
+//! events in between counted by type and actor.
+//!
+//! Streams touched are found by reading the range; their states at both ends
+//! come from the state-at-position code (snapshot plus tail), so a diff never
+//! folds the whole log for streams. The same shape serves a what-if branch's
+//! diff against the real log ([`super::whatif`]).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::{AppError, Chronicle, repository};
+use crate::es::Row;
+
+/// One field that differs: its dotted path (`balance_cents`,
+/// `address.city`; empty for a state that is not an object), and its value
+/// on each side (`null` when absent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Dotted JSON path.
+    pub path: String,
+    /// Value before (`Null` if absent).
+    pub before: Value,
+    /// Value after (`Null` if absent).
+    pub after: Value,
+}
+
+/// A stream created or changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamDiff {
+    /// Stream id.
+    pub stream_id: String,
+    /// Stream type.
+    pub stream_type: String,
+    /// Whether the stream did not exist on the first side.
+    pub created: bool,
+    /// Its fields that differ, in path order.
+    pub changes: Vec<Change>,
+}
+
+/// A read model's rows that differ, keyed by their primary key (the key's
+/// value, or an array of them for a composite key).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectionDiff {
+    /// Rows only on the second side.
+    pub added: Vec<Value>,
+    /// Rows only on the first side.
+    pub removed: Vec<Value>,
+    /// `(key, before, after)` of rows on both sides whose values differ.
+    pub changed: Vec<(Value, Value, Value)>,
+}
+
+impl ProjectionDiff {
+    /// Whether nothing differs.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// Everything that differs between two sides.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diff {
+    /// First side's position.
+    pub from: u64,
+    /// Second side's position.
+    pub to: u64,
+    /// Streams created or changed, by id.
+    pub streams: Vec<StreamDiff>,
+    /// Read models by name.
+    pub projections: BTreeMap<String, ProjectionDiff>,
+    /// Events in between by type.
+    pub by_type: BTreeMap<String, u64>,
+    /// Events in between by actor (`metadata.actor`).
+    pub by_actor: BTreeMap<String, u64>,
+}
+
+impl Diff {
+    /// `{"from","to","streams":[{"stream_id","stream_type","created","changes":[{"path","before","after"}]}],
+    /// "projections":{NAME:{"added","removed","changed":[{"key","before","after"}]}},
+    /// "events":{"by_type","by_actor"}}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let streams: Vec<Value> = self
+            .streams
+            .iter()
+            .map(|s| {
+                json!({
+                    "stream_id": s.stream_id,
+                    "stream_type": s.stream_type,
+                    "created": s.created,
+                    "changes": s.changes.iter().map(|c| json!({"path": c.path, "before": c.before, "after": c.after})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let projections: Map<String, Value> = self
+            .projections
+            .iter()
+            .map(|(name, p)| {
+                let changed: Vec<Value> =
+                    p.changed.iter().map(|(k, b, a)| json!({"key": k, "before": b, "after": a})).collect();
+                (name.clone(), json!({"added": p.added, "removed": p.removed, "changed": changed}))
+            })
+            .collect();
+        json!({
+            "from": self.from,
+            "to": self.to,
+            "streams": streams,
+            "projections": projections,
+            "events": {"by_type": self.by_type, "by_actor": self.by_actor},
+        })
+    }
+
+    /// Whether no stream and no row differs.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.streams.is_empty() && self.projections.values().all(ProjectionDiff::is_empty)
+    }
+}
+
+/// What a diff covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// Every stream and every read model.
+    #[default]
+    All,
+    /// One stream (and the events of it).
+    Stream(&'a str),
+    /// One read model (and every event).
+    Projection(&'a str),
+}
+
+/// The fields of `before` and `after` that differ, as dotted paths: objects
+/// are compared key by key (recursively), anything else as a whole value.
+#[must_use]
+pub fn changes(before: &Value, after: &Value) -> Vec<Change> {
+    let mut out = Vec::new();
+    walk("", before, after, &mut out);
+    out
+}
+
+fn walk(path: &str, before: &Value, after: &Value, out: &mut Vec<Change>) {
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+            for k in keys {
+                let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                walk(&sub, b.get(k).unwrap_or(&Value::Null), a.get(k).unwrap_or(&Value::Null), out);
+            }
+        }
+        (Value::Object(b), Value::Null) => {
+            for (k, v) in b {
+                let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                walk(&sub, v, &Value::Null, out);
+            }
+        }
+        (Value::Null, Value::Object(a)) => {
+            for (k, v) in a {
+                let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                walk(&sub, &Value::Null, v, out);
+            }
+        }
+        _ if before != after => {
+            out.push(Change { path: path.to_owned(), before: before.clone(), after: after.clone() });
+        }
+        _ => {}
+    }
+}
+
+/// A row's key as JSON: its one key cell's value, or an array of them.
+#[must_use]
+pub fn row_key(row: &Row) -> Value {
+    match row.key_cells() {
+        [one] => one.to_value(),
+        many => Value::Array(many.iter().map(crate::es::Cell::to_value).collect()),
+    }
+}
+
+/// Compares two sets of rows keyed by [`row_key`].
+#[must_use]
+pub fn rows_diff(before: BTreeMap<String, (Value, Value)>, after: BTreeMap<String, (Value, Value)>) -> ProjectionDiff {
+    let mut d = ProjectionDiff::default();
+    let mut before = before;
+    for (k, (key, row)) in after {
+        match before.remove(&k) {
+            None => d.added.push(row),
+            Some((_, old)) if old != row => d.changed.push((key, old, row)),
+            Some(_) => {}
+        }
+    }
+    d.removed = before.into_values().map(|(_, row)| row).collect();
+    d
+}
+
+impl Chronicle {
+    /// What differs between `from` and `to` (see the module's doc).
+    ///
+    /// # Errors
+    /// [`AppError::Usage`] when `from > to`, `to` is beyond the head, or the
+    /// scope names an unknown stream or projection; store failures.
+    pub fn diff(&self, from: u64, to: u64, scope: Scope<'_>) -> Result<Diff, AppError> {
+        let head = self.store.head()?;
+        if from > to {
+            return Err(AppError::Usage(format!("diff goes forward: {from} is after {to}")));
+        }
+        if to > head {
+            return Err(AppError::Usage(format!("position {to} is beyond the head ({head})")));
+        }
+        match scope {
+            Scope::Stream(id) if self.store.stream(id)?.is_none() => {
+                return Err(AppError::Usage(format!("unknown stream `{}`", crate::domain::ids::shown(id))));
+            }
+            Scope::Projection(name) => self.check_projection(name)?,
+            _ => {}
+        }
+        let mut diff = Diff { from, to, ..Diff::default() };
+        // Streams touched in (from, to], in first-touch order, with their type.
+        let mut touched: BTreeMap<String, String> = BTreeMap::new();
+        if from < to {
+            self.store.scan(from + 1, to, |e| {
+                if let Scope::Stream(id) = scope
+                    && e.stream_id != id
+                {
+                    return Ok::<_, AppError>(());
+                }
+                *diff.by_type.entry(e.event_type.clone()).or_default() += 1;
+                *diff.by_actor.entry(e.metadata().actor).or_default() += 1;
+                if !touched.contains_key(&e.stream_id) {
+                    touched.insert(e.stream_id.clone(), e.stream_type.clone());
+                }
+                Ok(())
+            })?;
+        }
+        if !matches!(scope, Scope::Projection(_)) {
+            for (id, stream_type) in touched {
+                let before = self.state_json_at(&id, &stream_type, from)?;
+                let after = self.state_json_at(&id, &stream_type, to)?;
+                let created = before.is_none();
+                let changes = changes(&before.unwrap_or(Value::Null), &after.unwrap_or(Value::Null));
+                if created || !changes.is_empty() {
+                    diff.streams.push(StreamDiff { stream_id: id, stream_type, created, changes });
+                }
+            }
+        }
+        let names: Vec<String> = match scope {
+            Scope::All => self.registry.projections().iter().map(|p| p.name().to_owned()).collect(),
+            Scope::Projection(name) => vec![name.to_owned()],
+            Scope::Stream(_) => Vec::new(),
+        };
+        if from == to {
+            diff.projections = names.into_iter().map(|n| (n, ProjectionDiff::default())).collect();
+        } else {
+            for (name, (before, after)) in self.rows_at_both(&names, from, to)? {
+                diff.projections.insert(name, rows_diff(before, after));
+            }
+        }
+        Ok(diff)
+    }
+
+    /// A stream's state as JSON at `position`, `None` if it had no event yet.
+    ///
+    /// # Errors
+    /// Store failures; an event that cannot be upcast or decoded.
+    pub fn state_json_at(&self, stream_id: &str, stream_type: &str, position: u64) -> Result<Option<Value>, AppError> {
+        if position == 0 {
+            return Ok(None);
+        }
+        let loaded = repository::load(&self.store, &self.registry, stream_id, stream_type, position)?;
+        Ok((loaded.version > 0).then(|| loaded.state.to_json()))
+    }
+
+    /// A read model's rows at `position`, by key (`key text → (key, row)`).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn keyed_rows(&self, name: &str, position: u64) -> Result<BTreeMap<String, (Value, Value)>, AppError> {
+        let mut rows = BTreeMap::new();
+        self.for_each_projection_row(name, position, &mut |row| {
+            let key = row_key(&row);
+            rows.insert(key.to_string(), (key, row.to_json()));
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+}
+
+pub(crate) mod rows;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! A diff's read-model rows at both ends: straight from the store where it
+//! holds them (a table at that position, a ledger), else folded in memory,
+//! every such read model in one pass over the log up to the later end.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::row_key;
+use crate::app::{AppError, Chronicle, repository};
+use crate::es::{Event, MemTables, Row, TimeTravel};
+
+/// Rows of one read model by key (`key text → (key, row)`).
+pub type Keyed = BTreeMap<String, (Value, Value)>;
+
+/// Keys the rows of `rows` by [`row_key`].
+pub(crate) fn keyed<'a>(rows: impl Iterator<Item = &'a Row>) -> Keyed {
+    rows.map(|row| {
+        let key = row_key(row);
+        (key.to_string(), (key, row.to_json()))
+    })
+    .collect()
+}
+
+impl Chronicle {
+    /// Whether the store holds `name`'s rows as of `position` (its table is
+    /// there, or it is a ledger past it), so they need no fold.
+    fn rows_stored_at(&self, name: &str, position: u64) -> Result<bool, AppError> {
+        let Some(p) = self.registry.projection(name) else { return Ok(false) };
+        let checkpoint = self.store.checkpoint(name)?;
+        Ok(checkpoint == position || matches!(p.time_travel(), TimeTravel::Query { .. }) && checkpoint >= position)
+    }
+
+    /// The rows of each of `names` at `from` and at `to` (`from <= to`).
+    ///
+    /// # Errors
+    /// Store failures; an event that cannot be upcast or decoded.
+    pub(super) fn rows_at_both(
+        &self,
+        names: &[String],
+        from: u64,
+        to: u64,
+    ) -> Result<BTreeMap<String, (Keyed, Keyed)>, AppError> {
+        let mut out: BTreeMap<String, (Option<Keyed>, Option<Keyed>)> = BTreeMap::new();
+        let mut fold: Vec<&str> = Vec::new();
+        let mut upto = 0;
+        for name in names {
+            let at = |position| -> Result<Option<Keyed>, AppError> {
+                if self.rows_stored_at(name, position)? { Ok(Some(self.keyed_rows(name, position)?)) } else { Ok(None) }
+            };
+            let (a, b) = (at(from)?, at(to)?);
+            if a.is_none() || b.is_none() {
+                fold.push(name);
+                upto = upto.max(if b.is_none() { to } else { from });
+            }
+            out.insert(name.clone(), (a, b));
+        }
+        if !fold.is_empty() {
+            let projections: Vec<_> = fold.iter().filter_map(|n| self.registry.projection(n)).collect();
+            let mut tables = MemTables::default();
+            let mut scratch = Event::default();
+            let capture =
+                |tables: &MemTables, out: &mut BTreeMap<String, (Option<Keyed>, Option<Keyed>)>, first: bool| {
+                    for p in &projections {
+                        if let Some(slot) = out.get_mut(p.name()) {
+                            let side = if first { &mut slot.0 } else { &mut slot.1 };
+                            if side.is_none() {
+                                *side = Some(keyed(tables.rows(p.tables()[0].name)));
+                            }
+                        }
+                    }
+                };
+            if from == 0 {
+                capture(&tables, &mut out, true);
+            }
+            self.store.scan_fold(1, upto, |e| {
+                self.registry.upcasters().upcast_into(e, &mut scratch)?;
+                // Never fold around an event the aggregate cannot decode.
+                self.registry.decode(&scratch).map_err(|v| repository::refused(&scratch, v))?;
+                for p in &projections {
+                    p.apply(&mut tables, &scratch)?;
+                }
+                if e.position == from {
+                    capture(&tables, &mut out, true);
+                }
+                if e.position == to {
+                    capture(&tables, &mut out, false);
+                }
+                Ok::<_, AppError>(())
+            })?;
+        }
+        Ok(out.into_iter().map(|(name, (a, b))| (name, (a.unwrap_or_default(), b.unwrap_or_default()))).collect())
+    }
+}

@@ -1,0 +1,109 @@
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::app::{Config, ExecOptions, Mode};
+use crate::domain::Registry;
+
+#[test]
+fn nested_fields_are_dotted_paths_and_equal_values_are_left_out() {
+    let before = json!({"a": 1, "b": {"c": "x", "d": [1]}, "gone": true});
+    let after = json!({"a": 1, "b": {"c": "y", "d": [1, 2]}, "new": null, "added": 3});
+    let got: Vec<(String, Value, Value)> =
+        changes(&before, &after).into_iter().map(|c| (c.path, c.before, c.after)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("added".into(), Value::Null, json!(3)),
+            ("b.c".into(), json!("x"), json!("y")),
+            ("b.d".into(), json!([1]), json!([1, 2])),
+            ("gone".into(), json!(true), Value::Null),
+        ]
+    );
+    assert_eq!(changes(&json!(1), &json!(2))[0].path, "");
+}
+
+/// One of a few commands on a few streams; many are rejected (fine: the
+/// log holds what was accepted).
+fn command(kind: u8, stream: u8, amount: u16) -> String {
+    let acc = format!("acc-{}", stream % 3);
+    let user = format!("u-{}", stream % 2);
+    match kind % 7 {
+        0 => format!("open {acc} Ada"),
+        1 | 2 => format!("deposit {acc} {}", amount % 500 + 1),
+        3 => format!("withdraw {acc} {}", amount % 300 + 1),
+        4 => format!("register {user} {user}@example.com Ada"),
+        5 => format!("grant {user} admin"),
+        _ => format!("close {acc}"),
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The diff between any two positions equals comparing the naive
+    /// fold of the whole world at each (states and read-model rows), and
+    /// its events by type add up to B − A.
+    #[test]
+    fn diff_equals_naive_states_before_and_after(
+        cmds in proptest::collection::vec((0u8..7, 0u8..6, 0u16..1000), 1..40),
+        a in 0u64..1000,
+        b in 0u64..1000,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config { snapshot_every: 3, ..Config::default() };
+        let mut c = Chronicle::open_with(&dir.path().join("d.db"), Mode::Write, Arc::new(Registry::builtin()), config).unwrap();
+        let opts = ExecOptions::new("prop", "test");
+        for (k, s, n) in cmds {
+            let _ = c.execute(&command(k, s, n), &opts);
+        }
+        let head = c.store().head().unwrap();
+        let (a, b) = (a % (head + 1), b % (head + 1));
+        let (a, b) = (a.min(b), a.max(b));
+        let d = c.diff(a, b, Scope::All).unwrap();
+        prop_assert_eq!(d.by_type.values().sum::<u64>(), b - a);
+        prop_assert_eq!(d.by_actor.values().sum::<u64>(), b - a);
+        let (wa, wb) = (c.world_json(a).unwrap(), c.world_json(b).unwrap());
+        let mut want = Vec::new();
+        for (id, s) in wb["streams"].as_object().unwrap() {
+            let before = &wa["streams"][id]["state"];
+            let after = &s["state"];
+            if before != after {
+                want.push((id.clone(), before.is_null(), changes(before, after)));
+            }
+        }
+        let got: Vec<_> = d.streams.iter().map(|s| (s.stream_id.clone(), s.created, s.changes.clone())).collect();
+        prop_assert_eq!(got, want);
+        for (name, p) in &d.projections {
+            let spec = &c.registry().projection(name).unwrap().tables()[0];
+            let keyed = |w: &Value| -> BTreeMap<String, Value> {
+                w["projections"][name].as_array().unwrap().iter().map(|r| {
+                    let key: Vec<&Value> = spec.columns[..spec.key_len].iter().map(|col| &r[col.name]).collect();
+                    (json!(key).to_string(), r.clone())
+                }).collect()
+            };
+            let (ra, rb) = (keyed(&wa), keyed(&wb));
+            let added: Vec<&Value> = rb.iter().filter(|(k, _)| !ra.contains_key(*k)).map(|(_, r)| r).collect();
+            let removed: Vec<&Value> = ra.iter().filter(|(k, _)| !rb.contains_key(*k)).map(|(_, r)| r).collect();
+            let changed: Vec<(&Value, &Value)> = rb.iter().filter_map(|(k, r)| ra.get(k).filter(|o| *o != r).map(|o| (o, r))).collect();
+            let mut got_added: Vec<&Value> = p.added.iter().collect();
+            let mut want_added = added;
+            got_added.sort_by_key(ToString::to_string);
+            want_added.sort_by_key(ToString::to_string);
+            prop_assert_eq!(got_added, want_added, "{}", name);
+            prop_assert_eq!(p.removed.len(), removed.len(), "{}", name);
+            let mut got_changed: Vec<(&Value, &Value)> = p.changed.iter().map(|(_, b, a)| (b, a)).collect();
+            let mut want_changed = changed;
+            got_changed.sort_by_key(|v| v.0.to_string());
+            want_changed.sort_by_key(|v| v.0.to_string());
+            prop_assert_eq!(got_changed, want_changed, "{}", name);
+        }
+    }
+}
