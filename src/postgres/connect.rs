@@ -130,7 +130,16 @@ pub fn init_schema(client: &mut Client, target: &Target, access: Access) -> Resu
     };
     match examine(client, &target.schema)? {
         Found::Absent if access == Access::Read => Err(StoreError::NotFound { path: path() }),
-        Found::Absent => create(client, target),
+        // Tables but no `meta` may be a store another process is creating
+        // right now (its tables commit an instant before this look): decide
+        // under the store's lock, where that creation has ended.
+        Found::Absent | Found::Foreign if access != Access::Read => {
+            if create(client, target)? {
+                check(Found::Foreign)
+            } else {
+                Ok(())
+            }
+        }
         found => check(found),
     }?;
     if access != Access::Read {
@@ -141,8 +150,9 @@ pub fn init_schema(client: &mut Client, target: &Target, access: Access) -> Resu
 }
 
 /// Creates the schema and its tables in one transaction, under the store's
-/// advisory lock: two processes creating at once both succeed.
-fn create(client: &mut Client, target: &Target) -> Result<(), StoreError> {
+/// advisory lock: two processes creating at once both succeed. Returns true,
+/// creating nothing, when the schema holds tables that are not a store.
+fn create(client: &mut Client, target: &Target) -> Result<bool, StoreError> {
     let mut tx = client.transaction().map_err(store_error)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(&target.schema)]).map_err(store_error)?;
     tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", quote(&target.schema))).map_err(store_error)?;
@@ -151,6 +161,16 @@ fn create(client: &mut Client, target: &Target) -> Result<(), StoreError> {
         .map_err(store_error)?
         .get::<_, bool>(0);
     if !exists {
+        let others: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1",
+                &[&target.schema],
+            )
+            .map_err(store_error)?
+            .get(0);
+        if others > 0 {
+            return Ok(true);
+        }
         let derived: String = super::shape::DERIVED.iter().map(|(_, sql)| *sql).collect::<Vec<_>>().join("\n");
         tx.batch_execute(&format!("{SCHEMA}\n{derived}")).map_err(|e| match e.code() {
             Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
@@ -160,5 +180,6 @@ fn create(client: &mut Client, target: &Target) -> Result<(), StoreError> {
             _ => store_error(e),
         })?;
     }
-    tx.commit().map_err(store_error)
+    tx.commit().map_err(store_error)?;
+    Ok(false)
 }
