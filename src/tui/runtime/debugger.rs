@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::super::TuiError;
 use super::super::action::DebugQuery;
 use crate::app::debug::blame::blame_stream;
-use crate::app::debug::expr::Expr;
+use crate::app::debug::expr::{Expr, ExprError};
 use crate::app::debug::find::{Which, find_stream};
 use crate::app::debug::path::Path;
 use crate::app::{AppError, Chronicle, Mode};
@@ -82,6 +82,14 @@ fn shown(v: Option<&Value>) -> String {
     out
 }
 
+/// The caret message on one line (the status line has one): the expression
+/// with `^` marking the bad token.
+fn caret(e: &ExprError, source: &str) -> String {
+    let shown = source.replace(['\n', '\r', '\t'], " ");
+    let split = shown.char_indices().nth(e.column).map_or(shown.len(), |(i, _)| i);
+    format!("bad expression: {} (column {}): {}^{}", e.message, e.column + 1, &shown[..split], &shown[split..])
+}
+
 fn stop() -> AppError {
     AppError::Usage(STOP.into())
 }
@@ -113,7 +121,7 @@ fn run(c: &Chronicle, stream: &str, query: &DebugQuery, from: u64, forward: bool
             })
         }
         DebugQuery::Find(source) => {
-            let expr = Expr::parse(source).map_err(|e| e.render(source))?;
+            let expr = Expr::parse(source).map_err(|e| caret(&e, source))?;
             let start = if forward { from + 1 } else { 0 };
             let which = if forward { Which::First } else { Which::All };
             let mut tick = |_: u64, _: u64| if cancel.load(Ordering::Relaxed) { Err(stop()) } else { Ok(()) };
