@@ -75,7 +75,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             app.help_scroll = u16::try_from(to).unwrap_or(0);
             None
         }
-        Action::Back if app.debug.busy => debug::cancel(app),
+        Action::Back if app.debug.busy => Some(debug::cancel(app)),
         Action::Back => {
             back(app);
             None

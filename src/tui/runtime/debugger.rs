@@ -36,7 +36,13 @@ impl Job {
     ///
     /// # Errors
     /// The store cannot be opened again, or the thread not started.
-    pub fn spawn(chron: &Chronicle, stream: String, query: DebugQuery, from: u64, forward: bool) -> Result<Self, TuiError> {
+    pub fn spawn(
+        chron: &Chronicle,
+        stream: String,
+        query: DebugQuery,
+        from: u64,
+        forward: bool,
+    ) -> Result<Self, TuiError> {
         let chron = chron.reconnect(Mode::Read)?;
         let cancel = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&cancel);
@@ -67,7 +73,6 @@ impl Job {
     }
 
     /// Waits for the answer (headless sessions and tests).
-    #[must_use]
     pub fn wait(&self) -> Answer {
         self.answer.recv().unwrap_or_else(|_| Err("the search stopped".into()))
     }

@@ -41,11 +41,7 @@ pub(super) fn submit(app: &mut App) -> Option<Effect> {
     if line.is_empty() {
         return None;
     }
-    app.debug.last = if watch {
-        Search::Watch { stream, path: line }
-    } else {
-        Search::Find { stream, expr: line }
-    };
+    app.debug.last = if watch { Search::Watch { stream, path: line } } else { Search::Find { stream, expr: line } };
     repeat(app, true)
 }
 
@@ -78,10 +74,10 @@ pub(super) fn answered(app: &mut App, r: Result<(u64, String), String>) -> Optio
 }
 
 /// Esc while a watch or find runs: stops it.
-pub(super) fn cancel(app: &mut App) -> Option<Effect> {
+pub(super) fn cancel(app: &mut App) -> Effect {
     app.debug.busy = false;
     info(app, "search cancelled");
-    Some(Effect::CancelDebug)
+    Effect::CancelDebug
 }
 
 /// Tab on the watch prompt: completes the dotted path from the keys of the
