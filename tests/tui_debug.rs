@@ -82,5 +82,5 @@ fn help_lists_the_debugger_keys() {
     let (_db, t) = start("help", dir.path());
     t.keys(&["?"]);
     t.wait_for("watch a field of the selected stream");
-    t.wait_for("find where: an expression");
+    t.wait_for("find where an expression holds");
 }
