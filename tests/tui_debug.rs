@@ -68,7 +68,7 @@ fn shift_f_finds_where_an_expression_holds_and_a_bad_one_shows_a_caret() {
     t.wait_for(&format!("`balance_cents > 200000` holds at {}", hits[0]["position"]));
     t.wait_for(&format!(" {}/", hits[0]["position"]));
     t.keys(&["F"]);
-    t.wait_for("find where: balance_cents > 200000");
+    t.wait_for("find where (acc-1): balance_cents > 200000");
     t.keys(&["C-u"]);
     t.keys(&["-l", "balance_cents >"]);
     t.keys(&["Enter"]);
@@ -83,4 +83,19 @@ fn help_lists_the_debugger_keys() {
     t.keys(&["?"]);
     t.wait_for("watch a field of the selected stream");
     t.wait_for("find where an expression holds");
+}
+
+#[test]
+fn shift_f_on_the_read_model_pane_finds_a_matching_row() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (db, t) = start("findrows", dir.path());
+    let x = "balance_cents > 500000";
+    let hits = cli(&db, &["find", "--projection", "account_balances", "--where", x, "--json"]);
+    t.keys(&["BTab"]);
+    t.keys(&["F"]);
+    t.wait_for("find where (account_balances)");
+    t.keys(&["-l", x]);
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("`{x}` holds at {}", hits[0]["position"]));
+    t.wait_for(&format!("account_balances rows matching: {}", hits[0]["matches"]));
 }

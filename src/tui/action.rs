@@ -149,12 +149,12 @@ pub enum Effect {
         /// Direction.
         forward: bool,
     },
-    /// Find the next / previous event that changed `path` of `stream`'s
-    /// state (or, with `expr`, at which the expression holds), from `from`
-    /// (exclusive), on a thread; Esc cancels it.
+    /// Find the next / previous event that changed a field of a stream's
+    /// state, or at which an expression holds, from `from` (exclusive), on
+    /// a thread; Esc cancels it.
     Debug {
-        /// The stream.
-        stream: String,
+        /// The stream, or the read model's name ([`DebugQuery::FindRows`]).
+        on: String,
         /// What to look for.
         query: DebugQuery,
         /// The cursor.
@@ -198,6 +198,8 @@ pub enum Effect {
 pub enum DebugQuery {
     /// A change of the value at this dotted path.
     Watch(String),
-    /// A position at which this `--where` expression holds.
+    /// A position at which this `--where` expression holds on the stream.
     Find(String),
+    /// A position at which this `--where` expression holds on some row of the read model.
+    FindRows(String),
 }

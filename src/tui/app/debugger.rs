@@ -16,10 +16,13 @@ pub enum Search {
         /// The dotted path.
         path: String,
     },
-    /// A `--where` expression on a stream (`F`): its next / previous match.
+    /// A `--where` expression on a stream, or on a read model's rows (`F`):
+    /// its next / previous match.
     Find {
-        /// The stream.
-        stream: String,
+        /// The stream, or the read model's name.
+        on: String,
+        /// Whether `on` is a read model (it holds when any row matches).
+        projection: bool,
         /// The expression.
         expr: String,
     },
@@ -45,7 +48,7 @@ impl Search {
         match self {
             Self::Filter => "filter".into(),
             Self::Watch { stream, path } => format!("watch {path} of {stream}"),
-            Self::Find { stream, expr } => format!("find `{expr}` in {stream}"),
+            Self::Find { on, expr, .. } => format!("find `{expr}` in {on}"),
         }
     }
 }

@@ -13,7 +13,7 @@ use super::super::TuiError;
 use super::super::action::DebugQuery;
 use crate::app::debug::blame::blame_stream;
 use crate::app::debug::expr::{Expr, ExprError};
-use crate::app::debug::find::{Which, find_stream};
+use crate::app::debug::find::{Which, find_projection, find_stream};
 use crate::app::debug::path::Path;
 use crate::app::{AppError, Chronicle, Mode};
 
@@ -125,12 +125,13 @@ fn run(c: &Chronicle, stream: &str, query: &DebugQuery, from: u64, forward: bool
                 Ok(())
             })
         }
-        DebugQuery::Find(source) => {
+        DebugQuery::Find(source) | DebugQuery::FindRows(source) => {
             let expr = Expr::parse(source).map_err(|e| caret(&e, source))?;
             let start = if forward { from + 1 } else { 0 };
             let which = if forward { Which::First } else { Which::All };
             let mut tick = |_: u64, _: u64| if cancel.load(Ordering::Relaxed) { Err(stop()) } else { Ok(()) };
-            find_stream(
+            let search = if matches!(query, DebugQuery::Find(_)) { find_stream } else { find_projection };
+            search(
                 c,
                 stream,
                 &expr,
@@ -140,7 +141,12 @@ fn run(c: &Chronicle, stream: &str, query: &DebugQuery, from: u64, forward: bool
                     if cancel.load(Ordering::Relaxed) || (!forward && h.position >= from) {
                         return Err(stop());
                     }
-                    found = Some((h.position, format!("`{source}` holds at {} ({})", h.position, h.event_type)));
+                    let rows = if matches!(query, DebugQuery::FindRows(_)) {
+                        format!(", {stream} rows matching: {}", h.matches)
+                    } else {
+                        String::new()
+                    };
+                    found = Some((h.position, format!("`{source}` holds at {} ({}{rows})", h.position, h.event_type)));
                     if forward { Err(stop()) } else { Ok(()) }
                 },
                 &mut tick,
@@ -152,7 +158,7 @@ fn run(c: &Chronicle, stream: &str, query: &DebugQuery, from: u64, forward: bool
         _ => found.ok_or_else(|| {
             let what = match query {
                 DebugQuery::Watch(p) => format!("`{p}` of {stream}: no change"),
-                DebugQuery::Find(x) => format!("`{x}` in {stream}: no match"),
+                DebugQuery::Find(x) | DebugQuery::FindRows(x) => format!("`{x}` in {stream}: no match"),
             };
             if forward {
                 format!("{what} after {from} (N searches back)")

@@ -366,11 +366,11 @@ impl Session {
                 self.pending_suspend = true;
                 Vec::new()
             }
-            Effect::Debug { stream, query, from, forward } => {
+            Effect::Debug { on, query, from, forward } => {
                 if let Some(old) = self.job.take() {
                     old.cancel();
                 }
-                let job = Job::spawn(&self.chron, stream, query, from, forward)?;
+                let job = Job::spawn(&self.chron, on, query, from, forward)?;
                 if self.worker.is_none() {
                     // Headless: no loop polls it.
                     return Ok(vec![Action::Debugged(job.wait())]);

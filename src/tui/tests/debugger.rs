@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::action::{Action, DebugQuery, Effect};
-use super::super::app::{App, Mode, Search, Tone};
+use super::super::app::{App, Focus, Mode, Search, Tone};
 use super::super::runtime::render_text;
 use super::super::{keymap, update};
 use super::{session, store};
@@ -33,7 +33,7 @@ fn n_repeats_the_last_search_and_esc_cancels_a_running_one() {
     assert_eq!(
         e,
         Some(Effect::Debug {
-            stream: "acc-1".into(),
+            on: "acc-1".into(),
             query: DebugQuery::Watch("balance_cents".into()),
             from: 4,
             forward: false
@@ -109,4 +109,22 @@ fn a_bad_expression_shows_a_caret_in_the_status_line() {
     assert_eq!(m.tone, Tone::Error);
     let screen = render_text(&s.app, 160, 48);
     assert!(screen.contains("bad expression") && screen.contains("balance_cents < ^and"), "{screen}");
+}
+
+#[test]
+fn find_with_the_read_model_pane_focused_searches_its_rows() {
+    let (_d, db) = store();
+    let mut s = session(&db);
+    s.press(KeyCode::Home).unwrap();
+    s.app.focus = Focus::Projections;
+    let name = s.app.model().expect("a read model").name;
+    assert_eq!(name, "account_balances");
+    s.press(KeyCode::Char('F')).unwrap();
+    let screen = render_text(&s.app, 160, 48);
+    assert!(screen.contains("find where (account_balances):"), "{screen}");
+    s.type_str("balance_cents >= 10000").unwrap();
+    s.press(KeyCode::Enter).unwrap();
+    assert_eq!(s.app.cursor, 3, "acc-1's deposit of 100.00");
+    let said = s.app.message.clone().unwrap().text;
+    assert!(said.contains("holds at 3") && said.contains("account_balances rows matching: 1"), "{said}");
 }

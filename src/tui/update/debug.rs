@@ -5,13 +5,15 @@ use serde_json::Value;
 use tui_input::Input;
 
 use super::super::action::{DebugQuery, Effect};
-use super::super::app::{App, Message, Mode, Search, Tone};
+use super::super::app::{App, Focus, Message, Mode, Search, Tone};
 use super::super::text;
 use super::{info, seek};
 
-/// Opens the watch (`watch`) or find prompt, for the selected stream.
+/// Opens the watch (`watch`) or find prompt, for the selected stream (a
+/// find with the read-model pane focused: for its read model).
 pub(super) fn open(app: &mut App, watch: bool) {
-    if app.selected_stream().is_none() {
+    let on_model = app.focus == Focus::Projections && app.model().is_some();
+    if app.selected_stream().is_none() && !(on_model && !watch) {
         info(app, "no stream selected: move to an event or pin a stream first");
         return;
     }
@@ -37,11 +39,16 @@ pub(super) fn submit(app: &mut App) -> Option<Effect> {
     let watch = app.mode == Mode::Watch;
     app.mode = Mode::Normal;
     let line = if watch { app.debug.watch_input.value() } else { app.debug.find_input.value() }.trim().to_owned();
-    let stream = app.selected_stream()?.to_owned();
+    let model = (app.focus == Focus::Projections).then(|| app.model().map(|m| m.name)).flatten();
+    let stream = app.selected_stream().map(str::to_owned);
     if line.is_empty() {
         return None;
     }
-    app.debug.last = if watch { Search::Watch { stream, path: line } } else { Search::Find { stream, expr: line } };
+    app.debug.last = match (watch, model) {
+        (true, _) => Search::Watch { stream: stream?, path: line },
+        (false, Some(name)) => Search::Find { on: name.to_owned(), projection: true, expr: line },
+        (false, None) => Search::Find { on: stream?, projection: false, expr: line },
+    };
     repeat(app, true)
 }
 
@@ -50,11 +57,12 @@ pub(super) fn repeat(app: &mut App, forward: bool) -> Option<Effect> {
     let (stream, query) = match &app.debug.last {
         Search::Filter => return None,
         Search::Watch { stream, path } => (stream.clone(), DebugQuery::Watch(path.clone())),
-        Search::Find { stream, expr } => (stream.clone(), DebugQuery::Find(expr.clone())),
+        Search::Find { on, projection: false, expr } => (on.clone(), DebugQuery::Find(expr.clone())),
+        Search::Find { on, projection: true, expr } => (on.clone(), DebugQuery::FindRows(expr.clone())),
     };
     app.debug.busy = true;
     info(app, format!("{}: searching… (Esc cancels)", text::clean(&app.debug.last.label())));
-    Some(Effect::Debug { stream, query, from: app.cursor, forward })
+    Some(Effect::Debug { on: stream, query, from: app.cursor, forward })
 }
 
 /// A watch or find answered.

@@ -36,7 +36,13 @@ pub fn render_command(app: &App, area: Rect, buf: &mut Buffer) {
         Mode::Goto => prompt_line(app, "go to (position or RFC 3339 time): ", &app.goto, area.width),
         Mode::Filter => prompt_line(app, "filter (stream, type, actor, correlation): /", &app.filter_input, area.width),
         Mode::Watch => prompt_line(app, "watch field (Tab completes): ", &app.debug.watch_input, area.width),
-        Mode::Find => prompt_line(app, "find where: ", &app.debug.find_input, area.width),
+        Mode::Find => {
+            let on = match app.model() {
+                Some(m) if app.focus == Focus::Projections => m.name,
+                _ => app.selected_stream().unwrap_or(""),
+            };
+            prompt_line(app, &format!("find where ({}): ", text::clean(on)), &app.debug.find_input, area.width)
+        }
         Mode::Normal | Mode::Help => match &app.message {
             Some(m) => {
                 let (mark, style) = match m.tone {
