@@ -13,7 +13,7 @@ use super::{info, seek};
 /// find with the read-model pane focused: for its read model).
 pub(super) fn open(app: &mut App, watch: bool) {
     let on_model = app.focus == Focus::Projections && app.model().is_some();
-    if app.selected_stream().is_none() && !(on_model && !watch) {
+    if (watch || !on_model) && app.selected_stream().is_none() {
         info(app, "no stream selected: move to an event or pin a stream first");
         return;
     }
