@@ -82,6 +82,12 @@ pub enum Action {
     FindNext,
     /// Jump to the previous event matching the filter.
     FindPrev,
+    /// Open the watch prompt (a field of the selected stream's state).
+    OpenWatch,
+    /// Open the find prompt (a `--where` expression on the selected stream).
+    OpenFind,
+    /// A watch or find answered: the position and what the status line says, or why not.
+    Debugged(Result<(u64, String), String>),
     /// Show every event sharing the cursor event's correlation id.
     FollowCorrelation,
     /// The terminal was resized.
@@ -143,6 +149,21 @@ pub enum Effect {
         /// Direction.
         forward: bool,
     },
+    /// Find the next / previous event that changed a field of a stream's
+    /// state, or at which an expression holds, from `from` (exclusive), on
+    /// a thread; Esc cancels it.
+    Debug {
+        /// The stream, or the read model's name ([`DebugQuery::FindRows`]).
+        on: String,
+        /// What to look for.
+        query: DebugQuery,
+        /// The cursor.
+        from: u64,
+        /// Direction.
+        forward: bool,
+    },
+    /// Stop the running watch or find.
+    CancelDebug,
     /// Read the events sharing this correlation id.
     Correlation(String),
     /// Turn mouse capture on or off.
@@ -170,4 +191,15 @@ pub enum Effect {
         /// Rows to read at most.
         limit: usize,
     },
+}
+
+/// What a debugger search looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DebugQuery {
+    /// A change of the value at this dotted path.
+    Watch(String),
+    /// A position at which this `--where` expression holds on the stream.
+    Find(String),
+    /// A position at which this `--where` expression holds on some row of the read model.
+    FindRows(String),
 }

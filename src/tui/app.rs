@@ -5,6 +5,10 @@ use serde_json::Value;
 use tui_input::Input;
 
 use crate::app::World;
+
+pub use debugger::{Debugger, Search};
+
+mod debugger;
 use crate::domain::CommandHelp;
 use crate::es::store::StreamInfo;
 use crate::es::{Row, StoredEvent, TableSpec};
@@ -59,6 +63,10 @@ pub enum Mode {
     Goto,
     /// The filter prompt (`/`).
     Filter,
+    /// The watch prompt (`w`): a dotted path into the selected stream's state.
+    Watch,
+    /// The find prompt (`F`): a `--where` expression on the selected stream.
+    Find,
     /// The help overlay.
     Help,
 }
@@ -305,6 +313,8 @@ pub struct App {
     pub matches: Option<Matches>,
     /// The correlation being followed (`c`).
     pub correlation: Option<Correlation>,
+    /// The debugger's watch and find (`w`, `F`).
+    pub debug: Debugger,
     /// The message line.
     pub message: Option<Message>,
     /// Terminal size `(width, height)`.

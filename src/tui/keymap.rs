@@ -36,7 +36,7 @@ pub fn key_to_action(app: &App, key: KeyEvent) -> Option<Action> {
                 _ => None,
             }
         }
-        Mode::Command | Mode::Goto | Mode::Filter => typing(app.mode, key, ctrl),
+        Mode::Command | Mode::Goto | Mode::Filter | Mode::Watch | Mode::Find => typing(app.mode, key, ctrl),
     }
 }
 
@@ -79,6 +79,8 @@ fn normal(app: &App, key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('n') => Action::FindNext,
         KeyCode::Char('N') => Action::FindPrev,
         KeyCode::Char('c') => Action::FollowCorrelation,
+        KeyCode::Char('w') => Action::OpenWatch,
+        KeyCode::Char('F') => Action::OpenFind,
         KeyCode::Esc => Action::Back,
         _ => return None,
     })
@@ -101,7 +103,7 @@ fn typing(mode: Mode, key: KeyEvent, ctrl: bool) -> Option<Action> {
     match key.code {
         KeyCode::Esc => Some(Action::Cancel),
         KeyCode::Enter => Some(Action::Submit),
-        KeyCode::Tab if mode == Mode::Command => Some(Action::Complete),
+        KeyCode::Tab if matches!(mode, Mode::Command | Mode::Watch) => Some(Action::Complete),
         KeyCode::Up if mode == Mode::Command => Some(Action::HistoryPrev),
         KeyCode::Down if mode == Mode::Command => Some(Action::HistoryNext),
         KeyCode::Char(c) => edit(InputRequest::InsertChar(c)),

@@ -9,6 +9,7 @@
 //! `SIGTSTP`) restores the terminal and stops the process; `SIGCONT` (`fg`)
 //! sets it up again and redraws.
 
+mod debugger;
 mod follow;
 mod search;
 mod session;
@@ -283,7 +284,7 @@ fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session, signals: &S
         if let Some(p) = play_due {
             timeout = timeout.min(p);
         }
-        if session.app.folding() {
+        if session.app.folding() || session.app.debug.busy {
             timeout = timeout.min(BUSY_POLL);
         }
         if event::poll(timeout)? {

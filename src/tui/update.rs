@@ -1,5 +1,6 @@
 //! The pure state transition: `update(&mut App, Action) -> Option<Effect>`.
 
+mod debug;
 mod prompt;
 
 use super::action::{Action, Effect};
@@ -74,6 +75,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             app.help_scroll = u16::try_from(to).unwrap_or(0);
             None
         }
+        Action::Back if app.debug.busy => Some(debug::cancel(app)),
         Action::Back => {
             back(app);
             None
@@ -117,7 +119,15 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             app.command.candidates.clear();
             None
         }
+        Action::OpenWatch | Action::OpenFind => {
+            debug::open(app, matches!(action, Action::OpenWatch));
+            None
+        }
+        Action::Debugged(r) => debug::answered(app, r),
         Action::FindNext | Action::FindPrev => {
+            if app.debug.last != super::app::Search::Filter {
+                return debug::repeat(app, matches!(action, Action::FindNext));
+            }
             if app.filter.is_empty() {
                 info(app, "no filter: press / and type a stream, type, actor or correlation id");
                 return None;
@@ -345,6 +355,10 @@ fn back(app: &mut App) {
     } else if !app.filter.is_empty() {
         app.filter.clear();
         info(app, "filter cleared");
+    } else if app.debug.last != super::app::Search::Filter {
+        let was = text::clean(&app.debug.last.label());
+        app.debug.last = super::app::Search::Filter;
+        info(app, format!("{was}: cleared"));
     } else {
         app.message = None;
     }

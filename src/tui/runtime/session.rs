@@ -10,6 +10,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use super::super::action::{Action, Effect};
 use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
+use super::debugger::Job;
 use super::follow::Follower;
 use super::worker::Worker;
 use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
@@ -31,6 +32,8 @@ pub struct Session {
     mode: Mode,
     timeline: Timeline,
     worker: Option<Worker>,
+    /// The watch or find running, if any.
+    job: Option<Job>,
     follower: Option<Follower>,
     link: Link,
     actor: String,
@@ -80,6 +83,7 @@ impl Session {
             mode,
             timeline,
             worker: None,
+            job: None,
             follower: None,
             link: Link::default(),
             actor,
@@ -242,6 +246,12 @@ impl Session {
     /// # Errors
     /// The worker failed.
     pub fn poll_worker(&mut self) -> Result<bool, TuiError> {
+        if let Some(a) = self.job.as_ref().and_then(Job::answer) {
+            self.job = None;
+            let r = self.dispatch(Action::Debugged(a));
+            self.survive(r)?;
+            return Ok(true);
+        }
         let Some(worker) = &self.worker else { return Ok(false) };
         let latest = worker.latest();
         let Some(world) = self.survive(latest)? else { return Ok(false) };
@@ -354,6 +364,24 @@ impl Session {
             }
             Effect::Suspend => {
                 self.pending_suspend = true;
+                Vec::new()
+            }
+            Effect::Debug { on, query, from, forward } => {
+                if let Some(old) = self.job.take() {
+                    old.cancel();
+                }
+                let job = Job::spawn(&self.chron, on, query, from, forward)?;
+                if self.worker.is_none() {
+                    // Headless: no loop polls it.
+                    return Ok(vec![Action::Debugged(job.wait())]);
+                }
+                self.job = Some(job);
+                Vec::new()
+            }
+            Effect::CancelDebug => {
+                if let Some(old) = self.job.take() {
+                    old.cancel();
+                }
                 Vec::new()
             }
         })

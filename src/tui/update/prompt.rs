@@ -32,6 +32,8 @@ fn input_mut(app: &mut App) -> Option<&mut Input> {
         Mode::Command => Some(&mut app.command.input),
         Mode::Goto => Some(&mut app.goto),
         Mode::Filter => Some(&mut app.filter_input),
+        Mode::Watch => Some(&mut app.debug.watch_input),
+        Mode::Find => Some(&mut app.debug.find_input),
         Mode::Normal | Mode::Help => None,
     }
 }
@@ -146,8 +148,10 @@ pub(super) fn submit(app: &mut App) -> Option<Effect> {
                     format!("filter `{f}`: the audit log shows matches from the whole log; n/N jump, Esc clears"),
                 );
             }
+            app.debug.last = super::super::app::Search::Filter;
             None
         }
+        Mode::Watch | Mode::Find => super::debug::submit(app),
         Mode::Normal | Mode::Help => None,
     }
 }
@@ -155,6 +159,10 @@ pub(super) fn submit(app: &mut App) -> Option<Effect> {
 /// Tab on the command line: completes a command word or a known stream id.
 #[allow(clippy::single_match_else)]
 pub(super) fn complete(app: &mut App) {
+    if app.mode == Mode::Watch {
+        super::debug::complete(app);
+        return;
+    }
     let value = app.command.input.value().to_owned();
     let words: Vec<&str> = value.split_whitespace().collect();
     let fresh = value.is_empty() || value.ends_with(char::is_whitespace);

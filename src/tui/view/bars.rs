@@ -35,6 +35,14 @@ pub fn render_command(app: &App, area: Rect, buf: &mut Buffer) {
         Mode::Command => prompt_line(app, ": ", &app.command.input, area.width),
         Mode::Goto => prompt_line(app, "go to (position or RFC 3339 time): ", &app.goto, area.width),
         Mode::Filter => prompt_line(app, "filter (stream, type, actor, correlation): /", &app.filter_input, area.width),
+        Mode::Watch => prompt_line(app, "watch field (Tab completes): ", &app.debug.watch_input, area.width),
+        Mode::Find => {
+            let on = match app.model() {
+                Some(m) if app.focus == Focus::Projections => m.name,
+                _ => app.selected_stream().unwrap_or(""),
+            };
+            prompt_line(app, &format!("find where ({}): ", text::clean(on)), &app.debug.find_input, area.width)
+        }
         Mode::Normal | Mode::Help => match &app.message {
             Some(m) => {
                 let (mark, style) = match m.tone {
@@ -73,7 +81,8 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
         Mode::Command => {
             vec![("Enter", "run"), ("Tab", "complete"), ("↑↓", "history"), ("Esc", "leave")]
         }
-        Mode::Goto | Mode::Filter => vec![("Enter", "apply"), ("Esc", "cancel")],
+        Mode::Goto | Mode::Filter | Mode::Find => vec![("Enter", "apply"), ("Esc", "cancel")],
+        Mode::Watch => vec![("Enter", "watch"), ("Tab", "complete"), ("Esc", "cancel")],
         Mode::Help => vec![("↑↓ PgUp/PgDn", "scroll"), ("Esc", "close help"), ("q", "close")],
         Mode::Normal if app.head == 0 => vec![(":", "command"), ("?", "help"), ("q", "quit")],
         Mode::Normal => {
