@@ -183,6 +183,13 @@ pub trait Reads {
     fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError>;
     /// Highest version among the stream's EVENTS (not the index): the streams-index check.
     fn stored_version(&self, stream_id: &str) -> Result<u64, StoreError>;
+    /// Per id, in the order given: its summary from the `streams` index and
+    /// the highest version among its events ([`Reads::stream`] and
+    /// [`Reads::stored_version`] of each, in one round trip where the engine
+    /// is a server).
+    fn streams_of(&self, stream_ids: &[&str]) -> Result<Vec<(Option<StreamInfo>, u64)>, StoreError> {
+        stream_ids.iter().map(|id| Ok((self.stream(id)?, self.stored_version(id)?))).collect()
+    }
     /// Every stream, by id.
     fn streams(&self) -> Result<Vec<StreamInfo>, StoreError>;
     /// Events matching `filter`, in position order, at most `limit`.

@@ -236,6 +236,17 @@ impl Conn {
         self.query_opt(sql, &[&stream_id])?.map_or(Ok(0), |r| ucol(&r, 0))
     }
 
+    pub fn streams_of(&self, stream_ids: &[&str]) -> Result<Vec<(Option<StreamInfo>, u64)>, StoreError> {
+        let rows = self.query(include_str!("sql/select_streams_of.sql"), &[&stream_ids])?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let indexed = col::<Option<String>>(r, 1)?.is_some();
+            let stored = col::<Option<i64>>(r, 5)?.map_or(Ok(0), |v| super::conn::to_u64(v, "version"))?;
+            out.push((if indexed { Some(stream_info(r)?) } else { None }, stored));
+        }
+        Ok(out)
+    }
+
     pub fn streams(&self) -> Result<Vec<StreamInfo>, StoreError> {
         let sql =
             "SELECT stream_id, stream_type, version, first_position, last_position FROM streams ORDER BY stream_id";

@@ -72,6 +72,10 @@ macro_rules! reads_via {
                 let $s = self;
                 $conn.stored_version(stream_id)
             }
+            fn streams_of(&self, stream_ids: &[&str]) -> Result<Vec<(Option<StreamInfo>, u64)>, StoreError> {
+                let $s = self;
+                $conn.streams_of(stream_ids)
+            }
             fn streams(&self) -> Result<Vec<StreamInfo>, StoreError> {
                 let $s = self;
                 $conn.streams()
