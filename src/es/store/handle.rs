@@ -3,7 +3,6 @@
 //! rebuilt; read-model tables checked against their specs.
 
 use super::{Store, StoreError, WriteTx};
-use crate::es::backend::Reads;
 use crate::es::projection::TableSpec;
 
 impl Store {

@@ -23,12 +23,13 @@ impl WriteTx<'_> {
     ///
     /// # Errors
     /// Database failures.
-    pub fn prefetch_streams<'a>(&mut self, streams: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(), StoreError> {
+    pub fn prefetch_streams<'a>(
+        &mut self,
+        streams: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), StoreError> {
         let mut seen = HashSet::default();
-        let unseen: Vec<(&str, &str)> = streams
-            .into_iter()
-            .filter(|(id, _)| !self.streams.contains_key(*id) && seen.insert(*id))
-            .collect();
+        let unseen: Vec<(&str, &str)> =
+            streams.into_iter().filter(|(id, _)| !self.streams.contains_key(*id) && seen.insert(*id)).collect();
         if unseen.len() < 2 {
             return Ok(());
         }
