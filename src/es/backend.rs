@@ -162,6 +162,19 @@ pub trait Reads {
         to: u64,
         f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// The head and the stored hash of the event there ([`crate::es::hash::GENESIS`]
+    /// for an empty log): where the write transaction's chain goes on from.
+    fn last_link(&self) -> Result<(u64, [u8; 32]), StoreError> {
+        let head = self.head()?;
+        let mut hash = super::hash::GENESIS;
+        if head > 0 {
+            self.scan(head, head, &mut |e| {
+                hash = e.hash;
+                Ok(())
+            })?;
+        }
+        Ok((head, hash))
+    }
     /// The stored hash of the last event before `position`.
     fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError>;
     /// Events of `stream_id` after `after_version`, up to `max_position`, by version.

@@ -151,11 +151,16 @@ impl Conn {
             for row in &page {
                 each(row)?;
             }
-            after = if page.is_empty() {
+            // A page short of its last version: the next event (if any) is
+            // after a gap or beyond the page, so ask for it at once rather
+            // than for the next (empty) page first.
+            let last = page.last().map(|r| r.try_get::<_, i64>("version")).transpose().map_err(|e| self.error(e))?;
+            let short = last.filter(|v| *v < upto);
+            after = if page.is_empty() || short.is_some() {
                 let sql =
                     "SELECT min(version) - 1 FROM events WHERE stream_id = $1 AND version > $2 AND position <= $3";
                 match self
-                    .query_opt(sql, &[&stream_id, &upto, &max])?
+                    .query_opt(sql, &[&stream_id, &short.unwrap_or(upto), &max])?
                     .map(|r| col::<Option<i64>>(&r, 0))
                     .transpose()?
                     .flatten()
@@ -199,6 +204,18 @@ impl Conn {
         f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.pages(include_str!("sql/select_events_range.sql"), from, to, &mut |r| f(chain_row(r)?))
+    }
+
+    pub fn last_link(&self) -> Result<(u64, [u8; 32]), StoreError> {
+        let Some(row) = self.query_opt(include_str!("sql/select_last_link.sql"), &[])? else {
+            return Ok((0, crate::es::hash::GENESIS));
+        };
+        let position = ucol(&row, 0)?;
+        let hash: &[u8] = col(&row, 1)?;
+        let hash = hash.try_into().map_err(|_| {
+            damaged(format!("position {position}"), format!("hash has {} bytes, expected 32", hash.len()))
+        })?;
+        Ok((position, hash))
     }
 
     pub fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError> {

@@ -46,6 +46,10 @@ macro_rules! reads_via {
                 let $s = self;
                 $conn.scan_chain(from, to, f)
             }
+            fn last_link(&self) -> Result<(u64, [u8; 32]), StoreError> {
+                let $s = self;
+                $conn.last_link()
+            }
             fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError> {
                 let $s = self;
                 $conn.hash_before(position)
