@@ -195,7 +195,7 @@ fn a_batch_naming_many_streams_appends_each_at_its_version_and_still_names_an_in
     two.extend(batch("c", ExpectedVersion::Any, &["10"]));
     match append(&mut s, two).unwrap_err() {
         StoreError::StreamsIndex { stream_id, indexed, stored } => {
-            assert_eq!((stream_id.as_str(), indexed, stored), ("c", 9, 1))
+            assert_eq!((stream_id.as_str(), indexed, stored), ("c", 9, 1));
         }
         other => panic!("{other}"),
     }
