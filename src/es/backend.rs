@@ -162,6 +162,19 @@ pub trait Reads {
         to: u64,
         f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// The head and the stored hash of the event there ([`crate::es::hash::GENESIS`]
+    /// for an empty log): where the write transaction's chain goes on from.
+    fn last_link(&self) -> Result<(u64, [u8; 32]), StoreError> {
+        let head = self.head()?;
+        let mut hash = super::hash::GENESIS;
+        if head > 0 {
+            self.scan(head, head, &mut |e| {
+                hash = e.hash;
+                Ok(())
+            })?;
+        }
+        Ok((head, hash))
+    }
     /// The stored hash of the last event before `position`.
     fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError>;
     /// Events of `stream_id` after `after_version`, up to `max_position`, by version.
@@ -183,6 +196,13 @@ pub trait Reads {
     fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError>;
     /// Highest version among the stream's EVENTS (not the index): the streams-index check.
     fn stored_version(&self, stream_id: &str) -> Result<u64, StoreError>;
+    /// Per id, in the order given: its summary from the `streams` index and
+    /// the highest version among its events ([`Reads::stream`] and
+    /// [`Reads::stored_version`] of each, in one round trip where the engine
+    /// is a server).
+    fn streams_of(&self, stream_ids: &[&str]) -> Result<Vec<(Option<StreamInfo>, u64)>, StoreError> {
+        stream_ids.iter().map(|id| Ok((self.stream(id)?, self.stored_version(id)?))).collect()
+    }
     /// Every stream, by id.
     fn streams(&self) -> Result<Vec<StreamInfo>, StoreError>;
     /// Events matching `filter`, in position order, at most `limit`.

@@ -30,7 +30,6 @@ pub use write::{Appended, Link, WriteTx};
 
 use super::backend::{Access, Engine, Reads};
 use super::event::{EventRef, StoredEvent};
-use super::hash::GENESIS;
 use super::projection::{Row, TableSpec};
 
 /// A handle on one store.
@@ -348,17 +347,7 @@ impl Store {
     /// `f`'s error, or a database failure to begin or commit.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>) -> Result<T, E> {
         let w = self.engine.begin()?;
-        let head = w.head()?;
-        let last_hash = if head == 0 {
-            GENESIS
-        } else {
-            let mut h = GENESIS;
-            w.scan(head, head, &mut |e| {
-                h = e.hash;
-                Ok(())
-            })?;
-            h
-        };
+        let (head, last_hash) = w.last_link()?;
         let mut tx = WriteTx {
             w,
             head,

@@ -151,11 +151,16 @@ impl Conn {
             for row in &page {
                 each(row)?;
             }
-            after = if page.is_empty() {
+            // A page short of its last version: the next event (if any) is
+            // after a gap or beyond the page, so ask for it at once rather
+            // than for the next (empty) page first.
+            let last = page.last().map(|r| r.try_get::<_, i64>("version")).transpose().map_err(|e| self.error(e))?;
+            let short = last.filter(|v| *v < upto);
+            after = if page.is_empty() || short.is_some() {
                 let sql =
                     "SELECT min(version) - 1 FROM events WHERE stream_id = $1 AND version > $2 AND position <= $3";
                 match self
-                    .query_opt(sql, &[&stream_id, &upto, &max])?
+                    .query_opt(sql, &[&stream_id, &short.unwrap_or(upto), &max])?
                     .map(|r| col::<Option<i64>>(&r, 0))
                     .transpose()?
                     .flatten()
@@ -201,6 +206,18 @@ impl Conn {
         self.pages(include_str!("sql/select_events_range.sql"), from, to, &mut |r| f(chain_row(r)?))
     }
 
+    pub fn last_link(&self) -> Result<(u64, [u8; 32]), StoreError> {
+        let Some(row) = self.query_opt(include_str!("sql/select_last_link.sql"), &[])? else {
+            return Ok((0, crate::es::hash::GENESIS));
+        };
+        let position = ucol(&row, 0)?;
+        let hash: &[u8] = col(&row, 1)?;
+        let hash = hash.try_into().map_err(|_| {
+            damaged(format!("position {position}"), format!("hash has {} bytes, expected 32", hash.len()))
+        })?;
+        Ok((position, hash))
+    }
+
     pub fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError> {
         let row = self.query_opt(include_str!("sql/select_hash_before.sql"), &[&to_i64(position)])?;
         row.map(|r| col(&r, 0)).transpose()
@@ -234,6 +251,17 @@ impl Conn {
     pub fn stored_version(&self, stream_id: &str) -> Result<u64, StoreError> {
         let sql = "SELECT version FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1";
         self.query_opt(sql, &[&stream_id])?.map_or(Ok(0), |r| ucol(&r, 0))
+    }
+
+    pub fn streams_of(&self, stream_ids: &[&str]) -> Result<Vec<(Option<StreamInfo>, u64)>, StoreError> {
+        let rows = self.query(include_str!("sql/select_streams_of.sql"), &[&stream_ids])?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let indexed = col::<Option<String>>(r, 1)?.is_some();
+            let stored = col::<Option<i64>>(r, 5)?.map_or(Ok(0), |v| super::conn::to_u64(v, "version"))?;
+            out.push((if indexed { Some(stream_info(r)?) } else { None }, stored));
+        }
+        Ok(out)
     }
 
     pub fn streams(&self) -> Result<Vec<StreamInfo>, StoreError> {

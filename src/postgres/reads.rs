@@ -46,6 +46,10 @@ macro_rules! reads_via {
                 let $s = self;
                 $conn.scan_chain(from, to, f)
             }
+            fn last_link(&self) -> Result<(u64, [u8; 32]), StoreError> {
+                let $s = self;
+                $conn.last_link()
+            }
             fn hash_before(&self, position: u64) -> Result<Option<Vec<u8>>, StoreError> {
                 let $s = self;
                 $conn.hash_before(position)
@@ -71,6 +75,10 @@ macro_rules! reads_via {
             fn stored_version(&self, stream_id: &str) -> Result<u64, StoreError> {
                 let $s = self;
                 $conn.stored_version(stream_id)
+            }
+            fn streams_of(&self, stream_ids: &[&str]) -> Result<Vec<(Option<StreamInfo>, u64)>, StoreError> {
+                let $s = self;
+                $conn.streams_of(stream_ids)
             }
             fn streams(&self) -> Result<Vec<StreamInfo>, StoreError> {
                 let $s = self;

@@ -77,6 +77,8 @@ impl From<&EventRow<'_>> for Owned {
 struct Pending {
     events: Vec<Owned>,
     streams: HashMap<String, StreamInfo>,
+    /// Checkpoints set, by projection (written with the next flush).
+    checkpoints: HashMap<String, i64>,
 }
 
 /// The open write transaction (rolled back when dropped uncommitted).
@@ -120,6 +122,11 @@ impl<'a> Tx<'a> {
             }
             let sql = include_str!("sql/upsert_streams.sql");
             self.conn.execute(sql, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4])?;
+        }
+        let checkpoints = std::mem::take(&mut self.pending.borrow_mut().checkpoints);
+        if !checkpoints.is_empty() {
+            let (names, positions): (Vec<String>, Vec<i64>) = checkpoints.into_iter().unzip();
+            self.conn.execute(include_str!("sql/upsert_checkpoints.sql"), &[&names, &positions])?;
         }
         Ok(())
     }
@@ -281,7 +288,7 @@ impl Writes for Tx<'_> {
     }
 
     fn set_checkpoint(&mut self, projection: &str, position: u64) -> Result<(), StoreError> {
-        self.conn.execute(include_str!("sql/upsert_checkpoint.sql"), &[&projection, &to_i64(position)])?;
+        self.pending.borrow_mut().checkpoints.insert(projection.to_owned(), to_i64(position));
         Ok(())
     }
 

@@ -3,7 +3,6 @@
 //! rebuilt; read-model tables checked against their specs.
 
 use super::{Store, StoreError, WriteTx};
-use crate::es::backend::Reads;
 use crate::es::projection::TableSpec;
 
 impl Store {
@@ -64,8 +63,8 @@ impl Store {
 /// The `streams` index must agree with the events of `stream_id` before an
 /// append relies on it: a row deleted or edited outside chronicle would make
 /// the append fail on the unique `(stream_id, version)` or leave a gap.
-pub(super) fn check_stream_index(r: &dyn Reads, stream_id: &str, indexed: u64) -> Result<(), StoreError> {
-    let stored = r.stored_version(stream_id)?;
+/// `stored` is the highest version among the stream's events.
+pub(super) fn check_stored_version(stream_id: &str, indexed: u64, stored: u64) -> Result<(), StoreError> {
     if stored == indexed {
         Ok(())
     } else {

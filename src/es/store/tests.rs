@@ -173,3 +173,31 @@ fn log_filters_and_time_lookup() {
     assert_eq!(s.position_at_time("2026-01-01T12:00:00.000000Z").unwrap(), 1);
     assert_eq!(s.position_at_time("2025-01-01T00:00:00.000000Z").unwrap(), 0);
 }
+
+#[test]
+fn a_batch_naming_many_streams_appends_each_at_its_version_and_still_names_an_index_out_of_step() {
+    let (_d, p) = temp();
+    let mut s = Store::open(&p).unwrap();
+    append(&mut s, batch("a", ExpectedVersion::NoStream, &["1", "2"])).unwrap();
+    append(&mut s, batch("c", ExpectedVersion::NoStream, &["3"])).unwrap();
+    let mut many = batch("b", ExpectedVersion::NoStream, &["4"]);
+    many.extend(batch("a", ExpectedVersion::Exact(2), &["5"]));
+    many.extend(batch("d", ExpectedVersion::Any, &["6", "7"]));
+    many.extend(batch("b", ExpectedVersion::Exact(1), &["8"]));
+    assert_eq!(append(&mut s, many).unwrap().positions, vec![4, 5, 6, 7, 8]);
+    let versions: Vec<_> = ["a", "b", "d"].iter().map(|id| s.stream(id).unwrap().unwrap().version).collect();
+    assert_eq!(versions, vec![3, 2, 2]);
+    rusqlite::Connection::open(&p)
+        .unwrap()
+        .execute_batch("UPDATE streams SET version = 9 WHERE stream_id = 'c'")
+        .unwrap();
+    let mut two = batch("e", ExpectedVersion::NoStream, &["9"]);
+    two.extend(batch("c", ExpectedVersion::Any, &["10"]));
+    match append(&mut s, two).unwrap_err() {
+        StoreError::StreamsIndex { stream_id, indexed, stored } => {
+            assert_eq!((stream_id.as_str(), indexed, stored), ("c", 9, 1));
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(s.head().unwrap(), 8);
+}

@@ -5,6 +5,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 mod ids;
 mod put;
+mod streams;
 #[cfg(test)]
 mod tests;
 
@@ -170,6 +171,7 @@ impl WriteTx<'_> {
 
     fn insert(&mut self, batch: Vec<StreamAppend>) -> Result<Appended, StoreError> {
         let total: usize = batch.iter().map(|s| s.events.len()).sum();
+        self.prefetch_streams(batch.iter().map(|sa| (sa.stream_id.as_str(), sa.stream_type.as_str())))?;
         let mut stored = Vec::with_capacity(total);
         for sa in batch {
             self.check_stream(&sa.stream_id, &sa.stream_type, sa.expected)?;
@@ -232,14 +234,15 @@ impl WriteTx<'_> {
         expected: ExpectedVersion,
     ) -> Result<(), StoreError> {
         if !self.streams.contains_key(stream_id) {
-            let info = self.w.stream(stream_id)?.unwrap_or_else(|| StreamInfo {
+            let (info, stored) = self.stream_of(stream_id)?;
+            let info = info.unwrap_or_else(|| StreamInfo {
                 stream_id: stream_id.to_owned(),
                 stream_type: stream_type.to_owned(),
                 version: 0,
                 first_position: 0,
                 last_position: 0,
             });
-            super::handle::check_stream_index(&*self.w, stream_id, info.version)?;
+            super::handle::check_stored_version(stream_id, info.version, stored)?;
             self.streams.insert(stream_id.to_owned(), CachedStream { info, dirty: false });
         }
         let info = &self.streams.get(stream_id).ok_or_else(|| vanished(stream_id))?.info;
@@ -337,8 +340,8 @@ impl WriteTx<'_> {
     /// Database failures.
     pub fn stream_ref(&mut self, stream_id: &str) -> Result<Option<&StreamInfo>, StoreError> {
         if !self.streams.contains_key(stream_id) {
-            let info = self.w.stream(stream_id)?;
-            super::handle::check_stream_index(&*self.w, stream_id, info.as_ref().map_or(0, |i| i.version))?;
+            let (info, stored) = self.stream_of(stream_id)?;
+            super::handle::check_stored_version(stream_id, info.as_ref().map_or(0, |i| i.version), stored)?;
             let Some(info) = info else { return Ok(None) };
             self.streams.insert(stream_id.to_owned(), CachedStream { info, dirty: false });
         }

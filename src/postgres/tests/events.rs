@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use super::{Ev, append, create, db};
 use crate::es::StoreError;
 use crate::es::backend::Engine;
-use crate::es::store::LogFilter;
+use crate::es::store::{LogFilter, StreamInfo};
 
 #[test]
 fn appended_events_read_back_byte_identical_by_every_read() {
@@ -233,4 +233,26 @@ fn a_writer_killed_mid_transaction_gets_one_line_and_nothing_is_half_written() {
     let msg = err.to_string();
     assert!(msg.contains("nothing was committed") && !msg.contains('\n'), "{msg}");
     assert_eq!(create(&db).reads().head().unwrap(), 1);
+}
+
+#[test]
+fn streams_of_answers_for_many_streams_at_once_in_the_order_asked() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "a", 1), Ev::new(2, "b", 1), Ev::new(3, "a", 2)]);
+    let a = StreamInfo {
+        stream_id: "a".into(),
+        stream_type: "Thing".into(),
+        version: 2,
+        first_position: 1,
+        last_position: 3,
+    };
+    let mut tx = e.begin().unwrap();
+    tx.upsert_stream(&a).unwrap();
+    // Inside the transaction, and after it: the index's row and the events' own version.
+    assert_eq!(tx.streams_of(&["b", "zz", "a"]).unwrap(), vec![(None, 1), (None, 0), (Some(a.clone()), 2)]);
+    tx.commit().unwrap();
+    let r = e.reads();
+    assert_eq!(r.streams_of(&["a", "b"]).unwrap(), vec![(Some(a), 2), (None, 1)]);
+    assert_eq!(r.streams_of(&[]).unwrap(), vec![]);
 }

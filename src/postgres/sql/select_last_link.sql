@@ -1,0 +1,1 @@
+SELECT position, hash FROM events ORDER BY position DESC LIMIT 1
