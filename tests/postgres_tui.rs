@@ -18,12 +18,12 @@ use tmux::Tmux;
 fn the_tui_on_postgres_shows_the_demo_and_moves_through_it() {
     let Some(pg) = Pg::demo(2000) else { return };
     let n = pg.head();
-    let t = Tmux::start("demo", pg.url());
-    let screen = t.wait_for(&format!("{n}/{n}"));
-    assert!(screen.contains("Audit log"), "{screen}");
     let last = pg.log(&["--from", &n.to_string()]);
     let stream = last[0]["stream_id"].as_str().expect("stream_id");
-    assert!(screen.contains(stream), "the head's stream {stream} is on screen:\n{screen}");
+    let t = Tmux::start("demo", pg.url());
+    // A capture can land mid-frame: wait for the whole frame, not its first line.
+    let head = format!("{n}/{n}");
+    t.wait_long("the head's full frame", 15, |s| s.contains(&head) && s.contains("Audit log") && s.contains(stream));
     t.keys(&["Home"]);
     t.wait_for(&format!(" 1/{n} "));
     t.keys(&["q"]);
@@ -40,9 +40,10 @@ fn the_tui_follows_another_processs_exec_without_a_key_press() {
     t.wait_for("following head");
     pg.exec("open acc-live Live Follower");
     let m = n + 1;
-    let screen = t.wait_for(&format!("{m}/{m}"));
-    let screen = if screen.contains("acc-live") { screen } else { t.wait_for("acc-live") };
-    assert!(screen.contains("AccountOpened"), "{screen}");
+    let head = format!("{m}/{m}");
+    t.wait_long("the new event in a full frame", 15, |s| {
+        s.contains(&head) && s.lines().any(|l| l.contains("acc-live") && l.contains("AccountOpened"))
+    });
     pg.exec("deposit acc-live 5 again");
     t.wait_for(&format!("{}/{}", m + 1, m + 1));
     t.keys(&["q"]);
@@ -66,8 +67,10 @@ fn the_tui_reconnects_when_its_sessions_are_terminated_and_carries_on() {
     t.wait_for("PostgreSQL connection back");
     pg.exec("open acc-after Back Again");
     let m = n + 1;
-    let screen = t.wait_for(&format!("{m}/{m}"));
-    let screen = if screen.contains("acc-after") { screen } else { t.wait_for("acc-after") };
+    let head = format!("{m}/{m}");
+    let screen = t.wait_long("the new event in a full frame", 15, |s| {
+        s.contains(&head) && s.lines().any(|l| l.contains("acc-after") && l.contains("AccountOpened"))
+    });
     let rows = screen.lines().filter(|l| l.contains("acc-after") && l.contains("AccountOpened")).count();
     assert_eq!(rows, 1, "the new event is in the audit log once:\n{screen}");
     t.keys(&["q"]);
