@@ -90,6 +90,26 @@ fn position(p: u64) -> i64 {
 }
 
 impl<S: RowSource> Ranged<S> {
+    /// Blocks until the head is past `head` or `timeout` passes, polling the
+    /// ordering column every 200 ms (a foreign log sends no notification).
+    ///
+    /// # Errors
+    /// The source's read failures.
+    pub fn wait_past(&self, head: u64, timeout: std::time::Duration) -> Result<(), StoreError> {
+        const POLL: std::time::Duration = std::time::Duration::from_millis(200);
+        let start = std::time::Instant::now();
+        loop {
+            if self.head()? > head {
+                return Ok(());
+            }
+            let left = timeout.saturating_sub(start.elapsed());
+            if left.is_zero() {
+                return Ok(());
+            }
+            std::thread::sleep(left.min(POLL));
+        }
+    }
+
     /// A log read through `source`.
     pub fn new(source: S, mapping: Mapping, findings: Vec<Finding>) -> Self {
         Self { source, mapping, findings, hashes: RefCell::new(BTreeMap::new()) }

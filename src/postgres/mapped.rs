@@ -11,7 +11,7 @@ mod source;
 mod sql;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use postgres::{Client, NoTls};
 
@@ -24,9 +24,6 @@ use crate::formats::ranged::Ranged;
 use crate::formats::{Forced, Mapping, TableColumns};
 use source::Source;
 use sql::Types;
-
-/// How often [`Engine::wait_for_append`] looks for new rows.
-const POLL: Duration = Duration::from_millis(200);
 
 /// The tables of a schema and their columns.
 const TABLES: &str = "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
@@ -230,17 +227,7 @@ impl Engine for PgMappedEngine {
     }
 
     fn wait_for_append(&self, head: u64, timeout: Duration) -> Result<(), StoreError> {
-        let start = Instant::now();
-        loop {
-            if self.log.head()? > head {
-                return Ok(());
-            }
-            let left = timeout.saturating_sub(start.elapsed());
-            if left.is_zero() {
-                return Ok(());
-            }
-            std::thread::sleep(left.min(POLL));
-        }
+        self.log.wait_past(head, timeout)
     }
 
     fn format(&self) -> Option<&str> {

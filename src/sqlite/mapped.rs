@@ -8,7 +8,7 @@ mod source;
 mod sql;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -17,9 +17,6 @@ use crate::es::store::{Store, StoreError};
 use crate::formats::ranged::Ranged;
 use crate::formats::{Forced, Mapping, TableColumns};
 use source::Source;
-
-/// How often [`Engine::wait_for_append`] looks for new rows.
-const POLL: Duration = Duration::from_millis(200);
 
 /// One read-only connection to a foreign log.
 pub struct MappedEngine {
@@ -201,17 +198,7 @@ impl Engine for MappedEngine {
     }
 
     fn wait_for_append(&self, head: u64, timeout: Duration) -> Result<(), StoreError> {
-        let start = Instant::now();
-        loop {
-            if self.log.head()? > head {
-                return Ok(());
-            }
-            let left = timeout.saturating_sub(start.elapsed());
-            if left.is_zero() {
-                return Ok(());
-            }
-            std::thread::sleep(left.min(POLL));
-        }
+        self.log.wait_past(head, timeout)
     }
 
     fn format(&self) -> Option<&str> {
