@@ -7,8 +7,10 @@ use tui_input::Input;
 use crate::app::World;
 
 pub use debugger::{Debugger, Search};
+pub use tree::{TreeOverlay, TreeRow};
 
 mod debugger;
+mod tree;
 use crate::domain::CommandHelp;
 use crate::es::store::StreamInfo;
 use crate::es::{Row, StoredEvent, TableSpec};
@@ -315,6 +317,8 @@ pub struct App {
     pub correlation: Option<Correlation>,
     /// The debugger's watch and find (`w`, `F`).
     pub debug: Debugger,
+    /// The causation-tree overlay (`T`), when open.
+    pub tree: Option<TreeOverlay>,
     /// The message line.
     pub message: Option<Message>,
     /// Terminal size `(width, height)`.

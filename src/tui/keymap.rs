@@ -8,6 +8,8 @@ use super::action::Action;
 use super::app::{App, Mode, PAGE};
 use super::view;
 
+mod tree;
+
 /// What a key means in the current state, if anything.
 #[must_use]
 pub fn key_to_action(app: &App, key: KeyEvent) -> Option<Action> {
@@ -41,6 +43,9 @@ pub fn key_to_action(app: &App, key: KeyEvent) -> Option<Action> {
 }
 
 fn normal(app: &App, key: KeyEvent, ctrl: bool) -> Option<Action> {
+    if app.tree.is_some() {
+        return tree::key(key, ctrl);
+    }
     let page = i64::try_from(PAGE).unwrap_or(100);
     if ctrl {
         return match key.code {
@@ -79,6 +84,7 @@ fn normal(app: &App, key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('n') => Action::FindNext,
         KeyCode::Char('N') => Action::FindPrev,
         KeyCode::Char('c') => Action::FollowCorrelation,
+        KeyCode::Char('T') => Action::OpenTree,
         KeyCode::Char('w') => Action::OpenWatch,
         KeyCode::Char('F') => Action::OpenFind,
         KeyCode::Esc => Action::Back,

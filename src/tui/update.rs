@@ -1,7 +1,9 @@
 //! The pure state transition: `update(&mut App, Action) -> Option<Effect>`.
 
+mod cell;
 mod debug;
 mod prompt;
+mod tree;
 
 use super::action::{Action, Effect};
 use super::app::{App, Correlation, Focus, Message, Mode, Speed, Tone};
@@ -143,6 +145,9 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
                 return None;
             }
             Some(Effect::Correlation(id))
+        }
+        Action::OpenTree | Action::TreeRead(_) | Action::TreeMove(_) | Action::TreeJump | Action::TreeClose => {
+            tree::update(app, action)
         }
         other => results(app, other),
     }

@@ -8,6 +8,7 @@ pub mod json;
 pub mod overlay;
 pub mod panes;
 pub mod timeline;
+pub mod tree;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -123,6 +124,7 @@ impl Widget for &App {
         }
         bars::render_command(self, a.command, buf);
         bars::render_status(self, a.status, buf);
+        tree::render(self, area, buf);
         if self.mode == Mode::Help {
             overlay::help(self, area, buf);
         }

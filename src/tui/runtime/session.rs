@@ -354,6 +354,7 @@ impl Session {
                 let filter = LogFilter { correlation_id: Some(id.clone()), ..LogFilter::default() };
                 vec![Action::Correlated(id, self.chron.log(&filter, CORRELATION_LIMIT)?)]
             }
+            Effect::Tree(id) => vec![super::tree::read(&self.chron, &id)],
             Effect::Mouse(on) => {
                 self.pending_mouse = Some(on);
                 Vec::new()
