@@ -12,6 +12,7 @@ use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, W
 use super::super::{TuiError, keymap, text, update};
 use super::debugger::Job;
 use super::follow::Follower;
+use super::tree::TreeJob;
 use super::worker::Worker;
 use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
 use crate::domain::Registry;
@@ -34,6 +35,8 @@ pub struct Session {
     worker: Option<Worker>,
     /// The watch or find running, if any.
     job: Option<Job>,
+    /// The causation tree being read, if any.
+    tree: Option<TreeJob>,
     follower: Option<Follower>,
     link: Link,
     actor: String,
@@ -84,6 +87,7 @@ impl Session {
             timeline,
             worker: None,
             job: None,
+            tree: None,
             follower: None,
             link: Link::default(),
             actor,
@@ -110,6 +114,12 @@ impl Session {
     pub fn set_actor(&mut self, actor: &str) {
         actor.clone_into(&mut self.actor);
         actor.clone_into(&mut self.app.actor);
+    }
+
+    /// Whether a causation tree is being read on its thread.
+    #[must_use]
+    pub fn reading_tree(&self) -> bool {
+        self.tree.is_some()
     }
 
     /// The store.
@@ -246,6 +256,12 @@ impl Session {
     /// # Errors
     /// The worker failed.
     pub fn poll_worker(&mut self) -> Result<bool, TuiError> {
+        if let Some(a) = self.tree.as_ref().and_then(TreeJob::answer) {
+            self.tree = None;
+            let r = self.dispatch(a);
+            self.survive(r)?;
+            return Ok(true);
+        }
         if let Some(a) = self.job.as_ref().and_then(Job::answer) {
             self.job = None;
             let r = self.dispatch(Action::Debugged(a));
@@ -354,7 +370,12 @@ impl Session {
                 let filter = LogFilter { correlation_id: Some(id.clone()), ..LogFilter::default() };
                 vec![Action::Correlated(id, self.chron.log(&filter, CORRELATION_LIMIT)?)]
             }
-            Effect::Tree(id) => vec![super::tree::read(&self.chron, &id)],
+            // Headless (no loop polls a thread): read here.
+            Effect::Tree(id) if self.worker.is_none() => vec![super::tree::read(&self.chron, &id)],
+            Effect::Tree(id) => {
+                self.tree = Some(TreeJob::spawn(&self.chron, id)?);
+                Vec::new()
+            }
             Effect::Mouse(on) => {
                 self.pending_mouse = Some(on);
                 Vec::new()

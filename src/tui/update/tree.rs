@@ -18,6 +18,7 @@ pub(super) fn update(app: &mut App, action: Action) -> Option<Effect> {
                 info(app, "this event carries no correlation id: it has no causation tree");
                 return None;
             }
+            info(app, "reading the causation tree…");
             Some(Effect::Tree(id))
         }
         Action::TreeRead(mut tree) => {
