@@ -126,7 +126,7 @@ fn typing(mode: Mode, key: KeyEvent, ctrl: bool) -> Option<Action> {
 /// What a mouse event means: click or drag on the timeline seeks; the wheel steps.
 #[must_use]
 pub fn mouse_to_action(app: &App, m: MouseEvent) -> Option<Action> {
-    if app.mode != Mode::Normal || app.head == 0 {
+    if app.mode != Mode::Normal || app.head == 0 || app.tree.is_some() {
         return None;
     }
     match m.kind {
