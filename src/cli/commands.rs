@@ -27,14 +27,10 @@ pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Res
         Command::Demo { events, seed, no_tui } => demo(db, reg, DemoOptions { events, seed, params }, no_tui),
         Command::Exec { command, actor, command_id, json } => exec(db, reg, &command, actor, command_id, json),
         Command::Log { tree: true, correlation, json, .. } => super::tree::run(db, reg, correlation.as_deref(), json),
-        Command::Log { stream, event_type, correlation, from, limit, follow, json, .. } => log(
-            db,
-            reg,
-            LogFilter { stream_id: stream, event_type, correlation_id: correlation, from, to: None },
-            limit,
-            follow,
-            json,
-        ),
+        Command::Log { stream, event_type, correlation, from, limit, follow, json, .. } => {
+            let filter = LogFilter { stream_id: stream, event_type, correlation_id: correlation, from, to: None };
+            log(db, reg, filter, limit, follow, json)
+        }
         Command::State { at, at_time, stream, projection, json } => {
             state(db, reg, at, at_time.as_deref(), stream.as_deref(), projection.as_deref(), json)
         }
