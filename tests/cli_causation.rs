@@ -1,10 +1,13 @@
 //! Issue 13, item 5 in the CLI: `log --correlation ID --tree` draws a
 //! correlation's events as a tree by causation (command → events →
 //! follow-ups), as text or one nested JSON object; on the demo store and on
-//! an imported history with follow-ups, a missing cause and a cycle.
+//! an imported history with follow-ups, a missing cause and a cycle; the
+//! same on PostgreSQL.
 
 #[path = "helpers/export.rs"]
 mod export;
+#[path = "helpers/pg.rs"]
+mod pg;
 #[path = "helpers/cli.rs"]
 mod support;
 
@@ -190,4 +193,24 @@ fn bad_usage_is_one_line_and_exit_2_an_unknown_correlation_exit_1() {
     assert!(r.stdout.is_empty());
     let line = s.run(&["log", "--correlation", "nope", "--tree"]).one_line_error(1, "unknown correlation");
     assert!(line.contains("nope"), "{line}");
+}
+
+#[test]
+fn postgres_draws_the_same_trees_as_sqlite() {
+    let s = history();
+    let Some(pg) = pg::Pg::new() else { return };
+    let export = s.ok(&["export"]);
+    let file = s.file("all.jsonl");
+    write(&file, &export);
+    pg.ok(&["import", file.to_str().expect("utf-8 path")]);
+    for id in ["req-1", "req-2"] {
+        for json in [false, true] {
+            let mut args = vec!["log", "--correlation", id, "--tree"];
+            if json {
+                args.push("--json");
+            }
+            assert_eq!(pg.ok(&args), s.ok(&args), "{args:?}");
+        }
+    }
+    pg.fails(&["log", "--correlation", "nope", "--tree"], 1);
 }
