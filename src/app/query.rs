@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use crate::es::backend::ForeignSnapshot;
 use crate::es::store::LogFilter;
 use crate::es::{MemTables, Row, Rows, StoredEvent, TimeTravel};
 
@@ -32,6 +33,9 @@ pub struct StreamView {
     /// then the generic one (the stream's payloads merged as JSON objects,
     /// later fields winning) and the stream is read-only.
     pub generic: bool,
+    /// A foreign log's own latest snapshot at or below the version, shown
+    /// as the tool stored it (never folded from: its shape is the tool's).
+    pub foreign_snapshot: Option<ForeignSnapshot>,
 }
 
 impl StreamView {
@@ -52,6 +56,16 @@ impl StreamView {
             v["generic"] = json!(true);
             v["note"] = json!(unregistered_note(&self.stream_type));
         }
+        if let Some(s) = &self.foreign_snapshot {
+            let state: Value = serde_json::from_str(&s.state).unwrap_or_else(|_| Value::String(s.state.clone()));
+            v["foreign_snapshot"] = json!({
+                "version": s.version,
+                "kind": s.kind,
+                "state": state,
+                "events_after": self.version.saturating_sub(s.version),
+                "note": FOREIGN_SNAPSHOT_NOTE,
+            });
+        }
         v
     }
 
@@ -61,6 +75,10 @@ impl StreamView {
         self.generic.then(|| unregistered_note(&self.stream_type))
     }
 }
+
+/// What a foreign log's own snapshot shown with a state is.
+pub const FOREIGN_SNAPSHOT_NOTE: &str =
+    "the tool's own snapshot, as it stored it (its aggregate's state); chronicle's state above is folded from the events";
 
 /// How a stream of a type no registered domain knows is labelled wherever
 /// its state is shown: `no aggregate registered for type Widget` (the type
@@ -171,7 +189,12 @@ impl Chronicle {
             )));
         }
         let loaded = repository::load(&self.store, &self.registry, stream_id, &info.stream_type, position)?;
+        let foreign_snapshot = match self.store.format() {
+            Some(_) => self.store.foreign_snapshot(stream_id, loaded.version)?,
+            None => None,
+        };
         Ok(StreamView {
+            foreign_snapshot,
             stream_id: stream_id.to_owned(),
             generic: self.registry.kind(&info.stream_type).is_none(),
             stream_type: info.stream_type,

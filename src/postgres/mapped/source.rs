@@ -10,6 +10,7 @@ use crate::es::backend::{Finding, FindingKind};
 use crate::formats::Mapping;
 use crate::formats::decode::RawRow;
 use crate::formats::ranged::{Each, RowSource, StreamRow};
+use crate::formats::snapshots::{RawSnapshot, SnapshotSource};
 use crate::postgres::conn::Conn;
 
 /// Rows per page.
@@ -126,6 +127,23 @@ impl RowSource for Source {
                 last: opt(r, 4).unwrap_or(0),
             })
             .collect())
+    }
+}
+
+impl SnapshotSource for Source {
+    fn snapshot_count(&self, table: &str) -> Result<u64, StoreError> {
+        let row = self.conn.query_opt(&sql::snapshot_count(&self.conn.schema, table), &[])?;
+        Ok(row.and_then(|r| opt::<i64>(&r, 0)).and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
+
+    fn snapshot_row(&self, table: &str, stream: &str, max_version: i64) -> Result<Option<RawSnapshot>, StoreError> {
+        let row = self.conn.query_opt(&sql::snapshot(&self.conn.schema, table), &[&stream, &max_version])?;
+        Ok(row.map(|r| RawSnapshot {
+            stream_id: opt(&r, 0).unwrap_or_default(),
+            version: opt(&r, 1).unwrap_or(0),
+            topic: opt(&r, 2).unwrap_or_default(),
+            state: opt::<Vec<u8>>(&r, 3).or_else(|| opt::<String>(&r, 3).map(String::into_bytes)).unwrap_or_default(),
+        }))
     }
 }
 

@@ -106,3 +106,17 @@ pub fn first_version_gap(schema: &str, m: &Mapping, types: &Types) -> String {
         view(schema, m, types)
     )
 }
+
+/// How many rows the snapshots table `t` holds.
+pub fn snapshot_count(schema: &str, t: &str) -> String {
+    format!("SELECT count(*) FROM {}.{}", quote(schema), quote(t))
+}
+
+/// Stream `$1`'s snapshot in `t` with the highest version at or below `$2`.
+pub fn snapshot(schema: &str, t: &str) -> String {
+    format!(
+        "SELECT (originator_id)::text, (originator_version)::bigint, (topic)::text, state FROM {}.{} WHERE (originator_id)::text = $1::text AND originator_version <= $2 ORDER BY originator_version DESC LIMIT 1",
+        quote(schema),
+        quote(t)
+    )
+}
