@@ -68,6 +68,12 @@ fn an_eventsourcing_log_is_copied_as_new_facts_with_its_origin_and_the_source_is
     again.expect_code(0, "copy again");
     assert!(again.stderr.contains("nothing to copy"), "{}", again.stderr);
     assert_eq!(t.log(&[]).len(), 8, "nothing appended twice");
+
+    let other = Store::demo(20);
+    let exported = other.export();
+    let line = copy(s(&src.path), &other.path).one_line_error(2, "copy onto a store holding other events");
+    assert!(line.contains("is not empty") && line.contains("nothing was copied"), "{line}");
+    assert!(other.export() == exported, "the target is as it was");
 }
 
 #[test]

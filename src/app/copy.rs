@@ -98,8 +98,9 @@ pub fn copy(
 enum Export {
     /// The log as it is, from this position on.
     From(u64),
-    /// A foreign log as new facts ([`Chronicle::export_as_facts`]).
-    Facts,
+    /// A foreign log as new facts ([`Chronicle::export_as_facts`]) from
+    /// this one on, the target holding this hash at the one before.
+    Facts(u64, Option<[u8; 32]>),
 }
 
 /// A foreign log into a chronicle store: its events as new facts, chained
@@ -113,15 +114,19 @@ fn copy_facts(
     registry: &Arc<Registry>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Copied, AppError> {
-    let target_before = match crate::engines::open_os(to, Access::Read) {
-        Ok(target) => target.head()?,
-        Err(StoreError::NotFound { .. }) => 0,
+    let (target_before, prefix) = match crate::engines::open_os(to, Access::Read) {
+        Ok(target) => {
+            let head = target.head()?;
+            (head, target.event(head)?.map(|e| e.hash))
+        }
+        Err(StoreError::NotFound { .. }) => (0, None),
         Err(e) => return Err(e.into()),
     };
     let total = source.store().head()?;
     let mut target = Chronicle::open(to, Mode::Write, Arc::clone(registry))?;
     progress(0, total);
-    let done = transfer(source, Export::Facts, &mut target, from_name, total, progress)?;
+    let export = Export::Facts(target_before + 1, prefix);
+    let done = transfer(source, export, &mut target, from_name, total, progress)?;
     Ok(Copied { target_before, copied: done.appended, head: target.store().head()?, as_facts: true })
 }
 
@@ -136,13 +141,14 @@ fn transfer(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Imported, AppError> {
     let (sender, receiver) = sync_channel(IN_FLIGHT);
+    let target_name = crate::engines::redacted(target.store().name());
     let export_thread = std::thread::Builder::new()
         .name("chronicle-copy-export".to_owned())
         .spawn(move || {
             let mut out = ChunkWriter { sender, buf: Vec::with_capacity(CHUNK) };
             let result = match export {
                 Export::From(from) => source.export_from(from, &mut out, &mut |_, _| {}),
-                Export::Facts => source.export_as_facts(&mut out),
+                Export::Facts(from, prefix) => source.export_as_facts(from, prefix, &target_name, &mut out),
             };
             out.end(result.as_ref().map(|_| ()).map_err(ToString::to_string));
             result
