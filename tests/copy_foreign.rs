@@ -106,9 +106,7 @@ fn a_node_style_postgres_table_is_copied_into_sqlite_with_read_models_built() {
     assert_eq!(pg.count("SELECT count(*) FROM pg_class"), relations, "nothing created in the source database");
     assert_eq!(pg.count("SELECT count(*) FROM events"), 3, "the source's rows as they were");
 
-    pg.sql(
-        "INSERT INTO events VALUES (40, 'o-1', 'Order', 'OrderShipped', 1, '{}', NULL, 2, '2026-11-29T10:00:03Z')",
-    );
+    pg.sql("INSERT INTO events VALUES (40, 'o-1', 'Order', 'OrderShipped', 1, '{}', NULL, 2, '2026-11-29T10:00:03Z')");
     let more = copy(pg.url(), &target);
     more.expect_code(0, "copy after the source grew");
     assert!(more.stderr.contains("copied 1 events"), "{}", more.stderr);

@@ -1,7 +1,7 @@
 //! Issue 12 items 1 and 4 on PostgreSQL: a log Python `eventsourcing`
 //! wrote through its own PostgreSQL persistence (tests/fixtures/eventsourcing/
 //! postgres.sql: `pg_dump` of the tables the tool created, with what its API
-//! read back in expected_pg.json) is loaded into a fresh database and opened
+//! read back in `expected_pg.json`) is loaded into a fresh database and opened
 //! with `chronicle --db postgres://…`: `log`, `state`, `verify` and `export`
 //! show what the tool reads back (ids, versions, types, payloads, order),
 //! the tool's own snapshots are shown as it stored them, and nothing is
@@ -74,7 +74,10 @@ fn log_and_export_show_the_events_as_the_tools_own_api_reads_them() {
     let pairs: Vec<_> = exported.iter().map(|e| (e["stream_id"].clone(), e["version"].clone())).collect();
     let wanted: Vec<_> = want.iter().map(|e| (e["originator_id"].clone(), e["originator_version"].clone())).collect();
     assert_eq!(pairs, wanted, "export: the same events in the same order");
-    assert_eq!(exported.iter().map(|e| e["payload"].clone()).collect::<Vec<_>>(), log.iter().map(|e| e["payload"].clone()).collect::<Vec<_>>());
+    assert_eq!(
+        exported.iter().map(|e| e["payload"].clone()).collect::<Vec<_>>(),
+        log.iter().map(|e| e["payload"].clone()).collect::<Vec<_>>()
+    );
     assert_eq!(pg.count(RELATIONS), relations, "nothing created in the database");
 }
 
@@ -85,7 +88,10 @@ fn state_is_folded_from_the_events_and_shows_the_tools_own_snapshot() {
     let events = events();
     let fido = id(&events[0]).to_owned();
     let snapshot = &want["snapshots"][0];
-    assert_eq!((snapshot["originator_id"].as_str(), snapshot["originator_version"].as_u64()), (Some(fido.as_str()), Some(3)));
+    assert_eq!(
+        (snapshot["originator_id"].as_str(), snapshot["originator_version"].as_u64()),
+        (Some(fido.as_str()), Some(3))
+    );
 
     let at_v3 = pg.state(&["--stream", &fido, "--at", &position_of(&events, &fido, 3)]);
     assert_eq!((at_v3["version"].as_u64(), at_v3["generic"].as_bool()), (Some(3), Some(true)), "{at_v3}");
@@ -99,13 +105,20 @@ fn state_is_folded_from_the_events_and_shows_the_tools_own_snapshot() {
 
     let head = pg.state(&["--stream", &fido]);
     assert_eq!(head["version"], want["aggregates"][&fido]["version"], "the version the tool's repository gets");
-    assert_eq!((head["foreign_snapshot"]["version"].as_u64(), head["foreign_snapshot"]["events_after"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(
+        (head["foreign_snapshot"]["version"].as_u64(), head["foreign_snapshot"]["events_after"].as_u64()),
+        (Some(3), Some(1))
+    );
 
     let before = pg.state(&["--stream", &fido, "--at", &position_of(&events, &fido, 2)]);
     assert!(before.get("foreign_snapshot").is_none(), "no snapshot at or below version 2: {before}");
     let tom = events.iter().find(|e| e["topic"] == "__main__:Cat.Adopted").map(id).expect("Tom");
     let cat = pg.state(&["--stream", tom]);
-    assert_eq!(cat["state"]["lives"], 9, "the first payload's field; the tool's own state says {}", want["aggregates"][tom]["state"]["lives"]);
+    assert_eq!(
+        cat["state"]["lives"], 9,
+        "the first payload's field; the tool's own state says {}",
+        want["aggregates"][tom]["state"]["lives"]
+    );
     assert!(cat.get("foreign_snapshot").is_none(), "cats are never snapshotted: {cat}");
 }
 

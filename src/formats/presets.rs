@@ -18,7 +18,8 @@ const ES_COLUMNS: [&str; 4] = ["originator_id", "originator_version", "topic", "
 /// log's `snapshots` when `<name>_snapshots` sits next to `<name>_events`.
 #[must_use]
 pub fn eventsourcing(tables: &[TableColumns], rowid_ok: bool) -> Option<Mapping> {
-    let shaped = |t: &TableColumns| ES_COLUMNS.iter().all(|c| t.columns.iter().any(|have| have.eq_ignore_ascii_case(c)));
+    let shaped =
+        |t: &TableColumns| ES_COLUMNS.iter().all(|c| t.columns.iter().any(|have| have.eq_ignore_ascii_case(c)));
     let fits = |t: &&TableColumns| {
         shaped(t)
             && t.table.to_ascii_lowercase().ends_with("_events")
@@ -27,7 +28,8 @@ pub fn eventsourcing(tables: &[TableColumns], rowid_ok: bool) -> Option<Mapping>
     };
     let table = tables.iter().filter(fits).min_by_key(|t| (t.table != "stored_events", t.table.clone()))?;
     let stem = &table.table[..table.table.len() - "_events".len()];
-    let snapshots = tables.iter().find(|t| shaped(t) && t.table == format!("{stem}_snapshots")).map(|t| t.table.clone());
+    let snapshots =
+        tables.iter().find(|t| shaped(t) && t.table == format!("{stem}_snapshots")).map(|t| t.table.clone());
     Some(Mapping {
         format: EVENTSOURCING.to_owned(),
         table: table.table.clone(),

@@ -66,8 +66,7 @@ impl StreamView {
 }
 
 /// What a foreign log's own snapshot shown with a state is.
-pub const FOREIGN_SNAPSHOT_NOTE: &str =
-    "the tool's own snapshot, as it stored it (its aggregate's state); chronicle's state above is folded from the events";
+pub const FOREIGN_SNAPSHOT_NOTE: &str = "the tool's own snapshot, as it stored it (its aggregate's state); chronicle's state above is folded from the events";
 
 /// How a stream of a type no registered domain knows is labelled wherever
 /// its state is shown: `no aggregate registered for type Widget` (the type
@@ -101,4 +100,3 @@ impl ProjectionView {
         json!({ "projection": self.projection, "position": self.position, "rows": self.rows })
     }
 }
-
