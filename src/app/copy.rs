@@ -89,6 +89,7 @@ pub fn copy(
     }
     let mut target = Chronicle::open(to, Mode::Write, Arc::clone(registry))?;
     let total = source_head - target_before;
+    progress(0, total);
     let done = transfer(source, Export::From(target_before + 1), &mut target, &from_name, total, progress)?;
     Ok(Copied { target_before, copied: done.appended, head: target.store().head()?, as_facts: false })
 }
