@@ -24,16 +24,24 @@ const RELATIONS: &str = "SELECT count(*) FROM pg_class";
 
 /// A fresh database holding the dump the tool's tables were saved in.
 fn fixture() -> Option<Pg> {
+    load("postgres.sql")
+}
+
+fn load(dump: &str) -> Option<Pg> {
     let pg = Pg::new()?;
-    let dump = std::fs::read_to_string(Path::new(FIXTURE).join("postgres.sql")).expect("postgres.sql");
+    let dump = std::fs::read_to_string(Path::new(FIXTURE).join(dump)).expect("the dump");
     pg.db.client().batch_execute(&dump).expect("load the dump");
     Some(pg)
 }
 
 /// What the tool's own API read back.
 fn expected() -> Value {
-    let text = std::fs::read_to_string(Path::new(FIXTURE).join("expected_pg.json")).expect("expected_pg.json");
-    serde_json::from_str(&text).expect("expected_pg.json is JSON")
+    read_expected("expected_pg.json")
+}
+
+fn read_expected(name: &str) -> Value {
+    let text = std::fs::read_to_string(Path::new(FIXTURE).join(name)).expect("the expected readback");
+    serde_json::from_str(&text).expect("the expected readback is JSON")
 }
 
 fn events() -> Vec<Value> {
@@ -134,4 +142,28 @@ fn verify_passes_names_the_snapshots_table_and_writing_refuses() {
     assert!(line.contains("eventsourcing log") && line.contains("read-only"), "{line}");
     assert_eq!(pg.count(RELATIONS), relations, "nothing created in the database");
     assert_eq!(pg.count("SELECT count(*) FROM kennel_events"), 8, "the tool's rows as they were");
+}
+
+#[test]
+fn a_store_the_tool_compressed_shows_opaque_payloads_and_says_so_in_one_line() {
+    let Some(pg) = load("postgres_compressed.sql") else { return };
+    let want = read_expected("expected_pg_compressed.json");
+    let r = pg.run(&["log", "--json"]);
+    r.expect_code(0, "log");
+    let log = json_lines(&r.stdout);
+    let events = want["events"].as_array().expect("events");
+    assert_eq!(log.len(), events.len(), "every event shown");
+    for (got, want) in log.iter().zip(events) {
+        assert_eq!(got["position"], want["position"]);
+        assert_eq!((&got["stream_id"], &got["version"]), (&want["originator_id"], &want["originator_version"]));
+        assert_eq!(got["event_type"], want["topic"]);
+        assert!(got["payload"]["opaque_hex"].as_str().is_some_and(|h| h.starts_with("78")), "zlib bytes: {got}");
+    }
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.contains("not JSON")).collect();
+    assert_eq!(warnings.len(), 1, "one line: {}", r.stderr);
+    assert!(warnings[0].contains("position 1") && warnings[0].contains("compressed or encrypted"), "{}", warnings[0]);
+    assert!(warnings[0].contains("(7 more like it)"), "{}", warnings[0]);
+    let fido = want["snapshots"][0]["originator_id"].as_str().expect("the snapshotted dog");
+    let state = pg.state(&["--stream", fido]);
+    assert!(state["foreign_snapshot"]["state"]["opaque_hex"].is_string(), "the snapshot is opaque too: {state}");
 }

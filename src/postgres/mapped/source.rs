@@ -156,8 +156,8 @@ fn finding(position: i64, kind: FindingKind, what: String) -> Finding {
 }
 
 /// What one query each finds wrong with the whole table (as SQLite's
-/// reader, but payloads: not checked on open, `verify` and the reads show
-/// one that is not JSON opaque).
+/// reader; a payload counts as not JSON when it does not begin as JSON does,
+/// which compressed or encrypted bytes do not).
 pub(super) fn checks(conn: &Conn, m: &Mapping, types: &Types) -> Result<Vec<Finding>, StoreError> {
     let schema = conn.schema.clone();
     let pos = &m.position;
@@ -188,6 +188,15 @@ pub(super) fn checks(conn: &Conn, m: &Mapping, types: &Types) -> Result<Vec<Find
         );
         let what = format!("stream {stream} goes from version {prev} to {version}{}", more(n));
         out.push(finding(at, FindingKind::Version, what));
+    }
+    if let Some(r) = conn.query_opt(&sql::first_not_json(&schema, m, types), &[])? {
+        let (at, stream, version, n): (i64, String, i64, i64) =
+            (opt(&r, 0).unwrap_or(0), opt(&r, 1).unwrap_or_default(), opt(&r, 2).unwrap_or(0), opt(&r, 3).unwrap_or(1));
+        let what = format!(
+            "the payload of {stream}@{version} is not JSON (compressed or encrypted?): shown opaque{}",
+            more(n)
+        );
+        out.push(finding(at, FindingKind::Payload, what));
     }
     out.sort_by_key(|f| f.position);
     Ok(out)

@@ -120,3 +120,18 @@ pub fn snapshot(schema: &str, t: &str) -> String {
         quote(t)
     )
 }
+
+/// The first row whose payload does not begin as JSON does (a cheap test
+/// that compressed or encrypted bytes fail): position, stream, version, how
+/// many such rows.
+pub fn first_not_json(schema: &str, m: &Mapping, types: &Types) -> String {
+    let starts_as_json = if types.payload_bytes {
+        "length(d) > 0 AND get_byte(d, 0) IN (9, 10, 13, 32, 34, 45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 91, 102, 110, 116, 123)"
+    } else {
+        "d ~ '^\\s*[[{\"0-9tfn-]'"
+    };
+    format!(
+        "SELECT p, s, v, count(*) OVER () FROM {} WHERE d IS NULL OR NOT ({starts_as_json}) ORDER BY p LIMIT 1",
+        view(schema, m, types)
+    )
+}
