@@ -31,7 +31,8 @@ impl StreamView {
     /// `{"stream_id","stream_type","version","position","state"}`; a
     /// generic state adds `"generic": true` and `"note"`
     /// ([`unregistered_note`]) after them (a registered stream's output is
-    /// unchanged).
+    /// unchanged); a foreign log's own snapshot adds `"foreign_snapshot":
+    /// {"version","kind","state","events_after","note"}`.
     #[must_use]
     pub fn to_json(&self) -> Value {
         let mut v = json!({
