@@ -420,8 +420,9 @@ fn copy(reg: &Arc<Registry>, from: &Path, to: &Path) -> Result<ExitCode, AppErro
     } else {
         let after =
             if done.target_before > 0 { format!(" after the {} it held", done.target_before) } else { String::new() };
+        let origin = if done.as_facts { " as new facts (each one's origin kept in metadata.origin)" } else { "" };
         eprintln!(
-            "chronicle: copied {} events from {} to {}{after} in {:.2} s; read models built to position {}",
+            "chronicle: copied {} events from {} to {}{after}{origin} in {:.2} s; read models built to position {}",
             done.copied,
             safe(&from),
             safe(&to),

@@ -106,3 +106,32 @@ pub fn first_version_gap(schema: &str, m: &Mapping, types: &Types) -> String {
         view(schema, m, types)
     )
 }
+
+/// How many rows the snapshots table `t` holds.
+pub fn snapshot_count(schema: &str, t: &str) -> String {
+    format!("SELECT count(*) FROM {}.{}", quote(schema), quote(t))
+}
+
+/// Stream `$1`'s snapshot in `t` with the highest version at or below `$2`.
+pub fn snapshot(schema: &str, t: &str) -> String {
+    format!(
+        "SELECT (originator_id)::text, (originator_version)::bigint, (topic)::text, state FROM {}.{} WHERE (originator_id)::text = $1::text AND originator_version <= $2 ORDER BY originator_version DESC LIMIT 1",
+        quote(schema),
+        quote(t)
+    )
+}
+
+/// The first row whose payload does not begin as JSON does (a cheap test
+/// that compressed or encrypted bytes fail): position, stream, version, how
+/// many such rows.
+pub fn first_not_json(schema: &str, m: &Mapping, types: &Types) -> String {
+    let starts_as_json = if types.payload_bytes {
+        "length(d) > 0 AND get_byte(d, 0) IN (9, 10, 13, 32, 34, 45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 91, 102, 110, 116, 123)"
+    } else {
+        "d ~ '^\\s*[[{\"0-9tfn-]'"
+    };
+    format!(
+        "SELECT p, s, v, count(*) OVER () FROM {} WHERE d IS NULL OR NOT ({starts_as_json}) ORDER BY p LIMIT 1",
+        view(schema, m, types)
+    )
+}
