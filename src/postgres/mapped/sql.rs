@@ -46,7 +46,7 @@ fn view(schema: &str, m: &Mapping, types: &Types) -> String {
         Timestamp::Payload(_) | Timestamp::None => "NULL::text".to_owned(),
     };
     format!(
-        "(SELECT ({position})::bigint AS p, ({stream})::text AS s, {version} AS v, {} AS t, {} AS st, {schema_version} AS sv, {payload} AS d, {} AS m, {ts} AS ts, {} AS ci, {} AS ca FROM {}) AS x",
+        "(SELECT {position} AS rp, ({position})::bigint AS p, ({stream})::text AS s, {version} AS v, {} AS t, {} AS st, {schema_version} AS sv, {payload} AS d, {} AS m, {ts} AS ts, {} AS ci, {} AS ca FROM {}) AS x",
         text(Some(&m.event_type)),
         text(source(&m.stream_type)),
         text(m.metadata.as_deref()),
@@ -64,10 +64,12 @@ pub fn max_position(schema: &str, m: &Mapping) -> String {
 }
 
 /// A page of rows with `$1 <= p <= $2` (only stream `$3`, only type `$4`),
-/// at most `$5`.
+/// at most `$5`. It filters and orders on the ordering column itself (`rp`),
+/// not its `bigint` cast: a cast of an `integer` column hides the column's
+/// index, and every page would sort the whole table.
 pub fn rows(schema: &str, m: &Mapping, types: &Types) -> String {
     format!(
-        "SELECT {COLUMNS} FROM {} WHERE p BETWEEN $1 AND $2 AND ($3::text IS NULL OR s = $3::text) AND ($4::text IS NULL OR t = $4::text) ORDER BY p LIMIT $5",
+        "SELECT {COLUMNS} FROM {} WHERE rp BETWEEN $1::bigint AND $2::bigint AND ($3::text IS NULL OR s = $3::text) AND ($4::text IS NULL OR t = $4::text) ORDER BY rp LIMIT $5",
         view(schema, m, types)
     )
 }
