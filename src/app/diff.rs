@@ -13,7 +13,11 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::{AppError, Chronicle, repository};
-use crate::es::Row;
+use crate::es::store::LogFilter;
+use crate::es::{Row, StoredEvent};
+
+/// Events read per page through the stream index (a stream-scoped diff).
+const PAGE: u64 = 1_000;
 
 /// One field that differs: its dotted path (`balance_cents`,
 /// `address.city`; empty for a state that is not an object), and its value
@@ -220,18 +224,12 @@ impl Chronicle {
         // Streams touched in (from, to], in first-touch order, with their type.
         let mut touched: BTreeMap<String, String> = BTreeMap::new();
         if from < to {
-            self.store.scan(from + 1, to, |e| {
-                if let Scope::Stream(id) = scope
-                    && e.stream_id != id
-                {
-                    return Ok::<_, AppError>(());
-                }
+            self.events_between(from, to, scope, &mut |e| {
                 *diff.by_type.entry(e.event_type.clone()).or_default() += 1;
                 *diff.by_actor.entry(e.metadata().actor).or_default() += 1;
                 if !touched.contains_key(&e.stream_id) {
                     touched.insert(e.stream_id.clone(), e.stream_type.clone());
                 }
-                Ok(())
             })?;
         }
         if !matches!(scope, Scope::Projection(_)) {
@@ -258,6 +256,36 @@ impl Chronicle {
             }
         }
         Ok(diff)
+    }
+
+    /// Calls `f` for each event in `(from, to]` the scope covers: one
+    /// stream's through the stream index, a page at a time (never a scan of
+    /// the range for one stream), else every event of the range.
+    fn events_between(
+        &self,
+        from: u64,
+        to: u64,
+        scope: Scope<'_>,
+        f: &mut dyn FnMut(&StoredEvent),
+    ) -> Result<(), AppError> {
+        let Scope::Stream(id) = scope else {
+            return self.store.scan(from + 1, to, |e| {
+                f(&e);
+                Ok::<_, AppError>(())
+            });
+        };
+        let mut filter = LogFilter { stream_id: Some(id.to_owned()), to: Some(to), ..LogFilter::default() };
+        let mut next = from + 1;
+        while next <= to {
+            filter.from = Some(next);
+            let page = self.store.log(&filter, PAGE)?;
+            page.iter().for_each(&mut *f);
+            match page.last() {
+                Some(last) if page.len() as u64 == PAGE => next = last.position + 1,
+                _ => break,
+            }
+        }
+        Ok(())
     }
 
     /// A stream's state as JSON at `position`, `None` if it had no event yet.
