@@ -224,7 +224,7 @@ impl Chronicle {
         // Streams touched in (from, to], in first-touch order, with their type.
         let mut touched: BTreeMap<String, String> = BTreeMap::new();
         if from < to {
-            self.events_between(from, to, scope, &mut |e| {
+            self.events_between(from, to, scope, PAGE, &mut |e| {
                 *diff.by_type.entry(e.event_type.clone()).or_default() += 1;
                 *diff.by_actor.entry(e.metadata().actor).or_default() += 1;
                 if !touched.contains_key(&e.stream_id) {
@@ -266,6 +266,7 @@ impl Chronicle {
         from: u64,
         to: u64,
         scope: Scope<'_>,
+        page_size: u64,
         f: &mut dyn FnMut(&StoredEvent),
     ) -> Result<(), AppError> {
         let Scope::Stream(id) = scope else {
@@ -278,10 +279,10 @@ impl Chronicle {
         let mut next = from + 1;
         while next <= to {
             filter.from = Some(next);
-            let page = self.store.log(&filter, PAGE)?;
+            let page = self.store.log(&filter, page_size)?;
             page.iter().for_each(&mut *f);
             match page.last() {
-                Some(last) if page.len() as u64 == PAGE => next = last.position + 1,
+                Some(last) if page.len() as u64 == page_size => next = last.position + 1,
                 _ => break,
             }
         }
