@@ -90,11 +90,15 @@ pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
     let what = format!("find --projection account_balances --last, across all {} events ({tag})", common::label(head));
     latency_row(rows, what, latency(&mut samples), Some(Duration::from_secs(5)), true, "≤ 5 s");
 
-    diff(rows, &c, head, &picked, &tag);
-    branch(rows, fx, &c, head, &picked, &tag);
+    // The time machine with every keyframe built (what the TUI holds).
+    let mut tl = Timeline::new(timeline_config(c.config()));
+    tl.seek(c.store(), c.registry(), head).unwrap();
+    diff(rows, &c, &mut tl, &picked, &tag);
+    branch(rows, &c, &mut tl, &picked, &tag);
 }
 
-fn diff(rows: &mut Vec<Row>, c: &Chronicle, head: u64, picked: &[(String, u64)], tag: &str) {
+fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String, u64)], tag: &str) {
+    let head = c.store().head().unwrap();
     let mut samples = Vec::new();
     for (a, b) in pairs(head, 5, 23) {
         let (d, took) = time(|| c.diff(a, b, Scope::All).unwrap());
@@ -105,6 +109,18 @@ fn diff(rows: &mut Vec<Row>, c: &Chronicle, head: u64, picked: &[(String, u64)],
     latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
 
     let mut samples = Vec::new();
+    for (a, b) in pairs(head, 5, 23) {
+        let ((), took) = time(|| {
+            let wa = tl.seek(c.store(), c.registry(), a).unwrap().clone();
+            let wb = tl.seek(c.store(), c.registry(), b).unwrap().clone();
+            c.diff_with_worlds(a, b, Scope::All, [Some(&wa), Some(&wb)]).unwrap();
+        });
+        samples.push(took);
+    }
+    let what = format!("diff A B, same positions, read models from the timeline's worlds (keyframes built) ({tag})");
+    latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
+
+    let mut samples = Vec::new();
     for (a, b) in pairs(head, 5, 29) {
         let ((), took) = time(|| {
             c.diff(a, b, Scope::Projection("account_balances")).unwrap();
@@ -112,6 +128,18 @@ fn diff(rows: &mut Vec<Row>, c: &Chronicle, head: u64, picked: &[(String, u64)],
         samples.push(took);
     }
     let what = format!("diff A B --projection account_balances, random positions ({tag})");
+    latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
+
+    let mut samples = Vec::new();
+    for (a, b) in pairs(head, 5, 29) {
+        let ((), took) = time(|| {
+            let wa = tl.seek(c.store(), c.registry(), a).unwrap().clone();
+            let wb = tl.seek(c.store(), c.registry(), b).unwrap().clone();
+            c.diff_with_worlds(a, b, Scope::Projection("account_balances"), [Some(&wa), Some(&wb)]).unwrap();
+        });
+        samples.push(took);
+    }
+    let what = format!("diff A B --projection account_balances, from the timeline's worlds ({tag})");
     latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
 
     let mut samples = Vec::new();
@@ -138,7 +166,8 @@ fn account_at(c: &Chronicle, picked: &[(String, u64)], at: u64) -> Option<String
     })
 }
 
-fn branch(rows: &mut Vec<Row>, fx: &Fixture, c: &Chronicle, head: u64, picked: &[(String, u64)], tag: &str) {
+fn branch(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String, u64)], tag: &str) {
+    let head = c.store().head().unwrap();
     // What `whatif --at P` does with nothing else: fork, then the diff
     // against the log (streams and read models).
     let at_points = positions(head, 5, 37);
@@ -156,16 +185,13 @@ fn branch(rows: &mut Vec<Row>, fx: &Fixture, c: &Chronicle, head: u64, picked: &
 
     // The TUI's: the time machine's world at P (keyframes built) seeds the
     // branch's read models.
-    let ch = fx.open(Mode::Read);
-    let mut tl = Timeline::new(timeline_config(ch.config()));
-    tl.seek(ch.store(), ch.registry(), head).unwrap();
     let mut samples = Vec::new();
     for &at in &at_points {
         let ((), took) = time(|| {
-            let world = tl.seek(ch.store(), ch.registry(), at).unwrap();
-            let b = Branch::fork(&ch, at).unwrap();
-            let mut d = b.diff_against_main(&ch).unwrap();
-            b.diff_read_models_from(&ch, &mut d, Some(world)).unwrap();
+            let world = tl.seek(c.store(), c.registry(), at).unwrap();
+            let b = Branch::fork(c, at).unwrap();
+            let mut d = b.diff_against_main(c).unwrap();
+            b.diff_read_models_from(c, &mut d, Some(world)).unwrap();
         });
         samples.push(took);
     }

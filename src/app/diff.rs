@@ -206,6 +206,24 @@ impl Chronicle {
     /// [`AppError::Usage`] when `from > to`, `to` is beyond the head, or the
     /// scope names an unknown stream or projection; store failures.
     pub fn diff(&self, from: u64, to: u64, scope: Scope<'_>) -> Result<Diff, AppError> {
+        self.diff_with_worlds(from, to, scope, [None, None])
+    }
+
+    /// As [`Chronicle::diff`], taking the in-memory read models at `from`
+    /// and at `to` from the time machine's worlds there (`worlds[0]`,
+    /// `worlds[1]`: a world at another position, or one with fold problems,
+    /// is not used), so a front end with keyframes never folds the log from
+    /// position 1 for them.
+    ///
+    /// # Errors
+    /// As [`Chronicle::diff`].
+    pub fn diff_with_worlds(
+        &self,
+        from: u64,
+        to: u64,
+        scope: Scope<'_>,
+        worlds: [Option<&super::World>; 2],
+    ) -> Result<Diff, AppError> {
         let head = self.store.head()?;
         if from > to {
             return Err(AppError::Usage(format!("diff goes forward: {from} is after {to}")));
@@ -251,7 +269,7 @@ impl Chronicle {
         if from == to {
             diff.projections = names.into_iter().map(|n| (n, ProjectionDiff::default())).collect();
         } else {
-            for (name, (before, after)) in self.rows_at_both(&names, from, to)? {
+            for (name, (before, after)) in self.rows_at_both(&names, (from, to), worlds)? {
                 diff.projections.insert(name, rows_diff(before, after));
             }
         }

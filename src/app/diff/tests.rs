@@ -70,6 +70,12 @@ proptest! {
         let d = c.diff(a, b, Scope::All).unwrap();
         prop_assert_eq!(d.by_type.values().sum::<u64>(), b - a);
         prop_assert_eq!(d.by_actor.values().sum::<u64>(), b - a);
+        // The time machine's worlds at both ends give the same diff.
+        let mut tl = crate::app::Timeline::new(c.config());
+        let ta = tl.seek(c.store(), c.registry(), a).unwrap().clone();
+        let tb = tl.seek(c.store(), c.registry(), b).unwrap().clone();
+        prop_assert_eq!(&c.diff_with_worlds(a, b, Scope::All, [Some(&ta), Some(&tb)]).unwrap(), &d);
+        prop_assert_eq!(&c.diff_with_worlds(a, b, Scope::All, [Some(&tb), None]).unwrap(), &d, "a world elsewhere is not used");
         let (wa, wb) = (c.world_json(a).unwrap(), c.world_json(b).unwrap());
         let mut want = Vec::new();
         for (id, s) in wb["streams"].as_object().unwrap() {
