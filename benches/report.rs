@@ -387,7 +387,8 @@ fn main() {
     }
     let mut rows = Vec::new();
     eprintln!("fixtures under {} ({})", common::stores_dir().display(), common::fixture_version());
-    let per_size = ["bulk", "size", "demo", "import", "rebuild", "verify", "timeline", "bus", "debug"].iter().any(|p| want(p));
+    let per_size =
+        ["bulk", "size", "demo", "import", "rebuild", "verify", "timeline", "bus", "debug"].iter().any(|p| want(p));
     for n in common::sizes().into_iter().filter(|_| per_size) {
         for &engine in &engines {
             let fx = match engine {

@@ -34,7 +34,8 @@ fn accounts(c: &Chronicle, count: usize) -> Vec<(String, u64)> {
         .collect();
     all.sort();
     let n = all.len() as u64;
-    let mut out: Vec<(String, u64)> = positions(n, count, 17).into_iter().map(|i| all[(i - 1) as usize].clone()).collect();
+    let mut out: Vec<(String, u64)> =
+        positions(n, count, 17).into_iter().map(|i| all[usize::try_from(i - 1).unwrap()].clone()).collect();
     if let Some(longest) = all.iter().max_by_key(|(_, v)| *v) {
         out.push(longest.clone());
     }

@@ -46,9 +46,8 @@ impl Branch {
             }
             Ok(())
         };
-        let seed = world.filter(|w| {
-            w.position == self.at && w.problems.is_empty() && left_out.range(..=self.at).next().is_none()
-        });
+        let seed = world
+            .filter(|w| w.position == self.at && w.problems.is_empty() && left_out.range(..=self.at).next().is_none());
         let (mut main, mut branch, start) = match seed {
             Some(w) => {
                 let mut branch = w.tables.clone();
