@@ -6,13 +6,11 @@
 //! time machine's world at its position (what the TUI does).
 //! `CHRONICLE_REPORT_ONLY=debug` runs these alone.
 
-use std::ops::ControlFlow;
 use std::time::Duration;
 
 use chronicle::app::debug::blame::blame_stream;
 use chronicle::app::debug::expr::Expr;
 use chronicle::app::debug::find::{Which, find_projection, find_stream};
-use chronicle::app::debug::steps::stream_steps;
 use chronicle::app::diff::Scope;
 use chronicle::app::whatif::Branch;
 use chronicle::app::{Chronicle, Mode, Timeline};
@@ -95,7 +93,7 @@ pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
     let mut tl = Timeline::new(timeline_config(c.config()));
     tl.seek(c.store(), c.registry(), head).unwrap();
     diff(rows, &c, &mut tl, &picked, &tag);
-    branch(rows, &c, &mut tl, &picked, &tag);
+    branch(rows, &c, &mut tl, &tag);
 }
 
 fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String, u64)], tag: &str) {
@@ -154,20 +152,20 @@ fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String
     latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
 }
 
-/// An account with an event before `at`, to deposit to in a branch there.
-fn account_at(c: &Chronicle, picked: &[(String, u64)], at: u64) -> Option<String> {
-    picked.iter().map(|(id, _)| id).find_map(|id| {
-        let mut open = false;
-        stream_steps(c, id, 0, at, &mut |s| {
-            open = s.after.get("status").and_then(|v| v.as_str()) == Some("open");
-            Ok(ControlFlow::Continue(()))
-        })
-        .unwrap();
-        open.then(|| id.clone())
+/// An account open at `at` (the stream of a recent event there), to
+/// deposit to in a branch forked at `at`.
+fn account_at(c: &Chronicle, at: u64) -> Option<String> {
+    (at.saturating_sub(2_000).max(1)..=at).rev().find_map(|p| {
+        let e = c.store().event(p).unwrap()?;
+        if e.stream_type != "BankAccount" {
+            return None;
+        }
+        let s = c.state_json_at(&e.stream_id, "BankAccount", at).unwrap()?;
+        (s["opened"] == true && s["closed"] == false).then_some(e.stream_id)
     })
 }
 
-fn branch(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String, u64)], tag: &str) {
+fn branch(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, tag: &str) {
     let head = c.store().head().unwrap();
     // What `whatif --at P` does with nothing else: fork, then the diff
     // against the log (streams and read models).
@@ -201,7 +199,7 @@ fn branch(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(Stri
 
     let mut samples = Vec::new();
     for &at in &at_points {
-        let Some(id) = account_at(c, picked, at) else { continue };
+        let Some(id) = account_at(c, at) else { continue };
         let mut b = Branch::fork(c, at).unwrap();
         for i in 0..10 {
             let line = format!("deposit {id} 1.{i:02} bench");
