@@ -3,10 +3,14 @@
 //! JSON paths), the read-model rows added, removed and changed, and the
 //! events in between counted by type and actor.
 //!
-//! Streams touched are found by reading the range; their states at both ends
-//! come from the state-at-position code (snapshot plus tail), so a diff never
-//! folds the whole log for streams. The same shape serves a what-if branch's
-//! diff against the real log ([`super::whatif`]).
+//! Streams touched are found by reading the range (one stream's events
+//! through the stream index); their states at both ends come from the
+//! state-at-position code (snapshot plus tail), so a diff never folds the
+//! whole log for streams. In-memory read models at both ends come from the
+//! time machine's worlds when the caller has them
+//! ([`Chronicle::diff_with_worlds`]), else from the store or a fold
+//! (`diff/rows.rs`). The same shape serves a what-if branch's diff against the
+//! real log ([`super::whatif`]).
 
 use std::collections::BTreeMap;
 
