@@ -100,6 +100,15 @@ fn open_postgres(db: &str, access: Access) -> Result<Store, StoreError> {
     Ok(Store::new(Box::new(engine)))
 }
 
+/// Opens (or creates) the keyframe cache file at `path` (kept in SQLite,
+/// whatever engine the log is on).
+///
+/// # Errors
+/// One line: the file cannot be opened or written, or is not a cache.
+pub fn open_cache(path: &Path) -> Result<Box<dyn crate::app::cache::CacheFile>, String> {
+    Ok(Box::new(crate::sqlite::cache::open(path)?))
+}
+
 /// Whether `db` names a PostgreSQL database (by its URL scheme).
 #[must_use]
 pub fn is_postgres(db: &str) -> bool {

@@ -234,6 +234,10 @@ impl Engine for PgMappedEngine {
         Some(&self.log.mapping.format)
     }
 
+    fn layout(&self) -> Option<String> {
+        Some(format!("{:?}", self.log.mapping))
+    }
+
     fn findings(&self) -> Vec<Finding> {
         self.log.findings.clone()
     }

@@ -205,6 +205,10 @@ impl Engine for MappedEngine {
         Some(&self.log.mapping.format)
     }
 
+    fn layout(&self) -> Option<String> {
+        Some(format!("{:?}", self.log.mapping))
+    }
+
     fn findings(&self) -> Vec<Finding> {
         self.log.findings.clone()
     }

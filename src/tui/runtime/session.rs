@@ -61,9 +61,16 @@ impl Session {
         let (chron, mode) = reconnect::open_for_session(db, registry.into())?;
         // Interactive reads touch few pages; a large cache would only stay resident.
         chron.set_cache_kib(2_048)?;
+        // A foreign log's hashes are computed, not stored: the UI shows none,
+        // so reading the events around a position need not walk the log.
+        let foreign = chron.store().format().is_some();
+        if foreign {
+            chron.store().set_chained(false);
+        }
         let head = chron.head()?;
         let label = chron.store().name().to_owned();
         let mut app = App::new(if mode == Mode::Read { format!("{label} (read-only)") } else { label }, head);
+        app.foreign = foreign;
         app.commands = chron.registry().commands().collect();
         app.seeder = chron.registry().seeder().is_some();
         app.projections = chron
@@ -253,8 +260,13 @@ impl Session {
             return Ok(true);
         }
         let Some(worker) = &self.worker else { return Ok(false) };
+        let built = worker.built();
+        let progressed = self.app.building != Some(built);
+        if progressed {
+            update::update(&mut self.app, Action::Building(built));
+        }
         let latest = worker.latest();
-        let Some(world) = self.survive(latest)? else { return Ok(false) };
+        let Some(world) = self.survive(latest)? else { return Ok(progressed) };
         let r = self.dispatch(Action::World(Box::new(world)));
         self.survive(r)?;
         Ok(true)

@@ -3,14 +3,20 @@
 //! are coalesced (only the latest matters); long folds report progress. When
 //! idle it builds keyframes ahead of need, so later jumps are quick.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::thread::JoinHandle;
 
 use super::super::TuiError;
+use crate::app::cache::KeyframeCache;
 use crate::app::{Chronicle, Mode, Timeline, World};
 
 /// Events folded between progress reports (and checks for a newer request).
 const STEP: u64 = 25_000;
+/// Events built between two writes of the keyframe cache (so a quit
+/// while building keeps most of the work).
+const SAVE_EVERY: u64 = 200_000;
 /// Page cache of the worker's handle, KiB: it scans; a large cache would
 /// only end up resident.
 const CACHE_KIB: u32 = 2_048;
@@ -29,6 +35,8 @@ enum Request {
 pub struct Worker {
     requests: Sender<Request>,
     worlds: Receiver<Result<World, String>>,
+    /// Where keyframes are built to.
+    built: Arc<AtomicU64>,
     _thread: JoinHandle<()>,
 }
 
@@ -40,11 +48,23 @@ impl Worker {
     pub fn spawn(chron: &Chronicle) -> Result<Self, TuiError> {
         let chron = chron.reconnect(Mode::Read)?;
         chron.set_cache_kib(CACHE_KIB)?;
+        let mut timeline = Timeline::new(chron.config());
+        let cache = open_cache(&chron, &mut timeline);
+        let built = Arc::new(AtomicU64::new(timeline.built()));
         let (requests, rx) = mpsc::channel::<Request>();
         let (tx, worlds) = mpsc::channel();
-        let thread =
-            std::thread::Builder::new().name("chronicle-fold".into()).spawn(move || fold_loop(&chron, &rx, &tx))?;
-        Ok(Self { requests, worlds, _thread: thread })
+        let shared = Arc::clone(&built);
+        let thread = std::thread::Builder::new().name("chronicle-fold".into()).spawn(move || {
+            let mut fold = Fold { chron: &chron, timeline, cache, built: &shared, saved: 0 };
+            fold.run(&rx, &tx);
+        })?;
+        Ok(Self { requests, worlds, built, _thread: thread })
+    }
+
+    /// Where keyframes are built to (the background fold's progress).
+    #[must_use]
+    pub fn built(&self) -> u64 {
+        self.built.load(Ordering::Relaxed)
     }
 
     /// Asks for the world at `position`.
@@ -92,8 +112,81 @@ fn drain(rx: &Receiver<Request>, timeline: &mut Timeline, mut target: Option<u64
     target
 }
 
-fn fold_loop(chron: &Chronicle, rx: &Receiver<Request>, tx: &Sender<Result<World, String>>) {
-    let mut timeline = Timeline::new(chron.config());
+/// The keyframe cache of a foreign log, its keyframes restored into
+/// `timeline`; `None` (after one warning line on stderr) when it cannot be
+/// used, or when there is none.
+fn open_cache(chron: &Chronicle, timeline: &mut Timeline) -> Option<KeyframeCache> {
+    let warn = |e: &str| {
+        tracing::warn!("{e}; carrying on without it");
+        eprintln!("chronicle: warning: {}; carrying on without it", e.replace(['\n', '\r'], " "));
+    };
+    let mut cache = match KeyframeCache::for_store(chron) {
+        Ok(c) => c?,
+        Err(e) => {
+            warn(&e);
+            return None;
+        }
+    };
+    let started = std::time::Instant::now();
+    match cache.restore(chron, timeline) {
+        Ok(n) => {
+            tracing::debug!(
+                cache = %cache.path().display(),
+                worlds = n,
+                up_to = cache.head(),
+                ms = started.elapsed().as_secs_f64() * 1e3,
+                "keyframe cache restored"
+            );
+            Some(cache)
+        }
+        Err(e) => {
+            warn(&e);
+            *timeline = Timeline::new(chron.config());
+            None
+        }
+    }
+}
+
+/// The folding thread's state.
+struct Fold<'a> {
+    chron: &'a Chronicle,
+    timeline: Timeline,
+    cache: Option<KeyframeCache>,
+    built: &'a AtomicU64,
+    /// Where keyframes were built to when the cache was last written.
+    saved: u64,
+}
+
+impl Fold<'_> {
+    /// Publishes progress, and writes the cache when `done` or when enough
+    /// was built since the last write.
+    fn progress(&mut self, done: bool) {
+        let built = self.timeline.built();
+        if let Some(cache) = &mut self.cache
+            && built > self.saved
+            && (done || built >= self.saved + SAVE_EVERY)
+        {
+            self.saved = built;
+            match cache.save(self.chron, &self.timeline) {
+                Ok(n) => tracing::debug!(frames = n, up_to = built, "keyframe cache written"),
+                Err(e) => {
+                    tracing::warn!("{e}; carrying on without it");
+                    self.cache = None;
+                }
+            }
+        }
+        // Published once written: "built" on screen means kept too.
+        self.built.store(built, Ordering::Relaxed);
+    }
+
+    fn run(&mut self, rx: &Receiver<Request>, tx: &Sender<Result<World, String>>) {
+        self.saved = self.timeline.built();
+        fold_loop(self, rx, tx);
+    }
+}
+
+fn fold_loop(fold: &mut Fold<'_>, rx: &Receiver<Request>, tx: &Sender<Result<World, String>>) {
+    let chron = fold.chron;
     // Building starts after the first request is answered: until then the
     // first frame has the cores.
     let mut prefetched = true;
@@ -110,8 +203,11 @@ fn fold_loop(chron: &Chronicle, rx: &Receiver<Request>, tx: &Sender<Result<World
                 Ok(r) => r,
                 Err(TryRecvError::Disconnected) => return,
                 Err(TryRecvError::Empty) => {
-                    match timeline.prefetch(chron.store(), chron.registry(), STEP) {
-                        Ok(done) => prefetched = done,
+                    match fold.timeline.prefetch(chron.store(), chron.registry(), STEP) {
+                        Ok(done) => {
+                            prefetched = done;
+                            fold.progress(done);
+                        }
                         Err(e) => {
                             tracing::warn!(error = %e, "building keyframes failed");
                             prefetched = true;
@@ -124,26 +220,29 @@ fn fold_loop(chron: &Chronicle, rx: &Receiver<Request>, tx: &Sender<Result<World
         let first = match first {
             Request::Seek(t) => Some(t),
             Request::Seed(w) => {
-                timeline.seed(*w);
+                fold.timeline.seed(*w);
                 None
             }
         };
-        let Some(mut target) = drain(rx, &mut timeline, first) else { continue };
+        let Some(mut target) = drain(rx, &mut fold.timeline, first) else { continue };
         loop {
-            let from = timeline.start_for(target);
+            let from = fold.timeline.start_for(target);
             let to = if target > from + STEP { from + STEP } else { target };
-            let sent = match timeline.seek(chron.store(), chron.registry(), to) {
+            let sent = match fold.timeline.seek(chron.store(), chron.registry(), to) {
                 Ok(w) => tx.send(Ok(w.clone())),
                 Err(e) => tx.send(Err(e.to_string())),
             };
             if sent.is_err() {
                 return;
             }
-            target = drain(rx, &mut timeline, Some(target)).unwrap_or(target);
-            if timeline.current().position == target || to == target {
+            fold.progress(false);
+            target = drain(rx, &mut fold.timeline, Some(target)).unwrap_or(target);
+            if fold.timeline.current().position == target || to == target {
                 break;
             }
         }
+        // What opening costs: with a keyframe cache, the first answer folds nothing.
+        tracing::debug!(position = target, folded = fold.timeline.folded(), "world answered");
         // The head may have moved: keep building.
         prefetched = false;
     }

@@ -1,0 +1,2 @@
+DELETE FROM cache_frames;
+DELETE FROM cache_header;
