@@ -261,3 +261,6 @@ impl KeyframeCache {
         Ok(frames.len())
     }
 }
+
+#[cfg(test)]
+mod tests;
