@@ -73,15 +73,16 @@ fn the_cache_is_made_in_the_file_given_and_a_second_run_folds_nothing() {
     assert!(cache.exists(), "the cache is where --cache says");
 
     let second = build(&s, &cache);
-    assert!(second.contains("up to position 3000 of 3000") && second.contains(" restored, 0 events folded, 0 written"), "{second}");
+    assert!(
+        second.contains("up to position 3000 of 3000") && second.contains(" restored, 0 events folded, 0 written"),
+        "{second}"
+    );
     assert!(!second.contains("(0 restored"), "{second}");
 
     assert_eq!(s.bytes(), before, "the log is byte-identical");
     assert_eq!(names(s.dir.path()), ["store.db"], "nothing next to the log");
-    let tables: i64 = s
-        .sql()
-        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
-        .expect("count");
+    let tables: i64 =
+        s.sql().query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0)).expect("count");
     assert_eq!(tables, 1, "no table added to the log");
 }
 
@@ -94,7 +95,10 @@ fn a_grown_log_extends_the_cache_and_a_rewritten_one_starts_it_afresh() {
 
     add_events(&s, 2_000, 700, "first");
     let grown = build(&s, &cache);
-    assert!(grown.contains("up to position 2700 of 2700") && grown.contains(", 700 events folded"), "only the new events are folded: {grown}");
+    assert!(
+        grown.contains("up to position 2700 of 2700") && grown.contains(", 700 events folded"),
+        "only the new events are folded: {grown}"
+    );
 
     // Rewritten: the same number of events, other payloads.
     std::fs::remove_file(&s.path).expect("remove");
@@ -124,11 +128,14 @@ fn a_corrupt_or_foreign_cache_file_is_one_warning_and_is_left_as_it_is() {
     assert_eq!(std::fs::read(&theirs).expect("read"), before, "their file is untouched");
 
     // The time machine opens anyway, with one warning line.
-    let t = Tmux::start_env("cache-corrupt", s.path.to_str().expect("utf-8"), &[(
-        "CHRONICLE_CACHE",
-        corrupt.to_str().expect("utf-8"),
-    )]);
-    t.wait_long("the head, built", 30, |sc| sc.contains(" 500/500 ") && !sc.contains("folding") && !sc.contains("building"));
+    let t = Tmux::start_env(
+        "cache-corrupt",
+        s.path.to_str().expect("utf-8"),
+        &[("CHRONICLE_CACHE", corrupt.to_str().expect("utf-8"))],
+    );
+    t.wait_long("the head, built", 30, |sc| {
+        sc.contains(" 500/500 ") && !sc.contains("folding") && !sc.contains("building")
+    });
     t.keys(&["q"]);
     let screen = t.wait_for("EXIT=0");
     let warnings: Vec<&str> = screen.lines().filter(|l| l.contains("chronicle: warning:")).collect();
@@ -147,7 +154,9 @@ fn no_cache_writes_nothing() {
     let home = xdg.path().to_str().expect("utf-8");
     let db = s.path.to_str().expect("utf-8");
     let t = Tmux::start_env("cache-off", db, &[("XDG_CACHE_HOME", home), ("CHRONICLE_NO_CACHE", "true")]);
-    t.wait_long("the head, built", 30, |sc| sc.contains(" 300/300 ") && !sc.contains("folding") && !sc.contains("building"));
+    t.wait_long("the head, built", 30, |sc| {
+        sc.contains(" 300/300 ") && !sc.contains("folding") && !sc.contains("building")
+    });
     t.keys(&["q"]);
     t.wait_for("EXIT=0");
     assert!(names(xdg.path()).is_empty(), "nothing written under the cache directory: {:?}", names(xdg.path()));
@@ -167,8 +176,9 @@ fn a_second_open_of_the_time_machine_folds_no_event_and_says_there_is_no_hash_ch
     let db = s.path.to_str().expect("utf-8");
     for round in 0..2 {
         let t = Tmux::start_env(&format!("cache-reuse-{round}"), db, &env);
-        let screen =
-            t.wait_long("the head, built", 30, |sc| sc.contains(" 1200/1200 ") && !sc.contains("folding") && !sc.contains("building"));
+        let screen = t.wait_long("the head, built", 30, |sc| {
+            sc.contains(" 1200/1200 ") && !sc.contains("folding") && !sc.contains("building")
+        });
         assert!(screen.contains("no hash chain (foreign log)"), "the detail says there is no chain:\n{screen}");
         t.keys(&["q"]);
         t.wait_for("EXIT=0");

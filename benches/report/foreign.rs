@@ -36,7 +36,10 @@ fn fixture(n: u64) -> PathBuf {
 }
 
 pub fn rows(rows: &mut Vec<Row>) {
-    let n = std::env::var("CHRONICLE_BENCH_FOREIGN").ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(1_000_000);
+    let n = std::env::var("CHRONICLE_BENCH_FOREIGN")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000);
     let tag = format!("foreign node, {}, SQLite", label(n));
     eprintln!("== {tag}");
     let path = fixture(n);
@@ -75,7 +78,10 @@ pub fn rows(rows: &mut Vec<Row>) {
     let (kf, every) = warm.keyframes();
     rows.push(Row {
         what: format!("keyframe cache restored (warm open, before its first world) ({tag})"),
-        measured: format!("{} ({restored} worlds; {kf} keyframes every {every}; then 0 events folded to the head)", ms(d)),
+        measured: format!(
+            "{} ({restored} worlds; {kf} keyframes every {every}; then 0 events folded to the head)",
+            ms(d)
+        ),
         target: "(part of first frame ≤ 1 s)",
         verdict: "—",
     });

@@ -248,10 +248,10 @@ impl KeyframeCache {
         }
         let Some(&(head, _)) = frames.last() else { return Ok(0) };
         let fp = |p: u64| -> Result<String, String> {
-            plain_event(chron, p)?
-                .map(|e| fingerprint(&e)).ok_or_else(|| format!("no event at position {p}"))
+            plain_event(chron, p)?.map(|e| fingerprint(&e)).ok_or_else(|| format!("no event at position {p}"))
         };
-        let header = Header { log: self.log.clone(), layout: self.layout.clone(), first: fp(1)?, head, last: fp(head)? };
+        let header =
+            Header { log: self.log.clone(), layout: self.layout.clone(), first: fp(1)?, head, last: fp(head)? };
         let io = |e: String| format!("cache {}: {e}", self.path.display());
         if self.header.is_none() {
             self.file.reset(&header).map_err(io)?;

@@ -49,7 +49,12 @@ impl Encoder {
     /// Continues after the frames `decoder` read (so indexes carry on).
     #[must_use]
     pub fn after(decoder: &Decoder) -> Self {
-        let index = decoder.ids.iter().enumerate().map(|(i, id)| (Arc::clone(id), u32::try_from(i).unwrap_or(u32::MAX))).collect();
+        let index = decoder
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (Arc::clone(id), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
         let last = decoder.world.clone();
         let last_tables = last.as_ref().map(|w| tables_of(w));
         Self { index, last, last_tables }
@@ -126,7 +131,9 @@ impl Decoder {
             let id = self.id(i)?;
             let stream_type = match types.remove(&i) {
                 Some(t) => t,
-                None => world.streams.get(&id).map(|s| s.stream_type.clone()).ok_or("a frame moves a stream never seen")?,
+                None => {
+                    world.streams.get(&id).map(|s| s.stream_type.clone()).ok_or("a frame moves a stream never seen")?
+                }
             };
             world.streams.insert(id, Arc::new(StreamAt { stream_type, version, position, state: None }));
         }
@@ -164,7 +171,9 @@ fn tables_of(world: &World) -> Vec<(String, Vec<Vec<Value>>)> {
     world
         .tables
         .names()
-        .map(|name| (name.to_owned(), world.tables.rows(name).map(|r| r.cells().iter().map(Cell::to_value).collect()).collect()))
+        .map(|name| {
+            (name.to_owned(), world.tables.rows(name).map(|r| r.cells().iter().map(Cell::to_value).collect()).collect())
+        })
         .collect()
 }
 
