@@ -108,6 +108,14 @@ pub trait Engine: Send {
     fn findings(&self) -> Vec<Finding> {
         Vec::new()
     }
+    /// Runs the checks a foreign log gets on open (an open that deferred
+    /// them found nothing yet): what [`Engine::findings`] would list.
+    ///
+    /// # Errors
+    /// Database failures.
+    fn check(&self) -> Result<Vec<Finding>, StoreError> {
+        Ok(self.findings())
+    }
 }
 
 /// Something wrong in a foreign log that does not stop it being shown.

@@ -114,6 +114,14 @@ impl Store {
         self.engine.findings()
     }
 
+    /// Runs a foreign log's checks now (see [`super::backend::Engine::check`]).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn check(&self) -> Result<Vec<super::backend::Finding>, StoreError> {
+        self.engine.check()
+    }
+
     /// Derived tables a repairing open recreated empty (the caller derives
     /// their content again).
     #[must_use]

@@ -140,7 +140,11 @@ pub fn open_mapping(target: &Target, mapping: Mapping, access: Access) -> Result
     open(target, &schema, mapping, access)
 }
 
-fn open_unchecked(
+/// As [`open`], without the checks (see `Engine::check`: run them later).
+///
+/// # Errors
+/// As [`open`].
+pub fn open_unchecked(
     target: &Target,
     schema: &str,
     mapping: Mapping,
@@ -240,5 +244,9 @@ impl Engine for PgMappedEngine {
 
     fn findings(&self) -> Vec<Finding> {
         self.log.findings.clone()
+    }
+
+    fn check(&self) -> Result<Vec<Finding>, StoreError> {
+        source::checks(&self.log.source.conn, &self.log.mapping, &self.log.source.types)
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::action::{Action, Effect};
-use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, WINDOW_HALF, Window};
+use super::super::app::{App, DENSITY_SAMPLES, EventRow, Message, Model, Overview, Page, Tone, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
 use super::debugger::Job;
 use super::follow::Follower;
@@ -260,13 +260,18 @@ impl Session {
             return Ok(true);
         }
         let Some(worker) = &self.worker else { return Ok(false) };
+        let notices = worker.notices();
+        if !notices.is_empty() {
+            let text = format!("warning: {}", notices.join(" · "));
+            self.app.message = Some(Message { tone: Tone::Error, text: text::clean(&text) });
+        }
         let built = worker.built();
         let progressed = self.app.building != Some(built);
         if progressed {
             update::update(&mut self.app, Action::Building(built));
         }
         let latest = worker.latest();
-        let Some(world) = self.survive(latest)? else { return Ok(progressed) };
+        let Some(world) = self.survive(latest)? else { return Ok(progressed || !notices.is_empty()) };
         let r = self.dispatch(Action::World(Box::new(world)));
         self.survive(r)?;
         Ok(true)

@@ -37,6 +37,7 @@ pub struct Worker {
     worlds: Receiver<Result<World, String>>,
     /// Where keyframes are built to.
     built: Arc<AtomicU64>,
+    notices: Receiver<String>,
     _thread: JoinHandle<()>,
 }
 
@@ -46,19 +47,34 @@ impl Worker {
     /// # Errors
     /// The store cannot be opened.
     pub fn spawn(chron: &Chronicle) -> Result<Self, TuiError> {
+        let checker = chron.reconnect(Mode::Read)?;
         let chron = chron.reconnect(Mode::Read)?;
         chron.set_cache_kib(CACHE_KIB)?;
-        let mut timeline = Timeline::new(chron.config());
-        let cache = open_cache(&chron, &mut timeline);
-        let built = Arc::new(AtomicU64::new(timeline.built()));
+        let cache = open_cache(&chron);
+        let built = Arc::new(AtomicU64::new(0));
         let (requests, rx) = mpsc::channel::<Request>();
         let (tx, worlds) = mpsc::channel();
+        let (say, notices) = mpsc::channel();
+        if checker.store().format().is_some() {
+            let say = say.clone();
+            std::thread::Builder::new().name("chronicle-checks".into()).spawn(move || check(&checker, &say))?;
+        }
         let shared = Arc::clone(&built);
         let thread = std::thread::Builder::new().name("chronicle-fold".into()).spawn(move || {
+            let mut timeline = Timeline::new(chron.config());
+            let cache = cache.and_then(|c| restore(c, &chron, &mut timeline, &say));
+            shared.store(timeline.built(), Ordering::Relaxed);
             let mut fold = Fold { chron: &chron, timeline, cache, built: &shared, saved: 0 };
             fold.run(&rx, &tx);
         })?;
-        Ok(Self { requests, worlds, built, _thread: thread })
+        Ok(Self { requests, worlds, built, notices, _thread: thread })
+    }
+
+    /// Warnings found in the background since the last call (a foreign
+    /// log's checks, a cache that could not be used).
+    #[must_use]
+    pub fn notices(&self) -> Vec<String> {
+        self.notices.try_iter().collect()
     }
 
     /// Where keyframes are built to (the background fold's progress).
@@ -112,21 +128,28 @@ fn drain(rx: &Receiver<Request>, timeline: &mut Timeline, mut target: Option<u64
     target
 }
 
-/// The keyframe cache of a foreign log, its keyframes restored into
-/// `timeline`; `None` (after one warning line on stderr) when it cannot be
-/// used, or when there is none.
-fn open_cache(chron: &Chronicle, timeline: &mut Timeline) -> Option<KeyframeCache> {
-    let warn = |e: &str| {
-        tracing::warn!("{e}; carrying on without it");
-        eprintln!("chronicle: warning: {}; carrying on without it", e.replace(['\n', '\r'], " "));
-    };
-    let mut cache = match KeyframeCache::for_store(chron) {
-        Ok(c) => c?,
+/// The keyframe cache of a foreign log; `None` (after one warning line on
+/// stderr: the terminal is not set up yet) when it cannot be used, or when
+/// there is none.
+fn open_cache(chron: &Chronicle) -> Option<KeyframeCache> {
+    match KeyframeCache::for_store(chron) {
+        Ok(c) => c,
         Err(e) => {
-            warn(&e);
-            return None;
+            tracing::warn!("{e}; carrying on without it");
+            eprintln!("chronicle: warning: {}; carrying on without it", e.replace(['\n', '\r'], " "));
+            None
         }
-    };
+    }
+}
+
+/// Restores `cache`'s keyframes into `timeline` (on the folding thread: the
+/// first frame does not wait); a failure is a notice, and no cache.
+fn restore(
+    mut cache: KeyframeCache,
+    chron: &Chronicle,
+    timeline: &mut Timeline,
+    say: &Sender<String>,
+) -> Option<KeyframeCache> {
     let started = std::time::Instant::now();
     match cache.restore(chron, timeline) {
         Ok(n) => {
@@ -140,9 +163,29 @@ fn open_cache(chron: &Chronicle, timeline: &mut Timeline) -> Option<KeyframeCach
             Some(cache)
         }
         Err(e) => {
-            warn(&e);
+            tracing::warn!("{e}; carrying on without it");
+            let _ = say.send(format!("{e}; carrying on without it"));
             *timeline = Timeline::new(chron.config());
             None
+        }
+    }
+}
+
+/// Runs a foreign log's checks (deferred on open) and tells what they find.
+fn check(chron: &Chronicle, say: &Sender<String>) {
+    let started = std::time::Instant::now();
+    match chron.store().check() {
+        Ok(found) => {
+            tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, found = found.len(), "checks run");
+            for f in found {
+                let line = format!("position {}: {}", f.position, f.what);
+                tracing::warn!(db = %chron.store().name(), "{line}");
+                let _ = say.send(line);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "checks failed");
+            let _ = say.send(format!("cannot check the log: {e}"));
         }
     }
 }
