@@ -13,6 +13,7 @@ mod debugger;
 mod follow;
 mod search;
 mod session;
+mod streams;
 mod worker;
 
 use std::io::stdout;

@@ -12,6 +12,7 @@ use super::super::app::{App, DENSITY_SAMPLES, EventRow, Message, Model, Overview
 use super::super::{TuiError, keymap, text, update};
 use super::debugger::Job;
 use super::follow::Follower;
+use super::streams::StreamsJob;
 use super::worker::Worker;
 use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
 use crate::domain::Registry;
@@ -34,6 +35,8 @@ pub struct Session {
     worker: Option<Worker>,
     /// The watch or find running, if any.
     job: Option<Job>,
+    /// A foreign log's streams being read in the background, if any.
+    streams: Option<StreamsJob>,
     follower: Option<Follower>,
     link: Link,
     actor: String,
@@ -91,6 +94,7 @@ impl Session {
             timeline,
             worker: None,
             job: None,
+            streams: None,
             follower: None,
             link: Link::default(),
             actor,
@@ -256,6 +260,16 @@ impl Session {
         if let Some(a) = self.job.as_ref().and_then(Job::answer) {
             self.job = None;
             let r = self.dispatch(Action::Debugged(a));
+            self.survive(r)?;
+            return Ok(true);
+        }
+        if let Some(answer) = self.streams.as_ref().and_then(StreamsJob::answer) {
+            self.streams = None;
+            let action = match answer {
+                Ok(streams) => Action::Overview(Box::new(Overview { streams, ..self.app.overview.clone() })),
+                Err(e) => Action::Failed(format!("cannot list the streams: {e}")),
+            };
+            let r = self.dispatch(action);
             self.survive(r)?;
             return Ok(true);
         }
@@ -430,11 +444,18 @@ impl Session {
         Ok(Window { center, events })
     }
 
-    fn overview(&self) -> Result<Overview, TuiError> {
-        let outline = self.chron.outline(DENSITY_SAMPLES)?;
+    fn overview(&mut self) -> Result<Overview, TuiError> {
+        // With a worker (the terminal's session), a foreign log's streams
+        // come in the background: until then the list read before stays.
+        let later = self.app.foreign && self.worker.is_some();
+        let outline = self.chron.outline_with(DENSITY_SAMPLES, !later)?;
+        if later {
+            self.streams = Some(StreamsJob::spawn(&self.chron)?);
+        }
+        let streams = if later { self.app.overview.streams.clone() } else { outline.streams };
         let mut o = Overview {
             head: outline.head,
-            streams: outline.streams,
+            streams,
             snapshots: outline.snapshots,
             ..Overview::default()
         };
