@@ -90,12 +90,13 @@ for N in ${SIZES//,/ }; do
         read -r _ warm < <(open_tui "$FIXTURE" "$CACHE")
         warms+=("$warm")
     done
+    echo "cold first frames (µs): ${colds[*]}; built: ${builts[*]}; warm: ${warms[*]}" >&2
     size=$(du -k "$CACHE" | cut -f1)
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     c=$(printf '%s\n' "${colds[@]}" | median)
     b=$(printf '%s\n' "${builts[@]}" | median)
     w=$(printf '%s\n' "${warms[@]}" | median)
-    awk -v n="$N" -v c="$c" -v b="$b" -v w="$w" -v size="$size" -v load="$load" 'BEGIN {
+    awk -v n="$N" -v c="$c" -v b="$b" -v w="$w" -v size="$size" -v la="$load" 'BEGIN {
         printf "| %s events | %.0f ms | %.0f ms | %.0f ms | %.1f MiB | %s | first frame ≤ 1 s |\n",
-            n, c / 1000, b / 1000, w / 1000, size / 1024, load }'
+            n, c / 1000, b / 1000, w / 1000, size / 1024, la }'
 done

@@ -194,3 +194,18 @@ fn a_second_open_of_the_time_machine_folds_no_event_and_says_there_is_no_hash_ch
     assert_eq!(s.bytes(), before, "the log is byte-identical");
     assert_eq!(names(s.dir.path()), ["store.db"], "nothing next to the log");
 }
+
+#[test]
+fn the_checks_on_open_run_behind_the_first_frame_and_show_as_a_warning() {
+    let s = node_log(300);
+    s.sql()
+        .execute_batch(
+            "INSERT INTO domain_events VALUES (301, 'order-0', 'Order', 'ItemAdded', 1, '{}', NULL, 9, '2026-11-29 10:00:00');",
+        )
+        .expect("a version gap");
+    let t = Tmux::start_env("cache-checks", s.path.to_str().expect("utf-8"), &[("CHRONICLE_NO_CACHE", "1")]);
+    let screen = t.wait_long("the check's warning", 30, |sc| sc.contains("warning: position 301"));
+    assert!(screen.contains(" 301/301 "), "{screen}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+}
