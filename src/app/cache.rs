@@ -78,11 +78,17 @@ pub trait CacheFile: Send + std::fmt::Debug {
     /// # Errors
     /// The file cannot be written.
     fn reset(&mut self, header: &Header) -> Result<(), String>;
-    /// Adds `frames` and records `header`, all or nothing.
+    /// Adds `frames`, records `header` and the last world whole (`head`),
+    /// all or nothing.
     ///
     /// # Errors
     /// The file cannot be written.
-    fn append(&mut self, header: &Header, frames: &[(u64, Vec<u8>)]) -> Result<(), String>;
+    fn append(&mut self, header: &Header, frames: &[(u64, Vec<u8>)], head: &[u8]) -> Result<(), String>;
+    /// The last world, whole (a frame that needs none before it).
+    ///
+    /// # Errors
+    /// As [`CacheFile::header`].
+    fn head_frame(&self) -> Result<Option<Vec<u8>>, String>;
 }
 
 /// The default cache directory: `$XDG_CACHE_HOME/chronicle`, else
@@ -147,6 +153,8 @@ pub struct KeyframeCache {
     layout: String,
     /// What the file holds now (`None`: nothing usable yet).
     header: Option<Header>,
+    /// Whether the header was checked against the log.
+    validated: bool,
     encoder: Encoder,
 }
 
@@ -180,7 +188,7 @@ impl KeyframeCache {
         let (log, layout) = identity(chron).ok_or("only a log another tool wrote is cached")?;
         let file = crate::engines::open_cache(path).map_err(|e| format!("cache {}: {e}", path.display()))?;
         let header = file.header().map_err(|e| format!("cache {}: {e}", path.display()))?;
-        Ok(Self { file, path: path.to_owned(), log, layout, header, encoder: Encoder::default() })
+        Ok(Self { file, path: path.to_owned(), log, layout, header, validated: false, encoder: Encoder::default() })
     }
 
     /// The file's path.
@@ -195,16 +203,17 @@ impl KeyframeCache {
         self.header.as_ref().map_or(0, |h| h.head)
     }
 
-    /// Loads the cached keyframes into `timeline`, when they still match the
-    /// log (else the file is started afresh). Returns how many worlds were
-    /// restored.
-    ///
-    /// # Errors
-    /// The log cannot be read, or the file is corrupt or cannot be written
-    /// (the caller warns and drops the cache).
-    pub fn restore(&mut self, chron: &Chronicle, timeline: &mut Timeline) -> Result<usize, String> {
-        let first = plain_event(chron, 1)?;
-        let Some(first) = first else { return Ok(0) };
+    /// Whether the file's header still matches the log (else it is to be
+    /// started afresh: the header is forgotten).
+    fn validate(&mut self, chron: &Chronicle) -> Result<bool, String> {
+        if self.validated {
+            return Ok(self.header.is_some());
+        }
+        self.validated = true;
+        let Some(first) = plain_event(chron, 1)? else {
+            self.header = None;
+            return Ok(false);
+        };
         let valid = match &self.header {
             Some(h) if h.log == self.log && h.layout == self.layout && h.first == fingerprint(&first) => {
                 let last = plain_event(chron, h.head)?;
@@ -217,6 +226,36 @@ impl KeyframeCache {
                 tracing::info!(cache = %self.path.display(), "the log changed under its cache: starting it afresh");
             }
             self.header = None;
+        }
+        Ok(valid)
+    }
+
+    /// Loads the world at the cached head alone into `timeline` (one frame,
+    /// stored whole), so it can be shown before the other keyframes are
+    /// restored ([`Self::restore`]). Returns whether there was one.
+    ///
+    /// # Errors
+    /// As [`Self::restore`].
+    pub fn restore_head(&mut self, chron: &Chronicle, timeline: &mut Timeline) -> Result<bool, String> {
+        if !self.validate(chron)? {
+            return Ok(false);
+        }
+        let io = |e: String| format!("cache {}: {e}", self.path.display());
+        let Some(bytes) = self.file.head_frame().map_err(io)? else { return Ok(false) };
+        let world = Decoder::default().decode(chron.registry(), &bytes).map_err(io)?;
+        timeline.restore(vec![world]);
+        Ok(true)
+    }
+
+    /// Loads the cached keyframes into `timeline`, when they still match the
+    /// log (else the file is started afresh). Returns how many worlds were
+    /// restored.
+    ///
+    /// # Errors
+    /// The log cannot be read, or the file is corrupt or cannot be written
+    /// (the caller warns and drops the cache).
+    pub fn restore(&mut self, chron: &Chronicle, timeline: &mut Timeline) -> Result<usize, String> {
+        if !self.validate(chron)? {
             return Ok(0);
         }
         let mut decoder = Decoder::default();
@@ -247,6 +286,11 @@ impl KeyframeCache {
             frames.push((w.position, self.encoder.encode(w)?));
         }
         let Some(&(head, _)) = frames.last() else { return Ok(0) };
+        // The last world also whole, for a quick first frame next time.
+        let whole = match timeline.worlds_after(since).last() {
+            Some(w) => Encoder::default().encode(w)?,
+            None => return Ok(0),
+        };
         let fp = |p: u64| -> Result<String, String> {
             plain_event(chron, p)?.map(|e| fingerprint(&e)).ok_or_else(|| format!("no event at position {p}"))
         };
@@ -256,7 +300,7 @@ impl KeyframeCache {
         if self.header.is_none() {
             self.file.reset(&header).map_err(io)?;
         }
-        self.file.append(&header, &frames).map_err(io)?;
+        self.file.append(&header, &frames, &whole).map_err(io)?;
         self.header = Some(header);
         Ok(frames.len())
     }

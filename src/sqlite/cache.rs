@@ -91,7 +91,14 @@ impl CacheFile for SqliteCache {
         Ok(())
     }
 
-    fn append(&mut self, header: &Header, frames: &[(u64, Vec<u8>)]) -> Result<(), String> {
+    fn head_frame(&self) -> Result<Option<Vec<u8>>, String> {
+        self.conn
+            .query_row(include_str!("cache/select_head.sql"), [], |r| r.get::<_, Vec<u8>>(0))
+            .optional()
+            .map_err(|e| err(&e))
+    }
+
+    fn append(&mut self, header: &Header, frames: &[(u64, Vec<u8>)], head: &[u8]) -> Result<(), String> {
         let text = serde_json::to_string(header).map_err(|e| e.to_string())?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| err(&e))?;
         let now: Option<String> =
@@ -105,6 +112,7 @@ impl CacheFile for SqliteCache {
                 stmt.execute(rusqlite::params![i64::try_from(*p).unwrap_or(i64::MAX), bytes]).map_err(|e| err(&e))?;
             }
         }
+        tx.execute(include_str!("cache/upsert_head.sql"), [head]).map_err(|e| err(&e))?;
         tx.execute(include_str!("cache/upsert_header.sql"), [&text]).map_err(|e| err(&e))?;
         tx.commit().map_err(|e| err(&e))?;
         self.seen = Some(text);

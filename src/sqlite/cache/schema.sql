@@ -7,3 +7,7 @@ CREATE TABLE IF NOT EXISTS cache_frames (
     position INTEGER PRIMARY KEY,
     frame BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cache_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    frame BLOB NOT NULL
+);

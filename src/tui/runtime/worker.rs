@@ -62,9 +62,10 @@ impl Worker {
         let shared = Arc::clone(&built);
         let thread = std::thread::Builder::new().name("chronicle-fold".into()).spawn(move || {
             let mut timeline = Timeline::new(chron.config());
-            let cache = cache.and_then(|c| restore(c, &chron, &mut timeline, &say));
-            shared.store(timeline.built(), Ordering::Relaxed);
-            let mut fold = Fold { chron: &chron, timeline, cache, built: &shared, saved: 0 };
+            // The head's world first (one frame): the rest after the first answer.
+            let cache = cache.and_then(|c| restore(c, &chron, &mut timeline, &say, true));
+            let pending = cache.is_some();
+            let mut fold = Fold { chron: &chron, timeline, cache, built: &shared, saved: 0, pending, say };
             fold.run(&rx, &tx);
         })?;
         Ok(Self { requests, worlds, built, notices, _thread: thread })
@@ -142,20 +143,23 @@ fn open_cache(chron: &Chronicle) -> Option<KeyframeCache> {
     }
 }
 
-/// Restores `cache`'s keyframes into `timeline` (on the folding thread: the
-/// first frame does not wait); a failure is a notice, and no cache.
+/// Restores `cache`'s keyframes (`head`: the world at its head alone) into
+/// `timeline`; a failure is a notice, and no cache.
 fn restore(
     mut cache: KeyframeCache,
     chron: &Chronicle,
     timeline: &mut Timeline,
     say: &Sender<String>,
+    head: bool,
 ) -> Option<KeyframeCache> {
     let started = std::time::Instant::now();
-    match cache.restore(chron, timeline) {
+    let done = if head { cache.restore_head(chron, timeline).map(usize::from) } else { cache.restore(chron, timeline) };
+    match done {
         Ok(n) => {
             tracing::debug!(
                 cache = %cache.path().display(),
                 worlds = n,
+                head,
                 up_to = cache.head(),
                 ms = started.elapsed().as_secs_f64() * 1e3,
                 "keyframe cache restored"
@@ -198,6 +202,9 @@ struct Fold<'a> {
     built: &'a AtomicU64,
     /// Where keyframes were built to when the cache was last written.
     saved: u64,
+    /// The cache's keyframes are still to be restored (all but the head's).
+    pending: bool,
+    say: Sender<String>,
 }
 
 impl Fold<'_> {
@@ -219,7 +226,19 @@ impl Fold<'_> {
             }
         }
         // Published once written: "built" on screen means kept too.
-        self.built.store(built, Ordering::Relaxed);
+        self.built.store(if self.pending { 0 } else { built }, Ordering::Relaxed);
+    }
+
+    /// Restores the cache's keyframes, if still to be done.
+    fn finish_restore(&mut self) {
+        if !std::mem::take(&mut self.pending) {
+            return;
+        }
+        if let Some(cache) = self.cache.take() {
+            self.cache = restore(cache, self.chron, &mut self.timeline, &self.say, false);
+        }
+        self.saved = self.timeline.built();
+        self.progress(false);
     }
 
     fn run(&mut self, rx: &Receiver<Request>, tx: &Sender<Result<World, String>>) {
@@ -286,6 +305,7 @@ fn fold_loop(fold: &mut Fold<'_>, rx: &Receiver<Request>, tx: &Sender<Result<Wor
         }
         // What opening costs: with a keyframe cache, the first answer folds nothing.
         tracing::debug!(position = target, folded = fold.timeline.folded(), "world answered");
+        fold.finish_restore();
         // The head may have moved: keep building.
         prefetched = false;
     }
