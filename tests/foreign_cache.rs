@@ -204,7 +204,7 @@ fn the_checks_on_open_run_behind_the_first_frame_and_show_as_a_warning() {
             "INSERT INTO domain_events VALUES (301, 'order-0', 'Order', 'ItemAdded', 1, '{}', NULL, 9, '2026-11-29 10:00:00');",
         )
         .expect("a version gap");
-    let t = Tmux::start_env("cache-checks", s.path.to_str().expect("utf-8"), &[("CHRONICLE_NO_CACHE", "1")]);
+    let t = Tmux::start_env("cache-checks", s.path.to_str().expect("utf-8"), &[("CHRONICLE_NO_CACHE", "true")]);
     let screen = t.wait_long("the check's warning", 30, |sc| sc.contains("warning: position 301"));
     assert!(screen.contains(" 301/301 "), "{screen}");
     t.keys(&["q"]);
