@@ -39,7 +39,7 @@ pub struct Cli {
     pub map: Option<PathBuf>,
     /// Keep what the time machine computes from a log another tool wrote
     /// (keyframes) in this file [default: a file under
-    /// $XDG_CACHE_HOME/chronicle or ~/.cache/chronicle named by the log].
+    /// `$XDG_CACHE_HOME/chronicle` or `~/.cache/chronicle` named by the log].
     #[arg(long, global = true, value_name = "FILE", env = "CHRONICLE_CACHE")]
     pub cache: Option<PathBuf>,
     /// Keep no cache: nothing is read or written besides the log.

@@ -61,7 +61,7 @@ pub fn rows(rows: &mut Vec<Row>) {
     let mut tl = Timeline::new(ch.config());
     let cpu = on_cpu();
     let ((), d) = time(|| while !tl.prefetch(store, registry, 100_000).unwrap() {});
-    let cpu = on_cpu() - cpu;
+    let cpu = on_cpu().saturating_sub(cpu);
     let (kf, every) = tl.keyframes();
     rows.push(Row {
         what: format!("first pass 0→head, builds keyframes (cold open, in the background) ({tag})"),
@@ -79,28 +79,36 @@ pub fn rows(rows: &mut Vec<Row>) {
     let file = dir.path().join("keyframes.cache");
     let mut cache = KeyframeCache::open(&file, &ch).unwrap();
     let (written, d) = time(|| cache.save(&ch, &tl).unwrap());
-    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let kib = std::fs::metadata(&file).map_or(0, |m| m.len() / 1024);
     rows.push(Row {
         what: format!("keyframe cache written ({tag})"),
-        measured: format!("{} ({written} frames, {:.1} MiB)", ms(d), size as f64 / 1_048_576.0),
+        measured: format!("{} ({written} frames, {kib} KiB)", ms(d)),
         target: "(one-off)",
         verdict: "—",
     });
 
+    // A warm open: the head's world alone first (what the first frame
+    // waits for), then every keyframe (what jumps wait for).
     let mut warm = Timeline::new(ch.config());
     let cpu = on_cpu();
-    let (restored, d) = time(|| {
-        let mut cache = KeyframeCache::open(&file, &ch).unwrap();
-        cache.restore(&ch, &mut warm).unwrap()
-    });
+    let mut cache = KeyframeCache::open(&file, &ch).unwrap();
+    let (found, head_took) = time(|| cache.restore_head(&ch, &mut warm).unwrap());
+    assert!(found, "the head's world is cached");
+    let head_cpu = on_cpu().saturating_sub(cpu);
+    let cpu = on_cpu();
+    let (restored, d) = time(|| cache.restore(&ch, &mut warm).unwrap());
+    let cpu = on_cpu().saturating_sub(cpu);
     let (kf, every) = warm.keyframes();
     rows.push(Row {
-        what: format!("keyframe cache restored (warm open, before its first world) ({tag})"),
+        what: format!("keyframe cache, warm open: the head's world, then every keyframe ({tag})"),
         measured: format!(
-            "{} ({restored} worlds; {kf} keyframes every {every}; then 0 events folded to the head)",
-            ms(d)
+            "head {} ({} on CPU), then {} ({} on CPU; {restored} worlds, {kf} keyframes every {every})",
+            ms(head_took),
+            ms(head_cpu),
+            ms(d),
+            ms(cpu)
         ),
-        target: "(part of first frame ≤ 1 s)",
+        target: "(first frame ≤ 1 s)",
         verdict: "—",
     });
 

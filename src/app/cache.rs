@@ -61,6 +61,9 @@ pub struct Header {
     pub last: String,
 }
 
+/// What [`CacheFile::frames`] hands each frame to: its position and bytes.
+pub type EachFrame<'a> = dyn FnMut(u64, &[u8]) -> Result<(), String> + 'a;
+
 /// Storage of a cache file: a header and frames by position.
 pub trait CacheFile: Send + std::fmt::Debug {
     /// The header, if the file holds one.
@@ -72,7 +75,7 @@ pub trait CacheFile: Send + std::fmt::Debug {
     ///
     /// # Errors
     /// As [`CacheFile::header`], or what `each` returns.
-    fn frames(&self, each: &mut dyn FnMut(u64, &[u8]) -> Result<(), String>) -> Result<(), String>;
+    fn frames(&self, each: &mut EachFrame<'_>) -> Result<(), String>;
     /// Empties the file and records `header` (no frame).
     ///
     /// # Errors

@@ -143,6 +143,7 @@ impl Store {
 
     /// Whether a foreign log's events carry a computed hash chain (see
     /// [`super::backend::Reads::set_chained`]); returns the setting before.
+    #[allow(clippy::must_use_candidate)] // most callers only set it
     pub fn set_chained(&self, on: bool) -> bool {
         self.reads().set_chained(on)
     }

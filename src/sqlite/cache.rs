@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use crate::app::cache::{CacheFile, Header};
+use crate::app::cache::{CacheFile, EachFrame, Header};
 
 /// `application_id` of a cache file ("CHRK").
 pub const CACHE_APPLICATION_ID: i64 = 0x4348_524B;
@@ -70,7 +70,7 @@ impl CacheFile for SqliteCache {
         }
     }
 
-    fn frames(&self, each: &mut dyn FnMut(u64, &[u8]) -> Result<(), String>) -> Result<(), String> {
+    fn frames(&self, each: &mut EachFrame<'_>) -> Result<(), String> {
         let mut stmt = self.conn.prepare(include_str!("cache/select_frames.sql")).map_err(|e| err(&e))?;
         let mut rows = stmt.query([]).map_err(|e| err(&e))?;
         while let Some(row) = rows.next().map_err(|e| err(&e))? {

@@ -414,7 +414,7 @@ impl App {
     pub fn building_pct(&self) -> Option<u64> {
         let built = self.building?;
         let waiting = built < self.cursor && self.world.position < self.cursor;
-        if !waiting && !(self.foreign && built < self.head) {
+        if !(waiting || (self.foreign && built < self.head)) {
             return None;
         }
         Some(built.max(self.world.position).min(self.head).saturating_mul(100) / self.head.max(1))

@@ -56,7 +56,7 @@ impl Encoder {
             .map(|(i, id)| (Arc::clone(id), u32::try_from(i).unwrap_or(u32::MAX)))
             .collect();
         let last = decoder.world.clone();
-        let last_tables = last.as_ref().map(|w| tables_of(w));
+        let last_tables = last.as_ref().map(tables_of);
         Self { index, last, last_tables }
     }
 
@@ -77,14 +77,13 @@ impl Encoder {
             if s.position <= since && self.index.contains_key(id) {
                 continue;
             }
-            let i = match self.index.get(id) {
-                Some(i) => *i,
-                None => {
-                    let i = u32::try_from(self.index.len()).map_err(|e| e.to_string())?;
-                    self.index.insert(Arc::clone(id), i);
-                    frame.new.push((id.to_string(), s.stream_type.clone()));
-                    i
-                }
+            let i = if let Some(i) = self.index.get(id) {
+                *i
+            } else {
+                let i = u32::try_from(self.index.len()).map_err(|e| e.to_string())?;
+                self.index.insert(Arc::clone(id), i);
+                frame.new.push((id.to_string(), s.stream_type.clone()));
+                i
             };
             frame.moved.push((i, s.version, s.position));
         }

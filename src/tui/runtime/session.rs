@@ -453,12 +453,7 @@ impl Session {
             self.streams = Some(StreamsJob::spawn(&self.chron)?);
         }
         let streams = if later { self.app.overview.streams.clone() } else { outline.streams };
-        let mut o = Overview {
-            head: outline.head,
-            streams,
-            snapshots: outline.snapshots,
-            ..Overview::default()
-        };
+        let mut o = Overview { head: outline.head, streams, snapshots: outline.snapshots, ..Overview::default() };
         for (p, time) in outline.times {
             if let Some(t) = text::micros(&time) {
                 o.samples.push((p, t));
