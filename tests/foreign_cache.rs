@@ -6,12 +6,17 @@
 //! `--no-cache` writes nothing; the foreign file is never touched. Under
 //! tmux, a second open of the TUI folds no event before its first world
 //! (the debug log says so), and the event detail says there is no hash chain.
+//! On PostgreSQL (when a server is there) the same cache works and nothing
+//! is created in the database.
 
 #[path = "helpers/cli.rs"]
 mod support;
 
 #[path = "helpers/tmux.rs"]
 mod tmux;
+
+#[path = "helpers/pg.rs"]
+mod pg;
 
 use std::path::Path;
 
@@ -209,4 +214,28 @@ fn the_checks_on_open_run_behind_the_first_frame_and_show_as_a_warning() {
     assert!(screen.contains(" 301/301 "), "{screen}");
     t.keys(&["q"]);
     t.wait_for("EXIT=0");
+}
+
+#[test]
+fn a_postgres_foreign_table_is_cached_and_nothing_is_created_in_the_database() {
+    let Some(pg) = pg::Pg::new() else { return };
+    pg.sql(
+        r#"CREATE TABLE mt_events (seq_id bigint PRIMARY KEY, id uuid NOT NULL, stream_id uuid NOT NULL, version bigint NOT NULL,
+             data jsonb NOT NULL, type varchar(500) NOT NULL, timestamp timestamptz NOT NULL DEFAULT now(),
+             tenant_id varchar DEFAULT '*DEFAULT*', mt_dotnet_type varchar, correlation_id varchar, causation_id varchar, headers jsonb);
+           INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, timestamp)
+             SELECT i, gen_random_uuid(), ('00000000-0000-0000-0000-' || lpad(((i - 1) % 20)::text, 12, '0'))::uuid,
+                    (i - 1) / 20 + 1, jsonb_build_object('n', i), 'item_added', '2026-11-29T08:00:00Z'::timestamptz + i * interval '1 second'
+             FROM generate_series(1, 1500) AS i;"#,
+    );
+    let relations = pg.count("SELECT count(*) FROM pg_class");
+    let elsewhere = tempfile::tempdir().expect("dir");
+    let cache = elsewhere.path().join("pg.cache");
+    let cache = cache.to_str().expect("utf-8");
+    let first = pg.ok(&["--cache", cache, "cache"]);
+    assert!(first.contains("up to position 1500 of 1500 (0 restored, 1500 events folded"), "{first}");
+    let second = pg.ok(&["--cache", cache, "cache"]);
+    assert!(second.contains(", 0 events folded, 0 written"), "{second}");
+    assert_eq!(pg.count("SELECT count(*) FROM pg_class"), relations, "nothing created in the database");
+    assert_eq!(pg.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'chronicle'"), 0, "no chronicle schema");
 }
