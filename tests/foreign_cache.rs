@@ -220,13 +220,13 @@ fn the_checks_on_open_run_behind_the_first_frame_and_show_as_a_warning() {
 fn a_postgres_foreign_table_is_cached_and_nothing_is_created_in_the_database() {
     let Some(pg) = pg::Pg::new() else { return };
     pg.sql(
-        r#"CREATE TABLE mt_events (seq_id bigint PRIMARY KEY, id uuid NOT NULL, stream_id uuid NOT NULL, version bigint NOT NULL,
+        r"CREATE TABLE mt_events (seq_id bigint PRIMARY KEY, id uuid NOT NULL, stream_id uuid NOT NULL, version bigint NOT NULL,
              data jsonb NOT NULL, type varchar(500) NOT NULL, timestamp timestamptz NOT NULL DEFAULT now(),
              tenant_id varchar DEFAULT '*DEFAULT*', mt_dotnet_type varchar, correlation_id varchar, causation_id varchar, headers jsonb);
            INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, timestamp)
              SELECT i, gen_random_uuid(), ('00000000-0000-0000-0000-' || lpad(((i - 1) % 20)::text, 12, '0'))::uuid,
                     (i - 1) / 20 + 1, jsonb_build_object('n', i), 'item_added', '2026-11-29T08:00:00Z'::timestamptz + i * interval '1 second'
-             FROM generate_series(1, 1500) AS i;"#,
+             FROM generate_series(1, 1500) AS i;",
     );
     let relations = pg.count("SELECT count(*) FROM pg_class");
     let elsewhere = tempfile::tempdir().expect("dir");
