@@ -47,7 +47,8 @@ impl Worker {
     /// # Errors
     /// The store cannot be opened.
     pub fn spawn(chron: &Chronicle) -> Result<Self, TuiError> {
-        let checker = chron.reconnect(Mode::Read)?;
+        // A foreign log's checks, deferred on open, run on a connection of their own.
+        let checker = chron.store().format().is_some().then(|| chron.reconnect(Mode::Read)).transpose()?;
         let chron = chron.reconnect(Mode::Read)?;
         chron.set_cache_kib(CACHE_KIB)?;
         let cache = open_cache(&chron);
@@ -55,7 +56,7 @@ impl Worker {
         let (requests, rx) = mpsc::channel::<Request>();
         let (tx, worlds) = mpsc::channel();
         let (say, notices) = mpsc::channel();
-        if checker.store().format().is_some() {
+        if let Some(checker) = checker {
             let say = say.clone();
             std::thread::Builder::new().name("chronicle-checks".into()).spawn(move || check(&checker, &say))?;
         }
