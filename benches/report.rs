@@ -10,7 +10,8 @@
 //! `CHRONICLE_REPORT_ONLY=part,part` limits the run to some of: `bulk` (=
 //! `size`, `demo`, `import`, `rebuild`, `verify`), `timeline`, `bus`,
 //! `writers`, `aggregate`, `debug` (issue 13: `report/debug.rs`) — handy
-//! under `perf record`.
+//! under `perf record`; `foreign` (issue 12, `report/foreign.rs`) runs only
+//! when named.
 //!
 //! `CHRONICLE_BENCH_DB=postgres://user@/name?host=/var/run/postgresql` runs
 //! the rows on PostgreSQL too (issue 11), beside SQLite's: per size, a
@@ -27,6 +28,8 @@ mod common;
 mod debug;
 #[path = "report/fixture.rs"]
 mod fixture;
+#[path = "report/foreign.rs"]
+mod foreign;
 #[path = "report/pg.rs"]
 mod pg;
 #[path = "report/writers.rs"]
@@ -420,6 +423,9 @@ fn main() {
     if want("aggregate") {
         eprintln!("== aggregate load");
         aggregate(&mut rows);
+    }
+    if only.split(',').any(|p| p == "foreign") {
+        foreign::rows(&mut rows);
     }
     print(&rows);
 }

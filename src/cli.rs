@@ -3,6 +3,7 @@
 //! success, 1 for a rejected command or a failed verify, 2 for bad usage or
 //! an unusable file.
 
+mod cache;
 mod commands;
 mod debug;
 mod diff;
@@ -37,6 +38,14 @@ pub struct Cli {
     /// columns hold a log another tool wrote, opened read-only.
     #[arg(long, global = true, value_name = "FILE", env = "CHRONICLE_MAP")]
     pub map: Option<PathBuf>,
+    /// Keep what the time machine computes from a log another tool wrote
+    /// (keyframes) in this file [default: a file under
+    /// `$XDG_CACHE_HOME/chronicle` or `~/.cache/chronicle` named by the log].
+    #[arg(long, global = true, value_name = "FILE", env = "CHRONICLE_CACHE")]
+    pub cache: Option<PathBuf>,
+    /// Keep no cache: nothing is read or written besides the log.
+    #[arg(long, global = true, env = "CHRONICLE_NO_CACHE")]
+    pub no_cache: bool,
     /// What to do (default: open the TUI).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -241,6 +250,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build (or extend) the keyframe cache of a log another tool wrote, so
+    /// the time machine opens it without walking it; prints where the cache
+    /// is and what it holds.
+    Cache,
     /// Copy the log of one store into another (any two `--db` values: an
     /// SQLite file, a postgres:// URL), hash chain and all, and build the
     /// target's read models. The target must be empty, absent or a prefix
@@ -285,6 +298,11 @@ where
         eprintln!("chronicle: {e}");
         return ExitCode::from(2);
     }
+    crate::app::cache::choose(match (&cli.cache, cli.no_cache) {
+        (_, true) => crate::app::cache::Choice::Off,
+        (Some(file), false) => crate::app::cache::Choice::File(file.clone()),
+        (None, false) => crate::app::cache::Choice::Default,
+    });
     let _log = logging::init();
     tracing::info!(command = ?cli.command, db = %crate::engines::redacted(&cli.db.to_string_lossy()), "start");
     match commands::dispatch(cli, &registry, params) {

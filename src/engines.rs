@@ -11,6 +11,7 @@
 use std::ffi::OsStr;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::es::backend::Access;
 use crate::es::{Store, StoreError};
@@ -28,6 +29,18 @@ pub fn force_format(name: &str) -> Result<(), String> {
     let forced = Forced::parse(name)?;
     let _ = FORCED.set(forced);
     Ok(())
+}
+
+/// Whether opens of a foreign log leave its checks for later.
+static DEFER_CHECKS: AtomicBool = AtomicBool::new(false);
+
+/// Makes every later open of a foreign log skip the checks it gets on open
+/// (a tie in the ordering column, version gaps, payloads that are not
+/// JSON: whole-table scans) and print no warning: the caller runs them
+/// later with `Store::check` (the TUI, in the background, so a long log's
+/// first frame does not wait for them).
+pub fn defer_checks() {
+    DEFER_CHECKS.store(true, Ordering::Relaxed);
 }
 
 /// The mapping `--map` gave, for the process.
@@ -70,6 +83,9 @@ fn open_sqlite(path: &Path, access: Access) -> Result<Store, StoreError> {
 }
 
 fn open_mapped(path: &Path, mapping: Mapping, access: Access) -> Result<Store, StoreError> {
+    if DEFER_CHECKS.load(Ordering::Relaxed) {
+        return Ok(Store::new(Box::new(crate::sqlite::mapped::open_unchecked(path, mapping, access)?)));
+    }
     let engine = crate::sqlite::mapped::open(path, mapping, access)?;
     for w in engine.warnings() {
         tracing::warn!(db = %path.display(), "{w}");
@@ -89,6 +105,9 @@ fn open_postgres(db: &str, access: Access) -> Result<Store, StoreError> {
         mapped::open_mapping(&target, mapping.clone(), access)?
     } else {
         match mapped::recognise(&target, FORCED.get().copied())? {
+            Some((schema, mapping)) if DEFER_CHECKS.load(Ordering::Relaxed) => {
+                return Ok(Store::new(Box::new(mapped::open_unchecked(&target, &schema, mapping, access)?)));
+            }
             Some((schema, mapping)) => mapped::open(&target, &schema, mapping, access)?,
             None => return Ok(Store::new(Box::new(crate::postgres::PgEngine::open(target, access)?))),
         }
@@ -98,6 +117,15 @@ fn open_postgres(db: &str, access: Access) -> Result<Store, StoreError> {
         eprintln!("chronicle: warning: {}: {}", target.display, w.replace(['\n', '\r'], " "));
     }
     Ok(Store::new(Box::new(engine)))
+}
+
+/// Opens (or creates) the keyframe cache file at `path` (kept in SQLite,
+/// whatever engine the log is on).
+///
+/// # Errors
+/// One line: the file cannot be opened or written, or is not a cache.
+pub fn open_cache(path: &Path) -> Result<Box<dyn crate::app::cache::CacheFile>, String> {
+    Ok(Box::new(crate::sqlite::cache::open(path)?))
 }
 
 /// Whether `db` names a PostgreSQL database (by its URL scheme).

@@ -5,6 +5,7 @@
 //! tables. Writers take the lock with `BEGIN IMMEDIATE` (WAL, busy timeout),
 //! so several processes can append to one file safely.
 
+pub mod cache;
 mod chain;
 mod error;
 mod fold;

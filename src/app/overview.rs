@@ -35,13 +35,24 @@ impl Chronicle {
     /// # Errors
     /// Store failures.
     pub fn outline(&self, samples: u64) -> Result<Outline, AppError> {
+        self.outline_with(samples, true)
+    }
+
+    /// As [`Self::outline`]; without `streams` (left empty) when not
+    /// `with_streams` (listing them reads the whole log of a foreign one).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn outline_with(&self, samples: u64, with_streams: bool) -> Result<Outline, AppError> {
         let store = &self.store;
         let head = store.head()?;
         let mut o = Outline { head, ..Outline::default() };
         if head == 0 {
             return Ok(o);
         }
-        o.streams = store.streams()?;
+        if with_streams {
+            o.streams = store.streams()?;
+        }
         o.snapshots = store.snapshot_positions()?;
         let n = samples.min(head - 1).max(1);
         let mut last = 0;

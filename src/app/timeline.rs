@@ -166,6 +166,8 @@ pub struct Timeline {
     recent: VecDeque<World>,
     /// Where [`Timeline::prefetch`] has folded to (always a folded world).
     frontier: World,
+    /// Events folded so far (by seeks and prefetching).
+    folded: u64,
 }
 
 /// Where a seek starts from.
@@ -198,6 +200,7 @@ impl Timeline {
             current: World::lazy(),
             recent: VecDeque::new(),
             frontier: World::lazy(),
+            folded: 0,
         }
     }
 
@@ -211,6 +214,47 @@ impl Timeline {
     #[must_use]
     pub fn keyframes(&self) -> (usize, u64) {
         (self.keyframes.map.len(), self.keyframes.every)
+    }
+
+    /// How many events this timeline has folded (seeks and prefetching).
+    #[must_use]
+    pub fn folded(&self) -> u64 {
+        self.folded
+    }
+
+    /// Where keyframes are built to: the last position prefetching (or a
+    /// restore) reached.
+    #[must_use]
+    pub fn built(&self) -> u64 {
+        let last = self.keyframes.map.keys().next_back().copied().unwrap_or(0);
+        last.max(self.frontier.position)
+    }
+
+    /// Takes worlds computed before (a cache's, in increasing positions) as
+    /// keyframes; the last one is where prefetching carries on from.
+    pub fn restore(&mut self, worlds: Vec<World>) {
+        let Some(last) = worlds.last().cloned() else { return };
+        for w in worlds {
+            self.keyframes.map.insert(w.position, w);
+        }
+        while self.keyframes.map.len() > self.keyframes.max {
+            self.keyframes.every *= 2;
+            let every = self.keyframes.every;
+            let keep = last.position;
+            self.keyframes.map.retain(|k, _| k % every == 0 || *k == keep);
+        }
+        if last.position > self.frontier.position {
+            self.frontier = last;
+        }
+    }
+
+    /// The keyframes past `position`, then the world prefetching reached
+    /// when it lies beyond them, in increasing positions (what a cache
+    /// stores).
+    pub fn worlds_after(&self, position: u64) -> impl Iterator<Item = &World> {
+        let kf = self.keyframes.map.range(position + 1..).map(|(_, w)| w);
+        let top = self.keyframes.map.keys().next_back().copied().unwrap_or(0).max(position);
+        kf.chain((self.frontier.position > top).then_some(&self.frontier))
     }
 
     /// Makes `world` (typically `Chronicle::head_world`) the current one, so
@@ -273,13 +317,14 @@ impl Timeline {
     }
 
     fn advance(&mut self, store: &Store, registry: &Registry, to: u64) -> Result<(), AppError> {
-        let Self { keyframes, current, recent, .. } = self;
+        let Self { keyframes, current, recent, folded, .. } = self;
         let recent_max = usize::try_from(RECENT).unwrap_or(usize::MAX);
         let mut event = Event::default();
         while current.position < to {
             let from = current.position + 1;
             let end = to.min(from + RANGE - 1);
             store.scan_fold(from, end, |e| {
+                *folded += 1;
                 let near_target = to - e.position < RECENT;
                 current.apply_ref(registry, e, keyframes.due(e.position) || near_target, &mut event);
                 if near_target && recent.iter().all(|w| w.position != e.position) {
@@ -311,12 +356,13 @@ impl Timeline {
             self.frontier = kf.clone();
         }
         let mut left = budget;
-        let Self { keyframes, frontier, .. } = self;
+        let Self { keyframes, frontier, folded, .. } = self;
         let mut event = Event::default();
         while left > 0 {
             let from = frontier.position + 1;
             let end = from + RANGE.min(left) - 1;
             store.scan_fold(from, end, |e| {
+                *folded += 1;
                 frontier.apply_ref(registry, e, keyframes.due(e.position), &mut event);
                 keyframes.offer(frontier);
                 Ok::<_, AppError>(())

@@ -39,6 +39,7 @@ pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Res
         Command::Export { out } => export(db, reg, out.as_deref()),
         Command::Import { file, rechain } => import(db, reg, &file, rechain),
         Command::Copy { from, to } => copy(reg, &from, &to),
+        Command::Cache => super::cache::cache(db, reg),
         Command::Blame { stream, projection, key, field, json } => {
             super::debug::blame(db, reg, stream.as_deref(), projection.as_deref(), &key, field.as_deref(), json)
         }

@@ -98,10 +98,23 @@ pub trait Engine: Send {
     fn format(&self) -> Option<&str> {
         None
     }
+    /// How a foreign log is read (its mapping, as text): what a cache of
+    /// what was computed from it must match. `None` for chronicle's store.
+    fn layout(&self) -> Option<String> {
+        None
+    }
     /// What reading a foreign log found wrong but could still show, earliest
     /// first (chronicle's own store: nothing).
     fn findings(&self) -> Vec<Finding> {
         Vec::new()
+    }
+    /// Runs the checks a foreign log gets on open (an open that deferred
+    /// them found nothing yet): what [`Engine::findings`] would list.
+    ///
+    /// # Errors
+    /// Database failures.
+    fn check(&self) -> Result<Vec<Finding>, StoreError> {
+        Ok(self.findings())
     }
     /// A foreign log's own snapshots table and how many snapshots it holds
     /// (`None`: no such table, or chronicle's own store).
@@ -173,6 +186,14 @@ pub struct Guards {
 /// Reads (also available inside a write transaction, seeing its own writes).
 #[allow(clippy::missing_errors_doc)] // every read fails only on a database failure
 pub trait Reads {
+    /// A foreign log's events carry a hash chain computed on reading, which
+    /// costs a walk from the first event; `false` turns it off (hashes read
+    /// as the genesis value) for readers that show no hash (the TUI). A
+    /// store with its own chain ignores it. Returns the setting before.
+    fn set_chained(&self, _on: bool) -> bool {
+        true
+    }
+
     /// Highest position (0 when the log is empty).
     fn head(&self) -> Result<u64, StoreError>;
     /// Every event with `from <= position <= to`, in order.

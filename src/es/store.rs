@@ -101,6 +101,13 @@ impl Store {
         self.engine.format()
     }
 
+    /// How a foreign log is read (its mapping, as text); `None` for a
+    /// chronicle store.
+    #[must_use]
+    pub fn layout(&self) -> Option<String> {
+        self.engine.layout()
+    }
+
     /// What reading a foreign log found wrong but could still show.
     #[must_use]
     pub fn findings(&self) -> Vec<super::backend::Finding> {
@@ -127,6 +134,14 @@ impl Store {
         self.engine.foreign_snapshot(stream_id, max_version)
     }
 
+    /// Runs a foreign log's checks now (see [`super::backend::Engine::check`]).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn check(&self) -> Result<Vec<super::backend::Finding>, StoreError> {
+        self.engine.check()
+    }
+
     /// Derived tables a repairing open recreated empty (the caller derives
     /// their content again).
     #[must_use]
@@ -144,6 +159,13 @@ impl Store {
     /// Database failures.
     pub fn head(&self) -> Result<u64, StoreError> {
         self.reads().head()
+    }
+
+    /// Whether a foreign log's events carry a computed hash chain (see
+    /// [`super::backend::Reads::set_chained`]); returns the setting before.
+    #[allow(clippy::must_use_candidate)] // most callers only set it
+    pub fn set_chained(&self, on: bool) -> bool {
+        self.reads().set_chained(on)
     }
 
     /// The event at `position`.

@@ -8,7 +8,7 @@
 //! ([`Ranged::hash_before`] reads forward from the nearest one). There are
 //! no snapshots, checkpoints or read-model tables: those read empty.
 
-use std::cell::RefCell;
+use std::cell::{Cell as Flag, RefCell};
 use std::collections::BTreeMap;
 
 use super::Mapping;
@@ -83,6 +83,9 @@ pub struct Ranged<S> {
     pub findings: Vec<Finding>,
     /// Position → the hash after the last event at it.
     hashes: RefCell<BTreeMap<u64, [u8; 32]>>,
+    /// Whether events read carry the hash chain computed over the log (off:
+    /// [`GENESIS`], and no walk from the first event to chain them).
+    chain: Flag<bool>,
 }
 
 fn position(p: u64) -> i64 {
@@ -112,7 +115,7 @@ impl<S: RowSource> Ranged<S> {
 
     /// A log read through `source`.
     pub fn new(source: S, mapping: Mapping, findings: Vec<Finding>) -> Self {
-        Self { source, mapping, findings, hashes: RefCell::new(BTreeMap::new()) }
+        Self { source, mapping, findings, hashes: RefCell::new(BTreeMap::new()), chain: Flag::new(true) }
     }
 
     /// `row` as chronicle's event, chained after `prev` (the hash is
@@ -149,6 +152,9 @@ impl<S: RowSource> Ranged<S> {
         if from > to {
             return Ok(());
         }
+        if !self.chain.get() {
+            return self.source.rows(position(from), position(to), None, None, &mut |row| f(self.event(&row, None)));
+        }
         let mut prev = self.hash_before(from)?.and_then(|h| <[u8; 32]>::try_from(h).ok()).unwrap_or(GENESIS);
         let mut since = 0u64;
         let mut last: Option<(u64, [u8; 32])> = None;
@@ -172,6 +178,9 @@ impl<S: RowSource> Ranged<S> {
     /// Events chosen by SQL (a stream's, a type's), each chained by
     /// [`Reads::hash_before`].
     fn chained(&self, rows: &[RawRow]) -> Result<Vec<StoredEvent>, StoreError> {
+        if !self.chain.get() {
+            return Ok(rows.iter().map(|row| self.event(row, None)).collect());
+        }
         rows.iter()
             .map(|row| {
                 let e = self.event(row, None);
@@ -194,6 +203,10 @@ impl<S: RowSource> Ranged<S> {
 }
 
 impl<S: RowSource> Reads for Ranged<S> {
+    fn set_chained(&self, on: bool) -> bool {
+        self.chain.replace(on)
+    }
+
     fn head(&self) -> Result<u64, StoreError> {
         Ok(u64::try_from(self.source.max_position()?).unwrap_or(0))
     }

@@ -140,7 +140,11 @@ pub fn open_mapping(target: &Target, mapping: Mapping, access: Access) -> Result
     open(target, &schema, mapping, access)
 }
 
-fn open_unchecked(
+/// As [`open`], without the checks (see `Engine::check`: run them later).
+///
+/// # Errors
+/// As [`open`].
+pub fn open_unchecked(
     target: &Target,
     schema: &str,
     mapping: Mapping,
@@ -234,6 +238,10 @@ impl Engine for PgMappedEngine {
         Some(&self.log.mapping.format)
     }
 
+    fn layout(&self) -> Option<String> {
+        Some(format!("{:?}", self.log.mapping))
+    }
+
     fn findings(&self) -> Vec<Finding> {
         self.log.findings.clone()
     }
@@ -244,5 +252,9 @@ impl Engine for PgMappedEngine {
 
     fn foreign_snapshot(&self, stream_id: &str, max_version: u64) -> Result<Option<ForeignSnapshot>, StoreError> {
         self.log.snapshot_at(stream_id, max_version)
+    }
+
+    fn check(&self) -> Result<Vec<Finding>, StoreError> {
+        source::checks(&self.log.source.conn, &self.log.mapping, &self.log.source.types)
     }
 }

@@ -77,7 +77,11 @@ pub fn open(path: &Path, mapping: Mapping, access: Access) -> Result<MappedEngin
     Ok(MappedEngine { log: Ranged::new(engine.log.source, engine.log.mapping, findings), ..engine })
 }
 
-fn open_unchecked(path: &Path, mapping: Mapping, access: Access) -> Result<MappedEngine, StoreError> {
+/// As [`open`], without the checks (see `Engine::check`: run them later).
+///
+/// # Errors
+/// As [`open`].
+pub fn open_unchecked(path: &Path, mapping: Mapping, access: Access) -> Result<MappedEngine, StoreError> {
     if access != Access::Read {
         return Err(StoreError::Foreign { path: path.to_owned(), format: mapping.format });
     }
@@ -205,6 +209,10 @@ impl Engine for MappedEngine {
         Some(&self.log.mapping.format)
     }
 
+    fn layout(&self) -> Option<String> {
+        Some(format!("{:?}", self.log.mapping))
+    }
+
     fn findings(&self) -> Vec<Finding> {
         self.log.findings.clone()
     }
@@ -215,5 +223,9 @@ impl Engine for MappedEngine {
 
     fn foreign_snapshot(&self, stream_id: &str, max_version: u64) -> Result<Option<ForeignSnapshot>, StoreError> {
         self.log.snapshot_at(stream_id, max_version)
+    }
+
+    fn check(&self) -> Result<Vec<Finding>, StoreError> {
+        source::checks(&self.log.source.conn, &self.log.mapping)
     }
 }

@@ -110,6 +110,8 @@ pub enum Action {
     Window(Box<Window>),
     /// The world at a position was folded.
     World(Box<World>),
+    /// The background fold has built keyframes up to this position.
+    Building(u64),
     /// A command ran: a summary of what it recorded and the new head, or why it was refused.
     Executed(Result<(String, u64), String>),
     /// A search found this position (or nothing, with a message).

@@ -331,6 +331,11 @@ pub struct App {
     pub no_color: bool,
     /// Move the cursor to the head once the next overview arrives (after a command).
     pub jump_to_head: bool,
+    /// Where keyframes are built to, as the background fold reports it
+    /// (`None`: no report, e.g. headless).
+    pub building: Option<u64>,
+    /// The log is another tool's: its events carry no hash chain.
+    pub foreign: bool,
     /// Set when the user quits.
     pub quit: bool,
 }
@@ -404,6 +409,19 @@ impl App {
         let p = self.page.as_ref().filter(|p| p.name == m.name && p.position == self.cursor)?;
         let skip = self.table_scroll.checked_sub(p.offset)?;
         Some(p.rows.iter().skip(skip).take(limit).collect())
+    }
+
+    /// How far keyframes are built, in percent of the head, while the
+    /// cursor's world waits for them (a fold from the start of a long
+    /// log), or while a foreign log's are built in the background.
+    #[must_use]
+    pub fn building_pct(&self) -> Option<u64> {
+        let built = self.building?;
+        let waiting = built < self.cursor && self.world.position < self.cursor;
+        if !(waiting || (self.foreign && built < self.head)) {
+            return None;
+        }
+        Some(built.max(self.world.position).min(self.head).saturating_mul(100) / self.head.max(1))
     }
 
     /// Whether the cursor's world is still being folded.

@@ -13,6 +13,7 @@ mod debugger;
 mod follow;
 mod search;
 mod session;
+mod streams;
 mod tree;
 mod worker;
 
@@ -150,6 +151,9 @@ pub fn run(db: &Path, registry: Arc<Registry>) -> Result<(), TuiError> {
         need_terminal()?;
     }
     let started = Instant::now();
+    // A foreign log's checks scan the whole table: the worker runs them
+    // once the first frame is up, and shows what they find.
+    crate::engines::defer_checks();
     let mut session = Session::open(db, registry)?;
     need_terminal()?;
     session.spawn_worker()?;

@@ -174,6 +174,7 @@ fn results(app: &mut App, action: Action) -> Option<Effect> {
         Action::Page(p) => app.page = Some(*p),
         Action::Matches(m) => app.matches = Some(*m),
         Action::World(w) => app.world = *w,
+        Action::Building(b) => app.building = Some(b),
         Action::Executed(Ok((summary, head))) => {
             app.message = Some(Message { tone: Tone::Success, text: summary });
             app.head = app.head.max(head);

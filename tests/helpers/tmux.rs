@@ -21,12 +21,22 @@ pub struct Tmux {
 impl Tmux {
     /// Starts the TUI on `db` (a file path or a database URL).
     pub fn start(name: &str, db: &str) -> Self {
+        Self::start_env(name, db, &[])
+    }
+
+    /// As [`Tmux::start`], with these environment variables set for the TUI.
+    pub fn start_env(name: &str, db: &str, env: &[(&str, &str)]) -> Self {
         let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
         assert!(ok, "tmux is required for the TUI end-to-end tests: install it (apt-get install tmux)");
         let socket = format!("chronicle-pg-{name}-{}", std::process::id());
         let shell = format!("env -u CHRONICLE_DB NO_COLOR=1 '{BIN}' --db '{db}'; echo EXIT=$?; sleep 60");
         let t = Self { socket };
-        let out = run(t.cmd().args(["new-session", "-d", "-x", "160", "-y", "48", &shell]));
+        let mut cmd = t.cmd();
+        cmd.args(["new-session", "-d", "-x", "160", "-y", "48"]);
+        for (k, v) in env {
+            cmd.arg("-e").arg(format!("{k}={v}"));
+        }
+        let out = run(cmd.arg(&shell));
         assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
         t
     }

@@ -66,6 +66,11 @@ impl MemTables {
         self.find(table).into_iter().flat_map(|t| t.iter().map(|k| &k.0))
     }
 
+    /// The names of the tables holding rows.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.tables.iter().filter(|(_, t)| !t.is_empty()).map(|(n, _)| *n)
+    }
+
     /// How many rows `table` has.
     #[must_use]
     pub fn len(&self, table: &str) -> usize {

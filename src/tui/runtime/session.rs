@@ -8,10 +8,11 @@ use std::sync::Arc;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::action::{Action, Effect};
-use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, WINDOW_HALF, Window};
+use super::super::app::{App, DENSITY_SAMPLES, EventRow, Message, Model, Overview, Page, Tone, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
 use super::debugger::Job;
 use super::follow::Follower;
+use super::streams::StreamsJob;
 use super::tree::TreeJob;
 use super::worker::Worker;
 use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
@@ -37,6 +38,8 @@ pub struct Session {
     job: Option<Job>,
     /// The causation tree being read, if any.
     tree: Option<TreeJob>,
+    /// A foreign log's streams being read in the background, if any.
+    streams: Option<StreamsJob>,
     follower: Option<Follower>,
     link: Link,
     actor: String,
@@ -64,9 +67,16 @@ impl Session {
         let (chron, mode) = reconnect::open_for_session(db, registry.into())?;
         // Interactive reads touch few pages; a large cache would only stay resident.
         chron.set_cache_kib(2_048)?;
+        // A foreign log's hashes are computed, not stored: the UI shows none,
+        // so reading the events around a position need not walk the log.
+        let foreign = chron.store().format().is_some();
+        if foreign {
+            chron.store().set_chained(false);
+        }
         let head = chron.head()?;
         let label = chron.store().name().to_owned();
         let mut app = App::new(if mode == Mode::Read { format!("{label} (read-only)") } else { label }, head);
+        app.foreign = foreign;
         app.commands = chron.registry().commands().collect();
         app.seeder = chron.registry().seeder().is_some();
         app.projections = chron
@@ -88,6 +98,7 @@ impl Session {
             worker: None,
             job: None,
             tree: None,
+            streams: None,
             follower: None,
             link: Link::default(),
             actor,
@@ -268,9 +279,29 @@ impl Session {
             self.survive(r)?;
             return Ok(true);
         }
+        if let Some(answer) = self.streams.as_ref().and_then(StreamsJob::answer) {
+            self.streams = None;
+            let action = match answer {
+                Ok(streams) => Action::Overview(Box::new(Overview { streams, ..self.app.overview.clone() })),
+                Err(e) => Action::Failed(format!("cannot list the streams: {e}")),
+            };
+            let r = self.dispatch(action);
+            self.survive(r)?;
+            return Ok(true);
+        }
         let Some(worker) = &self.worker else { return Ok(false) };
+        let notices = worker.notices();
+        if !notices.is_empty() {
+            let text = format!("warning: {}", notices.join(" · "));
+            self.app.message = Some(Message { tone: Tone::Error, text: text::clean(&text) });
+        }
+        let built = worker.built();
+        let progressed = self.app.building != Some(built);
+        if progressed {
+            update::update(&mut self.app, Action::Building(built));
+        }
         let latest = worker.latest();
-        let Some(world) = self.survive(latest)? else { return Ok(false) };
+        let Some(world) = self.survive(latest)? else { return Ok(progressed || !notices.is_empty()) };
         let r = self.dispatch(Action::World(Box::new(world)));
         self.survive(r)?;
         Ok(true)
@@ -435,14 +466,16 @@ impl Session {
         Ok(Window { center, events })
     }
 
-    fn overview(&self) -> Result<Overview, TuiError> {
-        let outline = self.chron.outline(DENSITY_SAMPLES)?;
-        let mut o = Overview {
-            head: outline.head,
-            streams: outline.streams,
-            snapshots: outline.snapshots,
-            ..Overview::default()
-        };
+    fn overview(&mut self) -> Result<Overview, TuiError> {
+        // With a worker (the terminal's session), a foreign log's streams
+        // come in the background: until then the list read before stays.
+        let later = self.app.foreign && self.worker.is_some();
+        let outline = self.chron.outline_with(DENSITY_SAMPLES, !later)?;
+        if later {
+            self.streams = Some(StreamsJob::spawn(&self.chron)?);
+        }
+        let streams = if later { self.app.overview.streams.clone() } else { outline.streams };
+        let mut o = Overview { head: outline.head, streams, snapshots: outline.snapshots, ..Overview::default() };
         for (p, time) in outline.times {
             if let Some(t) = text::micros(&time) {
                 o.samples.push((p, t));

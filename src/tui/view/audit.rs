@@ -212,7 +212,15 @@ pub fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
         field("causation", &text::clean(&m.causation_id), w, t),
         field("event id", &text::clean(&e.event_id), w, t),
     ];
-    lines.extend(hash_lines(&e.hash_hex(), w, t));
+    if app.foreign {
+        // Its hashes are computed on reading: showing one would suggest a chain.
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<FIELD$}", "hash"), t.json_key),
+            Span::styled("no hash chain (foreign log)", t.muted),
+        ]));
+    } else {
+        lines.extend(hash_lines(&e.hash_hex(), w, t));
+    }
     if let Some(err) = j.get("upcast_error") {
         lines.push(Line::styled(format!("cannot upcast: {}", text::compact(err)), t.error));
     }

@@ -88,7 +88,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.follow {
         status.push(Span::styled(" · ● following head", t.success));
     }
-    if app.folding() {
+    if let Some(pct) = app.building_pct() {
+        status.push(Span::styled(format!(" · building keyframes {pct}%"), t.info));
+    } else if app.folding() {
         status.push(Span::styled(format!(" · folding… ({})", app.world.position), t.info));
     }
     if app.mouse {

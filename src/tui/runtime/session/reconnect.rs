@@ -102,6 +102,8 @@ impl Session {
     fn reopen(&mut self) -> Result<(), TuiError> {
         let chron = self.chron.reconnect(self.mode)?;
         chron.set_cache_kib(2_048)?;
+        // As on open: a foreign log's events are read without a computed chain.
+        chron.store().set_chained(!self.app.foreign);
         let worker = if self.worker.is_some() {
             let worker = Worker::spawn(&chron)?;
             // As at start: the head's world from the read models, so the

@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO cache_frames (position, frame) VALUES (?1, ?2)

@@ -1,0 +1,3 @@
+DELETE FROM cache_frames;
+DELETE FROM cache_header;
+DELETE FROM cache_head;

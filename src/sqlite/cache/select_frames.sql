@@ -1,0 +1,1 @@
+SELECT position, frame FROM cache_frames ORDER BY position

@@ -1,0 +1,1 @@
+SELECT frame FROM cache_head WHERE id = 1

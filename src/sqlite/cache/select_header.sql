@@ -1,0 +1,1 @@
+SELECT header FROM cache_header WHERE id = 1
