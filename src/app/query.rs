@@ -48,6 +48,11 @@ impl Chronicle {
             "stored_payload": stored,
             "stored_schema_version": e.schema_version,
         });
+        if self.store.format().is_some() {
+            // A foreign log has no chain of its own: a computed one would
+            // look like evidence it is not (and cost a walk from event 1).
+            v["hash"] = Value::Null;
+        }
         match self.registry.upcasters().upcast(e) {
             Ok(up) => {
                 v["payload"] = up.payload;

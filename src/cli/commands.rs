@@ -182,6 +182,8 @@ fn log(
     json: bool,
 ) -> Result<ExitCode, AppError> {
     let c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
+    // Shown without a hash (event_json): no walk from event 1 to compute one.
+    c.store().set_chained(c.store().format().is_none());
     if let Some(id) = &filter.stream_id {
         known_stream(&c, id)?;
     }
