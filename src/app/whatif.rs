@@ -11,6 +11,7 @@
 
 mod replay;
 mod rows;
+mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,5 +1,6 @@
 //! The pure state transition: `update(&mut App, Action) -> Option<Effect>`.
 
+mod branch;
 mod debug;
 mod prompt;
 
@@ -76,6 +77,8 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Back if app.debug.busy => Some(debug::cancel(app)),
+        Action::Back if branch::takes_back(app) => branch::back(app),
+        Action::Submit if app.mode == Mode::Command && app.branch.is_some() => branch::submit(app),
         Action::Back => {
             back(app);
             None
@@ -144,6 +147,18 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             }
             Some(Effect::Correlation(id))
         }
+        Action::Mark
+        | Action::OpenDiff
+        | Action::ToggleBranch
+        | Action::ToggleSkip
+        | Action::BranchDiff
+        | Action::DiffScroll(_)
+        | Action::CloseDiff
+        | Action::ExportAnswer(_)
+        | Action::Diffed(_)
+        | Action::Branched(_)
+        | Action::BranchRan(..)
+        | Action::BranchLeft(_) => branch::update(app, action),
         other => results(app, other),
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod bars;
+pub mod branch;
 pub mod columns;
+pub mod diff;
 pub mod json;
 pub mod overlay;
 pub mod panes;
@@ -123,6 +125,9 @@ impl Widget for &App {
         }
         bars::render_command(self, a.command, buf);
         bars::render_status(self, a.status, buf);
+        if let Some(v) = self.diff.as_ref().filter(|_| self.mode == Mode::Normal) {
+            diff::render(self, v, area, buf);
+        }
         if self.mode == Mode::Help {
             overlay::help(self, area, buf);
         }

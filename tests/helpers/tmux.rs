@@ -21,12 +21,22 @@ pub struct Tmux {
 impl Tmux {
     /// Starts the TUI on `db` (a file path or a database URL).
     pub fn start(name: &str, db: &str) -> Self {
+        Self::start_in(name, db, None)
+    }
+
+    /// As [`Tmux::start`], with `dir` as the program's working directory.
+    pub fn start_in(name: &str, db: &str, dir: Option<&std::path::Path>) -> Self {
         let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
         assert!(ok, "tmux is required for the TUI end-to-end tests: install it (apt-get install tmux)");
         let socket = format!("chronicle-pg-{name}-{}", std::process::id());
         let shell = format!("env -u CHRONICLE_DB NO_COLOR=1 '{BIN}' --db '{db}'; echo EXIT=$?; sleep 60");
         let t = Self { socket };
-        let out = run(t.cmd().args(["new-session", "-d", "-x", "160", "-y", "48", &shell]));
+        let mut cmd = t.cmd();
+        cmd.args(["new-session", "-d", "-x", "160", "-y", "48"]);
+        if let Some(dir) = dir {
+            cmd.arg("-c").arg(dir);
+        }
+        let out = run(cmd.arg(&shell));
         assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
         t
     }

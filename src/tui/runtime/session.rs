@@ -10,6 +10,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use super::super::action::{Action, Effect};
 use super::super::app::{App, DENSITY_SAMPLES, EventRow, Model, Overview, Page, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
+use super::branch::Branches;
 use super::debugger::Job;
 use super::follow::Follower;
 use super::worker::Worker;
@@ -35,6 +36,8 @@ pub struct Session {
     /// The watch or find running, if any.
     job: Option<Job>,
     follower: Option<Follower>,
+    /// The what-if branch, if one is open.
+    branches: Branches,
     link: Link,
     actor: String,
     pending_seek: Option<(u64, bool)>,
@@ -85,6 +88,7 @@ impl Session {
             worker: None,
             job: None,
             follower: None,
+            branches: Branches::new(db),
             link: Link::default(),
             actor,
             pending_seek: None,
@@ -110,6 +114,11 @@ impl Session {
     pub fn set_actor(&mut self, actor: &str) {
         actor.clone_into(&mut self.actor);
         actor.clone_into(&mut self.app.actor);
+    }
+
+    /// Where a what-if branch is exported (the working directory by default).
+    pub fn set_export_dir(&mut self, dir: &Path) {
+        self.branches.set_dir(dir);
     }
 
     /// The store.
@@ -158,6 +167,7 @@ impl Session {
             self.flush()?;
         }
         self.load_shown_state();
+        self.branches.load_state(&self.chron, &mut self.app);
         self.load_matches()?;
         self.load_rows();
         Ok(())
@@ -378,6 +388,7 @@ impl Session {
                 self.job = Some(job);
                 Vec::new()
             }
+            Effect::Branch(op) => self.branches.perform(&self.chron, op),
             Effect::CancelDebug => {
                 if let Some(old) = self.job.take() {
                     old.cancel();

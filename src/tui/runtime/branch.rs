@@ -1,0 +1,184 @@
+//! Mark / diff and the what-if branch, against the store (reading only:
+//! a branch never writes to it). The branch lives here, next to the store;
+//! the UI gets plain [`BranchView`]s of it.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::super::action::{Action, BranchOp};
+use super::super::app::{App, BranchEvent, BranchState, BranchView, DiffView, Refused};
+use super::super::text;
+use crate::app::diff::Scope;
+use crate::app::whatif::Branch;
+use crate::app::{AppError, Chronicle};
+
+/// The branch open, if any, and what its export is named after.
+#[derive(Debug)]
+pub struct Branches {
+    branch: Option<Branch>,
+    /// The store's file name without extension (`demo` for `demo.db`).
+    stem: String,
+    /// Where exports are written (the working directory when the UI started).
+    dir: PathBuf,
+}
+
+impl Branches {
+    /// No branch yet, on the store at `db`.
+    #[must_use]
+    pub fn new(db: &Path) -> Self {
+        let raw = db.file_stem().map_or_else(|| "store".to_owned(), |s| s.to_string_lossy().into_owned());
+        let stem: String =
+            raw.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+        let stem = if stem.is_empty() { "store".to_owned() } else { stem };
+        Self { branch: None, stem, dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")) }
+    }
+
+    /// Exports go to `dir` from now on.
+    pub fn set_dir(&mut self, dir: &Path) {
+        dir.clone_into(&mut self.dir);
+    }
+
+    /// Performs `op`; what it did, as actions.
+    pub fn perform(&mut self, c: &Chronicle, op: BranchOp) -> Vec<Action> {
+        vec![match op {
+            BranchOp::Diff { from, to } => Action::Diffed(
+                c.diff(from, to, Scope::All)
+                    .map(|d| Box::new(DiffView::of(format!("diff {from} → {to}"), &d)))
+                    .map_err(|e| e.to_string()),
+            ),
+            BranchOp::Fork(at) => {
+                let r = Branch::fork(c, at).and_then(|b| {
+                    let b = self.branch.insert(b);
+                    view(b, c)
+                });
+                Action::Branched(r.map(Box::new).map_err(|e| e.to_string()))
+            }
+            BranchOp::Skip(p) => Action::Branched(self.skip(c, p).map(Box::new).map_err(|e| e.to_string())),
+            BranchOp::Execute(line) => match self.execute(c, &line) {
+                Ok((said, v, stream)) => Action::BranchRan(said, Box::new(v), stream),
+                Err(e) => Action::Branched(Err(e.to_string())),
+            },
+            BranchOp::DiffMain => Action::Diffed(self.diff_main(c).map(Box::new).map_err(|e| e.to_string())),
+            BranchOp::Leave { export } => Action::BranchLeft(self.leave(c, export)),
+        }]
+    }
+
+    fn open(&mut self) -> Result<&mut Branch, AppError> {
+        self.branch.as_mut().ok_or_else(|| AppError::Usage("no branch is open".into()))
+    }
+
+    fn skip(&mut self, c: &Chronicle, p: u64) -> Result<BranchView, AppError> {
+        let b = self.open()?;
+        if b.skipped().contains(&p) {
+            b.unskip(c, p)?;
+        } else {
+            b.skip(c, p)?;
+        }
+        view(b, c)
+    }
+
+    fn execute(&mut self, c: &Chronicle, line: &str) -> Result<(Result<String, String>, BranchView, Option<String>), AppError> {
+        let b = self.open()?;
+        let shown = text::clean(line);
+        let (said, stream) = match b.apply_command(c, line) {
+            Ok(o) => match o.result {
+                Ok(events) => {
+                    let list: Vec<String> = events
+                        .iter()
+                        .map(|e| format!("{} {} @{}", text::clean(&e.event_type), text::clean(&e.stream_id), e.position))
+                        .collect();
+                    let stream = events.first().map(|e| e.stream_id.clone());
+                    (Ok(format!("in the branch: accepted `{shown}` → {} (nothing written)", list.join(", "))), stream)
+                }
+                Err(reason) => (Err(format!("in the branch: rejected `{shown}`: {reason}")), None),
+            },
+            Err(e) => (Err(format!("in the branch: {e}")), None),
+        };
+        Ok((said, view(b, c)?, stream))
+    }
+
+    fn diff_main(&mut self, c: &Chronicle) -> Result<DiffView, AppError> {
+        let b = self.open()?;
+        let mut d = b.diff_against_main(c)?;
+        b.diff_read_models(c, &mut d)?;
+        Ok(DiffView::of(format!("branch @{} against the log at {}", b.at(), d.to), &d))
+    }
+
+    fn leave(&mut self, c: &Chronicle, export: bool) -> Result<Option<String>, String> {
+        let Some(b) = self.branch.as_ref() else { return Ok(None) };
+        let path = if export {
+            let path = self.dir.join(format!("{}-branch-{}.jsonl", self.stem, b.at()));
+            let written = std::fs::File::create(&path)
+                .map_err(|e| AppError::Io(e.to_string()))
+                .and_then(|f| {
+                    let mut out = BufWriter::new(f);
+                    b.export_jsonl(c, &mut out)?;
+                    out.flush().map_err(|e| AppError::Io(e.to_string()))
+                });
+            if let Err(e) = written {
+                // A half-written export is worse than none.
+                let _ = std::fs::remove_file(&path);
+                return Err(format!("cannot export the branch to {}: {e}", path.display()));
+            }
+            Some(path.display().to_string())
+        } else {
+            None
+        };
+        self.branch = None;
+        Ok(path)
+    }
+
+    /// Loads the selected stream's state in the branch when the branch
+    /// pane lacks it (the selection moved, or the branch changed).
+    pub fn load_state(&mut self, c: &Chronicle, app: &mut App) {
+        let Some(b) = self.branch.as_mut() else { return };
+        let Some(id) = app.selected_stream().map(str::to_owned) else { return };
+        let Some(v) = app.branch.as_mut() else { return };
+        if v.state.as_ref().is_some_and(|s| s.stream == id) {
+            return;
+        }
+        match state(b, c, &id) {
+            Ok(s) => v.state = Some(s),
+            Err(e) => {
+                v.state = Some(BranchState { stream: id.clone(), branch: None, main: None });
+                app.message = Some(super::super::app::Message {
+                    tone: super::super::app::Tone::Error,
+                    text: text::clean(&format!("cannot load {id} in the branch: {e}")),
+                });
+            }
+        }
+    }
+}
+
+fn state(b: &mut Branch, c: &Chronicle, id: &str) -> Result<BranchState, AppError> {
+    let branch = b.state_of(c, id)?;
+    let main = match c.store().stream(id)? {
+        Some(info) => c.state_json_at(id, &info.stream_type, b.at())?,
+        None => None,
+    };
+    Ok(BranchState { stream: id.to_owned(), branch, main })
+}
+
+/// What the UI shows of `b` (the selected stream's state is loaded apart).
+fn view(b: &Branch, c: &Chronicle) -> Result<BranchView, AppError> {
+    let events = b
+        .events()
+        .iter()
+        .map(|e| BranchEvent {
+            position: e.position,
+            stream_id: e.stream_id.clone(),
+            event_type: e.event_type.clone(),
+            payload: text::compact(&e.payload),
+        })
+        .collect();
+    let refused = b.flagged().iter().map(|f| Refused { position: f.position, reason: f.reason.clone() }).collect();
+    Ok(BranchView {
+        at: b.at(),
+        skipped: b.skipped().clone(),
+        refused,
+        events,
+        state: None,
+        tables: Some(b.read_models(c)?),
+        leaving: false,
+    })
+}
