@@ -147,7 +147,14 @@ impl DiffView {
             lines.push((Heading, head));
             lines.extend(p.added.iter().map(|r| (Added, format!("  + {}", value(r)))));
             lines.extend(p.removed.iter().map(|r| (Removed, format!("  - {}", value(r)))));
-            lines.extend(p.changed.iter().map(|(k, b, a)| (Changed, format!("  ~ {}: {} → {}", value(k), value(b), value(a)))));
+            lines.extend(p.changed.iter().map(|(k, b, a)| {
+                // Only the cells that changed: a whole row twice does not fit a line.
+                let cells: Vec<String> = crate::app::diff::changes(b, a)
+                    .iter()
+                    .map(|c| format!("{} {} → {}", clean(&c.path), value(&c.before), value(&c.after)))
+                    .collect();
+                (Changed, format!("  ~ {}: {}", value(k), cells.join(", ")))
+            }));
         }
         if diff.is_empty() {
             lines.push((Plain, "no stream or read-model row differs".to_owned()));
