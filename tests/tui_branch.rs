@@ -71,8 +71,10 @@ fn v_marks_and_d_diffs_the_mark_against_the_cursor() {
     t.wait_for(&format!("balance_cents: {} → {}", c["before"], c["after"]));
     t.wait_for("by actor:");
     t.keys(&["Escape"]);
-    t.wait_long("the overlay closed", 15, |s| !s.contains("Esc closes"));
-    // Without a mark, d only says how.
+    t.wait_long("the overlay closed", 15, |s| !s.contains("· Esc closes"));
+    // v elsewhere moves the mark; v at the mark clears it; without a mark, d only says how.
+    t.keys(&["v"]);
+    t.wait_for(&format!("mark @{p} (move"));
     t.keys(&["v"]);
     t.wait_for("mark cleared");
     t.keys(&["d"]);
@@ -103,7 +105,7 @@ fn b_forks_x_skips_a_deposit_and_y_exports_the_branch_on_leaving() {
     t.wait_for(&format!("branch @{p} against the log"));
     t.wait_for(&format!("balance_cents: {} → {}", c["after"], c["before"]));
     t.keys(&["Escape"]);
-    t.wait_long("the overlay closed", 15, |s| !s.contains("Esc closes"));
+    t.wait_long("the overlay closed", 15, |s| !s.contains("· Esc closes"));
     // Leaving asks; y exports.
     t.keys(&["b"]);
     t.wait_for("export branch as JSON Lines? (y/n");
@@ -132,7 +134,7 @@ fn a_command_in_the_branch_is_accepted_and_n_leaves_without_export() {
     t.keys(&["Enter"]);
     t.wait_for("in the branch: accepted `deposit acc-1 5`");
     t.keys(&["Escape"]);
-    t.wait_for("+ 101");
+    t.wait_for("+101 acc-1  MoneyDeposited whatif");
     t.keys(&[":"]);
     t.keys(&["-l", "withdraw acc-1 999999999"]);
     t.keys(&["Enter"]);

@@ -57,7 +57,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("", "(leaving offers to export the branch as JSON Lines)"),
             ("x", "in a branch: skip the selected event, or restore it"),
             ("D", "in a branch: diff the branch against the log"),
-            ("", "in a branch, : commands run in the branch: nothing is written"),
+            ("", "in a branch, : runs commands there (nothing is written)"),
         ],
     ),
     (
