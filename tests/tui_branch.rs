@@ -98,7 +98,8 @@ fn b_forks_x_skips_a_deposit_and_y_exports_the_branch_on_leaving() {
     // The CLI agrees.
     let w = cli(&db, &["whatif", "--at", &p.to_string(), "--skip", &p.to_string(), "--json"]);
     let acc1 = w[0]["diff"]["streams"].as_array().expect("streams").iter().find(|s| s["stream_id"] == "acc-1").cloned();
-    let change = acc1.and_then(|s| s["changes"].as_array().and_then(|c| c.iter().find(|c| c["path"] == "balance_cents").cloned()));
+    let change = acc1
+        .and_then(|s| s["changes"].as_array().and_then(|c| c.iter().find(|c| c["path"] == "balance_cents").cloned()));
     assert_eq!(change.map(|c| c["after"].clone()), Some(c["before"].clone()));
     // D: the branch against the log.
     t.keys(&["D"]);

@@ -120,7 +120,10 @@ impl Widget for &App {
             panes::render_streams(self, a.streams, buf);
             panes::render_state(self, a.state, buf);
             panes::render_projections(self, a.projections, buf);
-            audit::render_log(self, a.audit, buf);
+            match self.branch.as_ref().filter(|_| self.correlation.is_none()) {
+                Some(b) => branch::render_log(self, b, a.audit, buf),
+                None => audit::render_log(self, a.audit, buf),
+            }
             audit::render_detail(self, a.detail, buf);
         }
         bars::render_command(self, a.command, buf);

@@ -12,6 +12,10 @@ use crate::app::diff::Scope;
 use crate::app::whatif::Branch;
 use crate::app::{AppError, Chronicle};
 
+/// What a command in the branch did (or why it was rejected), what the
+/// branch shows now, and the stream of its first event.
+type Ran = (Result<String, String>, BranchView, Option<String>);
+
 /// The branch open, if any, and what its export is named after.
 #[derive(Debug)]
 pub struct Branches {
@@ -27,8 +31,10 @@ impl Branches {
     #[must_use]
     pub fn new(db: &Path) -> Self {
         let raw = db.file_stem().map_or_else(|| "store".to_owned(), |s| s.to_string_lossy().into_owned());
-        let stem: String =
-            raw.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+        let stem: String = raw
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+            .collect();
         let stem = if stem.is_empty() { "store".to_owned() } else { stem };
         Self { branch: None, stem, dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")) }
     }
@@ -77,7 +83,7 @@ impl Branches {
         view(b, c)
     }
 
-    fn execute(&mut self, c: &Chronicle, line: &str) -> Result<(Result<String, String>, BranchView, Option<String>), AppError> {
+    fn execute(&mut self, c: &Chronicle, line: &str) -> Result<Ran, AppError> {
         let b = self.open()?;
         let shown = text::clean(line);
         let (said, stream) = match b.apply_command(c, line) {
@@ -85,7 +91,9 @@ impl Branches {
                 Ok(events) => {
                     let list: Vec<String> = events
                         .iter()
-                        .map(|e| format!("{} {} @{}", text::clean(&e.event_type), text::clean(&e.stream_id), e.position))
+                        .map(|e| {
+                            format!("{} {} @{}", text::clean(&e.event_type), text::clean(&e.stream_id), e.position)
+                        })
                         .collect();
                     let stream = events.first().map(|e| e.stream_id.clone());
                     (Ok(format!("in the branch: accepted `{shown}` → {} (nothing written)", list.join(", "))), stream)
@@ -108,13 +116,11 @@ impl Branches {
         let Some(b) = self.branch.as_ref() else { return Ok(None) };
         let path = if export {
             let path = self.dir.join(format!("{}-branch-{}.jsonl", self.stem, b.at()));
-            let written = std::fs::File::create(&path)
-                .map_err(|e| AppError::Io(e.to_string()))
-                .and_then(|f| {
-                    let mut out = BufWriter::new(f);
-                    b.export_jsonl(c, &mut out)?;
-                    out.flush().map_err(|e| AppError::Io(e.to_string()))
-                });
+            let written = std::fs::File::create(&path).map_err(|e| AppError::Io(e.to_string())).and_then(|f| {
+                let mut out = BufWriter::new(f);
+                b.export_jsonl(c, &mut out)?;
+                out.flush().map_err(|e| AppError::Io(e.to_string()))
+            });
             if let Err(e) = written {
                 // A half-written export is worse than none.
                 let _ = std::fs::remove_file(&path);

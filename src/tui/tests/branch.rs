@@ -147,7 +147,7 @@ fn skipping_a_deposit_recomputes_the_state_and_read_models_of_the_branch() {
     assert_eq!(branch_balance(&s), Some(serde_json::json!(0)), "without the deposit the withdrawal is refused");
     assert!(b.refused.iter().any(|r| r.position == 5), "{:?}", b.refused);
     assert!(s.app.message.as_ref().is_some_and(|m| m.text.contains("skipped 3")));
-    let rows: Vec<serde_json::Value> = s.app.tables().rows("account_balances").map(|r| r.to_json()).collect();
+    let rows: Vec<serde_json::Value> = s.app.tables().rows("account_balances").map(crate::es::Row::to_json).collect();
     let acc1 = rows.iter().find(|r| r["account_id"] == "acc-1");
     assert_eq!(acc1.map(|r| r["balance_cents"].clone()), Some(serde_json::json!(0)), "{rows:#?}");
     snap("branch_skipped", &render_text(&s.app, 160, 48));

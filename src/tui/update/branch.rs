@@ -1,6 +1,8 @@
 //! Mark / diff (`v`, `d`) and what-if branches (`b`, `x`, `D`, `:` in a
 //! branch): the pure half. The runtime computes diffs and keeps the branch.
 
+use std::fmt::Write as _;
+
 use super::super::action::{Action, BranchOp, Effect};
 use super::super::app::{App, BranchView, Message, Mode, Tone};
 use super::super::text;
@@ -19,7 +21,7 @@ pub(super) fn update(app: &mut App, action: Action) -> Option<Effect> {
                 return None;
             }
             info(app, "diffing the branch against the log…");
-            return Some(Effect::Branch(BranchOp::DiffMain));
+            Some(Effect::Branch(BranchOp::DiffMain))
         }
         Action::DiffScroll(d) => {
             if let Some(v) = app.diff.as_mut() {
@@ -151,7 +153,13 @@ fn branched(app: &mut App, v: BranchView) {
             };
             if let Some(r) = v.refused.first() {
                 let n = v.refused.len();
-                s.push_str(&format!("; the branch refuses {n} later event{}: {} ({})", if n == 1 { "" } else { "s" }, r.position, r.reason));
+                let _ = write!(
+                    s,
+                    "; the branch refuses {n} later event{}: {} ({})",
+                    if n == 1 { "" } else { "s" },
+                    r.position,
+                    r.reason
+                );
             }
             s
         }

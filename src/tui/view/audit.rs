@@ -17,9 +17,6 @@ use crate::es::StoredEvent;
 /// events of the correlation being followed.
 #[allow(clippy::single_match_else)]
 pub fn render_log(app: &App, area: Rect, buf: &mut Buffer) {
-    if let Some(b) = app.branch.as_ref().filter(|_| app.correlation.is_none()) {
-        return super::branch::render_log(app, b, area, buf);
-    }
     let t = theme_of(app);
     let (title, events): (Line, Vec<&StoredEvent>) = match &app.correlation {
         Some(c) => (

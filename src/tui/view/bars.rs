@@ -1,5 +1,7 @@
 //! The command line (or message) and the status bar of keys.
 
+use std::fmt::Write as _;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -128,10 +130,10 @@ pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
     let mut tail =
         if app.mode == Mode::Command { format!(" · as {} via tui", text::clean(&app.actor)) } else { String::new() };
     if app.mode == Mode::Command && app.branch.is_some() {
-        tail = " · in the branch: nothing is written".to_owned();
+        " · in the branch: nothing is written".clone_into(&mut tail);
     }
     if let Some(m) = app.mark.filter(|_| app.mode == Mode::Normal) {
-        tail.push_str(&format!(" mark @{m} "));
+        let _ = write!(tail, " mark @{m} ");
     }
     let cost = |(k, what): &(&str, &str)| text::width(k) + text::width(what) + 3;
     let room = width.saturating_sub(text::width(&tail));

@@ -32,7 +32,8 @@ enum Kind {
 }
 
 /// Draws the branch's audit log around the cursor.
-pub fn render_log(app: &App, b: &BranchView, area: Rect, buf: &mut Buffer) {
+pub fn render_log(app: &App, branch: &BranchView, area: Rect, buf: &mut Buffer) {
+    let b = branch;
     let t = theme_of(app);
     let title = Line::from(vec![
         Span::raw("Audit log "),
@@ -45,6 +46,65 @@ pub fn render_log(app: &App, b: &BranchView, area: Rect, buf: &mut Buffer) {
     if inner.height < 2 {
         return;
     }
+    let rows = rows(app, b);
+    let room = usize::from(inner.height - 1);
+    let at = rows.iter().position(|r| r.1 != Kind::Own && r.0 >= app.cursor).unwrap_or(rows.len());
+    let start = at.saturating_sub(room / 2).min(rows.len().saturating_sub(room));
+    let shown = &rows[start.min(rows.len())..(start + room).min(rows.len())];
+    let specs = [
+        ("pos", Give::Keep, 0, 0),
+        ("stream", Give::Keep, 0, 0),
+        ("type", Give::Cut, 2, 12),
+        ("actor", Give::Cut, 3, 6),
+        ("payload", Give::Cut, 4, 8),
+    ];
+    let cols: Vec<Col> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, (h, give, rank, least))| {
+            Col::new(h, *give, shown.iter().map(|r| r.2[i].as_str())).rank(*rank).at_least(*least)
+        })
+        .collect();
+    let width = usize::from(inner.width);
+    let widths = columns::widths(&cols, width.saturating_sub(1));
+    let right = [true];
+    let headers: Vec<&str> = specs.iter().map(|s| s.0).collect();
+    buf.set_string(
+        inner.x,
+        inner.y,
+        text::fit(&format!(" {}", columns::row(&headers, &widths, &right)), width),
+        t.header,
+    );
+    for (i, (p, kind, cells)) in shown.iter().enumerate() {
+        let is_cursor = *kind != Kind::Own && *p == app.cursor;
+        let marker = match (is_cursor, kind) {
+            (true, _) => "▶",
+            (false, Kind::Skipped) => "x",
+            (false, Kind::Refused) => "!",
+            (false, Kind::Own) => "+",
+            (false, Kind::Log) => " ",
+        };
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let line = format!("{marker}{}", columns::row(&cells, &widths, &right));
+        let mut style = match kind {
+            Kind::Skipped => t.muted.add_modifier(Modifier::CROSSED_OUT | Modifier::DIM),
+            Kind::Refused => t.error.add_modifier(Modifier::CROSSED_OUT),
+            Kind::Own | Kind::Log => Style::new(),
+        };
+        if is_cursor {
+            style = style.patch(t.selected);
+        }
+        let y = inner.y + 1 + u16::try_from(i).unwrap_or(0);
+        buf.set_string(inner.x, y, text::fit(&line, width), style);
+        if *kind == Kind::Own {
+            buf.set_string(inner.x, y, "+", t.branch);
+        }
+    }
+}
+
+/// The branch's audit rows the window holds: the log's up to the fork
+/// point (skipped and refused marked), then the branch's own events.
+fn rows(app: &App, b: &BranchView) -> Vec<(u64, Kind, [String; 5])> {
     let mut rows: Vec<(u64, Kind, [String; 5])> = app
         .window
         .events
@@ -59,10 +119,9 @@ pub fn render_log(app: &App, b: &BranchView, area: Rect, buf: &mut Buffer) {
             } else {
                 Kind::Log
             };
-            let payload = b.refusal(e.position).map_or_else(
-                || text::clean(&e.payload),
-                |why| format!("refused: {}", text::clean(why)),
-            );
+            let payload = b
+                .refusal(e.position)
+                .map_or_else(|| text::clean(&e.payload), |why| format!("refused: {}", text::clean(why)));
             let cells = [
                 e.position.to_string(),
                 text::clean(&e.stream_id),
@@ -86,46 +145,7 @@ pub fn render_log(app: &App, b: &BranchView, area: Rect, buf: &mut Buffer) {
             (e.position, Kind::Own, cells)
         }));
     }
-    let n = usize::from(inner.height - 1);
-    let at = rows.iter().position(|r| r.1 != Kind::Own && r.0 >= app.cursor).unwrap_or(rows.len());
-    let start = at.saturating_sub(n / 2).min(rows.len().saturating_sub(n));
-    let shown = &rows[start.min(rows.len())..(start + n).min(rows.len())];
-    let specs = [("pos", Give::Keep, 0, 0), ("stream", Give::Keep, 0, 0), ("type", Give::Cut, 2, 12), ("actor", Give::Cut, 3, 6), ("payload", Give::Cut, 4, 8)];
-    let cols: Vec<Col> = specs
-        .iter()
-        .enumerate()
-        .map(|(i, (h, give, rank, least))| Col::new(h, *give, shown.iter().map(|r| r.2[i].as_str())).rank(*rank).at_least(*least))
-        .collect();
-    let w = usize::from(inner.width);
-    let widths = columns::widths(&cols, w.saturating_sub(1));
-    let right = [true];
-    let headers: Vec<&str> = specs.iter().map(|s| s.0).collect();
-    buf.set_string(inner.x, inner.y, text::fit(&format!(" {}", columns::row(&headers, &widths, &right)), w), t.header);
-    for (i, (p, kind, cells)) in shown.iter().enumerate() {
-        let is_cursor = *kind != Kind::Own && *p == app.cursor;
-        let marker = match (is_cursor, kind) {
-            (true, _) => "▶",
-            (false, Kind::Skipped) => "x",
-            (false, Kind::Refused) => "!",
-            (false, Kind::Own) => "+",
-            (false, Kind::Log) => " ",
-        };
-        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
-        let line = format!("{marker}{}", columns::row(&cells, &widths, &right));
-        let mut style = match kind {
-            Kind::Skipped => t.muted.add_modifier(Modifier::CROSSED_OUT | Modifier::DIM),
-            Kind::Refused => t.error.add_modifier(Modifier::CROSSED_OUT),
-            Kind::Own | Kind::Log => Style::new(),
-        };
-        if is_cursor {
-            style = style.patch(t.selected);
-        }
-        let y = inner.y + 1 + u16::try_from(i).unwrap_or(0);
-        buf.set_string(inner.x, y, text::fit(&line, w), style);
-        if *kind == Kind::Own {
-            buf.set_string(inner.x, y, "+", t.branch);
-        }
-    }
+    rows
 }
 
 /// Draws the selected stream's state as the branch has it at its head,

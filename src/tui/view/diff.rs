@@ -13,7 +13,8 @@ use super::theme_of;
 /// The overlay's box on a screen `area`: centred, at most 110 wide, the
 /// screen's height less a margin.
 fn area_of(area: Rect) -> Rect {
-    let [mid] = Layout::vertical([Constraint::Length(area.height.saturating_sub(4).max(3))]).flex(Flex::Center).areas(area);
+    let [mid] =
+        Layout::vertical([Constraint::Length(area.height.saturating_sub(4).max(3))]).flex(Flex::Center).areas(area);
     let w = area.width.saturating_sub(4).clamp(20, 110).min(area.width);
     let [r] = Layout::horizontal([Constraint::Length(w)]).flex(Flex::Center).areas(mid);
     r
@@ -28,10 +29,11 @@ pub fn max_scroll(v: &DiffView, size: (u16, u16)) -> u16 {
 }
 
 /// Draws the diff overlay, scrolled; lines wider than the box end in `…`.
-pub fn render(app: &App, v: &DiffView, area: Rect, buf: &mut Buffer) {
+pub fn render(app: &App, view: &DiffView, area: Rect, buf: &mut Buffer) {
+    let v = view;
     let t = theme_of(app);
-    let r = area_of(area);
-    let inner_w = r.width.saturating_sub(2);
+    let rect = area_of(area);
+    let inner_w = rect.width.saturating_sub(2);
     let lines: Vec<Line> = v
         .lines
         .iter()
@@ -48,15 +50,16 @@ pub fn render(app: &App, v: &DiffView, area: Rect, buf: &mut Buffer) {
         .collect();
     let max = max_scroll(v, (area.width, area.height));
     let scroll = v.scroll.min(max);
-    Clear.render(r, buf);
+    Clear.render(rect, buf);
     let title = format!(" {} · Esc closes ", super::super::text::clean(&v.title));
-    let mut block = Block::bordered().border_style(t.border_focus).title(super::fit_line(Line::styled(title, t.title), inner_w));
+    let mut block =
+        Block::bordered().border_style(t.border_focus).title(super::fit_line(Line::styled(title, t.title), inner_w));
     if max > 0 {
-        let n = lines.len();
-        let shown = usize::from(r.height.saturating_sub(2));
-        let s = usize::from(scroll);
-        let more = format!(" {}–{} of {n} · ↑↓ PgUp PgDn scroll ", s + 1, (s + shown).min(n));
+        let count = lines.len();
+        let shown = usize::from(rect.height.saturating_sub(2));
+        let top = usize::from(scroll);
+        let more = format!(" {}–{} of {count} · ↑↓ PgUp PgDn scroll ", top + 1, (top + shown).min(count));
         block = block.title_bottom(Line::styled(more, t.muted).right_aligned());
     }
-    Paragraph::new(lines).scroll((scroll, 0)).block(block).render(r, buf);
+    Paragraph::new(lines).scroll((scroll, 0)).block(block).render(rect, buf);
 }
