@@ -25,6 +25,18 @@ impl Branch {
     /// # Errors
     /// Store failures; an event that cannot be upcast or decoded.
     pub fn read_models(&self, c: &Chronicle) -> Result<MemTables, AppError> {
+        let mut tables = self.log_read_models(c)?;
+        self.apply_own(c, &mut tables)?;
+        Ok(tables)
+    }
+
+    /// The read models folded in memory of the log up to the fork point
+    /// without the events left out (the branch's own not applied: see
+    /// [`Branch::apply_own`]). One pass over the log up to the fork point.
+    ///
+    /// # Errors
+    /// Store failures; an event that cannot be upcast or decoded.
+    pub fn log_read_models(&self, c: &Chronicle) -> Result<MemTables, AppError> {
         let registry = c.registry();
         let projections: Vec<_> =
             registry.projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold).collect();
@@ -44,12 +56,22 @@ impl Branch {
                 Ok(())
             })?;
         }
-        for e in &self.events {
-            for p in &projections {
-                p.apply(&mut tables, e)?;
+        Ok(tables)
+    }
+
+    /// Applies the branch's own events to `tables` (read models folded in
+    /// memory as of the fork point: [`Branch::log_read_models`], or the
+    /// log's own when nothing is left out).
+    ///
+    /// # Errors
+    /// A projection that refuses an event.
+    pub fn apply_own(&self, c: &Chronicle, tables: &mut MemTables) -> Result<(), AppError> {
+        for p in c.registry().projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold) {
+            for e in &self.events {
+                p.apply(tables, e)?;
             }
         }
-        Ok(tables)
+        Ok(())
     }
 
     /// Writes the branch as JSON Lines, one event a line, oldest first: the

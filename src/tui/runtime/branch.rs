@@ -11,6 +11,7 @@ use super::super::text;
 use crate::app::diff::Scope;
 use crate::app::whatif::Branch;
 use crate::app::{AppError, Chronicle};
+use crate::es::MemTables;
 
 /// What a command in the branch did (or why it was rejected), what the
 /// branch shows now, and the stream of its first event.
@@ -20,6 +21,9 @@ type Ran = (Result<String, String>, BranchView, Option<String>);
 #[derive(Debug)]
 pub struct Branches {
     branch: Option<Branch>,
+    /// The read models folded in memory of the log up to the fork point,
+    /// less the events left out (the branch's own are applied on a copy).
+    base: MemTables,
     /// The store's file name without extension (`demo` for `demo.db`).
     stem: String,
     /// Where exports are written (the working directory when the UI started).
@@ -36,7 +40,12 @@ impl Branches {
             .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
             .collect();
         let stem = if stem.is_empty() { "store".to_owned() } else { stem };
-        Self { branch: None, stem, dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")) }
+        Self {
+            branch: None,
+            base: MemTables::default(),
+            stem,
+            dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        }
     }
 
     /// Exports go to `dir` from now on.
@@ -44,8 +53,9 @@ impl Branches {
         dir.clone_into(&mut self.dir);
     }
 
-    /// Performs `op`; what it did, as actions.
-    pub fn perform(&mut self, c: &Chronicle, op: BranchOp) -> Vec<Action> {
+    /// Performs `op` (`app`: the state, whose world at the fork point
+    /// saves folding the read models again); what it did, as actions.
+    pub fn perform(&mut self, c: &Chronicle, app: &App, op: BranchOp) -> Vec<Action> {
         vec![match op {
             BranchOp::Diff { from, to } => Action::Diffed(
                 c.diff(from, to, Scope::All)
@@ -54,8 +64,10 @@ impl Branches {
             ),
             BranchOp::Fork(at) => {
                 let r = Branch::fork(c, at).and_then(|b| {
+                    // The world folded at the fork point has the log's read models there.
+                    self.base = if app.world.position == at { app.world.tables.clone() } else { b.log_read_models(c)? };
                     let b = self.branch.insert(b);
-                    view(b, c)
+                    view(b, &self.base, c)
                 });
                 Action::Branched(r.map(Box::new).map_err(|e| e.to_string()))
             }
@@ -74,13 +86,15 @@ impl Branches {
     }
 
     fn skip(&mut self, c: &Chronicle, p: u64) -> Result<BranchView, AppError> {
-        let b = self.open()?;
+        let b = self.branch.as_mut().ok_or_else(|| AppError::Usage("no branch is open".into()))?;
         if b.skipped().contains(&p) {
             b.unskip(c, p)?;
         } else {
             b.skip(c, p)?;
         }
-        view(b, c)
+        // Read models cannot take an event back: fold them again without it.
+        self.base = b.log_read_models(c)?;
+        view(b, &self.base, c)
     }
 
     fn execute(&mut self, c: &Chronicle, line: &str) -> Result<Ran, AppError> {
@@ -102,7 +116,8 @@ impl Branches {
             },
             Err(e) => (Err(format!("in the branch: {e}")), None),
         };
-        Ok((said, view(b, c)?, stream))
+        let b = self.branch.as_ref().ok_or_else(|| AppError::Usage("no branch is open".into()))?;
+        Ok((said, view(b, &self.base, c)?, stream))
     }
 
     fn diff_main(&mut self, c: &Chronicle) -> Result<DiffView, AppError> {
@@ -165,8 +180,12 @@ fn state(b: &mut Branch, c: &Chronicle, id: &str) -> Result<BranchState, AppErro
     Ok(BranchState { stream: id.to_owned(), branch, main })
 }
 
-/// What the UI shows of `b` (the selected stream's state is loaded apart).
-fn view(b: &Branch, c: &Chronicle) -> Result<BranchView, AppError> {
+/// What the UI shows of `b`, on `base` (the log's read models at the
+/// fork point less the events left out); the selected stream's state is
+/// loaded apart.
+fn view(b: &Branch, base: &MemTables, c: &Chronicle) -> Result<BranchView, AppError> {
+    let mut tables = base.clone();
+    b.apply_own(c, &mut tables)?;
     let events = b
         .events()
         .iter()
@@ -184,7 +203,7 @@ fn view(b: &Branch, c: &Chronicle) -> Result<BranchView, AppError> {
         refused,
         events,
         state: None,
-        tables: Some(b.read_models(c)?),
+        tables: Some(tables),
         leaving: false,
     })
 }

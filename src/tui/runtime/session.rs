@@ -388,7 +388,7 @@ impl Session {
                 self.job = Some(job);
                 Vec::new()
             }
-            Effect::Branch(op) => self.branches.perform(&self.chron, op),
+            Effect::Branch(op) => self.branches.perform(&self.chron, &self.app, op),
             Effect::CancelDebug => {
                 if let Some(old) = self.job.take() {
                     old.cancel();

@@ -225,3 +225,23 @@ fn leaving_with_n_writes_nothing() {
     assert!(s.app.message.as_ref().is_some_and(|m| m.text.contains("not exported")));
     assert!(!d.path().join("test-branch-4.jsonl").exists());
 }
+
+#[test]
+fn a_fork_shows_the_same_read_models_as_a_fresh_fold_of_the_branch() {
+    let (_d, db) = store();
+    for at in [10, 6] {
+        let mut s = forked(&db, at);
+        s.press(KeyCode::Char(':')).unwrap();
+        s.type_str("deposit acc-2 1").unwrap();
+        s.press(KeyCode::Enter).unwrap();
+        let c = s.chronicle();
+        let mut b = crate::app::whatif::Branch::fork(c, at).unwrap();
+        b.apply_command(c, "deposit acc-2 1").unwrap();
+        let fresh = b.read_models(c).unwrap();
+        for m in s.app.projections.iter().filter(|m| !m.queried) {
+            let shown: Vec<_> = s.app.tables().rows(m.table.name).map(crate::es::Row::to_json).collect();
+            let want: Vec<_> = fresh.rows(m.table.name).map(crate::es::Row::to_json).collect();
+            assert_eq!(shown, want, "{} at {at}", m.name);
+        }
+    }
+}
