@@ -56,7 +56,15 @@ impl Branches {
     /// Performs `op` (`app`: the state, whose world at the fork point
     /// saves folding the read models again); what it did, as actions.
     pub fn perform(&mut self, c: &Chronicle, app: &App, op: BranchOp) -> Vec<Action> {
-        vec![match op {
+        let started = std::time::Instant::now();
+        let what = format!("{op:?}");
+        let done = self.run(c, app, op);
+        tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, op = %what, "branch op");
+        vec![done]
+    }
+
+    fn run(&mut self, c: &Chronicle, app: &App, op: BranchOp) -> Action {
+        match op {
             BranchOp::Diff { from, to } => Action::Diffed(
                 c.diff(from, to, Scope::All)
                     .map(|d| Box::new(DiffView::of(format!("diff {from} → {to}"), &d)))
@@ -78,7 +86,7 @@ impl Branches {
             },
             BranchOp::DiffMain => Action::Diffed(self.diff_main(c).map(Box::new).map_err(|e| e.to_string())),
             BranchOp::Leave { export } => Action::BranchLeft(self.leave(c, export)),
-        }]
+        }
     }
 
     fn open(&mut self) -> Result<&mut Branch, AppError> {
