@@ -12,6 +12,7 @@ use super::text;
 #[allow(clippy::too_many_lines)] // one arm per action
 pub fn update(app: &mut App, action: Action) -> Option<Effect> {
     match action {
+        Action::TogglePlay | Action::ToggleFollow if app.branch.is_some() => branch::frozen(app),
         Action::Step(d) => {
             let to = app.cursor.saturating_add_signed(d);
             seek(app, to)

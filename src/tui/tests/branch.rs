@@ -88,6 +88,11 @@ fn in_a_branch_the_cursor_stays_at_or_before_the_fork_point() {
     assert_eq!(app.cursor, 4);
     update::update(&mut app, Action::Step(-2));
     assert_eq!(app.cursor, 2);
+    for a in [Action::TogglePlay, Action::ToggleFollow] {
+        assert_eq!(update::update(&mut app, a), None);
+        assert!(!app.playing && !app.follow);
+        assert!(app.message.as_ref().is_some_and(|m| m.text.contains("at or before @4")));
+    }
 }
 
 #[test]
@@ -244,4 +249,31 @@ fn a_fork_shows_the_same_read_models_as_a_fresh_fold_of_the_branch() {
             assert_eq!(shown, want, "{} at {at}", m.name);
         }
     }
+}
+
+#[test]
+fn a_log_another_tool_wrote_can_be_branched_and_stays_byte_identical() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/eventsourcing/store.db");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    std::fs::copy(fixture, &db).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let mut s = forked(&db, 4);
+    s.set_export_dir(dir.path());
+    s.press(KeyCode::Left).unwrap();
+    s.press(KeyCode::Char('x')).unwrap();
+    assert!(s.app.branch.as_ref().is_some_and(|b| b.skipped.contains(&3)), "{:?}", s.app.message);
+    assert!(s.app.branch.as_ref().and_then(|b| b.state.as_ref()).is_some(), "the branch's state pane loads");
+    s.press(KeyCode::Char(':')).unwrap();
+    s.type_str("deposit acc-1 5").unwrap();
+    s.press(KeyCode::Enter).unwrap();
+    s.press(KeyCode::Esc).unwrap();
+    assert!(s.app.message.as_ref().is_some_and(|m| m.text.contains("in the branch")), "{:?}", s.app.message);
+    s.press(KeyCode::Char('b')).unwrap();
+    s.press(KeyCode::Char('y')).unwrap();
+    assert!(s.app.branch.is_none(), "{:?}", s.app.message);
+    let lines = std::fs::read_to_string(dir.path().join("store-branch-4.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), 3, "4 events less the skipped one:\n{lines}");
+    drop(s);
+    assert_eq!(std::fs::read(&db).unwrap(), before);
 }

@@ -168,6 +168,13 @@ fn branched(app: &mut App, v: BranchView) {
     info(app, said);
 }
 
+/// Space or `f` in a branch: the cursor stays at or before the fork point.
+pub(super) fn frozen(app: &mut App) -> Option<Effect> {
+    let at = app.branch.as_ref().map_or(0, |b| b.at);
+    info(app, format!("in a branch the cursor stays at or before @{at}: no playback or follow (b leaves)"));
+    None
+}
+
 /// Enter on the command line in a branch: the line is decided in the branch.
 pub(super) fn submit(app: &mut App) -> Option<Effect> {
     match prompt::submit(app) {
