@@ -49,6 +49,17 @@ fn deposit(db: &Path) -> Value {
         .expect("a deposit onto a funded acc-1")
 }
 
+/// Whether the diff overlay's bottom line says it shows its last line
+/// (` 40–75 of 75 · ↑↓ PgUp PgDn scroll `).
+fn scrolled_to_the_end(screen: &str) -> bool {
+    screen.lines().filter(|l| l.contains("PgUp PgDn scroll")).any(|l| {
+        let Some((_, range)) = l.split_once('–') else { return false };
+        let mut words = range.split_whitespace();
+        let (last, of, count) = (words.next(), words.next(), words.next());
+        of == Some("of") && last.is_some() && last == count
+    })
+}
+
 /// Quits and checks the store file is byte-identical.
 fn quit_unchanged(t: &Tmux, db: &Path, bytes: &[u8]) {
     t.keys(&["q"]);
@@ -72,6 +83,25 @@ fn v_marks_and_d_diffs_the_mark_against_the_cursor() {
     t.wait_for("by actor:");
     t.keys(&["Escape"]);
     t.wait_long("the overlay closed", 15, |s| !s.contains("· Esc closes"));
+    // A long diff scrolls: j, PgDn, G; q closes it (not the program).
+    t.keys(&["Home"]);
+    t.wait_for(" 1/");
+    t.keys(&["v"]);
+    t.wait_for("mark @1 (move");
+    t.keys(&["End"]);
+    t.wait_for(" 2000/2000");
+    t.keys(&["d"]);
+    t.wait_for("diff 1 → 2000 · Esc closes");
+    t.wait_for(" 1–");
+    t.keys(&["j"]);
+    t.wait_for(" 2–");
+    t.keys(&["PageDown"]);
+    t.wait_long("a page down", 15, |s| !s.contains(" 2–") && !s.contains(" 1–"));
+    t.keys(&["G"]);
+    t.wait_long("the end", 15, scrolled_to_the_end);
+    t.keys(&["q"]);
+    t.wait_long("the overlay closed", 15, |s| !s.contains("· Esc closes"));
+    go(&t, p);
     // v elsewhere moves the mark; v at the mark clears it; without a mark, d only says how.
     t.keys(&["v"]);
     t.wait_for(&format!("mark @{p} (move"));
