@@ -37,26 +37,45 @@ impl Branch {
     /// # Errors
     /// Store failures; an event that cannot be upcast or decoded.
     pub fn log_read_models(&self, c: &Chronicle) -> Result<MemTables, AppError> {
+        let mut tables = MemTables::default();
+        self.fold_log_into(c, &mut tables, 1)?;
+        Ok(tables)
+    }
+
+    /// The first position left out of the branch (skipped or refused), if any.
+    #[must_use]
+    pub fn first_left_out(&self) -> Option<u64> {
+        self.left_out().first().copied()
+    }
+
+    /// Folds the log's events `from..=` the fork point, less those left out,
+    /// into `tables` (the read models folded in memory as of `from - 1`):
+    /// with `from` at [`Branch::first_left_out`], the log's read models
+    /// before it serve as they are.
+    ///
+    /// # Errors
+    /// Store failures; an event that cannot be upcast or decoded.
+    pub fn fold_log_into(&self, c: &Chronicle, tables: &mut MemTables, from: u64) -> Result<(), AppError> {
         let registry = c.registry();
         let projections: Vec<_> =
             registry.projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold).collect();
         let left_out = self.left_out();
-        let mut tables = MemTables::default();
         let mut scratch = Event::default();
-        if self.at > 0 {
-            c.store().scan_fold(1, self.at, |e| {
+        let from = from.max(1);
+        if from <= self.at {
+            c.store().scan_fold(from, self.at, |e| {
                 if left_out.contains(&e.position) {
                     return Ok::<_, AppError>(());
                 }
                 registry.upcasters().upcast_into(e, &mut scratch)?;
                 registry.decode(&scratch).map_err(|v| repository::refused(&scratch, v))?;
                 for p in &projections {
-                    p.apply(&mut tables, &scratch)?;
+                    p.apply(tables, &scratch)?;
                 }
                 Ok(())
             })?;
         }
-        Ok(tables)
+        Ok(())
     }
 
     /// Applies the branch's own events to `tables` (read models folded in

@@ -10,7 +10,7 @@ use super::super::app::{App, BranchEvent, BranchState, BranchView, DiffView, Ref
 use super::super::text;
 use crate::app::diff::Scope;
 use crate::app::whatif::Branch;
-use crate::app::{AppError, Chronicle};
+use crate::app::{AppError, Chronicle, Timeline};
 use crate::es::MemTables;
 
 /// What a command in the branch did (or why it was rejected), what the
@@ -24,6 +24,11 @@ pub struct Branches {
     /// The read models folded in memory of the log up to the fork point,
     /// less the events left out (the branch's own are applied on a copy).
     base: MemTables,
+    /// The log's read models at the fork point (what `base` is with nothing left out).
+    at_fork: MemTables,
+    /// Folds the log's worlds before a skipped event (keyframes kept), so a
+    /// skip refolds from there, not from the first event.
+    timeline: Option<Timeline>,
     /// The store's file name without extension (`demo` for `demo.db`).
     stem: String,
     /// Where exports are written (the working directory when the UI started).
@@ -43,6 +48,8 @@ impl Branches {
         Self {
             branch: None,
             base: MemTables::default(),
+            at_fork: MemTables::default(),
+            timeline: None,
             stem,
             dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         }
@@ -74,6 +81,8 @@ impl Branches {
                 let r = Branch::fork(c, at).and_then(|b| {
                     // The world folded at the fork point has the log's read models there.
                     self.base = if app.world.position == at { app.world.tables.clone() } else { b.log_read_models(c)? };
+                    self.at_fork = self.base.clone();
+                    self.timeline = Some(Timeline::new(c.config()));
                     let b = self.branch.insert(b);
                     view(b, &self.base, c)
                 });
@@ -100,8 +109,17 @@ impl Branches {
         } else {
             b.skip(c, p)?;
         }
-        // Read models cannot take an event back: fold them again without it.
-        self.base = b.log_read_models(c)?;
+        // Read models cannot take an event back: fold them again without
+        // it, from the log's world just before the first event left out.
+        self.base = match b.first_left_out() {
+            None => self.at_fork.clone(),
+            Some(q) => {
+                let timeline = self.timeline.get_or_insert_with(|| Timeline::new(c.config()));
+                let mut tables = timeline.seek(c.store(), c.registry(), q - 1)?.tables.clone();
+                b.fold_log_into(c, &mut tables, q)?;
+                tables
+            }
+        };
         view(b, &self.base, c)
     }
 

@@ -232,15 +232,21 @@ fn leaving_with_n_writes_nothing() {
 }
 
 #[test]
-fn a_fork_shows_the_same_read_models_as_a_fresh_fold_of_the_branch() {
+fn a_fork_and_a_skip_show_the_same_read_models_as_a_fresh_fold_of_the_branch() {
     let (_d, db) = store();
     for at in [10, 6] {
         let mut s = forked(&db, at);
         s.press(KeyCode::Char(':')).unwrap();
         s.type_str("deposit acc-2 1").unwrap();
         s.press(KeyCode::Enter).unwrap();
+        // Skip the event before the fork point (its read models refold from the world before it).
+        s.press(KeyCode::Esc).unwrap();
+        s.press(KeyCode::Left).unwrap();
+        s.press(KeyCode::Char('x')).unwrap();
+        assert!(s.app.branch.as_ref().is_some_and(|b| b.skipped.contains(&(at - 1))), "{:?}", s.app.message);
         let c = s.chronicle();
         let mut b = crate::app::whatif::Branch::fork(c, at).unwrap();
+        b.skip(c, at - 1).unwrap();
         b.apply_command(c, "deposit acc-2 1").unwrap();
         let fresh = b.read_models(c).unwrap();
         for m in s.app.projections.iter().filter(|m| !m.queried) {
