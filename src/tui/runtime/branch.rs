@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use super::super::action::{Action, BranchOp};
 use super::super::app::{App, BranchEvent, BranchState, BranchView, DiffView, Refused};
 use super::super::text;
-use crate::app::diff::Scope;
+use crate::app::diff::rows::keyed;
+use crate::app::diff::{Scope, rows_diff};
 use crate::app::whatif::Branch;
 use crate::app::{AppError, Chronicle, Timeline};
-use crate::es::MemTables;
+use crate::es::{MemTables, TimeTravel};
 
 /// What a command in the branch did (or why it was rejected), what the
 /// branch shows now, and the stream of its first event.
@@ -147,9 +148,17 @@ impl Branches {
     }
 
     fn diff_main(&mut self, c: &Chronicle) -> Result<DiffView, AppError> {
-        let b = self.open()?;
+        let b = self.branch.as_ref().ok_or_else(|| AppError::Usage("no branch is open".into()))?;
         let mut d = b.diff_against_main(c)?;
-        b.diff_read_models(c, &mut d)?;
+        // Both sides' read models are at hand: the log's at the fork point,
+        // and the branch's (no pass over the log, unlike the CLI's).
+        let mut branch = self.base.clone();
+        b.apply_own(c, &mut branch)?;
+        for p in c.registry().projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold) {
+            let Some(table) = p.tables().first().map(|t| t.name) else { continue };
+            let rows = rows_diff(keyed(self.at_fork.rows(table)), keyed(branch.rows(table)));
+            d.projections.insert(p.name().to_owned(), rows);
+        }
         Ok(DiffView::of(format!("branch @{} against the log at {}", b.at(), d.to), &d))
     }
 

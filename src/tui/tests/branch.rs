@@ -283,3 +283,27 @@ fn a_log_another_tool_wrote_can_be_branched_and_stays_byte_identical() {
     drop(s);
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
+
+#[test]
+fn d_in_a_branch_says_what_the_cli_whatif_says() {
+    let (_d, db) = store();
+    let mut s = forked(&db, 7);
+    s.press(KeyCode::Left).unwrap();
+    s.press(KeyCode::Left).unwrap();
+    s.press(KeyCode::Char('x')).unwrap();
+    s.press(KeyCode::Char(':')).unwrap();
+    s.type_str("deposit acc-2 3").unwrap();
+    s.press(KeyCode::Enter).unwrap();
+    s.press(KeyCode::Esc).unwrap();
+    s.press(KeyCode::Char('D')).unwrap();
+    let shown = s.app.diff.clone().expect("the branch's diff");
+    let c = s.chronicle();
+    let mut b = crate::app::whatif::Branch::fork(c, 7).unwrap();
+    b.skip(c, 5).unwrap();
+    b.apply_command(c, "deposit acc-2 3").unwrap();
+    let mut d = b.diff_against_main(c).unwrap();
+    b.diff_read_models(c, &mut d).unwrap();
+    let want = DiffView::of(shown.title.clone(), &d);
+    assert_eq!(shown.lines, want.lines);
+    assert!(shown.lines.iter().any(|l| l.1.contains("read model account_balances")), "{:#?}", shown.lines);
+}
