@@ -5,6 +5,7 @@
 
 pub mod actor;
 pub mod bus;
+pub mod causation;
 pub mod copy;
 pub mod debug;
 pub mod demo;

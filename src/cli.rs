@@ -9,6 +9,7 @@ mod diff;
 pub mod logging;
 mod output;
 mod progress;
+mod tree;
 mod whatif;
 
 use std::path::PathBuf;
@@ -94,6 +95,10 @@ pub enum Command {
         /// Keep printing new events as they are appended (Ctrl-C stops).
         #[arg(long)]
         follow: bool,
+        /// With --correlation: its events as a tree by causation (command →
+        /// events → follow-ups); --json prints one nested object.
+        #[arg(long, conflicts_with_all = ["stream", "event_type", "from", "limit", "follow"])]
+        tree: bool,
         /// JSON Lines.
         #[arg(long)]
         json: bool,

@@ -12,6 +12,7 @@ pub mod decode;
 pub mod file;
 pub mod presets;
 pub mod ranged;
+pub mod snapshots;
 
 /// Where a text field comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +83,11 @@ pub struct Mapping {
     pub correlation_column: Option<String>,
     /// A column holding the causation id (as `correlation_column`).
     pub causation_column: Option<String>,
+    /// The tool's own snapshots table next to the log (the same columns as
+    /// an `eventsourcing` log: originator id and version, topic, state), if
+    /// it has one. Shown as the tool stored them; chronicle's states are
+    /// always folded from the events.
+    pub snapshots: Option<String>,
 }
 
 impl Mapping {
@@ -174,10 +180,10 @@ impl Forced {
 pub fn recognise(tables: &[TableColumns], forced: Option<Forced>, rowid_ok: bool) -> Option<Mapping> {
     match forced {
         Some(Forced::Chronicle) => None,
-        Some(Forced::EventSourcing) => presets::eventsourcing(tables),
+        Some(Forced::EventSourcing) => presets::eventsourcing(tables, rowid_ok),
         Some(Forced::Node) => presets::node(tables, rowid_ok),
         Some(Forced::Marten) => presets::marten(tables),
-        None => presets::eventsourcing(tables)
+        None => presets::eventsourcing(tables, rowid_ok)
             .or_else(|| presets::marten(tables))
             .or_else(|| presets::node(tables, rowid_ok)),
     }
@@ -197,8 +203,14 @@ mod tests {
         let m =
             recognise(&[table("stored_snapshots", &es), table("stored_events", &es)], None, true).expect("recognised");
         assert_eq!((m.format.as_str(), m.table.as_str()), ("eventsourcing", "stored_events"));
+        assert_eq!((m.position.as_str(), m.snapshots.as_deref()), ("rowid", Some("stored_snapshots")));
         let m = recognise(&[table("kennel_events", &es)], None, true).expect("an application-named table");
-        assert_eq!(m.table, "kennel_events");
+        assert_eq!((m.table.as_str(), m.snapshots), ("kennel_events", None));
+        // PostgreSQL: no row id, the notification id column orders the log.
+        let pg = ["originator_id", "originator_version", "topic", "state", "notification_id"];
+        let m = recognise(&[table("kennel_events", &pg), table("kennel_snapshots", &es)], None, false).expect("pg");
+        assert_eq!((m.position.as_str(), m.snapshots.as_deref()), ("notification_id", Some("kennel_snapshots")));
+        assert_eq!(recognise(&[table("kennel_events", &es)], None, false), None, "nothing orders it");
         assert_eq!(recognise(&[table("stored_events", &["originator_id", "topic"])], None, true), None);
         assert_eq!(recognise(&[table("stored_events", &es)], Some(Forced::Chronicle), true), None);
     }

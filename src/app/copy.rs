@@ -9,6 +9,10 @@
 //! transaction on the target (a failure leaves it as it was, a valid prefix
 //! of the source, and running the copy again continues from it).
 //!
+//! A foreign log (read through a mapping) is copied as new facts instead
+//! ([`copy_facts`]): renumbered, chained afresh, its origin in each event's
+//! metadata.
+//!
 //! A target that is not empty must be a prefix of the source: the same
 //! hash at its head position (which covers every event before). Anything
 //! else is refused before anything is written, naming the first position
@@ -19,7 +23,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use super::exchange::ImportOptions;
+use super::exchange::{ImportOptions, Imported};
 use super::{AppError, Chronicle, Mode};
 use crate::domain::Registry;
 use crate::es::{Access, Store, StoreError};
@@ -42,6 +46,9 @@ pub struct Copied {
     pub copied: u64,
     /// The target's head after the copy.
     pub head: u64,
+    /// The source was a foreign log: its events were copied as new facts,
+    /// each with its origin in `metadata.origin`.
+    pub as_facts: bool,
 }
 
 /// Copies the log of the store `from` names into the store `to` names (any
@@ -62,6 +69,9 @@ pub fn copy(
     let from_name = crate::engines::redacted(&from.to_string_lossy());
     let to_name = crate::engines::redacted(&to.to_string_lossy());
     let source = Chronicle::open(from, Mode::Read, Arc::clone(registry))?;
+    if source.store().format().is_some() {
+        return copy_facts(source, &from_name, to, registry, progress);
+    }
     let source_head = source.store().head()?;
     let target_before = match crate::engines::open_os(to, Access::Read) {
         Ok(target) => {
@@ -75,38 +85,91 @@ pub fn copy(
         Err(e) => return Err(e.into()),
     };
     if target_before == source_head {
-        return Ok(Copied { target_before, copied: 0, head: source_head });
+        return Ok(Copied { target_before, copied: 0, head: source_head, as_facts: false });
     }
     let mut target = Chronicle::open(to, Mode::Write, Arc::clone(registry))?;
     let total = source_head - target_before;
     progress(0, total);
+    let done = transfer(source, Export::From(target_before + 1), &mut target, &from_name, total, progress)?;
+    Ok(Copied { target_before, copied: done.appended, head: target.store().head()?, as_facts: false })
+}
 
+/// What the copy's exporter writes.
+#[derive(Clone, Copy)]
+enum Export {
+    /// The log as it is, from this position on.
+    From(u64),
+    /// A foreign log as new facts ([`Chronicle::export_as_facts`]) from
+    /// this one on, the target holding this hash at the one before.
+    Facts(u64, Option<[u8; 32]>),
+}
+
+/// A foreign log into a chronicle store: its events as new facts, chained
+/// afresh, each keeping its id, stream, version and time, with its origin
+/// (format, position, id, time) in `metadata.origin`. The same log copied
+/// again appends nothing; copied after it grew, only its new events.
+fn copy_facts(
+    source: Chronicle,
+    from_name: &str,
+    to: &OsStr,
+    registry: &Arc<Registry>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Copied, AppError> {
+    let (target_before, prefix) = match crate::engines::open_os(to, Access::Read) {
+        Ok(target) => {
+            let head = target.head()?;
+            (head, target.event(head)?.map(|e| e.hash))
+        }
+        Err(StoreError::NotFound { .. }) => (0, None),
+        Err(e) => return Err(e.into()),
+    };
+    let total = source.store().head()?;
+    let mut target = Chronicle::open(to, Mode::Write, Arc::clone(registry))?;
+    progress(0, total);
+    let export = Export::Facts(target_before + 1, prefix);
+    let done = transfer(source, export, &mut target, from_name, total, progress)?;
+    Ok(Copied { target_before, copied: done.appended, head: target.store().head()?, as_facts: true })
+}
+
+/// Exports `source` on a thread and imports it into `target` as it is
+/// written (see the module).
+fn transfer(
+    source: Chronicle,
+    export: Export,
+    target: &mut Chronicle,
+    from_name: &str,
+    total: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Imported, AppError> {
     let (sender, receiver) = sync_channel(IN_FLIGHT);
+    let target_name = crate::engines::redacted(target.store().name());
     let export_thread = std::thread::Builder::new()
         .name("chronicle-copy-export".to_owned())
         .spawn(move || {
             let mut out = ChunkWriter { sender, buf: Vec::with_capacity(CHUNK) };
-            let result = source.export_from(target_before + 1, &mut out, &mut |_, _| {});
+            let result = match export {
+                Export::From(from) => source.export_from(from, &mut out, &mut |_, _| {}),
+                Export::Facts(from, prefix) => source.export_as_facts(from, prefix, &target_name, &mut out),
+            };
             out.end(result.as_ref().map(|_| ()).map_err(ToString::to_string));
             result
         })
         .map_err(|e| AppError::Io(format!("cannot start the copy: {e}")))?;
     let mut reader = ChunkReader { receiver, chunk: Vec::new(), at: 0, ended: false };
-    let imported = target.import_from(&mut reader, &from_name, 0, ImportOptions::default(), &mut |done, _| {
+    let imported = target.import_from(&mut reader, from_name, 0, ImportOptions::default(), &mut |done, _| {
         progress(done, total.max(done));
     });
     // A failed import drops its end: an exporter waiting to send stops.
     drop(reader);
     let exported = export_thread.join().map_err(|_| AppError::Io(STOPPED.to_owned()))?;
-    let done = match exported {
+    match exported {
         // The source failed (unreachable, damaged): that, not the import's
         // "cannot read", is the cause.
-        Err(e) if !matches!(e, AppError::OutputClosed) => return Err(e),
+        Err(e) if !matches!(e, AppError::OutputClosed) => Err(e),
         // Only a refusing importer stops reading before the end.
-        Err(_) if imported.is_ok() => return Err(AppError::Io(STOPPED.to_owned())),
-        _ => imported?,
-    };
-    Ok(Copied { target_before, copied: done.appended, head: target.store().head()? })
+        Err(_) if imported.is_ok() => Err(AppError::Io(STOPPED.to_owned())),
+        _ => imported,
+    }
 }
 
 /// The one line refusing a target that is not a prefix of the source.

@@ -5,6 +5,7 @@
 //! Import validates the whole file before writing anything, then appends it
 //! in one transaction: a malformed line rejects the file, naming the line.
 
+mod facts;
 mod import;
 
 use std::fs::File;
@@ -114,26 +115,7 @@ impl Chronicle {
             return Ok(0);
         }
         self.store.scan(from, head, |e: StoredEvent| {
-            let payload = raw(&e.payload);
-            let metadata = raw(&e.metadata);
-            let line = OutLine {
-                position: e.position,
-                event_id: &e.event_id,
-                stream_id: &e.stream_id,
-                stream_type: &e.stream_type,
-                version: e.version,
-                event_type: &e.event_type,
-                schema_version: e.schema_version,
-                payload: &payload,
-                metadata: &metadata,
-                recorded_at: &e.recorded_at,
-                hash: e.hash_hex(),
-            };
-            serde_json::to_writer(&mut *out, &line).map_err(|err| match err.io_error_kind() {
-                Some(std::io::ErrorKind::BrokenPipe) => AppError::OutputClosed,
-                _ => AppError::Io(format!("export: {err}")),
-            })?;
-            out.write_all(b"\n").map_err(|err| write_error(&err))?;
+            write_event(out, &e)?;
             n += 1;
             if n % 10_000 == 0 {
                 progress(n, total);
@@ -144,6 +126,30 @@ impl Chronicle {
         progress(n, total);
         Ok(n)
     }
+}
+
+/// One event as one line of an export.
+fn write_event(out: &mut dyn Write, e: &StoredEvent) -> Result<(), AppError> {
+    let payload = raw(&e.payload);
+    let metadata = raw(&e.metadata);
+    let line = OutLine {
+        position: e.position,
+        event_id: &e.event_id,
+        stream_id: &e.stream_id,
+        stream_type: &e.stream_type,
+        version: e.version,
+        event_type: &e.event_type,
+        schema_version: e.schema_version,
+        payload: &payload,
+        metadata: &metadata,
+        recorded_at: &e.recorded_at,
+        hash: e.hash_hex(),
+    };
+    serde_json::to_writer(&mut *out, &line).map_err(|err| match err.io_error_kind() {
+        Some(std::io::ErrorKind::BrokenPipe) => AppError::OutputClosed,
+        _ => AppError::Io(format!("export: {err}")),
+    })?;
+    out.write_all(b"\n").map_err(|err| write_error(&err))
 }
 
 /// A failed write of the export: a closed pipe ends it quietly.

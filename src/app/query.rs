@@ -11,89 +11,11 @@ use crate::es::{MemTables, Row, Rows, StoredEvent, TimeTravel};
 use super::timeline::{StreamAt, World};
 use super::{AppError, Chronicle, repository};
 
+mod view;
 mod world;
 
+pub use view::{FOREIGN_SNAPSHOT_NOTE, ProjectionView, StreamView, is_generic, unregistered_note};
 pub use world::generic_notes;
-
-/// A stream's state as of a position.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamView {
-    /// Stream id.
-    pub stream_id: String,
-    /// Stream type.
-    pub stream_type: String,
-    /// Version as of the position.
-    pub version: u64,
-    /// Position of the stream's last event at or before the position.
-    pub position: u64,
-    /// The folded state.
-    pub state: Value,
-    /// Whether no registered domain knows the stream type: the state is
-    /// then the generic one (the stream's payloads merged as JSON objects,
-    /// later fields winning) and the stream is read-only.
-    pub generic: bool,
-}
-
-impl StreamView {
-    /// `{"stream_id","stream_type","version","position","state"}`; a
-    /// generic state adds `"generic": true` and `"note"`
-    /// ([`unregistered_note`]) after them (a registered stream's output is
-    /// unchanged).
-    #[must_use]
-    pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "stream_id": self.stream_id,
-            "stream_type": self.stream_type,
-            "version": self.version,
-            "position": self.position,
-            "state": self.state,
-        });
-        if self.generic {
-            v["generic"] = json!(true);
-            v["note"] = json!(unregistered_note(&self.stream_type));
-        }
-        v
-    }
-
-    /// The label of a generic state ([`unregistered_note`]), if it is one.
-    #[must_use]
-    pub fn note(&self) -> Option<String> {
-        self.generic.then(|| unregistered_note(&self.stream_type))
-    }
-}
-
-/// How a stream of a type no registered domain knows is labelled wherever
-/// its state is shown: `no aggregate registered for type Widget` (the type
-/// escaped as in messages).
-#[must_use]
-pub fn unregistered_note(stream_type: &str) -> String {
-    format!("no aggregate registered for type {}", crate::domain::registry::sanitize(stream_type))
-}
-
-/// Whether `state` is the generic fold of a stream nobody registered.
-#[must_use]
-pub fn is_generic(state: &dyn crate::es::DynState) -> bool {
-    state.as_any().is::<crate::es::GenericState>()
-}
-
-/// A read model's rows as of a position.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProjectionView {
-    /// Projection name.
-    pub projection: String,
-    /// The position the rows reflect.
-    pub position: u64,
-    /// Rows of its main table, in key order.
-    pub rows: Vec<Value>,
-}
-
-impl ProjectionView {
-    /// `{"projection","position","rows":[…]}`.
-    #[must_use]
-    pub fn to_json(&self) -> Value {
-        json!({ "projection": self.projection, "position": self.position, "rows": self.rows })
-    }
-}
 
 impl Chronicle {
     /// Events matching `filter`, at most `limit`.
@@ -171,7 +93,12 @@ impl Chronicle {
             )));
         }
         let loaded = repository::load(&self.store, &self.registry, stream_id, &info.stream_type, position)?;
+        let foreign_snapshot = match self.store.format() {
+            Some(_) => self.store.foreign_snapshot(stream_id, loaded.version)?,
+            None => None,
+        };
         Ok(StreamView {
+            foreign_snapshot,
             stream_id: stream_id.to_owned(),
             generic: self.registry.kind(&info.stream_type).is_none(),
             stream_type: info.stream_type,

@@ -69,6 +69,9 @@ pub struct Report {
     /// checked was computed on reading, so only order, gaps, versions and
     /// payloads mean anything); `None` for a chronicle store.
     pub foreign: Option<String>,
+    /// A foreign log's own snapshots table and how many it holds (shown by
+    /// `state --stream`, never folded from).
+    pub foreign_snapshots: Option<(String, u64)>,
 }
 
 impl Report {
@@ -84,7 +87,14 @@ impl Report {
     pub fn notes(&self) -> Vec<String> {
         let foreign =
             self.foreign.iter().map(|f| format!("no hash chain to check ({} {f} log)", crate::formats::article(f)));
-        foreign.chain(self.unregistered.iter().map(Unregistered::note)).collect()
+        let snapshots = self.foreign_snapshots.iter().map(|(table, n)| {
+            format!(
+                "{n} snapshot{} of the tool's own in `{table}`: shown by `state --stream` as stored, not checked; \
+                 states are folded from the events",
+                if *n == 1 { "" } else { "s" }
+            )
+        });
+        foreign.chain(snapshots).chain(self.unregistered.iter().map(Unregistered::note)).collect()
     }
 
     /// What the summary says of the hash chain.
@@ -187,6 +197,7 @@ impl Chronicle {
     ) -> Result<(), AppError> {
         let head = self.store.head()?;
         report.foreign = self.store.format().map(str::to_owned);
+        report.foreign_snapshots = self.store.foreign_snapshots()?;
         // A foreign log has no guards of its own (chronicle never writes it).
         let triggers = if report.foreign.is_some() {
             ["events_no_delete", "events_no_update"].map(String::from).to_vec()

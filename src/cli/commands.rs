@@ -26,7 +26,8 @@ pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Res
         Command::Tui => open_tui(db, reg),
         Command::Demo { events, seed, no_tui } => demo(db, reg, DemoOptions { events, seed, params }, no_tui),
         Command::Exec { command, actor, command_id, json } => exec(db, reg, &command, actor, command_id, json),
-        Command::Log { stream, event_type, correlation, from, limit, follow, json } => {
+        Command::Log { tree: true, correlation, json, .. } => super::tree::run(db, reg, correlation.as_deref(), json),
+        Command::Log { stream, event_type, correlation, from, limit, follow, json, .. } => {
             let filter = LogFilter { stream_id: stream, event_type, correlation_id: correlation, from, to: None };
             log(db, reg, filter, limit, follow, json)
         }
@@ -419,8 +420,9 @@ fn copy(reg: &Arc<Registry>, from: &Path, to: &Path) -> Result<ExitCode, AppErro
     } else {
         let after =
             if done.target_before > 0 { format!(" after the {} it held", done.target_before) } else { String::new() };
+        let origin = if done.as_facts { " as new facts (each one's origin kept in metadata.origin)" } else { "" };
         eprintln!(
-            "chronicle: copied {} events from {} to {}{after} in {:.2} s; read models built to position {}",
+            "chronicle: copied {} events from {} to {}{after}{origin} in {:.2} s; read models built to position {}",
             done.copied,
             safe(&from),
             safe(&to),

@@ -103,6 +103,40 @@ pub trait Engine: Send {
     fn findings(&self) -> Vec<Finding> {
         Vec::new()
     }
+    /// A foreign log's own snapshots table and how many snapshots it holds
+    /// (`None`: no such table, or chronicle's own store).
+    ///
+    /// # Errors
+    /// Database failures.
+    fn foreign_snapshots(&self) -> Result<Option<(String, u64)>, StoreError> {
+        Ok(None)
+    }
+    /// The foreign tool's own latest snapshot of `stream_id` at or below
+    /// `max_version`, as it stored it.
+    ///
+    /// # Errors
+    /// Database failures.
+    fn foreign_snapshot(&self, _stream_id: &str, _max_version: u64) -> Result<Option<ForeignSnapshot>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// A foreign tool's own snapshot of one stream, as it stored it: opaque to
+/// chronicle's domains (its shape is the tool's aggregate, not a fold of the
+/// payloads), so it is shown, never folded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignSnapshot {
+    /// The stream.
+    pub stream_id: String,
+    /// The stream's version the snapshot holds the state of.
+    pub version: u64,
+    /// What the tool calls it (`eventsourcing`: the snapshot's topic).
+    pub kind: String,
+    /// The state: JSON text, or `{"opaque_hex": …}` for bytes that are not
+    /// JSON (compressed or encrypted).
+    pub state: String,
+    /// Whether the state was not JSON.
+    pub opaque: bool,
 }
 
 /// Something wrong in a foreign log that does not stop it being shown.

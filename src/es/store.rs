@@ -107,6 +107,26 @@ impl Store {
         self.engine.findings()
     }
 
+    /// A foreign log's own snapshots table and how many it holds.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn foreign_snapshots(&self) -> Result<Option<(String, u64)>, StoreError> {
+        self.engine.foreign_snapshots()
+    }
+
+    /// A foreign log's own latest snapshot of `stream_id` at or below `max_version`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn foreign_snapshot(
+        &self,
+        stream_id: &str,
+        max_version: u64,
+    ) -> Result<Option<super::backend::ForeignSnapshot>, StoreError> {
+        self.engine.foreign_snapshot(stream_id, max_version)
+    }
+
     /// Derived tables a repairing open recreated empty (the caller derives
     /// their content again).
     #[must_use]

@@ -94,6 +94,7 @@ pub fn parse(text: &str, json: bool) -> Result<Mapping, String> {
         actor: path(f.actor),
         correlation_column: None,
         causation_column: None,
+        snapshots: None,
     })
 }
 

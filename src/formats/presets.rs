@@ -12,20 +12,28 @@ const ES_COLUMNS: [&str; 4] = ["originator_id", "originator_version", "topic", "
 /// application-named `<name>_events`, with originator id and version, the
 /// topic (`module:Class.Event`: the event type; its class the stream type),
 /// the state as JSON bytes (its `timestamp` the time recorded) and the
-/// notification id (`rowid`) as position. Its snapshots tables have the
-/// same columns: never taken for the log.
+/// notification id as position (PostgreSQL's `notification_id` column;
+/// SQLite's `rowid`, `rowid_ok` saying the engine has one). Its snapshots
+/// tables have the same columns: never taken for the log, but named as the
+/// log's `snapshots` when `<name>_snapshots` sits next to `<name>_events`.
 #[must_use]
-pub fn eventsourcing(tables: &[TableColumns]) -> Option<Mapping> {
+pub fn eventsourcing(tables: &[TableColumns], rowid_ok: bool) -> Option<Mapping> {
+    let shaped =
+        |t: &TableColumns| ES_COLUMNS.iter().all(|c| t.columns.iter().any(|have| have.eq_ignore_ascii_case(c)));
     let fits = |t: &&TableColumns| {
-        ES_COLUMNS.iter().all(|c| t.columns.iter().any(|have| have.eq_ignore_ascii_case(c)))
+        shaped(t)
             && t.table.to_ascii_lowercase().ends_with("_events")
             && !t.table.to_ascii_lowercase().contains("snapshot")
+            && (rowid_ok || has(t, "notification_id"))
     };
     let table = tables.iter().filter(fits).min_by_key(|t| (t.table != "stored_events", t.table.clone()))?;
+    let stem = &table.table[..table.table.len() - "_events".len()];
+    let snapshots =
+        tables.iter().find(|t| shaped(t) && t.table == format!("{stem}_snapshots")).map(|t| t.table.clone());
     Some(Mapping {
         format: EVENTSOURCING.to_owned(),
         table: table.table.clone(),
-        position: "rowid".to_owned(),
+        position: if has(table, "notification_id") { "notification_id" } else { "rowid" }.to_owned(),
         stream_id: "originator_id".to_owned(),
         stream_type: Source::TopicClass,
         version: Some("originator_version".to_owned()),
@@ -40,6 +48,7 @@ pub fn eventsourcing(tables: &[TableColumns]) -> Option<Mapping> {
         actor: None,
         correlation_column: None,
         causation_column: None,
+        snapshots,
     })
 }
 
@@ -96,6 +105,7 @@ pub fn node(tables: &[TableColumns], rowid_ok: bool) -> Option<Mapping> {
         actor: path("userId"),
         correlation_column: None,
         causation_column: None,
+        snapshots: None,
     })
 }
 
@@ -128,5 +138,6 @@ pub fn marten(tables: &[TableColumns]) -> Option<Mapping> {
         actor: None,
         correlation_column: col("correlation_id"),
         causation_column: col("causation_id"),
+        snapshots: None,
     })
 }

@@ -19,7 +19,7 @@ use super::conn::Conn;
 use super::error::store_error;
 use super::url::Target;
 use crate::es::StoreError;
-use crate::es::backend::{Access, Engine, Finding, Guards, Reads, Writes};
+use crate::es::backend::{Access, Engine, Finding, ForeignSnapshot, Guards, Reads, Writes};
 use crate::formats::ranged::Ranged;
 use crate::formats::{Forced, Mapping, TableColumns};
 use source::Source;
@@ -236,5 +236,13 @@ impl Engine for PgMappedEngine {
 
     fn findings(&self) -> Vec<Finding> {
         self.log.findings.clone()
+    }
+
+    fn foreign_snapshots(&self) -> Result<Option<(String, u64)>, StoreError> {
+        self.log.snapshot_table()
+    }
+
+    fn foreign_snapshot(&self, stream_id: &str, max_version: u64) -> Result<Option<ForeignSnapshot>, StoreError> {
+        self.log.snapshot_at(stream_id, max_version)
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::es::backend::{Access, Engine, Finding, Guards, Reads, Writes};
+use crate::es::backend::{Access, Engine, Finding, ForeignSnapshot, Guards, Reads, Writes};
 use crate::es::store::{Store, StoreError};
 use crate::formats::ranged::Ranged;
 use crate::formats::{Forced, Mapping, TableColumns};
@@ -207,5 +207,13 @@ impl Engine for MappedEngine {
 
     fn findings(&self) -> Vec<Finding> {
         self.log.findings.clone()
+    }
+
+    fn foreign_snapshots(&self) -> Result<Option<(String, u64)>, StoreError> {
+        self.log.snapshot_table()
+    }
+
+    fn foreign_snapshot(&self, stream_id: &str, max_version: u64) -> Result<Option<ForeignSnapshot>, StoreError> {
+        self.log.snapshot_at(stream_id, max_version)
     }
 }

@@ -5,7 +5,7 @@ use tui_input::InputRequest;
 use crate::app::World;
 use crate::es::StoredEvent;
 
-use super::app::{BranchView, DiffView, Matches, Overview, Page, Window};
+use super::app::{BranchView, DiffView, Matches, Overview, Page, TreeOverlay, Window};
 
 pub use branch::BranchOp;
 
@@ -120,6 +120,16 @@ pub enum Action {
     /// The branch was left: the export's path if one was written (or why
     /// the export failed: the branch stays open).
     BranchLeft(Result<Option<String>, String>),
+    /// Open the causation tree of the cursor event's correlation.
+    OpenTree,
+    /// The causation tree was read (the runtime built it).
+    TreeRead(Box<TreeOverlay>),
+    /// Move the tree overlay's selection by this many rows (negative: up).
+    TreeMove(i64),
+    /// Enter on the tree overlay: move the cursor to the selected row's event and close it.
+    TreeJump,
+    /// Close the tree overlay.
+    TreeClose,
     /// The terminal was resized.
     Resize(u16, u16),
     /// The store's head is now this (polled).
@@ -198,6 +208,8 @@ pub enum Effect {
     Branch(BranchOp),
     /// Read the events sharing this correlation id.
     Correlation(String),
+    /// Build the causation tree of this correlation id.
+    Tree(String),
     /// Turn mouse capture on or off.
     Mouse(bool),
     /// Restore the terminal and stop the process until it is continued.
@@ -230,6 +242,14 @@ pub enum Effect {
 pub enum DebugQuery {
     /// A change of the value at this dotted path.
     Watch(String),
+    /// A change of the value at this dotted path of one read-model row (the
+    /// read model's name is the effect's `on`).
+    WatchRow {
+        /// The row's key, one text per key column.
+        key: Vec<String>,
+        /// The dotted path (a column, or into one).
+        path: String,
+    },
     /// A position at which this `--where` expression holds on the stream.
     Find(String),
     /// A position at which this `--where` expression holds on some row of the read model.

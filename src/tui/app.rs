@@ -8,9 +8,11 @@ use crate::app::World;
 
 pub use branch::{BranchEvent, BranchState, BranchView, DiffKind, DiffView, Refused};
 pub use debugger::{Debugger, Search};
+pub use tree::{TreeOverlay, TreeRow};
 
 mod branch;
 mod debugger;
+mod tree;
 use crate::domain::CommandHelp;
 use crate::es::store::StreamInfo;
 use crate::es::{Row, StoredEvent, TableSpec};
@@ -323,6 +325,8 @@ pub struct App {
     pub branch: Option<BranchView>,
     /// The diff overlay open (`d`, `D`), if any.
     pub diff: Option<DiffView>,
+    /// The causation-tree overlay (`T`), when open.
+    pub tree: Option<TreeOverlay>,
     /// The message line.
     pub message: Option<Message>,
     /// Terminal size `(width, height)`.

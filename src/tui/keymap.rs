@@ -9,6 +9,7 @@ use super::app::{App, Mode, PAGE};
 use super::view;
 
 pub mod branch;
+mod tree;
 
 /// What a key means in the current state, if anything.
 #[must_use]
@@ -46,6 +47,9 @@ pub fn key_to_action(app: &App, key: KeyEvent) -> Option<Action> {
 }
 
 fn normal(app: &App, key: KeyEvent, ctrl: bool) -> Option<Action> {
+    if app.tree.is_some() {
+        return tree::key(key, ctrl);
+    }
     let page = i64::try_from(PAGE).unwrap_or(100);
     if ctrl {
         return match key.code {
@@ -84,6 +88,7 @@ fn normal(app: &App, key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('n') => Action::FindNext,
         KeyCode::Char('N') => Action::FindPrev,
         KeyCode::Char('c') => Action::FollowCorrelation,
+        KeyCode::Char('T') => Action::OpenTree,
         KeyCode::Char('w') => Action::OpenWatch,
         KeyCode::Char('F') => Action::OpenFind,
         KeyCode::Esc => Action::Back,
@@ -125,7 +130,7 @@ fn typing(mode: Mode, key: KeyEvent, ctrl: bool) -> Option<Action> {
 /// What a mouse event means: click or drag on the timeline seeks; the wheel steps.
 #[must_use]
 pub fn mouse_to_action(app: &App, m: MouseEvent) -> Option<Action> {
-    if app.mode != Mode::Normal || app.head == 0 {
+    if app.mode != Mode::Normal || app.head == 0 || app.tree.is_some() {
         return None;
     }
     match m.kind {

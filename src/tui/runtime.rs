@@ -14,6 +14,7 @@ mod debugger;
 mod follow;
 mod search;
 mod session;
+mod tree;
 mod worker;
 
 use std::io::stdout;
@@ -285,7 +286,7 @@ fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session, signals: &S
         if let Some(p) = play_due {
             timeout = timeout.min(p);
         }
-        if session.app.folding() || session.app.debug.busy {
+        if session.app.folding() || session.app.debug.busy || session.reading_tree() {
             timeout = timeout.min(BUSY_POLL);
         }
         if event::poll(timeout)? {

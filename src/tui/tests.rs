@@ -7,6 +7,7 @@ mod input;
 mod narrow;
 mod robustness;
 mod screens;
+mod tree;
 mod updates;
 
 use std::path::PathBuf;

@@ -1,8 +1,10 @@
 //! The pure state transition: `update(&mut App, Action) -> Option<Effect>`.
 
 mod branch;
+mod cell;
 mod debug;
 mod prompt;
+mod tree;
 
 use super::action::{Action, Effect};
 use super::app::{App, Correlation, Focus, Message, Mode, Speed, Tone};
@@ -160,6 +162,9 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         | Action::Branched(_)
         | Action::BranchRan(..)
         | Action::BranchLeft(_) => branch::update(app, action),
+        Action::OpenTree | Action::TreeRead(_) | Action::TreeMove(_) | Action::TreeJump | Action::TreeClose => {
+            tree::update(app, action)
+        }
         other => results(app, other),
     }
 }

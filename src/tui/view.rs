@@ -10,6 +10,7 @@ pub mod json;
 pub mod overlay;
 pub mod panes;
 pub mod timeline;
+pub mod tree;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -131,6 +132,7 @@ impl Widget for &App {
         if let Some(v) = self.diff.as_ref().filter(|_| self.mode == Mode::Normal) {
             diff::render(self, v, area, buf);
         }
+        tree::render(self, area, buf);
         if self.mode == Mode::Help {
             overlay::help(self, area, buf);
         }

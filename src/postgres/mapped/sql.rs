@@ -46,7 +46,7 @@ fn view(schema: &str, m: &Mapping, types: &Types) -> String {
         Timestamp::Payload(_) | Timestamp::None => "NULL::text".to_owned(),
     };
     format!(
-        "(SELECT ({position})::bigint AS p, ({stream})::text AS s, {version} AS v, {} AS t, {} AS st, {schema_version} AS sv, {payload} AS d, {} AS m, {ts} AS ts, {} AS ci, {} AS ca FROM {}) AS x",
+        "(SELECT {position} AS rp, ({position})::bigint AS p, ({stream})::text AS s, {version} AS v, {} AS t, {} AS st, {schema_version} AS sv, {payload} AS d, {} AS m, {ts} AS ts, {} AS ci, {} AS ca FROM {}) AS x",
         text(Some(&m.event_type)),
         text(source(&m.stream_type)),
         text(m.metadata.as_deref()),
@@ -64,10 +64,12 @@ pub fn max_position(schema: &str, m: &Mapping) -> String {
 }
 
 /// A page of rows with `$1 <= p <= $2` (only stream `$3`, only type `$4`),
-/// at most `$5`.
+/// at most `$5`. It filters and orders on the ordering column itself (`rp`),
+/// not its `bigint` cast: a cast of an `integer` column hides the column's
+/// index, and every page would sort the whole table.
 pub fn rows(schema: &str, m: &Mapping, types: &Types) -> String {
     format!(
-        "SELECT {COLUMNS} FROM {} WHERE p BETWEEN $1 AND $2 AND ($3::text IS NULL OR s = $3::text) AND ($4::text IS NULL OR t = $4::text) ORDER BY p LIMIT $5",
+        "SELECT {COLUMNS} FROM {} WHERE rp BETWEEN $1::bigint AND $2::bigint AND ($3::text IS NULL OR s = $3::text) AND ($4::text IS NULL OR t = $4::text) ORDER BY rp LIMIT $5",
         view(schema, m, types)
     )
 }
@@ -103,6 +105,35 @@ pub fn min_position(schema: &str, m: &Mapping) -> String {
 pub fn first_version_gap(schema: &str, m: &Mapping, types: &Types) -> String {
     format!(
         "SELECT p, s, v, coalesce(prev, 0), count(*) OVER () FROM (SELECT p, s, v, LAG(v) OVER (PARTITION BY s ORDER BY p) AS prev FROM {}) AS y WHERE v IS DISTINCT FROM coalesce(prev, 0) + 1 ORDER BY p LIMIT 1",
+        view(schema, m, types)
+    )
+}
+
+/// How many rows the snapshots table `t` holds.
+pub fn snapshot_count(schema: &str, t: &str) -> String {
+    format!("SELECT count(*) FROM {}.{}", quote(schema), quote(t))
+}
+
+/// Stream `$1`'s snapshot in `t` with the highest version at or below `$2`.
+pub fn snapshot(schema: &str, t: &str) -> String {
+    format!(
+        "SELECT (originator_id)::text, (originator_version)::bigint, (topic)::text, state FROM {}.{} WHERE (originator_id)::text = $1::text AND originator_version <= $2 ORDER BY originator_version DESC LIMIT 1",
+        quote(schema),
+        quote(t)
+    )
+}
+
+/// The first row whose payload does not begin as JSON does (a cheap test
+/// that compressed or encrypted bytes fail): position, stream, version, how
+/// many such rows.
+pub fn first_not_json(schema: &str, m: &Mapping, types: &Types) -> String {
+    let starts_as_json = if types.payload_bytes {
+        "length(d) > 0 AND get_byte(d, 0) IN (9, 10, 13, 32, 34, 45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 91, 102, 110, 116, 123)"
+    } else {
+        "d ~ '^\\s*[[{\"0-9tfn-]'"
+    };
+    format!(
+        "SELECT p, s, v, count(*) OVER () FROM {} WHERE d IS NULL OR NOT ({starts_as_json}) ORDER BY p LIMIT 1",
         view(schema, m, types)
     )
 }

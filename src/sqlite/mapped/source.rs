@@ -10,6 +10,7 @@ use crate::es::store::StoreError;
 use crate::formats::Mapping;
 use crate::formats::decode::RawRow;
 use crate::formats::ranged::{Each, RowSource, StreamRow};
+use crate::formats::snapshots::{RawSnapshot, SnapshotSource};
 
 /// One read-only connection and the queries of one mapping.
 #[derive(Debug)]
@@ -120,6 +121,25 @@ impl RowSource for Source {
             });
         }
         Ok(out)
+    }
+}
+
+impl SnapshotSource for Source {
+    fn snapshot_count(&self, table: &str) -> Result<u64, StoreError> {
+        let n = self.conn.prepare_cached(&sql::snapshot_count(table))?.query_row([], |r| Ok(integer(r.get_ref(0)?)))?;
+        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
+
+    fn snapshot_row(&self, table: &str, stream: &str, max_version: i64) -> Result<Option<RawSnapshot>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&sql::snapshot(table))?;
+        let mut rows = stmt.query(rusqlite::params![stream, max_version])?;
+        let Some(r) = rows.next()? else { return Ok(None) };
+        Ok(Some(RawSnapshot {
+            stream_id: text(r.get_ref(0)?),
+            version: integer(r.get_ref(1)?).unwrap_or(0),
+            topic: text(r.get_ref(2)?),
+            state: bytes(r.get_ref(3)?).unwrap_or_default(),
+        }))
     }
 }
 

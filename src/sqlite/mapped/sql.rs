@@ -111,6 +111,19 @@ pub(super) fn first_not_json(m: &Mapping) -> String {
     )
 }
 
+/// How many rows the snapshots table `t` holds.
+pub(super) fn snapshot_count(t: &str) -> String {
+    format!("SELECT count(*) FROM {}", quoted(t))
+}
+
+/// Stream `?1`'s snapshot in `t` with the highest version at or below `?2`.
+pub(super) fn snapshot(t: &str) -> String {
+    format!(
+        "SELECT originator_id, originator_version, topic, state FROM {} WHERE originator_id = ?1 AND originator_version <= ?2 ORDER BY originator_version DESC LIMIT 1",
+        quoted(t)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -16,6 +16,16 @@ pub enum Search {
         /// The dotted path.
         path: String,
     },
+    /// A watched cell of a read-model row (`w` on the read-model pane): its
+    /// next / previous change.
+    WatchRow {
+        /// The read model.
+        model: String,
+        /// The row's key, one text per key column.
+        key: Vec<String>,
+        /// The dotted path (a column, or into one).
+        path: String,
+    },
     /// A `--where` expression on a stream, or on a read model's rows (`F`):
     /// its next / previous match.
     Find {
@@ -48,6 +58,7 @@ impl Search {
         match self {
             Self::Filter => "filter".into(),
             Self::Watch { stream, path } => format!("watch {path} of {stream}"),
+            Self::WatchRow { model, key, path } => format!("watch {path} of {model} {}", key.join("/")),
             Self::Find { on, expr, .. } => format!("find `{expr}` in {on}"),
         }
     }

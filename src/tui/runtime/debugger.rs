@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::super::TuiError;
 use super::super::action::DebugQuery;
-use crate::app::debug::blame::blame_stream;
+use crate::app::debug::blame::{Change, blame_row, blame_stream};
 use crate::app::debug::expr::{Expr, ExprError};
 use crate::app::debug::find::{Which, find_projection, find_stream};
 use crate::app::debug::path::Path;
@@ -102,9 +102,9 @@ fn stop() -> AppError {
 fn run(c: &Chronicle, stream: &str, query: &DebugQuery, from: u64, forward: bool, cancel: &AtomicBool) -> Answer {
     let mut found: Option<(u64, String)> = None;
     let r = match query {
-        DebugQuery::Watch(path) => {
+        DebugQuery::Watch(path) | DebugQuery::WatchRow { path, .. } => {
             let p = Path::parse(path).map_err(|e| format!("watch `{path}`: {e}"))?;
-            blame_stream(c, stream, Some(&p), &mut |ch| {
+            let mut step = |ch: &Change| {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(stop());
                 }
@@ -123,7 +123,11 @@ fn run(c: &Chronicle, stream: &str, query: &DebugQuery, from: u64, forward: bool
                     found = Some((ch.position, said));
                 }
                 Ok(())
-            })
+            };
+            match query {
+                DebugQuery::WatchRow { key, .. } => blame_row(c, stream, key, Some(&p), &mut step),
+                _ => blame_stream(c, stream, Some(&p), &mut step),
+            }
         }
         DebugQuery::Find(source) | DebugQuery::FindRows(source) => {
             let expr = Expr::parse(source).map_err(|e| caret(&e, source))?;
@@ -158,6 +162,7 @@ fn run(c: &Chronicle, stream: &str, query: &DebugQuery, from: u64, forward: bool
         _ => found.ok_or_else(|| {
             let what = match query {
                 DebugQuery::Watch(p) => format!("`{p}` of {stream}: no change"),
+                DebugQuery::WatchRow { key, path } => format!("`{path}` of {stream} {}: no change", key.join("/")),
                 DebugQuery::Find(x) | DebugQuery::FindRows(x) => format!("`{x}` in {stream}: no match"),
             };
             if forward {

@@ -13,6 +13,7 @@ use super::super::{TuiError, keymap, text, update};
 use super::branch::Branches;
 use super::debugger::Job;
 use super::follow::Follower;
+use super::tree::TreeJob;
 use super::worker::Worker;
 use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
 use crate::domain::Registry;
@@ -35,6 +36,8 @@ pub struct Session {
     worker: Option<Worker>,
     /// The watch or find running, if any.
     job: Option<Job>,
+    /// The causation tree being read, if any.
+    tree: Option<TreeJob>,
     follower: Option<Follower>,
     /// The what-if branch, if one is open.
     branches: Branches,
@@ -87,6 +90,7 @@ impl Session {
             timeline,
             worker: None,
             job: None,
+            tree: None,
             follower: None,
             branches: Branches::new(db),
             link: Link::default(),
@@ -119,6 +123,12 @@ impl Session {
     /// Where a what-if branch is exported (the working directory by default).
     pub fn set_export_dir(&mut self, dir: &Path) {
         self.branches.set_dir(dir);
+    }
+
+    /// Whether a causation tree is being read on its thread.
+    #[must_use]
+    pub fn reading_tree(&self) -> bool {
+        self.tree.is_some()
     }
 
     /// The store.
@@ -256,6 +266,12 @@ impl Session {
     /// # Errors
     /// The worker failed.
     pub fn poll_worker(&mut self) -> Result<bool, TuiError> {
+        if let Some(a) = self.tree.as_ref().and_then(TreeJob::answer) {
+            self.tree = None;
+            let r = self.dispatch(a);
+            self.survive(r)?;
+            return Ok(true);
+        }
         if let Some(a) = self.job.as_ref().and_then(Job::answer) {
             self.job = None;
             let r = self.dispatch(Action::Debugged(a));
@@ -363,6 +379,12 @@ impl Session {
             Effect::Correlation(id) => {
                 let filter = LogFilter { correlation_id: Some(id.clone()), ..LogFilter::default() };
                 vec![Action::Correlated(id, self.chron.log(&filter, CORRELATION_LIMIT)?)]
+            }
+            // Headless (no loop polls a thread): read here.
+            Effect::Tree(id) if self.worker.is_none() => vec![super::tree::read(&self.chron, &id)],
+            Effect::Tree(id) => {
+                self.tree = Some(TreeJob::spawn(&self.chron, id)?);
+                Vec::new()
             }
             Effect::Mouse(on) => {
                 self.pending_mouse = Some(on);

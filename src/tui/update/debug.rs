@@ -7,12 +7,25 @@ use tui_input::Input;
 use super::super::action::{DebugQuery, Effect};
 use super::super::app::{App, Focus, Message, Mode, Search, Tone};
 use super::super::text;
-use super::{info, seek};
+use super::{cell, info, seek};
 
 /// Opens the watch (`watch`) or find prompt, for the selected stream (a
 /// find with the read-model pane focused: for its read model).
 pub(super) fn open(app: &mut App, watch: bool) {
     let on_model = app.focus == Focus::Projections && app.model().is_some();
+    if watch && on_model {
+        let Some((name, key, _)) = cell::selected_row(app) else {
+            info(app, "no row to watch: the read model has no row here (scroll with ↑/↓)");
+            return;
+        };
+        app.mode = Mode::Watch;
+        let keep = match &app.debug.last {
+            Search::WatchRow { model, key: k, path } if *model == name && *k == key => path.clone(),
+            _ => String::new(),
+        };
+        app.debug.watch_input = Input::new(keep);
+        return;
+    }
     if (watch || !on_model) && app.selected_stream().is_none() {
         info(app, "no stream selected: move to an event or pin a stream first");
         return;
@@ -44,8 +57,13 @@ pub(super) fn submit(app: &mut App) -> Option<Effect> {
     if line.is_empty() {
         return None;
     }
+    let row = cell::selected_row(app);
     app.debug.last = match (watch, model) {
-        (true, _) => Search::Watch { stream: stream?, path: line },
+        (true, Some(_)) => {
+            let (model, key, _) = row?;
+            Search::WatchRow { model: model.to_owned(), key, path: line }
+        }
+        (true, None) => Search::Watch { stream: stream?, path: line },
         (false, Some(name)) => Search::Find { on: name.to_owned(), projection: true, expr: line },
         (false, None) => Search::Find { on: stream?, projection: false, expr: line },
     };
@@ -57,6 +75,9 @@ pub(super) fn repeat(app: &mut App, forward: bool) -> Option<Effect> {
     let (stream, query) = match &app.debug.last {
         Search::Filter => return None,
         Search::Watch { stream, path } => (stream.clone(), DebugQuery::Watch(path.clone())),
+        Search::WatchRow { model, key, path } => {
+            (model.clone(), DebugQuery::WatchRow { key: key.clone(), path: path.clone() })
+        }
         Search::Find { on, projection: false, expr } => (on.clone(), DebugQuery::Find(expr.clone())),
         Search::Find { on, projection: true, expr } => (on.clone(), DebugQuery::FindRows(expr.clone())),
     };
@@ -89,13 +110,18 @@ pub(super) fn cancel(app: &mut App) -> Effect {
 }
 
 /// Tab on the watch prompt: completes the dotted path from the keys of the
-/// selected stream's state at the cursor.
+/// selected stream's state at the cursor (of the watched row's columns on
+/// the read-model pane).
 pub(super) fn complete(app: &mut App) {
-    let Some(state) = app
-        .selected_stream()
-        .and_then(|id| app.world.streams.get(id))
-        .and_then(|at| at.state.as_ref().map(|s| s.to_json()))
-    else {
+    let on_model = app.focus == Focus::Projections && app.model().is_some();
+    let state = if on_model {
+        cell::selected_row(app).map(|(_, _, row)| row)
+    } else {
+        app.selected_stream()
+            .and_then(|id| app.world.streams.get(id))
+            .and_then(|at| at.state.as_ref().map(|s| s.to_json()))
+    };
+    let Some(state) = state else {
         return;
     };
     let typed = app.debug.watch_input.value().to_owned();

@@ -37,7 +37,13 @@ pub fn render_command(app: &App, area: Rect, buf: &mut Buffer) {
         Mode::Command => prompt_line(app, ": ", &app.command.input, area.width),
         Mode::Goto => prompt_line(app, "go to (position or RFC 3339 time): ", &app.goto, area.width),
         Mode::Filter => prompt_line(app, "filter (stream, type, actor, correlation): /", &app.filter_input, area.width),
-        Mode::Watch => prompt_line(app, "watch field (Tab completes): ", &app.debug.watch_input, area.width),
+        Mode::Watch => {
+            let label = match app.model().filter(|_| app.focus == Focus::Projections) {
+                Some(m) => format!("watch field of the top row of {} (Tab completes): ", text::clean(m.name)),
+                None => "watch field (Tab completes): ".to_owned(),
+            };
+            prompt_line(app, &label, &app.debug.watch_input, area.width)
+        }
         Mode::Find => {
             let on = match app.model() {
                 Some(m) if app.focus == Focus::Projections => m.name,

@@ -43,9 +43,11 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("n N", "next / previous match of the last search (/, w, F)"),
             ("w", "watch a field of the selected stream (Tab completes)"),
             ("", "then n N: the next / previous event that changed it"),
+            ("", "(read-model pane focused: a cell of its top row, ▶)"),
             ("F", "find where an expression holds on the selected stream"),
             ("", "e.g. balance_cents < 0 and closed = false"),
             ("c", "every event sharing this event's correlation"),
+            ("T", "causation tree of this event's correlation (Enter jumps)"),
         ],
     ),
     (

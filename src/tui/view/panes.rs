@@ -211,7 +211,14 @@ pub fn render_projections(app: &App, area: Rect, buf: &mut Buffer) {
     let header = format!("  {}", columns::row(&headers, &widths, &[]));
     buf.set_string(inner.x, inner.y, text::fit(&header, width), t.header);
     for (i, (is_hot, row)) in cells.iter().enumerate().take(usize::from(inner.height.saturating_sub(1))) {
-        let marker = if *is_hot { "* " } else { "  " };
+        // The top row is the one `w` watches while the pane has focus.
+        let marker = if i == 0 && app.focus == Focus::Projections {
+            "▶ "
+        } else if *is_hot {
+            "* "
+        } else {
+            "  "
+        };
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         let line = format!("{marker}{}", columns::row(&cells, &widths, &right));
         let style = if *is_hot { t.changed } else { ratatui::style::Style::new() };
