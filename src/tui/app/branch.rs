@@ -59,6 +59,8 @@ pub struct BranchView {
     pub tables: Option<MemTables>,
     /// Leaving: the "export as JSON Lines? (y/n)" question is open.
     pub leaving: bool,
+    /// The read models are being folded again after a skip (on a thread).
+    pub folding: bool,
 }
 
 impl BranchView {

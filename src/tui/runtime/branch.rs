@@ -4,6 +4,7 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use super::super::action::{Action, BranchOp};
 use super::super::app::{App, BranchEvent, BranchState, BranchView, DiffView, Refused};
@@ -11,12 +12,15 @@ use super::super::text;
 use crate::app::diff::rows::keyed;
 use crate::app::diff::{Scope, rows_diff};
 use crate::app::whatif::Branch;
-use crate::app::{AppError, Chronicle, Timeline};
+use crate::app::{AppError, Chronicle, Mode, Timeline};
 use crate::es::{MemTables, TimeTravel};
 
 /// What a command in the branch did (or why it was rejected), what the
 /// branch shows now, and the stream of its first event.
 type Ran = (Result<String, String>, BranchView, Option<String>);
+
+/// Read models folded again on a thread, with the timeline that folded them.
+type Refolded = Result<(MemTables, Timeline), String>;
 
 /// The branch open, if any, and what its export is named after.
 #[derive(Debug)]
@@ -30,6 +34,11 @@ pub struct Branches {
     /// Folds the log's worlds before a skipped event (keyframes kept), so a
     /// skip refolds from there, not from the first event.
     timeline: Option<Timeline>,
+    /// Read models being folded again on a thread after a skip: the
+    /// answer (with the timeline, to keep its keyframes).
+    refold: Option<Receiver<Refolded>>,
+    /// Whether skips refold on a thread (the terminal UI), or here (headless).
+    threaded: bool,
     /// The store's file name without extension (`demo` for `demo.db`).
     stem: String,
     /// Where exports are written (the working directory when the UI started).
@@ -51,9 +60,44 @@ impl Branches {
             base: MemTables::default(),
             at_fork: MemTables::default(),
             timeline: None,
+            refold: None,
+            threaded: false,
             stem,
             dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         }
+    }
+
+    /// Skips refold the read models on a thread from now on.
+    pub fn set_threaded(&mut self, on: bool) {
+        self.threaded = on;
+    }
+
+    /// The branch's read models folded again on the thread, once they are:
+    /// what the branch shows now.
+    pub fn poll(&mut self, c: &Chronicle) -> Option<Action> {
+        let answer = match self.refold.as_ref()?.try_recv() {
+            Ok(a) => a,
+            Err(TryRecvError::Empty) => return None,
+            Err(TryRecvError::Disconnected) => Err("the branch's folding thread stopped".into()),
+        };
+        Some(self.finish(c, answer))
+    }
+
+    /// Waits for the read models being folded again, if they are.
+    fn settle(&mut self, c: &Chronicle) -> Option<Action> {
+        let answer = self.refold.as_ref()?.recv().unwrap_or_else(|_| Err("the branch's folding thread stopped".into()));
+        Some(self.finish(c, answer))
+    }
+
+    fn finish(&mut self, c: &Chronicle, answer: Refolded) -> Action {
+        self.refold = None;
+        let r = answer.and_then(|(tables, timeline)| {
+            self.base = tables;
+            self.timeline = Some(timeline);
+            let b = self.branch.as_ref().ok_or("no branch is open")?;
+            view(b, &self.base, c, false).map_err(|e| e.to_string())
+        });
+        Action::Branched(r.map(Box::new))
     }
 
     /// Exports go to `dir` from now on.
@@ -66,9 +110,12 @@ impl Branches {
     pub fn perform(&mut self, c: &Chronicle, app: &App, op: BranchOp) -> Vec<Action> {
         let started = std::time::Instant::now();
         let what = format!("{op:?}");
-        let done = self.run(c, app, op);
+        // The diff against the log needs the read models a skip is folding again.
+        let mut out: Vec<Action> =
+            if op == BranchOp::DiffMain { self.settle(c).into_iter().collect() } else { Vec::new() };
+        out.push(self.run(c, app, op));
         tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, op = %what, "branch op");
-        vec![done]
+        out
     }
 
     fn run(&mut self, c: &Chronicle, app: &App, op: BranchOp) -> Action {
@@ -85,7 +132,8 @@ impl Branches {
                     self.at_fork = self.base.clone();
                     self.timeline = Some(Timeline::new(c.config()));
                     let b = self.branch.insert(b);
-                    view(b, &self.base, c)
+                    self.refold = None;
+                    view(b, &self.base, c, false)
                 });
                 Action::Branched(r.map(Box::new).map_err(|e| e.to_string()))
             }
@@ -103,25 +151,41 @@ impl Branches {
         self.branch.as_mut().ok_or_else(|| AppError::Usage("no branch is open".into()))
     }
 
-    fn skip(&mut self, c: &Chronicle, p: u64) -> Result<BranchView, AppError> {
+    fn skip(&mut self, c: &Chronicle, position: u64) -> Result<BranchView, AppError> {
         let b = self.branch.as_mut().ok_or_else(|| AppError::Usage("no branch is open".into()))?;
-        if b.skipped().contains(&p) {
-            b.unskip(c, p)?;
+        if b.skipped().contains(&position) {
+            b.unskip(c, position)?;
         } else {
-            b.skip(c, p)?;
+            b.skip(c, position)?;
         }
         // Read models cannot take an event back: fold them again without
-        // it, from the log's world just before the first event left out.
-        self.base = match b.first_left_out() {
-            None => self.at_fork.clone(),
-            Some(q) => {
-                let timeline = self.timeline.get_or_insert_with(|| Timeline::new(c.config()));
-                let mut tables = timeline.seek(c.store(), c.registry(), q - 1)?.tables.clone();
-                b.fold_log_into(c, &mut tables, q)?;
-                tables
-            }
+        // it, from the log's world just before the first event left out
+        // (on a thread in the terminal UI: the first time, that world is
+        // folded from the start).
+        self.refold = None;
+        let Some(q) = b.first_left_out() else {
+            self.base = self.at_fork.clone();
+            return view(b, &self.base, c, false);
         };
-        view(b, &self.base, c)
+        let mut timeline = self.timeline.take().unwrap_or_else(|| Timeline::new(c.config()));
+        if !self.threaded {
+            self.base = refold(c, b, &mut timeline, q)?;
+            self.timeline = Some(timeline);
+            return view(b, &self.base, c, false);
+        }
+        let chron = c.reconnect(Mode::Read)?;
+        let branch = b.clone();
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("chronicle-branch".into())
+            .spawn(move || {
+                let folded = refold(&chron, &branch, &mut timeline, q).map_err(|e| e.to_string());
+                // A newer skip may have replaced this one: nobody to tell.
+                let _ = tx.send(folded.map(|t| (t, timeline)));
+            })
+            .map_err(|e| AppError::Io(e.to_string()))?;
+        self.refold = Some(rx);
+        view(b, &self.base, c, true)
     }
 
     fn execute(&mut self, c: &Chronicle, line: &str) -> Result<Ran, AppError> {
@@ -144,7 +208,7 @@ impl Branches {
             Err(e) => (Err(format!("in the branch: {e}")), None),
         };
         let b = self.branch.as_ref().ok_or_else(|| AppError::Usage("no branch is open".into()))?;
-        Ok((said, view(b, &self.base, c)?, stream))
+        Ok((said, view(b, &self.base, c, self.refold.is_some())?, stream))
     }
 
     fn diff_main(&mut self, c: &Chronicle) -> Result<DiffView, AppError> {
@@ -181,6 +245,7 @@ impl Branches {
             None
         };
         self.branch = None;
+        self.refold = None;
         Ok(path)
     }
 
@@ -215,12 +280,25 @@ fn state(b: &mut Branch, c: &Chronicle, id: &str) -> Result<BranchState, AppErro
     Ok(BranchState { stream: id.to_owned(), branch, main })
 }
 
+/// The log's read models at the fork point less the events left out,
+/// folded from the world just before `q` (the first left out).
+fn refold(c: &Chronicle, b: &Branch, timeline: &mut Timeline, q: u64) -> Result<MemTables, AppError> {
+    let mut tables = timeline.seek(c.store(), c.registry(), q - 1)?.tables.clone();
+    b.fold_log_into(c, &mut tables, q)?;
+    Ok(tables)
+}
+
 /// What the UI shows of `b`, on `base` (the log's read models at the
-/// fork point less the events left out); the selected stream's state is
-/// loaded apart.
-fn view(b: &Branch, base: &MemTables, c: &Chronicle) -> Result<BranchView, AppError> {
-    let mut tables = base.clone();
-    b.apply_own(c, &mut tables)?;
+/// fork point less the events left out; none while `folding` them again);
+/// the selected stream's state is loaded apart.
+fn view(b: &Branch, base: &MemTables, c: &Chronicle, folding: bool) -> Result<BranchView, AppError> {
+    let tables = if folding {
+        None
+    } else {
+        let mut tables = base.clone();
+        b.apply_own(c, &mut tables)?;
+        Some(tables)
+    };
     let events = b
         .events()
         .iter()
@@ -238,7 +316,8 @@ fn view(b: &Branch, base: &MemTables, c: &Chronicle) -> Result<BranchView, AppEr
         refused,
         events,
         state: None,
-        tables: Some(tables),
+        tables,
         leaving: false,
+        folding,
     })
 }

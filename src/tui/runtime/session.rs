@@ -110,6 +110,7 @@ impl Session {
     /// The threads' store handles cannot be opened.
     pub fn spawn_worker(&mut self) -> Result<(), TuiError> {
         self.worker = Some(Worker::spawn(&self.chron)?);
+        self.branches.set_threaded(true);
         self.follower = Some(Follower::spawn(&self.chron, self.app.head)?);
         Ok(())
     }
@@ -266,6 +267,11 @@ impl Session {
     /// # Errors
     /// The worker failed.
     pub fn poll_worker(&mut self) -> Result<bool, TuiError> {
+        if let Some(a) = self.branches.poll(&self.chron) {
+            let r = self.dispatch(a);
+            self.survive(r)?;
+            return Ok(true);
+        }
         if let Some(a) = self.tree.as_ref().and_then(TreeJob::answer) {
             self.tree = None;
             let r = self.dispatch(a);

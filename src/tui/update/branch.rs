@@ -143,6 +143,12 @@ fn branched(app: &mut App, v: BranchView) {
             "BRANCH @{}: : runs commands in the branch, x skips the selected event, D diffs against the log, b leaves",
             v.at
         ),
+        // The read models folded again: the message stays.
+        Some(old) if old.skipped == v.skipped && old.folding && !v.folding => {
+            let leaving = old.leaving;
+            app.branch = Some(BranchView { leaving, ..v });
+            return;
+        }
         Some(old) => {
             let skipped: Vec<u64> = v.skipped.difference(&old.skipped).copied().collect();
             let back: Vec<u64> = old.skipped.difference(&v.skipped).copied().collect();

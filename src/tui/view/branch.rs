@@ -191,7 +191,9 @@ pub fn render_unavailable(app: &App, b: &BranchView, name: &str, area: Rect, buf
         Span::styled(format!(" ({}/{}, p/P)", app.projection + 1, app.projections.len()), t.muted),
     ]);
     let block = pane(app, area.width, Focus::Projections, super::fit_line(title, area.width.saturating_sub(4)));
-    let why = if b.tables.is_none() {
+    let why = if b.folding {
+        "Folding the branch's read models without the skipped events…"
+    } else if b.tables.is_none() {
         "The branch's read models could not be folded."
     } else {
         "Not shown in a branch: this read model is a ledger read from the store, which the branch never writes. p/P shows the others."
