@@ -125,6 +125,11 @@ fn b_forks_x_skips_a_deposit_and_y_exports_the_branch_on_leaving() {
     t.keys(&["x"]);
     t.wait_for(&format!("skipped {p} in the branch"));
     t.wait_for(&format!("\"balance_cents\": {},", c["before"]));
+    // The read models fold again without it (on a thread): acc-1's row shows the balance before.
+    let before = format!(" {} ", c["before"]);
+    t.wait_long("acc-1's row refolded", 30, |s| {
+        !s.contains("Folding the branch") && s.lines().any(|l| l.contains(" acc-1 ") && l.contains(&before))
+    });
     // The CLI agrees.
     let w = cli(&db, &["whatif", "--at", &p.to_string(), "--skip", &p.to_string(), "--json"]);
     let acc1 = w[0]["diff"]["streams"].as_array().expect("streams").iter().find(|s| s["stream_id"] == "acc-1").cloned();
