@@ -9,7 +9,8 @@
 //!
 //! `CHRONICLE_REPORT_ONLY=part,part` limits the run to some of: `bulk` (=
 //! `size`, `demo`, `import`, `rebuild`, `verify`), `timeline`, `bus`,
-//! `writers`, `aggregate` — handy under `perf record`.
+//! `writers`, `aggregate`, `debug` (issue 13: `report/debug.rs`) — handy
+//! under `perf record`.
 //!
 //! `CHRONICLE_BENCH_DB=postgres://user@/name?host=/var/run/postgresql` runs
 //! the rows on PostgreSQL too (issue 11), beside SQLite's: per size, a
@@ -22,6 +23,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "report/debug.rs"]
+mod debug;
 #[path = "report/fixture.rs"]
 mod fixture;
 #[path = "report/pg.rs"]
@@ -384,7 +387,8 @@ fn main() {
     }
     let mut rows = Vec::new();
     eprintln!("fixtures under {} ({})", common::stores_dir().display(), common::fixture_version());
-    let per_size = ["bulk", "size", "demo", "import", "rebuild", "verify", "timeline", "bus"].iter().any(|p| want(p));
+    let per_size =
+        ["bulk", "size", "demo", "import", "rebuild", "verify", "timeline", "bus", "debug"].iter().any(|p| want(p));
     for n in common::sizes().into_iter().filter(|_| per_size) {
         for &engine in &engines {
             let fx = match engine {
@@ -398,6 +402,9 @@ fn main() {
             }
             if want("timeline") {
                 timeline(&mut rows, &fx);
+            }
+            if want("debug") {
+                debug::debug(&mut rows, &fx);
             }
             if want("bus") {
                 command_bus(&mut rows, &fx); // last: on PostgreSQL it writes to the fixture

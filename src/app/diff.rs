@@ -3,17 +3,25 @@
 //! JSON paths), the read-model rows added, removed and changed, and the
 //! events in between counted by type and actor.
 //!
-//! Streams touched are found by reading the range; their states at both ends
-//! come from the state-at-position code (snapshot plus tail), so a diff never
-//! folds the whole log for streams. The same shape serves a what-if branch's
-//! diff against the real log ([`super::whatif`]).
+//! Streams touched are found by reading the range (one stream's events
+//! through the stream index); their states at both ends come from the
+//! state-at-position code (snapshot plus tail), so a diff never folds the
+//! whole log for streams. In-memory read models at both ends come from the
+//! time machine's worlds when the caller has them
+//! ([`Chronicle::diff_with_worlds`]), else from the store or a fold
+//! (`diff/rows.rs`). The same shape serves a what-if branch's diff against the
+//! real log ([`super::whatif`]).
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
 use super::{AppError, Chronicle, repository};
-use crate::es::Row;
+use crate::es::store::LogFilter;
+use crate::es::{Row, StoredEvent};
+
+/// Events read per page through the stream index (a stream-scoped diff).
+const PAGE: u64 = 1_000;
 
 /// One field that differs: its dotted path (`balance_cents`,
 /// `address.city`; empty for a state that is not an object), and its value
@@ -202,6 +210,24 @@ impl Chronicle {
     /// [`AppError::Usage`] when `from > to`, `to` is beyond the head, or the
     /// scope names an unknown stream or projection; store failures.
     pub fn diff(&self, from: u64, to: u64, scope: Scope<'_>) -> Result<Diff, AppError> {
+        self.diff_with_worlds(from, to, scope, [None, None])
+    }
+
+    /// As [`Chronicle::diff`], taking the in-memory read models at `from`
+    /// and at `to` from the time machine's worlds there (`worlds[0]`,
+    /// `worlds[1]`: a world at another position, or one with fold problems,
+    /// is not used), so a front end with keyframes never folds the log from
+    /// position 1 for them.
+    ///
+    /// # Errors
+    /// As [`Chronicle::diff`].
+    pub fn diff_with_worlds(
+        &self,
+        from: u64,
+        to: u64,
+        scope: Scope<'_>,
+        worlds: [Option<&super::World>; 2],
+    ) -> Result<Diff, AppError> {
         let head = self.store.head()?;
         if from > to {
             return Err(AppError::Usage(format!("diff goes forward: {from} is after {to}")));
@@ -220,18 +246,12 @@ impl Chronicle {
         // Streams touched in (from, to], in first-touch order, with their type.
         let mut touched: BTreeMap<String, String> = BTreeMap::new();
         if from < to {
-            self.store.scan(from + 1, to, |e| {
-                if let Scope::Stream(id) = scope
-                    && e.stream_id != id
-                {
-                    return Ok::<_, AppError>(());
-                }
+            self.events_between(from, to, scope, PAGE, &mut |e| {
                 *diff.by_type.entry(e.event_type.clone()).or_default() += 1;
                 *diff.by_actor.entry(e.metadata().actor).or_default() += 1;
                 if !touched.contains_key(&e.stream_id) {
                     touched.insert(e.stream_id.clone(), e.stream_type.clone());
                 }
-                Ok(())
             })?;
         }
         if !matches!(scope, Scope::Projection(_)) {
@@ -253,11 +273,42 @@ impl Chronicle {
         if from == to {
             diff.projections = names.into_iter().map(|n| (n, ProjectionDiff::default())).collect();
         } else {
-            for (name, (before, after)) in self.rows_at_both(&names, from, to)? {
+            for (name, (before, after)) in self.rows_at_both(&names, (from, to), worlds)? {
                 diff.projections.insert(name, rows_diff(before, after));
             }
         }
         Ok(diff)
+    }
+
+    /// Calls `f` for each event in `(from, to]` the scope covers: one
+    /// stream's through the stream index, a page at a time (never a scan of
+    /// the range for one stream), else every event of the range.
+    fn events_between(
+        &self,
+        from: u64,
+        to: u64,
+        scope: Scope<'_>,
+        page_size: u64,
+        f: &mut dyn FnMut(&StoredEvent),
+    ) -> Result<(), AppError> {
+        let Scope::Stream(id) = scope else {
+            return self.store.scan(from + 1, to, |e| {
+                f(&e);
+                Ok::<_, AppError>(())
+            });
+        };
+        let mut filter = LogFilter { stream_id: Some(id.to_owned()), to: Some(to), ..LogFilter::default() };
+        let mut next = from + 1;
+        while next <= to {
+            filter.from = Some(next);
+            let page = self.store.log(&filter, page_size)?;
+            page.iter().for_each(&mut *f);
+            match page.last() {
+                Some(last) if page.len() as u64 == page_size => next = last.position + 1,
+                _ => break,
+            }
+        }
+        Ok(())
     }
 
     /// A stream's state as JSON at `position`, `None` if it had no event yet.

@@ -215,8 +215,9 @@ impl Chronicle {
             return Ok(window(&mut w.tables.rows(spec.name)));
         }
         let mut tables = MemTables::default();
-        self.store.scan(1, position, |e| {
-            let event = self.registry.upcasters().upcast(&e)?;
+        let mut event = crate::es::Event::default();
+        self.store.scan_fold(1, position, |e| {
+            self.registry.upcasters().upcast_into(e, &mut event)?;
             // Never fold around an event the aggregate cannot decode.
             self.registry.decode(&event).map_err(|v| repository::refused(&event, v))?;
             p.apply(&mut tables, &event)?;

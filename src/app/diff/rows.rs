@@ -1,13 +1,15 @@
-//! A diff's read-model rows at both ends: straight from the store where it
-//! holds them (a table at that position, a ledger), else folded in memory,
-//! every such read model in one pass over the log up to the later end.
+//! A diff's read-model rows at both ends: from the time machine's world at
+//! that position when the caller has one (its keyframed in-memory read
+//! models), straight from the store where it holds them (a table at that
+//! position, a ledger), else folded in memory, every such read model in one
+//! pass over the log up to the later end.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::row_key;
-use crate::app::{AppError, Chronicle, repository};
+use crate::app::{AppError, Chronicle, World, repository};
 use crate::es::{Event, MemTables, Row, TimeTravel};
 
 /// Rows of one read model by key (`key text → (key, row)`).
@@ -38,17 +40,24 @@ impl Chronicle {
     pub(super) fn rows_at_both(
         &self,
         names: &[String],
-        from: u64,
-        to: u64,
+        (from, to): (u64, u64),
+        worlds: [Option<&World>; 2],
     ) -> Result<BTreeMap<String, (Keyed, Keyed)>, AppError> {
         let mut out: BTreeMap<String, (Option<Keyed>, Option<Keyed>)> = BTreeMap::new();
         let mut fold: Vec<&str> = Vec::new();
         let mut upto = 0;
         for name in names {
-            let at = |position| -> Result<Option<Keyed>, AppError> {
+            let at = |position, world: Option<&World>| -> Result<Option<Keyed>, AppError> {
+                if let (Some(w), Some(p)) = (world, self.registry.projection(name))
+                    && w.position == position
+                    && w.problems.is_empty()
+                    && p.time_travel() == TimeTravel::Fold
+                {
+                    return Ok(Some(keyed(w.tables.rows(p.tables()[0].name))));
+                }
                 if self.rows_stored_at(name, position)? { Ok(Some(self.keyed_rows(name, position)?)) } else { Ok(None) }
             };
-            let (a, b) = (at(from)?, at(to)?);
+            let (a, b) = (at(from, worlds[0])?, at(to, worlds[1])?);
             if a.is_none() || b.is_none() {
                 fold.push(name);
                 upto = upto.max(if b.is_none() { to } else { from });

@@ -70,6 +70,12 @@ proptest! {
         let d = c.diff(a, b, Scope::All).unwrap();
         prop_assert_eq!(d.by_type.values().sum::<u64>(), b - a);
         prop_assert_eq!(d.by_actor.values().sum::<u64>(), b - a);
+        // The time machine's worlds at both ends give the same diff.
+        let mut tl = crate::app::Timeline::new(c.config());
+        let ta = tl.seek(c.store(), c.registry(), a).unwrap().clone();
+        let tb = tl.seek(c.store(), c.registry(), b).unwrap().clone();
+        prop_assert_eq!(&c.diff_with_worlds(a, b, Scope::All, [Some(&ta), Some(&tb)]).unwrap(), &d);
+        prop_assert_eq!(&c.diff_with_worlds(a, b, Scope::All, [Some(&tb), None]).unwrap(), &d, "a world elsewhere is not used");
         let (wa, wb) = (c.world_json(a).unwrap(), c.world_json(b).unwrap());
         let mut want = Vec::new();
         for (id, s) in wb["streams"].as_object().unwrap() {
@@ -80,7 +86,26 @@ proptest! {
             }
         }
         let got: Vec<_> = d.streams.iter().map(|s| (s.stream_id.clone(), s.created, s.changes.clone())).collect();
-        prop_assert_eq!(got, want);
+        prop_assert_eq!(&got, &want);
+        // One stream's diff: its entry of the whole diff, and its own
+        // events in (a, b] (read through the stream index, in pages).
+        for id in wb["streams"].as_object().unwrap().keys() {
+            let mut naive: BTreeMap<String, u64> = BTreeMap::new();
+            c.store().scan(a + 1, b, |e| {
+                if &e.stream_id == id {
+                    *naive.entry(e.event_type).or_default() += 1;
+                }
+                Ok::<_, AppError>(())
+            }).unwrap();
+            let one = c.diff(a, b, Scope::Stream(id)).unwrap();
+            prop_assert_eq!(&one.by_type, &naive, "{}", id);
+            let mut paged: BTreeMap<String, u64> = BTreeMap::new();
+            c.events_between(a, b, Scope::Stream(id), 2, &mut |e| *paged.entry(e.event_type.clone()).or_default() += 1).unwrap();
+            prop_assert_eq!(&paged, &naive, "{} in pages of 2", id);
+            let whole: Vec<_> = got.iter().filter(|s| &s.0 == id).cloned().collect();
+            let one: Vec<_> = one.streams.iter().map(|s| (s.stream_id.clone(), s.created, s.changes.clone())).collect();
+            prop_assert_eq!(one, whole, "{}", id);
+        }
         for (name, p) in &d.projections {
             let spec = &c.registry().projection(name).unwrap().tables()[0];
             let keyed = |w: &Value| -> BTreeMap<String, Value> {

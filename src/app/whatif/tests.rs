@@ -136,3 +136,52 @@ fn a_skip_after_the_replay_equals_the_skip_before_it() {
         assert!(after.flagged().is_empty(), "skip {skip}: {:?}", after.flagged());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// On random logs and random branches (a command, a skip before or
+    /// after the fork point, a replay or not), the read models' diff seeded
+    /// from the time machine's world at the fork point equals the one
+    /// folded from position 1.
+    #[test]
+    fn read_models_from_the_world_at_the_fork_equal_a_fold_from_the_start(
+        cmds in proptest::collection::vec((0u8..5, 0u8..3, 1u16..400), 1..30),
+        at in 0u64..100,
+        skip in proptest::option::of(1u64..100),
+        then in proptest::option::of((0u8..3, 1u16..400)),
+        replay in any::<bool>(),
+    ) {
+        let (_d, mut c) = store();
+        let opts = ExecOptions::new("prop", "test");
+        for (k, s, n) in cmds {
+            let acc = format!("acc-{s}");
+            let line = match k {
+                0 => format!("open {acc} Ada"),
+                1 | 2 => format!("deposit {acc} {n}"),
+                3 => format!("withdraw {acc} {n}"),
+                _ => format!("transfer {acc} acc-{} {n}", (s + 1) % 3),
+            };
+            let _ = c.execute(&line, &opts);
+        }
+        let head = c.store().head().unwrap();
+        let at = at % (head + 1);
+        let mut b = Branch::fork(&c, at).unwrap();
+        if let (Some(skip), true) = (skip, head > 0) {
+            b.skip(&c, 1 + (skip - 1) % head).unwrap();
+        }
+        if let Some((s, n)) = then {
+            let _ = b.apply_command(&c, &format!("deposit acc-{s} {n}")).unwrap();
+        }
+        if replay {
+            b.replay(&c).unwrap();
+        }
+        let mut folded = b.diff_against_main(&c).unwrap();
+        b.diff_read_models(&c, &mut folded).unwrap();
+        let mut tl = crate::app::Timeline::new(c.config());
+        let world = tl.seek(c.store(), c.registry(), at).unwrap();
+        let mut seeded = b.diff_against_main(&c).unwrap();
+        b.diff_read_models_from(&c, &mut seeded, Some(world)).unwrap();
+        prop_assert_eq!(folded, seeded);
+    }
+}
