@@ -11,6 +11,7 @@
 
 mod replay;
 mod rows;
+mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -94,7 +95,7 @@ pub fn event_json(e: &Event) -> Value {
 /// A branch of the log, in memory (see the module's doc). It borrows
 /// nothing: every call takes the [`Chronicle`] it was forked from, so a
 /// front end can keep a branch next to its store across keys.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Branch {
     at: u64,
     skipped: BTreeSet<u64>,

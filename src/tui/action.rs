@@ -5,7 +5,11 @@ use tui_input::InputRequest;
 use crate::app::World;
 use crate::es::StoredEvent;
 
-use super::app::{Matches, Overview, Page, TreeOverlay, Window};
+use super::app::{BranchView, DiffView, Matches, Overview, Page, TreeOverlay, Window};
+
+pub use branch::BranchOp;
+
+mod branch;
 
 /// One thing that happened: a key's meaning, a tick, or a result from the store.
 #[derive(Debug, Clone)]
@@ -90,6 +94,32 @@ pub enum Action {
     Debugged(Result<(u64, String), String>),
     /// Show every event sharing the cursor event's correlation id.
     FollowCorrelation,
+    /// Mark the cursor's position (again at the mark: clear it).
+    Mark,
+    /// Open the diff between the mark and the cursor.
+    OpenDiff,
+    /// Fork a what-if branch at the cursor, or leave the one open.
+    ToggleBranch,
+    /// In a branch: skip the selected event, or put a skipped one back.
+    ToggleSkip,
+    /// In a branch: open its diff against the log.
+    BranchDiff,
+    /// Scroll the diff overlay by this many lines (negative: up).
+    DiffScroll(i32),
+    /// Close the diff overlay.
+    CloseDiff,
+    /// The answer to "export branch as JSON Lines?" (y / n).
+    ExportAnswer(bool),
+    /// A diff was computed (or why not).
+    Diffed(Result<Box<DiffView>, String>),
+    /// The branch was forked or changed: what it shows now (or why not).
+    Branched(Result<Box<BranchView>, String>),
+    /// A command ran in the branch: what it did or why it was rejected, what
+    /// the branch shows now, and the stream its first event is on.
+    BranchRan(Result<String, String>, Box<BranchView>, Option<String>),
+    /// The branch was left: the export's path if one was written (or why
+    /// the export failed: the branch stays open).
+    BranchLeft(Result<Option<String>, String>),
     /// Open the causation tree of the cursor event's correlation.
     OpenTree,
     /// The causation tree was read (the runtime built it).
@@ -176,6 +206,8 @@ pub enum Effect {
     },
     /// Stop the running watch or find.
     CancelDebug,
+    /// Diff two positions, or work on the what-if branch.
+    Branch(BranchOp),
     /// Read the events sharing this correlation id.
     Correlation(String),
     /// Build the causation tree of this correlation id.

@@ -6,9 +6,11 @@ use tui_input::Input;
 
 use crate::app::World;
 
+pub use branch::{BranchEvent, BranchState, BranchView, DiffKind, DiffView, Refused};
 pub use debugger::{Debugger, Search};
 pub use tree::{TreeOverlay, TreeRow};
 
+mod branch;
 mod debugger;
 mod tree;
 use crate::domain::CommandHelp;
@@ -317,6 +319,12 @@ pub struct App {
     pub correlation: Option<Correlation>,
     /// The debugger's watch and find (`w`, `F`).
     pub debug: Debugger,
+    /// The position marked (`v`): `d` diffs it against the cursor.
+    pub mark: Option<u64>,
+    /// The what-if branch open (`b`), if any.
+    pub branch: Option<BranchView>,
+    /// The diff overlay open (`d`, `D`), if any.
+    pub diff: Option<DiffView>,
     /// The causation-tree overlay (`T`), when open.
     pub tree: Option<TreeOverlay>,
     /// The message line.
@@ -385,10 +393,11 @@ impl App {
         u64::from(self.head > 0)
     }
 
-    /// `p` clamped to `[first, head]`.
+    /// `p` clamped to `[first, head]` (in a branch: to its fork point).
     #[must_use]
     pub fn clamp(&self, p: u64) -> u64 {
-        p.clamp(self.first(), self.head)
+        let last = self.branch.as_ref().map_or(self.head, |b| b.at.min(self.head));
+        p.clamp(self.first(), last.max(self.first()))
     }
 
     /// The read model shown.
@@ -404,7 +413,7 @@ impl App {
     pub fn model_rows(&self, limit: usize) -> Option<Vec<&Row>> {
         let m = self.model()?;
         if !m.queried {
-            return Some(self.world.tables.rows(m.table.name).skip(self.table_scroll).take(limit).collect());
+            return Some(self.tables().rows(m.table.name).skip(self.table_scroll).take(limit).collect());
         }
         let p = self.page.as_ref().filter(|p| p.name == m.name && p.position == self.cursor)?;
         let skip = self.table_scroll.checked_sub(p.offset)?;
@@ -422,6 +431,13 @@ impl App {
             return None;
         }
         Some(built.max(self.world.position).min(self.head).saturating_mul(100) / self.head.max(1))
+    }
+
+    /// The read models folded in memory that the panes show: the branch's
+    /// in a what-if branch, else the world's at the cursor.
+    #[must_use]
+    pub fn tables(&self) -> &crate::es::MemTables {
+        self.branch.as_ref().and_then(|b| b.tables.as_ref()).unwrap_or(&self.world.tables)
     }
 
     /// Whether the cursor's world is still being folded.

@@ -8,6 +8,7 @@ use super::action::Action;
 use super::app::{App, Mode, PAGE};
 use super::view;
 
+pub mod branch;
 mod tree;
 
 /// What a key means in the current state, if anything.
@@ -22,6 +23,9 @@ pub fn key_to_action(app: &App, key: KeyEvent) -> Option<Action> {
     }
     if ctrl && key.code == KeyCode::Char('z') {
         return Some(Action::Suspend);
+    }
+    if let Some(a) = branch::modal(app, key) {
+        return a;
     }
     match app.mode {
         Mode::Normal => normal(app, key, ctrl),
@@ -88,7 +92,7 @@ fn normal(app: &App, key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('w') => Action::OpenWatch,
         KeyCode::Char('F') => Action::OpenFind,
         KeyCode::Esc => Action::Back,
-        _ => return None,
+        _ => return branch::normal(key),
     })
 }
 

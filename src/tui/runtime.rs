@@ -9,6 +9,7 @@
 //! `SIGTSTP`) restores the terminal and stops the process; `SIGCONT` (`fg`)
 //! sets it up again and redraws.
 
+mod branch;
 mod debugger;
 mod follow;
 mod search;

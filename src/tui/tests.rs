@@ -1,5 +1,6 @@
 //! Headless tests: `update` behaviour and rendered-screen snapshots.
 
+mod branch;
 mod debugger;
 mod filter;
 mod input;

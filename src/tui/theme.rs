@@ -48,6 +48,8 @@ pub struct Theme {
     pub matched: Style,
     /// The "too small" and empty-store screens.
     pub banner: Style,
+    /// The `BRANCH @P` badge of a what-if branch, and its own events.
+    pub branch: Style,
 }
 
 /// The colour theme.
@@ -73,6 +75,7 @@ pub const THEME: Theme = Theme {
     json_lit: Style::new().fg(Color::Magenta),
     matched: Style::new().fg(Color::Yellow),
     banner: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+    branch: Style::new().fg(Color::Black).bg(Color::LightMagenta).add_modifier(Modifier::BOLD),
 };
 
 /// The `NO_COLOR` theme: modifiers only.
@@ -98,6 +101,7 @@ pub const MONO: Theme = Theme {
     json_lit: Style::new(),
     matched: Style::new().add_modifier(Modifier::UNDERLINED),
     banner: Style::new().add_modifier(Modifier::BOLD),
+    branch: Style::new().add_modifier(Modifier::REVERSED).add_modifier(Modifier::BOLD),
 };
 
 /// The theme for `app`.

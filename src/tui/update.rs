@@ -1,5 +1,6 @@
 //! The pure state transition: `update(&mut App, Action) -> Option<Effect>`.
 
+mod branch;
 mod cell;
 mod debug;
 mod prompt;
@@ -13,6 +14,7 @@ use super::text;
 #[allow(clippy::too_many_lines)] // one arm per action
 pub fn update(app: &mut App, action: Action) -> Option<Effect> {
     match action {
+        Action::TogglePlay | Action::ToggleFollow if app.branch.is_some() => branch::frozen(app),
         Action::Step(d) => {
             let to = app.cursor.saturating_add_signed(d);
             seek(app, to)
@@ -78,6 +80,8 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Back if app.debug.busy => Some(debug::cancel(app)),
+        Action::Back if branch::takes_back(app) => branch::back(app),
+        Action::Submit if app.mode == Mode::Command && app.branch.is_some() => branch::submit(app),
         Action::Back => {
             back(app);
             None
@@ -146,6 +150,18 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             }
             Some(Effect::Correlation(id))
         }
+        Action::Mark
+        | Action::OpenDiff
+        | Action::ToggleBranch
+        | Action::ToggleSkip
+        | Action::BranchDiff
+        | Action::DiffScroll(_)
+        | Action::CloseDiff
+        | Action::ExportAnswer(_)
+        | Action::Diffed(_)
+        | Action::Branched(_)
+        | Action::BranchRan(..)
+        | Action::BranchLeft(_) => branch::update(app, action),
         Action::OpenTree | Action::TreeRead(_) | Action::TreeMove(_) | Action::TreeJump | Action::TreeClose => {
             tree::update(app, action)
         }

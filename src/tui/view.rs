@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod bars;
+pub mod branch;
 pub mod columns;
+pub mod diff;
 pub mod json;
 pub mod overlay;
 pub mod panes;
@@ -119,11 +121,17 @@ impl Widget for &App {
             panes::render_streams(self, a.streams, buf);
             panes::render_state(self, a.state, buf);
             panes::render_projections(self, a.projections, buf);
-            audit::render_log(self, a.audit, buf);
+            match self.branch.as_ref().filter(|_| self.correlation.is_none()) {
+                Some(b) => branch::render_log(self, b, a.audit, buf),
+                None => audit::render_log(self, a.audit, buf),
+            }
             audit::render_detail(self, a.detail, buf);
         }
         bars::render_command(self, a.command, buf);
         bars::render_status(self, a.status, buf);
+        if let Some(v) = self.diff.as_ref().filter(|_| self.mode == Mode::Normal) {
+            diff::render(self, v, area, buf);
+        }
         tree::render(self, area, buf);
         if self.mode == Mode::Help {
             overlay::help(self, area, buf);

@@ -21,11 +21,21 @@ pub struct Tmux {
 impl Tmux {
     /// Starts the TUI on `db` (a file path or a database URL).
     pub fn start(name: &str, db: &str) -> Self {
-        Self::start_env(name, db, &[])
+        Self::start_with(name, db, &[], None)
     }
 
     /// As [`Tmux::start`], with these environment variables set for the TUI.
     pub fn start_env(name: &str, db: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_with(name, db, env, None)
+    }
+
+    /// As [`Tmux::start`], with `dir` as the program's working directory.
+    pub fn start_in(name: &str, db: &str, dir: Option<&std::path::Path>) -> Self {
+        Self::start_with(name, db, &[], dir)
+    }
+
+    /// As [`Tmux::start`], with environment variables and a working directory.
+    pub fn start_with(name: &str, db: &str, env: &[(&str, &str)], dir: Option<&std::path::Path>) -> Self {
         let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
         assert!(ok, "tmux is required for the TUI end-to-end tests: install it (apt-get install tmux)");
         let socket = format!("chronicle-pg-{name}-{}", std::process::id());
@@ -35,6 +45,9 @@ impl Tmux {
         cmd.args(["new-session", "-d", "-x", "160", "-y", "48"]);
         for (k, v) in env {
             cmd.arg("-e").arg(format!("{k}={v}"));
+        }
+        if let Some(dir) = dir {
+            cmd.arg("-c").arg(dir);
         }
         let out = run(cmd.arg(&shell));
         assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));

@@ -10,6 +10,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use super::super::action::{Action, Effect};
 use super::super::app::{App, DENSITY_SAMPLES, EventRow, Message, Model, Overview, Page, Tone, WINDOW_HALF, Window};
 use super::super::{TuiError, keymap, text, update};
+use super::branch::Branches;
 use super::debugger::Job;
 use super::follow::Follower;
 use super::streams::StreamsJob;
@@ -41,6 +42,8 @@ pub struct Session {
     /// A foreign log's streams being read in the background, if any.
     streams: Option<StreamsJob>,
     follower: Option<Follower>,
+    /// The what-if branch, if one is open.
+    branches: Branches,
     link: Link,
     actor: String,
     pending_seek: Option<(u64, bool)>,
@@ -100,6 +103,7 @@ impl Session {
             tree: None,
             streams: None,
             follower: None,
+            branches: Branches::new(db),
             link: Link::default(),
             actor,
             pending_seek: None,
@@ -117,6 +121,7 @@ impl Session {
     /// The threads' store handles cannot be opened.
     pub fn spawn_worker(&mut self) -> Result<(), TuiError> {
         self.worker = Some(Worker::spawn(&self.chron)?);
+        self.branches.set_threaded(true);
         self.follower = Some(Follower::spawn(&self.chron, self.app.head)?);
         Ok(())
     }
@@ -125,6 +130,11 @@ impl Session {
     pub fn set_actor(&mut self, actor: &str) {
         actor.clone_into(&mut self.actor);
         actor.clone_into(&mut self.app.actor);
+    }
+
+    /// Where a what-if branch is exported (the working directory by default).
+    pub fn set_export_dir(&mut self, dir: &Path) {
+        self.branches.set_dir(dir);
     }
 
     /// Whether a causation tree is being read on its thread.
@@ -179,6 +189,7 @@ impl Session {
             self.flush()?;
         }
         self.load_shown_state();
+        self.branches.load_state(&self.chron, &mut self.app);
         self.load_matches()?;
         self.load_rows();
         Ok(())
@@ -267,6 +278,11 @@ impl Session {
     /// # Errors
     /// The worker failed.
     pub fn poll_worker(&mut self) -> Result<bool, TuiError> {
+        if let Some(a) = self.branches.poll(&self.chron) {
+            let r = self.dispatch(a);
+            self.survive(r)?;
+            return Ok(true);
+        }
         if let Some(a) = self.tree.as_ref().and_then(TreeJob::answer) {
             self.tree = None;
             let r = self.dispatch(a);
@@ -431,6 +447,7 @@ impl Session {
                 self.job = Some(job);
                 Vec::new()
             }
+            Effect::Branch(op) => self.branches.perform(&self.chron, &self.app, op),
             Effect::CancelDebug => {
                 if let Some(old) = self.job.take() {
                     old.cancel();

@@ -1,5 +1,7 @@
 //! The command line (or message) and the status bar of keys.
 
+use std::fmt::Write as _;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -91,6 +93,9 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
         Mode::Watch => vec![("Enter", "watch"), ("Tab", "complete"), ("Esc", "cancel")],
         Mode::Help => vec![("↑↓ PgUp/PgDn", "scroll"), ("Esc", "close help"), ("q", "close")],
         Mode::Normal if app.head == 0 => vec![(":", "command"), ("?", "help"), ("q", "quit")],
+        Mode::Normal if app.diff.is_some() || app.branch.as_ref().is_some_and(|b| b.leaving) => {
+            super::branch::hints(app)
+        }
         Mode::Normal => {
             let mut keys = match app.focus {
                 Focus::Timeline => vec![("←→", "step"), ("PgUp/PgDn", "±100"), ("Home/End", "ends"), ("g", "go to")],
@@ -99,6 +104,7 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
                 Focus::State => vec![("↑↓", "scroll"), ("[ ]", "stream events"), ("←→", "step")],
                 Focus::Projections => vec![("p/P", "read model"), ("↑↓", "scroll"), ("←→", "step")],
             };
+            keys.extend(super::branch::keys(app));
             keys.extend([
                 (":", "command"),
                 ("/", "filter"),
@@ -127,8 +133,14 @@ pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let mut keys = hints(app);
-    let tail =
+    let mut tail =
         if app.mode == Mode::Command { format!(" · as {} via tui", text::clean(&app.actor)) } else { String::new() };
+    if app.mode == Mode::Command && app.branch.is_some() {
+        " · in the branch: nothing is written".clone_into(&mut tail);
+    }
+    if let Some(m) = app.mark.filter(|_| app.mode == Mode::Normal) {
+        let _ = write!(tail, " mark @{m} ");
+    }
     let cost = |(k, what): &(&str, &str)| text::width(k) + text::width(what) + 3;
     let room = width.saturating_sub(text::width(&tail));
     // Drop from the end, keeping the last two (help, quit) when present.

@@ -51,6 +51,18 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "Diff and what-if",
+        &[
+            ("v", "mark the cursor's position (v at the mark clears it)"),
+            ("d", "diff the mark against the cursor (Esc closes)"),
+            ("b", "fork a what-if branch at the cursor; b or Esc leaves"),
+            ("", "(leaving offers to export the branch as JSON Lines)"),
+            ("x", "in a branch: skip the selected event, or restore it"),
+            ("D", "in a branch: diff the branch against the log"),
+            ("", "in a branch, : runs commands there (nothing is written)"),
+        ],
+    ),
+    (
         "Commands",
         &[
             (": or i", "command line (Enter runs at the head, Esc leaves)"),

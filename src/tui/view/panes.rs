@@ -16,6 +16,9 @@ pub fn render_streams(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme_of(app);
     let streams = app.visible_streams();
     let mut title = vec![Span::raw(format!("Streams ({})", streams.len()))];
+    if app.branch.is_some() {
+        title.push(Span::styled(" of the log, versions @cursor", t.muted));
+    }
     if !app.filter.is_empty() {
         title.push(Span::styled(format!(" /{}", text::clean(&app.filter)), t.matched));
     }
@@ -61,6 +64,9 @@ pub fn render_streams(app: &App, area: Rect, buf: &mut Buffer) {
 /// Draws the selected stream's state at the cursor, fields changed by the
 /// cursor's event highlighted.
 pub fn render_state(app: &App, area: Rect, buf: &mut Buffer) {
+    if let Some(b) = &app.branch {
+        return super::branch::render_state(app, b, area, buf);
+    }
     let t = theme_of(app);
     let Some(id) = app.selected_stream() else {
         let block = pane(app, area.width, Focus::State, Line::from("State"));
@@ -127,6 +133,9 @@ pub fn render_projections(app: &App, area: Rect, buf: &mut Buffer) {
         Paragraph::new("No read models registered.").style(t.muted).block(block).render(area, buf);
         return;
     };
+    if let Some(b) = app.branch.as_ref().filter(|b| model.queried || b.tables.is_none()) {
+        return super::branch::render_unavailable(app, b, model.name, area, buf);
+    }
     let visible = usize::from(area.height.saturating_sub(3));
     let rows = app.model_rows(visible);
     let count = if model.queried {
@@ -140,10 +149,11 @@ pub fn render_projections(app: &App, area: Rect, buf: &mut Buffer) {
             None => "reading…".to_owned(),
         }
     } else {
-        format!("{} rows", app.world.tables.len(model.table.name))
+        format!("{} rows", app.tables().len(model.table.name))
     };
     let title = Line::from(vec![
         Span::raw(format!("Read model · {}", model.name)),
+        super::branch::badge(app).unwrap_or_default(),
         Span::styled(format!(" ({count}, {}/{}, p/P)", app.projection + 1, app.projections.len()), t.muted),
     ]);
     let block = pane(app, area.width, Focus::Projections, super::fit_line(title, area.width.saturating_sub(4)));

@@ -93,6 +93,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else if app.folding() {
         status.push(Span::styled(format!(" · folding… ({})", app.world.position), t.info));
     }
+    if let Some(m) = app.mark {
+        status.push(Span::styled(format!(" · mark @{m}"), t.cursor));
+    }
     if app.mouse {
         // Captured, the mouse no longer selects text: say how to.
         status.push(Span::styled(" · mouse on: Shift selects, m off", t.muted));
@@ -101,13 +104,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let status = Line::from(status);
     // The store's path gives way to the position (cut with `…`).
     let room = area.width.saturating_sub(u16::try_from(status.width()).unwrap_or(u16::MAX)).saturating_sub(6);
-    let title = super::fit_line(
-        Line::from(vec![
-            Span::styled("chronicle", t.title),
-            Span::styled(format!(" · {}", text::clean(&app.db_label)), t.muted),
-        ]),
-        room,
-    );
+    let mut title = vec![Span::styled("chronicle", t.title)];
+    if let Some(badge) = super::branch::badge(app) {
+        title.extend([Span::raw(" "), badge]);
+    }
+    title.push(Span::styled(format!(" · {}", text::clean(&app.db_label)), t.muted));
+    let title = super::fit_line(Line::from(title), room);
     let block = pane(app, area.width, Focus::Timeline, title).title_top(status.right_aligned());
     let inner = block.inner(area);
     block.render(area, buf);
@@ -137,6 +139,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (false, false) => ('─', t.track_todo),
         };
         buf.set_string(inner.x + c, inner.y + 1, ch.to_string(), style);
+    }
+    if let Some(m) = app.mark {
+        buf.set_string(inner.x + position_to_column(first, head, m, w), inner.y + 1, "▼", t.cursor);
+    }
+    if let Some(b) = &app.branch {
+        buf.set_string(inner.x + position_to_column(first, head, b.at, w), inner.y + 1, "╳", t.branch);
     }
     buf.set_string(inner.x + cursor_col, inner.y + 1, "◆", t.cursor);
     let left = text::short_time(&app.overview.first_time);
