@@ -8,7 +8,6 @@
 //! triggers, read models and checkpoints in the writer's transaction, and
 //! commits announced by `NOTIFY` so followers wait with `LISTEN`.
 
-mod chain;
 mod conn;
 mod connect;
 mod error;

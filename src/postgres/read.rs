@@ -12,6 +12,7 @@ use super::conn::{Conn, PAGE, col, to_i64, ucol};
 use super::error::damaged;
 use crate::es::StoreError;
 use crate::es::event::{EventRef, StoredEvent};
+use crate::es::hash::HashInput;
 use crate::es::store::{ChainRow, LogFilter, Snapshot, StreamInfo};
 
 const EVENT_COLUMNS: &str = "position, event_id, stream_id, stream_type, version, event_type, \
@@ -55,6 +56,24 @@ fn fold_ref(row: &Row) -> Result<EventRef<'_>, StoreError> {
         schema_version: schema_version(row, 5)?,
         payload: col(row, 6)?,
         recorded_at: col(row, 7)?,
+    })
+}
+
+fn chain_row(row: &Row) -> Result<ChainRow<'_>, StoreError> {
+    Ok(ChainRow {
+        input: HashInput {
+            position: ucol(row, 0)?,
+            event_id: col(row, 1)?,
+            stream_id: col(row, 2)?,
+            stream_type: col(row, 3)?,
+            version: ucol(row, 4)?,
+            event_type: col(row, 5)?,
+            schema_version: schema_version(row, 6)?,
+            payload: col(row, 7)?,
+            metadata: col(row, 8)?,
+            recorded_at: col(row, 9)?,
+        },
+        hash: col(row, 10)?,
     })
 }
 
@@ -184,7 +203,7 @@ impl Conn {
         to: u64,
         f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        self.copy_chain(from, to, f)
+        self.pages(include_str!("sql/select_events_range.sql"), from, to, &mut |r| f(chain_row(r)?))
     }
 
     pub fn last_link(&self) -> Result<(u64, [u8; 32]), StoreError> {
