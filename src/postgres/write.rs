@@ -134,7 +134,9 @@ impl<'a> Tx<'a> {
         match (cols.0.is_empty(), names.is_empty()) {
             (true, true) => {}
             (false, true) => _ = self.conn.execute(include_str!("sql/upsert_streams.sql"), &streams)?,
-            (true, false) => _ = self.conn.execute(include_str!("sql/upsert_checkpoints.sql"), &[&names, &positions])?,
+            (true, false) => {
+                _ = self.conn.execute(include_str!("sql/upsert_checkpoints.sql"), &[&names, &positions])?
+            }
             (false, false) => {
                 let args = [streams[0], streams[1], streams[2], streams[3], streams[4], &names, &positions];
                 self.conn.execute(include_str!("sql/upsert_streams_checkpoints.sql"), &args)?;
