@@ -131,17 +131,20 @@ impl<'a> Tx<'a> {
         let checkpoints = std::mem::take(&mut self.pending.borrow_mut().checkpoints);
         let (names, positions): (Vec<String>, Vec<i64>) = checkpoints.into_iter().unzip();
         let streams = [&cols.0 as &(dyn postgres::types::ToSql + Sync), &cols.1, &cols.2, &cols.3, &cols.4];
-        match (cols.0.is_empty(), names.is_empty()) {
-            (true, true) => {}
-            (false, true) => _ = self.conn.execute(include_str!("sql/upsert_streams.sql"), &streams)?,
-            (true, false) => {
-                _ = self.conn.execute(include_str!("sql/upsert_checkpoints.sql"), &[&names, &positions])?
-            }
-            (false, false) => {
-                let args = [streams[0], streams[1], streams[2], streams[3], streams[4], &names, &positions];
-                self.conn.execute(include_str!("sql/upsert_streams_checkpoints.sql"), &args)?;
-            }
+        let sql = match (cols.0.is_empty(), names.is_empty()) {
+            (true, true) => return Ok(()),
+            (false, true) => include_str!("sql/upsert_streams.sql"),
+            (true, false) => include_str!("sql/upsert_checkpoints.sql"),
+            (false, false) => include_str!("sql/upsert_streams_checkpoints.sql"),
+        };
+        let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(7);
+        if !cols.0.is_empty() {
+            args.extend(streams);
         }
+        if !names.is_empty() {
+            args.extend([&names as &(dyn postgres::types::ToSql + Sync), &positions]);
+        }
+        self.conn.execute(sql, &args)?;
         Ok(())
     }
 
