@@ -45,10 +45,7 @@ pub fn ensure_tables(tx: &mut WriteTx<'_>, registry: &Registry) -> Result<(), Ap
 pub fn catch_up(tx: &mut WriteTx<'_>, registry: &Registry, recent: &[Event]) -> Result<(), AppError> {
     let head = tx.head();
     let names: Vec<&'static str> = registry.projections().iter().map(|p| p.name()).collect();
-    let mut checkpoints = Vec::with_capacity(names.len());
-    for n in &names {
-        checkpoints.push(tx.checkpoint(n)?);
-    }
+    let checkpoints = tx.checkpoints(&names)?;
     let Some(&low) = checkpoints.iter().min() else { return Ok(()) };
     if low >= head {
         return Ok(());

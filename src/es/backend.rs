@@ -276,6 +276,11 @@ pub trait Reads {
     fn snapshot_positions(&self) -> Result<Vec<u64>, StoreError>;
     /// A projection's checkpoint (0 = nothing applied).
     fn checkpoint(&self, projection: &str) -> Result<u64, StoreError>;
+    /// Several projections' checkpoints, in the order given ([`Reads::checkpoint`]
+    /// of each, in one round trip where the engine is a server).
+    fn checkpoints(&self, projections: &[&str]) -> Result<Vec<u64>, StoreError> {
+        projections.iter().map(|p| self.checkpoint(p)).collect()
+    }
     /// Rows of a read-model table in key order (a missing table reads empty).
     fn table_rows(&self, spec: &'static TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError>;
     /// Rows of an append-only read-model table with `position_column <= position`.

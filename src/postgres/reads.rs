@@ -116,6 +116,10 @@ macro_rules! reads_via {
                 let $s = self;
                 $conn.checkpoint(projection)
             }
+            fn checkpoints(&self, projections: &[&str]) -> Result<Vec<u64>, StoreError> {
+                let $s = self;
+                $conn.checkpoints(projections)
+            }
             fn table_rows(&self, spec: &'static TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
                 let $s = self;
                 $conn.table_rows(spec, offset, limit)

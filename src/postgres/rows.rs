@@ -184,6 +184,11 @@ impl Conn {
             let have = self.columns(spec.name)?;
             let want: Vec<(&str, &str)> = spec.columns.iter().map(|c| (c.name, sql_type(c.kind))).collect();
             if have.len() == want.len() && have.iter().zip(&want).all(|((n, t), (w, wt))| n == w && t == wt) {
+                // Seen as its spec says: a later row read in a write
+                // transaction need not ask again whether it exists.
+                if self.in_tx.get() {
+                    self.known_tables.borrow_mut().insert(spec.name);
+                }
                 continue;
             }
             let name = ident(spec.name)?;
@@ -227,27 +232,31 @@ impl Conn {
         if rows.is_empty() {
             return Ok(());
         }
-        let cols = names(spec, 0..spec.columns.len())?;
-        let values = cols.iter().skip(spec.key_len).map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>();
-        let action = if values.is_empty() { "NOTHING".to_owned() } else { format!("UPDATE SET {}", values.join(", ")) };
-        let sql = format!(
-            "INSERT INTO {} ({}) SELECT * FROM unnest({}) ON CONFLICT ({}) DO {action}",
-            ident(spec.name)?,
-            cols.join(", "),
-            array_marks(spec, spec.columns.len()),
-            order_sql(spec)?
-        );
+        let sql = upsert_sql(spec, 1)?;
         for chunk in rows.chunks(5_000) {
-            let mut arrays = Arrays::new(spec, spec.columns.len(), chunk.len());
-            for (i, row) in chunk.iter().enumerate() {
-                // One statement may not touch a key twice: keep the last.
-                if chunk.get(i + 1).is_some_and(|next| next.key_cells() == row.key_cells()) {
-                    continue;
-                }
-                arrays.push(spec, row.cells())?;
-            }
-            self.execute(&sql, &arrays.as_sql())?;
+            self.execute(&sql, &upsert_arrays(spec, chunk)?.as_sql())?;
         }
+        Ok(())
+    }
+
+    /// [`Conn::upsert_rows`] of a few rows in each of several tables, in one
+    /// statement (one data-modifying `WITH` per table; each table once).
+    pub fn upsert_tables(&self, tables: &[(&'static TableSpec, Vec<Row>)]) -> Result<(), StoreError> {
+        let mut parts = Vec::with_capacity(tables.len());
+        let mut arrays = Vec::with_capacity(tables.len());
+        let mut next = 1;
+        for (i, (spec, rows)) in tables.iter().enumerate() {
+            let rows: Vec<&Row> = rows.iter().collect();
+            parts.push(format!("t{i} AS ({})", upsert_sql(spec, next)?));
+            next += spec.columns.len();
+            arrays.push(upsert_arrays(spec, &rows)?);
+        }
+        if parts.is_empty() {
+            return Ok(());
+        }
+        let sql = format!("WITH {} SELECT 1", parts.join(", "));
+        let args: Vec<&(dyn ToSql + Sync)> = arrays.iter().flat_map(Arrays::as_sql).collect();
+        self.execute(&sql, &args)?;
         Ok(())
     }
 
@@ -259,7 +268,7 @@ impl Conn {
             "DELETE FROM {} WHERE ({}) IN (SELECT * FROM unnest({}))",
             ident(spec.name)?,
             order_sql(spec)?,
-            array_marks(spec, spec.key_len)
+            array_marks(spec, spec.key_len, 1)
         );
         for chunk in keys.chunks(5_000) {
             let mut arrays = Arrays::new(spec, spec.key_len, chunk.len());
@@ -272,11 +281,38 @@ impl Conn {
     }
 }
 
-/// `$1::bigint[], $2::text[], …` for the first `n` columns.
-fn array_marks(spec: &TableSpec, n: usize) -> String {
+/// `$from::bigint[], $(from+1)::text[], …` for the first `n` columns.
+fn array_marks(spec: &TableSpec, n: usize, from: usize) -> String {
     let marks: Vec<String> =
-        spec.columns[..n].iter().enumerate().map(|(i, c)| format!("${}::{}[]", i + 1, sql_type(c.kind))).collect();
+        spec.columns[..n].iter().enumerate().map(|(i, c)| format!("${}::{}[]", from + i, sql_type(c.kind))).collect();
     marks.join(", ")
+}
+
+/// The upsert of `spec`'s rows from one array per column, numbered from `$from`.
+fn upsert_sql(spec: &TableSpec, from: usize) -> Result<String, StoreError> {
+    let cols = names(spec, 0..spec.columns.len())?;
+    let values = cols.iter().skip(spec.key_len).map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>();
+    let action = if values.is_empty() { "NOTHING".to_owned() } else { format!("UPDATE SET {}", values.join(", ")) };
+    Ok(format!(
+        "INSERT INTO {} ({}) SELECT * FROM unnest({}) ON CONFLICT ({}) DO {action}",
+        ident(spec.name)?,
+        cols.join(", "),
+        array_marks(spec, spec.columns.len(), from),
+        order_sql(spec)?
+    ))
+}
+
+/// The column arrays of `rows` (sorted by key): one statement may not touch
+/// a key twice, so of equal keys the last row is kept.
+fn upsert_arrays(spec: &TableSpec, rows: &[&Row]) -> Result<Arrays, StoreError> {
+    let mut arrays = Arrays::new(spec, spec.columns.len(), rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        if rows.get(i + 1).is_some_and(|next| next.key_cells() == row.key_cells()) {
+            continue;
+        }
+        arrays.push(spec, row.cells())?;
+    }
+    Ok(arrays)
 }
 
 fn key_params(spec: &TableSpec, key: &[Cell]) -> Result<Vec<Param>, StoreError> {

@@ -1,7 +1,8 @@
 //! The write transaction: `BEGIN` and the store's advisory lock, events
 //! buffered and written by binary `COPY` (inside a savepoint, so a taken id
-//! or version comes back typed with the transaction still usable), stream
-//! summaries by one `unnest` upsert, `NOTIFY` at commit.
+//! or version comes back typed with the transaction still usable), a
+//! command's few read-model rows in one statement for all their tables,
+//! stream summaries and checkpoints by one `unnest` upsert, `NOTIFY` at commit.
 
 use std::cell::{Cell, RefCell};
 
@@ -23,6 +24,11 @@ const FLUSH_EVENTS: usize = 10_000;
 /// events: one round trip each, a taken id or version typed at once, as
 /// SQLite does); later ones are buffered and copied (imports, rebuilds).
 const DIRECT_EVENTS: usize = 16;
+
+/// Read-model upserts of at most this many rows are held until the next
+/// flush and written with the others in one statement (a command's rows);
+/// larger ones (imports, rebuilds) are written at once.
+const HELD_ROWS: usize = 64;
 
 /// The column types of `copy_events.sql`.
 const EVENT_TYPES: [Type; 11] = [
@@ -79,6 +85,8 @@ struct Pending {
     streams: HashMap<String, StreamInfo>,
     /// Checkpoints set, by projection (written with the next flush).
     checkpoints: HashMap<String, i64>,
+    /// Small row upserts, in order, each table once (see [`HELD_ROWS`]).
+    rows: Vec<(&'static TableSpec, Vec<Row>)>,
 }
 
 /// The open write transaction (rolled back when dropped uncommitted).
@@ -110,25 +118,44 @@ impl<'a> Tx<'a> {
         if !events.is_empty() {
             self.copy_events(&events)?;
         }
+        self.write_rows()?;
         let streams = std::mem::take(&mut self.pending.borrow_mut().streams);
-        if !streams.is_empty() {
-            let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for s in streams.into_values() {
-                cols.0.push(s.stream_id);
-                cols.1.push(s.stream_type);
-                cols.2.push(to_i64(s.version));
-                cols.3.push(to_i64(s.first_position));
-                cols.4.push(to_i64(s.last_position));
-            }
-            let sql = include_str!("sql/upsert_streams.sql");
-            self.conn.execute(sql, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4])?;
+        let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for s in streams.into_values() {
+            cols.0.push(s.stream_id);
+            cols.1.push(s.stream_type);
+            cols.2.push(to_i64(s.version));
+            cols.3.push(to_i64(s.first_position));
+            cols.4.push(to_i64(s.last_position));
         }
         let checkpoints = std::mem::take(&mut self.pending.borrow_mut().checkpoints);
-        if !checkpoints.is_empty() {
-            let (names, positions): (Vec<String>, Vec<i64>) = checkpoints.into_iter().unzip();
-            self.conn.execute(include_str!("sql/upsert_checkpoints.sql"), &[&names, &positions])?;
+        let (names, positions): (Vec<String>, Vec<i64>) = checkpoints.into_iter().unzip();
+        let streams = [&cols.0 as &(dyn postgres::types::ToSql + Sync), &cols.1, &cols.2, &cols.3, &cols.4];
+        let sql = match (cols.0.is_empty(), names.is_empty()) {
+            (true, true) => return Ok(()),
+            (false, true) => include_str!("sql/upsert_streams.sql"),
+            (true, false) => include_str!("sql/upsert_checkpoints.sql"),
+            (false, false) => include_str!("sql/upsert_streams_checkpoints.sql"),
+        };
+        let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(7);
+        if !cols.0.is_empty() {
+            args.extend(streams);
         }
+        if !names.is_empty() {
+            args.extend([&names as &(dyn postgres::types::ToSql + Sync), &positions]);
+        }
+        self.conn.execute(sql, &args)?;
         Ok(())
+    }
+
+    /// Writes the held row upserts (before any other write to their tables).
+    fn write_rows(&self) -> Result<(), StoreError> {
+        let rows = std::mem::take(&mut self.pending.borrow_mut().rows);
+        match rows.as_slice() {
+            [] => Ok(()),
+            [(spec, rows)] => self.conn.upsert_rows(spec, &rows.iter().collect::<Vec<_>>()),
+            _ => self.conn.upsert_tables(&rows),
+        }
     }
 
     /// `COPY`s `events` inside a savepoint. On a taken event id or version,
@@ -293,18 +320,29 @@ impl Writes for Tx<'_> {
     }
 
     fn ensure_tables(&mut self, specs: &[&'static TableSpec]) -> Result<Vec<&'static str>, StoreError> {
+        self.write_rows()?;
         self.conn.ensure_tables(specs)
     }
 
     fn clear_table(&mut self, spec: &'static TableSpec) -> Result<(), StoreError> {
+        self.write_rows()?;
         self.conn.clear_table(spec)
     }
 
     fn upsert_rows(&mut self, spec: &'static TableSpec, rows: &[&Row]) -> Result<(), StoreError> {
-        self.conn.upsert_rows(spec, rows)
+        let held = self.pending.borrow().rows.iter().any(|(s, _)| s.name == spec.name);
+        if held || rows.len() > HELD_ROWS {
+            self.write_rows()?;
+        }
+        if rows.len() > HELD_ROWS {
+            return self.conn.upsert_rows(spec, rows);
+        }
+        self.pending.borrow_mut().rows.push((spec, rows.iter().map(|r| (*r).clone()).collect()));
+        Ok(())
     }
 
     fn delete_rows(&mut self, spec: &'static TableSpec, keys: &[&Key]) -> Result<(), StoreError> {
+        self.write_rows()?;
         self.conn.delete_rows(spec, keys)
     }
 
@@ -324,6 +362,7 @@ impl Writes for Tx<'_> {
     }
 
     fn drop_table_if_altered(&mut self, spec: &'static TableSpec) -> Result<bool, StoreError> {
+        self.write_rows()?;
         self.conn.drop_table_if_altered(spec)
     }
 

@@ -61,6 +61,9 @@ struct Pending {
     event: PendingEvent,
     upcast: (u32, serde_json::Value),
     expect: Expect,
+    /// The first line of a stream the store holds no event of: its
+    /// aggregate starts fresh, with nothing to read.
+    new_stream: bool,
 }
 
 impl Chronicle {
@@ -270,7 +273,7 @@ impl Import {
                 return Err(bad(id_taken(&e, position, differs)));
             }
         }
-        let version = self.next_version(tx, &e).map_err(bad)?;
+        let (version, new_stream) = self.next_version(tx, &e).map_err(bad)?;
         if e.version != version {
             return Err(bad(format!(
                 "stream {} is at version {}, so the next event must be version {version}, not {}",
@@ -297,19 +300,25 @@ impl Import {
             },
             upcast,
             expect: Expect::Link(given),
+            new_stream,
         }))
     }
 
     /// The version `e` takes in the store's stream (checking its type), as
-    /// the next after the lines checked so far.
-    fn next_version(&mut self, tx: &mut WriteTx<'_>, e: &InLine<'_>) -> Result<u64, String> {
+    /// the next after the lines checked so far, and whether it is the first
+    /// line of a stream the store holds no event of. An empty store is not
+    /// asked (it holds no stream); the streams are read when appended, a
+    /// chunk at a time (see [`Import::append`]).
+    fn next_version(&mut self, tx: &mut WriteTx<'_>, e: &InLine<'_>) -> Result<(u64, bool), String> {
         let (ty, version) = match self.versions.get(&e.stream_id) {
             Some((ty, v)) => (ty.as_str(), *v),
+            None if self.head_before == 0 => (e.stream_type.as_str(), 0),
             None => match tx.stream_ref(&e.stream_id).map_err(|err| err.to_string())? {
                 Some(s) => (s.stream_type.as_str(), s.version),
                 None => (e.stream_type.as_str(), 0),
             },
         };
+        let new_stream = version == 0;
         if ty != e.stream_type {
             return Err(format!("stream {} is a {ty}, not a {}", e.stream_id, e.stream_type));
         }
@@ -320,7 +329,7 @@ impl Import {
                 self.versions.insert(e.stream_id.clone(), (e.stream_type.clone(), next));
             }
         }
-        Ok(next)
+        Ok((next, new_stream))
     }
 
     /// Checks the links of `pending` without appending (before reporting a
@@ -364,6 +373,9 @@ impl Import {
         if pending.is_empty() {
             return Ok(());
         }
+        // The chunk's streams not seen yet, in one round trip where the
+        // engine is a server (an empty store was not asked line by line).
+        tx.prefetch_streams(pending.iter().map(|p| (p.stream_id.as_str(), p.stream_type.as_str())))?;
         let mut upcast = std::mem::take(&mut self.recent);
         for p in pending.drain(..) {
             // Checked already: the id is neither stored nor repeated.

@@ -40,6 +40,16 @@ pub struct Transitions {
 }
 
 impl Transitions {
+    /// Starts `stream_id` from its aggregate's fresh state without reading
+    /// the store: for a stream the store holds no event of (what loading it
+    /// would give). A stream seen already, or of a type no domain knows, is
+    /// left as it is.
+    pub fn start_fresh(&mut self, registry: &Registry, stream_id: &str, stream_type: &str) {
+        if registry.kind(stream_type).is_some() && !self.states.contains_key(stream_id) {
+            self.states.insert(stream_id.to_owned(), registry.fresh_state(stream_type));
+        }
+    }
+
     /// Checks `e` against its stream's state (loaded from `reader` the first
     /// time the stream is seen), folds it, and gives its payload back.
     /// `refuse` turns a refusal's reason into the caller's error (naming the

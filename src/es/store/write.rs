@@ -364,6 +364,14 @@ impl WriteTx<'_> {
         self.w.checkpoint(projection)
     }
 
+    /// Several projections' checkpoints, in the order given.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn checkpoints(&self, projections: &[&str]) -> Result<Vec<u64>, StoreError> {
+        self.w.checkpoints(projections)
+    }
+
     /// Sets a projection's checkpoint (flushing its pending rows first, so
     /// rows and checkpoint always move together).
     ///

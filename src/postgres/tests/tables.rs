@@ -150,3 +150,51 @@ fn a_table_recreated_by_another_session_is_read_with_its_new_columns() {
     tx.commit().unwrap();
     assert_eq!(e.reads().table_rows(&LEDGER, 0, 10).unwrap(), vec![line("a", 1, 5)]);
 }
+
+static TOTALS: TableSpec = TableSpec {
+    name: "totals",
+    columns: &[Column { name: "account", kind: ColumnKind::Text }, Column { name: "total", kind: ColumnKind::Integer }],
+    key_len: 1,
+};
+
+fn total(account: &str, total: i64) -> Row {
+    Row::new(&TOTALS, [Cell::text(account), Cell::Int(total)])
+}
+
+#[test]
+fn a_commands_rows_in_several_tables_land_in_order_with_its_checkpoints() {
+    let db = db!();
+    let mut e = create(&db);
+    append(&mut e, &[Ev::new(1, "a", 1)]);
+    let mut tx = e.begin().unwrap();
+    tx.ensure_tables(&[&LEDGER, &TOTALS]).unwrap();
+    // A command's few rows per table are held and written together; a
+    // second write to a table already held goes after the first.
+    tx.upsert_rows(&LEDGER, &[&line("a", 1, 5), &line("a", 2, 6)]).unwrap();
+    tx.upsert_rows(&TOTALS, &[&total("a", 11)]).unwrap();
+    tx.upsert_rows(&LEDGER, &[&line("a", 2, 7)]).unwrap();
+    tx.upsert_rows(&TOTALS, &[&total("a", 12), &total("b", 1)]).unwrap();
+    tx.set_checkpoint("ledger", 1).unwrap();
+    tx.set_checkpoint("totals", 1).unwrap();
+    // Every read inside the transaction sees what was written before it.
+    assert_eq!(tx.table_row(&TOTALS, &[Cell::text("a")]).unwrap(), Some(total("a", 12)));
+    tx.delete_rows(&TOTALS, &[&total("b", 0).key()]).unwrap();
+    tx.upsert_rows(&TOTALS, &[&total("b", 2)]).unwrap();
+    tx.upsert_rows(&LEDGER, &[&line("b", 1, 1)]).unwrap();
+    tx.set_checkpoint("totals", 2).unwrap();
+    let a = StreamInfo {
+        stream_id: "a".into(),
+        stream_type: "Thing".into(),
+        version: 1,
+        first_position: 1,
+        last_position: 1,
+    };
+    tx.upsert_stream(&a).unwrap();
+    tx.commit().unwrap();
+
+    let r = e.reads();
+    assert_eq!(r.table_rows(&LEDGER, 0, 10).unwrap(), vec![line("a", 1, 5), line("a", 2, 7), line("b", 1, 1)]);
+    assert_eq!(r.table_rows(&TOTALS, 0, 10).unwrap(), vec![total("a", 12), total("b", 2)]);
+    assert_eq!(r.checkpoints(&["totals", "none", "ledger"]).unwrap(), vec![2, 0, 1]);
+    assert_eq!(r.streams().unwrap(), vec![a]);
+}

@@ -79,7 +79,7 @@ impl Import {
                 self.stored_already
             )));
         }
-        let version = self.next_version(tx, &e).map_err(bad)?;
+        let (version, new_stream) = self.next_version(tx, &e).map_err(bad)?;
         Ok(Some(Pending {
             line: n,
             position: e.position,
@@ -89,6 +89,7 @@ impl Import {
             event,
             upcast,
             expect: Expect::Nothing,
+            new_stream,
         }))
     }
 }

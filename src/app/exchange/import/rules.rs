@@ -20,6 +20,9 @@ pub(super) fn check(
     p: &mut Pending,
 ) -> Result<(), AppError> {
     let line = p.line;
+    if p.new_stream {
+        transitions.start_fresh(registry, &p.stream_id, &p.stream_type);
+    }
     let incoming = Incoming {
         position: p.position,
         stream_id: &p.stream_id,
