@@ -10,6 +10,7 @@ mod diff;
 pub mod logging;
 mod output;
 mod progress;
+mod state;
 mod tree;
 mod whatif;
 

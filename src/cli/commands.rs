@@ -6,9 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
-use super::output::{TableWriter, event_line, safe};
+use super::output::{event_line, safe};
 use super::progress::Progress;
 use super::{Cli, Command};
 use crate::app::demo::{DemoOptions, NO_SEEDER};
@@ -32,7 +30,7 @@ pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Res
             log(db, reg, filter, limit, follow, json)
         }
         Command::State { at, at_time, stream, projection, json } => {
-            state(db, reg, at, at_time.as_deref(), stream.as_deref(), projection.as_deref(), json)
+            super::state::state(db, reg, at, at_time.as_deref(), stream.as_deref(), projection.as_deref(), json)
         }
         Command::Rebuild { projection } => rebuild(db, reg, projection.as_deref()),
         Command::Verify { chain } => verify(db, reg, if chain { Depth::Chain } else { Depth::Full }),
@@ -216,81 +214,6 @@ fn log(
     }
     out.flush().map_err(|e| io_err(&e))?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn state(
-    db: &Path,
-    reg: &Arc<Registry>,
-    at: Option<u64>,
-    at_time: Option<&str>,
-    stream: Option<&str>,
-    projection: Option<&str>,
-    json: bool,
-) -> Result<ExitCode, AppError> {
-    let c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
-    if let Some(id) = stream {
-        known_stream(&c, id)?;
-    }
-    let position = c.resolve_position(at, at_time)?;
-    let mut out = std::io::stdout().lock();
-    let text = if let Some(id) = stream {
-        super::output::stream_state(&c.stream_state(id, position)?, json)
-    } else if let Some(name) = projection {
-        return projection_out(&c, name, position, json);
-    } else {
-        let v = c.world_json(position)?;
-        if json {
-            v.to_string()
-        } else {
-            // Generic states are labelled first, as `state --stream` labels one.
-            let notes = crate::app::query::generic_notes(&v)
-                .into_iter()
-                .map(|n| format!("note: {}; their states are their payloads merged in order (read-only)\n", safe(&n)));
-            notes.chain([pretty(&v)]).collect()
-        }
-    };
-    emit(&mut out, text.trim_end())?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Streams a read model's rows: tables of a million rows print without
-/// holding them.
-fn projection_out(c: &Chronicle, name: &str, position: u64, json: bool) -> Result<ExitCode, AppError> {
-    let mut out = BufWriter::new(std::io::stdout().lock());
-    let w = |out: &mut BufWriter<_>, s: &str| out.write_all(s.as_bytes()).map_err(|e| io_err(&e));
-    c.check_projection(name)?;
-    if json {
-        let head = json!({"projection": name, "position": position}).to_string();
-        w(&mut out, &head[..head.len() - 1])?;
-        w(&mut out, ",\"rows\":[")?;
-        let mut first = true;
-        c.for_each_projection_row(name, position, &mut |row| {
-            if !first {
-                w(&mut out, ",")?;
-            }
-            first = false;
-            w(&mut out, &row.to_string())
-        })?;
-        w(&mut out, "]}\n")?;
-    } else {
-        w(&mut out, &format!("{} at position {position}\n", safe(name)))?;
-        let mut table = TableWriter::default();
-        c.for_each_projection_row(name, position, &mut |row| {
-            let text = table.push(row.to_json());
-            w(&mut out, &text)
-        })?;
-        w(&mut out, &table.finish())?;
-    }
-    out.flush().map_err(|e| io_err(&e))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn pretty(v: &Value) -> String {
-    safe_multiline(&serde_json::to_string_pretty(v).unwrap_or_default())
-}
-
-fn safe_multiline(s: &str) -> String {
-    s.lines().map(safe).collect::<Vec<_>>().join("\n")
 }
 
 fn rebuild(db: &Path, reg: &Arc<Registry>, projection: Option<&str>) -> Result<ExitCode, AppError> {
