@@ -77,6 +77,9 @@ impl Chronicle {
             Ok(found.is_none())
         })
         .map_err(io)?;
+        if let Some(at) = nearest.filter(|_| found.is_some()) {
+            tracing::debug!(cache = %path.display(), at, position, "read models from a cached keyframe");
+        }
         Ok(nearest.zip(found))
     }
 
