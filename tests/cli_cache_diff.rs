@@ -58,7 +58,17 @@ fn queries() -> Vec<Vec<String>> {
         q(&["whatif", "--at", "401", "--skip", "450", "--replay", "--json"]),
         q(&["whatif", "--at", "250", "--skip", "100", "--json"]),
         q(&["find", "--projection", "account_balances", "--where", "balance_cents > 50000", "--from", "333", "--json"]),
-        q(&["find", "--projection", "account_balances", "--where", "balance_cents > 1", "--from", "480", "--all", "--json"]),
+        q(&[
+            "find",
+            "--projection",
+            "account_balances",
+            "--where",
+            "balance_cents > 1",
+            "--from",
+            "480",
+            "--all",
+            "--json",
+        ]),
     ]
 }
 

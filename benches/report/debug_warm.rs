@@ -46,10 +46,8 @@ fn find_from(c: &Chronicle, froms: &[u64]) -> Vec<Duration> {
         .iter()
         .map(|&from| {
             time(|| {
-                find_projection(c, "account_balances", &expr, from, Which::First, &mut |_| Ok(()), &mut |_, _| {
-                    Ok(())
-                })
-                .unwrap()
+                find_projection(c, "account_balances", &expr, from, Which::First, &mut |_| Ok(()), &mut |_, _| Ok(()))
+                    .unwrap()
             })
             .1
         })
