@@ -157,17 +157,16 @@ fn plain_event(chron: &Chronicle, position: u64) -> Result<Option<StoredEvent>, 
 /// with other read models folds other rows).
 fn identity(chron: &Chronicle) -> (String, String) {
     let store = chron.store();
-    let layout = match store.format() {
-        Some(format) => hex_digest(&[format, &store.layout().unwrap_or_default()]),
-        None => {
-            let mut parts = vec!["chronicle".to_owned(), env!("CARGO_PKG_VERSION").to_owned()];
-            for p in chron.registry().projections() {
-                parts.push(p.name().to_owned());
-                parts.extend(p.tables().iter().map(|t| format!("{t:?}")));
-            }
-            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-            hex_digest(&parts)
+    let layout = if let Some(format) = store.format() {
+        hex_digest(&[format, &store.layout().unwrap_or_default()])
+    } else {
+        let mut parts = vec!["chronicle".to_owned(), env!("CARGO_PKG_VERSION").to_owned()];
+        for p in chron.registry().projections() {
+            parts.push(p.name().to_owned());
+            parts.extend(p.tables().iter().map(|t| format!("{t:?}")));
         }
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        hex_digest(&parts)
     };
     let name = store.name();
     let log = if crate::engines::is_postgres(name) {
