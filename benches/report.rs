@@ -26,6 +26,8 @@
 mod common;
 #[path = "report/debug.rs"]
 mod debug;
+#[path = "report/debug_warm.rs"]
+mod debug_warm;
 #[path = "report/fixture.rs"]
 mod fixture;
 #[path = "report/foreign.rs"]

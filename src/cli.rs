@@ -40,7 +40,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE", env = "CHRONICLE_MAP")]
     pub map: Option<PathBuf>,
     /// Keep what the time machine computes from a log another tool wrote
-    /// (keyframes) in this file [default: a file under
+    /// (keyframes) in this file, and read the keyframes `chronicle cache`
+    /// built of a store (diff, whatif, find --from) [default: a file under
     /// `$XDG_CACHE_HOME/chronicle` or `~/.cache/chronicle` named by the log].
     #[arg(long, global = true, value_name = "FILE", env = "CHRONICLE_CACHE")]
     pub cache: Option<PathBuf>,

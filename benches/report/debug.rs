@@ -4,6 +4,7 @@
 //! and one command in it. Each is timed as the CLI runs it (one open store,
 //! no warm caches of our own); the branch is also timed forked from the
 //! time machine's world at its position (what the TUI does).
+//! The same with the keyframe cache built follow (`report/debug_warm.rs`).
 //! `CHRONICLE_REPORT_ONLY=debug` runs these alone.
 
 use std::time::Duration;
@@ -41,7 +42,7 @@ fn accounts(c: &Chronicle, count: usize) -> Vec<(String, u64)> {
 }
 
 /// Random `(a, b)` with `a < b`.
-fn pairs(head: u64, count: usize, seed: u64) -> Vec<(u64, u64)> {
+pub fn pairs(head: u64, count: usize, seed: u64) -> Vec<(u64, u64)> {
     let p = positions(head, count * 2, seed);
     p.chunks(2).map(|w| (w[0].min(w[1]) - 1, w[0].max(w[1]))).collect()
 }
@@ -49,6 +50,7 @@ fn pairs(head: u64, count: usize, seed: u64) -> Vec<(u64, u64)> {
 const MS: fn(u64) -> Option<Duration> = |n| Some(Duration::from_millis(n));
 
 pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
+    let cache_file = super::debug_warm::fresh_cache_file();
     let c = fx.open(Mode::Read);
     let head = c.store().head().unwrap();
     let tag = fx.tag();
@@ -94,6 +96,8 @@ pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
     tl.seek(c.store(), c.registry(), head).unwrap();
     diff(rows, &c, &mut tl, &picked, &tag);
     branch(rows, &c, &mut tl, &tag);
+    drop(tl);
+    super::debug_warm::warm(rows, &c, &tag, &cache_file);
 }
 
 fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String, u64)], tag: &str) {

@@ -15,6 +15,7 @@
 //! time machine carries on without it.
 
 mod frame;
+pub mod read;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -59,10 +60,19 @@ pub struct Header {
     pub head: u64,
     /// Fingerprint of the event at `head`.
     pub last: String,
+    /// How many events up to `head` could not be folded (`None`: not
+    /// recorded, as in files written before it was): only a clean cache
+    /// serves diffs and finds ([`read`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problems: Option<u64>,
 }
 
 /// What [`CacheFile::frames`] hands each frame to: its position and bytes.
 pub type EachFrame<'a> = dyn FnMut(u64, &[u8]) -> Result<(), String> + 'a;
+
+/// What [`CacheFile::frames_back`] hands each frame to: its position and
+/// bytes; it returns whether to go on.
+pub type EachBack<'a> = dyn FnMut(u64, &[u8]) -> Result<bool, String> + 'a;
 
 /// Storage of a cache file: a header and frames by position.
 pub trait CacheFile: Send + std::fmt::Debug {
@@ -76,6 +86,11 @@ pub trait CacheFile: Send + std::fmt::Debug {
     /// # Errors
     /// As [`CacheFile::header`], or what `each` returns.
     fn frames(&self, each: &mut EachFrame<'_>) -> Result<(), String>;
+    /// The frames at or before `upto`, latest first, while `each` says so.
+    ///
+    /// # Errors
+    /// As [`CacheFile::frames`].
+    fn frames_back(&self, upto: u64, each: &mut EachBack<'_>) -> Result<(), String>;
     /// Empties the file and records `header` (no frame).
     ///
     /// # Errors
@@ -111,9 +126,13 @@ fn hex_digest(parts: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
-/// A fingerprint of one event: what a rewrite would change.
+/// A fingerprint of one event: what a rewrite would change (in chronicle's
+/// own store, its link of the hash chain too, which covers every event
+/// before it).
 fn fingerprint(e: &StoredEvent) -> String {
+    let chain = if e.hash == [0; 32] { String::new() } else { e.hash_hex() };
     hex_digest(&[
+        &chain,
         &e.position.to_string(),
         &e.stream_id,
         &e.version.to_string(),
@@ -133,18 +152,45 @@ fn plain_event(chron: &Chronicle, position: u64) -> Result<Option<StoredEvent>, 
     e
 }
 
-/// The log's name and layout digest, for a foreign log (`None` otherwise).
-fn identity(chron: &Chronicle) -> Option<(String, String)> {
+/// The log's name and layout digest: for a foreign log, its format and
+/// mapping; for chronicle's own store, this build's read models (a build
+/// with other read models folds other rows).
+fn identity(chron: &Chronicle) -> (String, String) {
     let store = chron.store();
-    let format = store.format()?;
-    let layout = hex_digest(&[format, &store.layout().unwrap_or_default()]);
+    let layout = if let Some(format) = store.format() {
+        hex_digest(&[format, &store.layout().unwrap_or_default()])
+    } else {
+        let mut parts = vec!["chronicle".to_owned(), env!("CARGO_PKG_VERSION").to_owned()];
+        for p in chron.registry().projections() {
+            parts.push(p.name().to_owned());
+            parts.extend(p.tables().iter().map(|t| format!("{t:?}")));
+        }
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        hex_digest(&parts)
+    };
     let name = store.name();
     let log = if crate::engines::is_postgres(name) {
         name.to_owned()
     } else {
         std::fs::canonicalize(name).map_or_else(|_| name.to_owned(), |p| p.to_string_lossy().into_owned())
     };
-    Some((log, layout))
+    (log, layout)
+}
+
+/// The cache file of `chron`'s log under the process's [`Choice`] (`None`:
+/// no cache).
+///
+/// # Errors
+/// No cache directory can be named.
+fn chosen_path(log: &str, layout: &str) -> Result<Option<PathBuf>, String> {
+    Ok(match CHOICE.get() {
+        None | Some(Choice::Off) => None,
+        Some(Choice::File(p)) => Some(p.clone()),
+        Some(Choice::Default) => {
+            let dir = default_dir().ok_or("no cache directory ($XDG_CACHE_HOME and $HOME are unset)")?;
+            Some(dir.join(format!("{}.cache", &hex_digest(&[log, layout])[..32])))
+        }
+    })
 }
 
 /// Keyframes of one foreign log, kept in a cache file.
@@ -170,25 +216,32 @@ impl KeyframeCache {
     /// One line saying why the cache cannot be used (the caller warns and
     /// carries on without it).
     pub fn for_store(chron: &Chronicle) -> Result<Option<Self>, String> {
-        let Some((log, layout)) = identity(chron) else { return Ok(None) };
-        let path = match CHOICE.get() {
-            None | Some(Choice::Off) => return Ok(None),
-            Some(Choice::File(p)) => p.clone(),
-            Some(Choice::Default) => {
-                let dir = default_dir().ok_or("no cache directory ($XDG_CACHE_HOME and $HOME are unset)")?;
-                dir.join(format!("{}.cache", &hex_digest(&[&log, &layout])[..32]))
-            }
-        };
-        Self::open(&path, chron).map(Some)
+        if chron.store().format().is_none() {
+            return Ok(None);
+        }
+        Self::for_any_store(chron)
+    }
+
+    /// As [`Self::for_store`], for chronicle's own store too (`chronicle
+    /// cache` builds one, which diffs, what-ifs and finds then start from:
+    /// [`read`]).
+    ///
+    /// # Errors
+    /// As [`Self::for_store`].
+    pub fn for_any_store(chron: &Chronicle) -> Result<Option<Self>, String> {
+        let (log, layout) = identity(chron);
+        match chosen_path(&log, &layout)? {
+            Some(path) => Self::open(&path, chron).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The cache in the file at `path` (created when absent) for `chron`'s log.
     ///
     /// # Errors
-    /// The file cannot be opened or created, is not a chronicle cache, or
-    /// the store is not a foreign log.
+    /// The file cannot be opened or created, or is not a chronicle cache.
     pub fn open(path: &Path, chron: &Chronicle) -> Result<Self, String> {
-        let (log, layout) = identity(chron).ok_or("only a log another tool wrote is cached")?;
+        let (log, layout) = identity(chron);
         let file = crate::engines::open_cache(path).map_err(|e| format!("cache {}: {e}", path.display()))?;
         let header = file.header().map_err(|e| format!("cache {}: {e}", path.display()))?;
         Ok(Self { file, path: path.to_owned(), log, layout, header, validated: false, encoder: Encoder::default() })
@@ -297,8 +350,15 @@ impl KeyframeCache {
         let fp = |p: u64| -> Result<String, String> {
             plain_event(chron, p)?.map(|e| fingerprint(&e)).ok_or_else(|| format!("no event at position {p}"))
         };
-        let header =
-            Header { log: self.log.clone(), layout: self.layout.clone(), first: fp(1)?, head, last: fp(head)? };
+        let problems = timeline.worlds_after(since).last().map(|w| w.problems.len() as u64);
+        let header = Header {
+            log: self.log.clone(),
+            layout: self.layout.clone(),
+            first: fp(1)?,
+            head,
+            last: fp(head)?,
+            problems,
+        };
         let io = |e: String| format!("cache {}: {e}", self.path.display());
         if self.header.is_none() {
             self.file.reset(&header).map_err(io)?;

@@ -204,13 +204,22 @@ pub fn rows_diff(before: BTreeMap<String, (Value, Value)>, after: BTreeMap<Strin
 }
 
 impl Chronicle {
-    /// What differs between `from` and `to` (see the module's doc).
+    /// What differs between `from` and `to` (see the module's doc), the
+    /// read models' rows from the keyframe cache when there is one
+    /// ([`Chronicle::cached_world`]).
     ///
     /// # Errors
     /// [`AppError::Usage`] when `from > to`, `to` is beyond the head, or the
     /// scope names an unknown stream or projection; store failures.
     pub fn diff(&self, from: u64, to: u64, scope: Scope<'_>) -> Result<Diff, AppError> {
-        self.diff_with_worlds(from, to, scope, [None, None])
+        // Read models at both ends from the keyframe cache when one was
+        // built (`chronicle cache`), else folded (see `diff/rows.rs`).
+        let cached = |p: u64| {
+            let needed = !matches!(scope, Scope::Stream(_)) && from < to && p <= to;
+            if needed { self.cached_world(p) } else { None }
+        };
+        let (a, b) = (cached(from), cached(to));
+        self.diff_with_worlds(from, to, scope, [a.as_ref(), b.as_ref()])
     }
 
     /// As [`Chronicle::diff`], taking the in-memory read models at `from`

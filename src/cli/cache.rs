@@ -1,6 +1,8 @@
 //! `chronicle cache`: builds (or extends) the keyframe cache of a log
-//! another tool wrote, so the time machine opens it without walking it, and
-//! says where the cache is and what it holds.
+//! another tool wrote, so the time machine opens it without walking it, or
+//! of chronicle's own store, so `diff`, `whatif` and `find --from` start
+//! from a keyframe instead of position 1; says where the cache is and what
+//! it holds.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -16,15 +18,8 @@ const STEP: u64 = 50_000;
 
 pub(super) fn cache(db: &Path, reg: &Arc<Registry>) -> Result<ExitCode, AppError> {
     let c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
-    let name = c.store().name().to_owned();
-    let mut cache = match KeyframeCache::for_store(&c) {
+    let mut cache = match KeyframeCache::for_any_store(&c) {
         Ok(Some(k)) => k,
-        Ok(None) if c.store().format().is_none() => {
-            return Err(AppError::Usage(format!(
-                "{name} is chronicle's own store: its read models give the time machine its head, \
-                 no cache is kept (only a log another tool wrote is cached)"
-            )));
-        }
         Ok(None) => return Err(AppError::Usage("no cache to build: --no-cache is given".to_owned())),
         Err(e) => return Err(AppError::Usage(e)),
     };

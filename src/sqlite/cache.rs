@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use crate::app::cache::{CacheFile, EachFrame, Header};
+use crate::app::cache::{CacheFile, EachBack, EachFrame, Header};
 
 /// `application_id` of a cache file ("CHRK").
 pub const CACHE_APPLICATION_ID: i64 = 0x4348_524B;
@@ -77,6 +77,19 @@ impl CacheFile for SqliteCache {
             let p: i64 = row.get(0).map_err(|e| err(&e))?;
             let bytes = row.get_ref(1).map_err(|e| err(&e))?.as_bytes_or_null().map_err(|e| e.to_string())?;
             each(u64::try_from(p).unwrap_or(0), bytes.unwrap_or_default())?;
+        }
+        Ok(())
+    }
+
+    fn frames_back(&self, upto: u64, each: &mut EachBack<'_>) -> Result<(), String> {
+        let mut stmt = self.conn.prepare(include_str!("cache/select_frames_back.sql")).map_err(|e| err(&e))?;
+        let mut rows = stmt.query([i64::try_from(upto).unwrap_or(i64::MAX)]).map_err(|e| err(&e))?;
+        while let Some(row) = rows.next().map_err(|e| err(&e))? {
+            let p: i64 = row.get(0).map_err(|e| err(&e))?;
+            let bytes = row.get_ref(1).map_err(|e| err(&e))?.as_bytes_or_null().map_err(|e| e.to_string())?;
+            if !each(u64::try_from(p).unwrap_or(0), bytes.unwrap_or_default())? {
+                break;
+            }
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::super::timeline::{StreamAt, World};
 use crate::domain::Registry;
+use crate::es::MemTables;
 use crate::es::projection::{Cell, Row, Rows};
 
 /// One frame as stored.
@@ -137,15 +138,7 @@ impl Decoder {
             world.streams.insert(id, Arc::new(StreamAt { stream_type, version, position, state: None }));
         }
         if let Some(tables) = frame.tables {
-            world.tables = crate::es::MemTables::default();
-            for (name, rows) in tables {
-                let Some(spec) = registry.projections().iter().flat_map(|p| p.tables()).find(|t| t.name == name) else {
-                    continue; // a read model this build does not have
-                };
-                for cells in rows {
-                    let _ = world.tables.put(spec, Row::from_vec(spec, cells.into_iter().map(cell).collect()));
-                }
-            }
+            world.tables = mem_tables(registry, tables);
         }
         for p in frame.problems {
             world.problems.push_back(p);
@@ -163,6 +156,37 @@ impl Decoder {
             .cloned()
             .ok_or_else(|| format!("a frame names stream #{i}, never introduced"))
     }
+}
+
+/// The read models' rows of a frame that holds them (`None`: as in the
+/// frame before), alone: what a diff or a find starts from
+/// (`super::read`), without the streams the frames before introduce.
+///
+/// # Errors
+/// A frame that does not parse.
+pub fn tables_only(registry: &Registry, bytes: &[u8]) -> Result<Option<MemTables>, String> {
+    #[derive(Deserialize)]
+    struct Tables {
+        #[serde(default)]
+        tables: Option<Vec<(String, Vec<Vec<Value>>)>>,
+    }
+    let frame: Tables = serde_json::from_slice(bytes).map_err(|e| format!("a frame does not parse: {e}"))?;
+    Ok(frame.tables.map(|t| mem_tables(registry, t)))
+}
+
+/// Rows by table name back into tables (a table this build does not have
+/// is left out).
+fn mem_tables(registry: &Registry, tables: Vec<(String, Vec<Vec<Value>>)>) -> MemTables {
+    let mut out = MemTables::default();
+    for (name, rows) in tables {
+        let Some(spec) = registry.projections().iter().flat_map(|p| p.tables()).find(|t| t.name == name) else {
+            continue; // a read model this build does not have
+        };
+        for cells in rows {
+            let _ = out.put(spec, Row::from_vec(spec, cells.into_iter().map(cell).collect()));
+        }
+    }
+    out
 }
 
 /// Every read model's rows, by table name.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::app::{AppError, Chronicle, repository};
 use crate::es::projection::RowsError;
 use crate::es::store::StreamReader;
-use crate::es::{Cell, Event, MemTables, Projection, Row, Rows, StoreError, TableSpec};
+use crate::es::{Cell, Event, MemTables, Projection, Row, Rows, StoreError, TableSpec, TimeTravel};
 
 /// One event of a stream and the stream's state around it.
 #[derive(Debug)]
@@ -182,7 +182,13 @@ pub fn projection_steps(
     let main = &p.tables()[0];
     let mut tables = MemTables::default();
     let mut start = 1;
-    if from > 1 && p.tables().len() == 1 {
+    // From the nearest keyframe cached at or before `from` (`chronicle
+    // cache`) for a read model folded in memory, else its rows at `from`.
+    let cached = if from > 1 && p.time_travel() == TimeTravel::Fold { c.cached_tables(from - 1) } else { None };
+    if let Some((at, cached)) = cached {
+        tables = cached;
+        start = at + 1;
+    } else if from > 1 && p.tables().len() == 1 {
         c.for_each_projection_row(name, from - 1, &mut |row| Ok(tables.put(main, row)?))?;
         start = from;
     }

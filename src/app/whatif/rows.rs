@@ -19,7 +19,12 @@ impl Branch {
     /// # Errors
     /// Store failures; an event that cannot be upcast or decoded.
     pub fn diff_read_models(&self, c: &Chronicle, diff: &mut Diff) -> Result<(), AppError> {
-        self.diff_read_models_from(c, diff, None)
+        // The log's world at the fork point from the keyframe cache when
+        // one was built (`chronicle cache`) and it would be used.
+        let usable =
+            self.skipped.range(..=self.at).next().is_none() && self.flagged.iter().all(|f| f.position > self.at);
+        let world = if usable && self.at > 0 { c.cached_world(self.at) } else { None };
+        self.diff_read_models_from(c, diff, world.as_ref())
     }
 
     /// As [`Branch::diff_read_models`], starting from `world` when it is

@@ -1,0 +1,96 @@
+//! Read models at a past position from the keyframe cache, for the CLI's
+//! diff, what-if and find: the rows of the nearest cached frame at or
+//! before the position, plus a fold of the few events after it (at most a
+//! keyframe interval), instead of a fold from position 1.
+//!
+//! Only a cache file that exists is read (nothing is created): one whose
+//! header still matches the log (name, layout, first event and the event at
+//! its head, whose hash-chain link in chronicle's own store covers every
+//! event before it) and records that every event up to its head folded
+//! cleanly. Otherwise, or on any failure (a warning), callers go the cold
+//! way, with the same results.
+
+use super::frame::tables_only;
+use super::{Header, chosen_path, fingerprint, identity, plain_event};
+use crate::app::{AppError, Chronicle, World};
+use crate::es::{Event, MemTables};
+
+impl Chronicle {
+    /// The in-memory read models' rows at the nearest cached frame at or
+    /// before `position`, with that frame's position (`None`: no usable
+    /// cache, or no frame there).
+    #[must_use]
+    pub fn cached_tables(&self, position: u64) -> Option<(u64, MemTables)> {
+        match self.try_cached_tables(position) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("keyframe cache not used: {e}");
+                None
+            }
+        }
+    }
+
+    /// The world at `position` with its in-memory read models (streams
+    /// only as far as the fold from the cached frame touched them): what
+    /// [`Chronicle::diff_with_worlds`] and a what-if's read-model diff take.
+    /// `None` as [`Chronicle::cached_tables`].
+    #[must_use]
+    pub fn cached_world(&self, position: u64) -> Option<World> {
+        let (at, tables) = self.cached_tables(position)?;
+        let mut world = World { position: at, tables, ..World::lazy() };
+        let mut event = Event::default();
+        let registry = self.registry();
+        let folded = self.store().scan_fold(at + 1, position, |e| {
+            world.apply_ref(registry, e, false, &mut event);
+            Ok::<_, AppError>(())
+        });
+        match folded {
+            Ok(()) if world.position == position => Some(world),
+            Ok(()) => None,
+            Err(e) => {
+                tracing::warn!("keyframe cache not used: {e}");
+                None
+            }
+        }
+    }
+
+    fn try_cached_tables(&self, position: u64) -> Result<Option<(u64, MemTables)>, String> {
+        if position == 0 {
+            return Ok(None);
+        }
+        let (log, layout) = identity(self);
+        let Some(path) = chosen_path(&log, &layout)? else { return Ok(None) };
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let io = |e: String| format!("cache {}: {e}", path.display());
+        let file = crate::engines::open_cache(&path).map_err(io)?;
+        let Some(header) = file.header().map_err(io)? else { return Ok(None) };
+        if !self.matches(&header, &log, &layout)? {
+            return Ok(None);
+        }
+        let mut nearest = None;
+        let mut found = None;
+        file.frames_back(position.min(header.head), &mut |p, bytes| {
+            nearest.get_or_insert(p);
+            found = tables_only(self.registry(), bytes)?;
+            Ok(found.is_none())
+        })
+        .map_err(io)?;
+        if let Some(at) = nearest.filter(|_| found.is_some()) {
+            tracing::debug!(cache = %path.display(), at, position, "read models from a cached keyframe");
+        }
+        Ok(nearest.zip(found))
+    }
+
+    /// Whether `header` is of this log as it is now, with no fold problem.
+    fn matches(&self, header: &Header, log: &str, layout: &str) -> Result<bool, String> {
+        if header.log != log || header.layout != layout || header.problems != Some(0) {
+            return Ok(false);
+        }
+        let same = |p: u64, want: &str| -> Result<bool, String> {
+            Ok(plain_event(self, p)?.is_some_and(|e| fingerprint(&e) == want))
+        };
+        Ok(same(1, &header.first)? && same(header.head, &header.last)?)
+    }
+}
