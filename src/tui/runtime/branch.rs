@@ -160,7 +160,9 @@ impl Branches {
                 Ok((said, v, stream)) => Action::BranchRan(said, Box::new(v), stream),
                 Err(e) => Action::Branched(Err(e.to_string())),
             },
-            BranchOp::Diff { .. } | BranchOp::DiffMain | BranchOp::CancelDiff => Action::Failed(format!("{op:?}: not here")),
+            BranchOp::Diff { .. } | BranchOp::DiffMain | BranchOp::CancelDiff => {
+                Action::Failed(format!("{op:?}: not here"))
+            }
             BranchOp::Leave { export } => Action::BranchLeft(self.leave(c, export)),
         }
     }

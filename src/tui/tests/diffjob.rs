@@ -10,8 +10,8 @@ use super::super::runtime::render_text;
 use super::super::update;
 use super::{session, store};
 
-fn view(title: &str) -> Box<DiffView> {
-    Box::new(DiffView { title: title.into(), lines: Vec::new(), scroll: 0 })
+fn view(title: &str) -> DiffView {
+    DiffView { title: title.into(), lines: Vec::new(), scroll: 0 }
 }
 
 fn said(app: &App) -> String {
@@ -40,7 +40,7 @@ fn d_says_a_diff_runs_and_esc_cancels_it() {
     assert!(said(&app).contains("diff cancelled"));
     assert_eq!(app.mark, Some(2), "Esc cancels the diff only");
     // The cancelled diff's answer, should it come, opens nothing.
-    update::update(&mut app, Action::Diffed(Ok(view("late"))));
+    update::update(&mut app, Action::Diffed(Ok(Box::new(view("late")))));
     assert!(app.diff.is_none());
     update::update(&mut app, Action::Diffed(Err("late failure".into())));
     assert!(!said(&app).contains("late failure"));
@@ -50,7 +50,7 @@ fn d_says_a_diff_runs_and_esc_cancels_it() {
 fn the_answer_opens_the_overlay_and_says_when_the_pair_moved_meanwhile() {
     let mut app = marked(2, 7);
     update::update(&mut app, Action::OpenDiff);
-    update::update(&mut app, Action::Diffed(Ok(view("diff 2 → 7"))));
+    update::update(&mut app, Action::Diffed(Ok(Box::new(view("diff 2 → 7")))));
     assert_eq!(app.diff.as_ref().map(|d| d.title.as_str()), Some("diff 2 → 7"));
     assert!(said(&app).contains("Esc closes"), "{}", said(&app));
     assert_eq!(app.diffing, None);
@@ -58,7 +58,7 @@ fn the_answer_opens_the_overlay_and_says_when_the_pair_moved_meanwhile() {
     let mut app = marked(2, 7);
     update::update(&mut app, Action::OpenDiff);
     update::update(&mut app, Action::Step(1));
-    update::update(&mut app, Action::Diffed(Ok(view("diff 2 → 7"))));
+    update::update(&mut app, Action::Diffed(Ok(Box::new(view("diff 2 → 7")))));
     assert!(app.diff.is_some());
     assert!(said(&app).contains("for the old pair 2 → 7"), "{}", said(&app));
 }
@@ -82,7 +82,7 @@ fn a_branch_diff_runs_likewise_and_leaving_the_branch_drops_it() {
     assert!(said(&app).contains("Esc cancels"), "{}", said(&app));
     update::update(&mut app, Action::BranchLeft(Ok(None)));
     assert_eq!(app.diffing, None);
-    update::update(&mut app, Action::Diffed(Ok(view("branch"))));
+    update::update(&mut app, Action::Diffed(Ok(Box::new(view("branch")))));
     assert!(app.diff.is_none(), "no overlay for a branch that is gone");
 }
 

@@ -130,7 +130,12 @@ fn diffed(app: &mut App, v: super::super::app::DiffView) {
             if now == Some((from, to)) {
                 info(app, "diff: ↑↓ PgUp PgDn scroll, Esc closes");
             } else {
-                info(app, format!("this diff is for the old pair {from} → {to} (the mark or cursor moved since; d diffs the new one)"));
+                info(
+                    app,
+                    format!(
+                        "this diff is for the old pair {from} → {to} (the mark or cursor moved since; d diffs the new one)"
+                    ),
+                );
             }
         }
         Diffing::Branch if app.branch.is_none() => return,
