@@ -198,3 +198,47 @@ fn help_lists_the_diff_and_branch_keys() {
     t.wait_for("in a branch: skip the selected event");
     t.wait_for("in a branch: diff the branch against the log");
 }
+
+/// On a larger store `d` diffs on its own thread: the status says so, keys
+/// keep answering (an answer for a pair that moved says so), and Esc
+/// cancels it (its answer never opens).
+#[test]
+fn d_diffs_off_the_ui_thread_keys_answer_meanwhile_and_esc_cancels() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("big.db");
+    let out = Command::new(BIN).arg("--db").arg(&db).args(["demo", "--no-tui", "--events", "20000"]).output();
+    assert!(out.expect("demo").status.success(), "demo failed");
+    let bytes = std::fs::read(&db).expect("read the store");
+    let t = Tmux::start_in("diffjob", db.to_str().expect("utf-8 path"), Some(dir.path()));
+    t.wait_for("/20000");
+    t.keys(&["Home"]);
+    t.wait_for(" 1/");
+    t.keys(&["v"]);
+    t.wait_for("mark @1 (move");
+    go(&t, 19_000);
+    // d and l in one send: both are read before the diff can answer.
+    t.keys(&["d", "l"]);
+    t.wait_long("the diff running and the cursor moved", 30, |s| {
+        s.contains("diffing 1 → 19000… (Esc cancels)") && s.contains(" 19001/")
+    });
+    t.wait_long("the diff of the old pair", 60, |s| {
+        s.contains("diff 1 → 19000 · Esc closes") && s.contains("for the old pair 1 → 19000")
+    });
+    t.keys(&["Escape"]);
+    t.wait_long("the overlay closed", 15, |s| !s.contains("· Esc closes"));
+    // Esc cancels a diff running; the next one opens, not the cancelled one.
+    t.keys(&["d"]);
+    t.wait_for("diffing 1 → 19001… (Esc cancels)");
+    t.keys(&["Escape"]);
+    t.wait_for("diff cancelled");
+    t.wait_for(" 19001/");
+    t.keys(&["l"]);
+    t.wait_for(" 19002/");
+    t.keys(&["d"]);
+    let s = t.wait_long("the new pair's diff", 60, |s| s.contains("· Esc closes"));
+    assert!(s.contains("diff 1 → 19002 · Esc closes"), "the cancelled diff opened:\n{s}");
+    assert!(!s.contains("old pair"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_long("the overlay closed", 15, |s| !s.contains("· Esc closes"));
+    quit_unchanged(&t, &db, &bytes);
+}

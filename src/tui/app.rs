@@ -6,7 +6,7 @@ use tui_input::Input;
 
 use crate::app::World;
 
-pub use branch::{BranchEvent, BranchState, BranchView, DiffKind, DiffView, Refused};
+pub use branch::{BranchEvent, BranchState, BranchView, DiffKind, DiffView, Diffing, Refused};
 pub use debugger::{Debugger, Search};
 pub use tree::{TreeOverlay, TreeRow};
 
@@ -325,6 +325,8 @@ pub struct App {
     pub branch: Option<BranchView>,
     /// The diff overlay open (`d`, `D`), if any.
     pub diff: Option<DiffView>,
+    /// The diff being computed on a thread, if any (Esc cancels it).
+    pub diffing: Option<Diffing>,
     /// The causation-tree overlay (`T`), when open.
     pub tree: Option<TreeOverlay>,
     /// The message line.

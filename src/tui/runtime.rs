@@ -290,7 +290,7 @@ fn event_loop(terminal: &mut DefaultTerminal, session: &mut Session, signals: &S
         if let Some(p) = play_due {
             timeout = timeout.min(p);
         }
-        if session.app.folding() || session.app.debug.busy || session.reading_tree() {
+        if session.app.folding() || session.app.debug.busy || session.app.diffing.is_some() || session.reading_tree() {
             timeout = timeout.min(BUSY_POLL);
         }
         if event::poll(timeout)? {

@@ -2,6 +2,7 @@
 
 mod branch;
 mod debugger;
+mod diffjob;
 mod filter;
 mod input;
 mod narrow;

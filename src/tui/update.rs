@@ -80,6 +80,9 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Back if app.debug.busy => Some(debug::cancel(app)),
+        Action::Back if app.diffing.is_some() && app.mode == Mode::Normal && app.diff.is_none() => {
+            Some(branch::cancel(app))
+        }
         Action::Back if branch::takes_back(app) => branch::back(app),
         Action::Submit if app.mode == Mode::Command && app.branch.is_some() => branch::submit(app),
         Action::Back => {

@@ -18,6 +18,8 @@ pub enum BranchOp {
     Execute(String),
     /// Diff the branch against the log.
     DiffMain,
+    /// Stop the diff being computed (its answer is dropped).
+    CancelDiff,
     /// Drop the branch, first writing it as JSON Lines if `export`.
     Leave {
         /// Write the export first.

@@ -92,6 +92,21 @@ pub enum DiffKind {
     Plain,
 }
 
+/// A diff being computed on a thread (Esc cancels it; the overlay opens
+/// when it is done).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Diffing {
+    /// Between two positions (the mark and the cursor when `d` was pressed).
+    Between {
+        /// The earlier position.
+        from: u64,
+        /// The later position.
+        to: u64,
+    },
+    /// The what-if branch against the log.
+    Branch,
+}
+
 /// The diff overlay: between the mark and the cursor, or a branch against the log.
 #[derive(Debug, Clone)]
 pub struct DiffView {

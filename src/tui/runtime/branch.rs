@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use super::super::action::{Action, BranchOp};
-use super::super::app::{App, BranchEvent, BranchState, BranchView, DiffView, Refused};
+use super::super::app::{App, BranchEvent, BranchState, BranchView, Refused};
 use super::super::text;
-use crate::app::diff::rows::keyed;
-use crate::app::diff::{Scope, rows_diff};
 use crate::app::whatif::Branch;
 use crate::app::{AppError, Chronicle, Mode, Timeline};
-use crate::es::{MemTables, TimeTravel};
+use crate::es::MemTables;
+use diff::DiffJob;
+
+mod diff;
 
 /// What a command in the branch did (or why it was rejected), what the
 /// branch shows now, and the stream of its first event.
@@ -37,8 +38,13 @@ pub struct Branches {
     /// Read models being folded again on a thread after a skip: the
     /// answer (with the timeline, to keep its keyframes).
     refold: Option<Receiver<Refolded>>,
-    /// Whether skips refold on a thread (the terminal UI), or here (headless).
+    /// Whether skips refold and diffs run on a thread (the terminal UI), or here (headless).
     threaded: bool,
+    /// The diff running on a thread, if any.
+    diff: Option<DiffJob>,
+    /// `D` was pressed while a skip folds the read models again: the
+    /// branch's diff starts once they are folded.
+    diff_after_refold: bool,
     /// The store's file name without extension (`demo` for `demo.db`).
     stem: String,
     /// Where exports are written (the working directory when the UI started).
@@ -62,6 +68,8 @@ impl Branches {
             timeline: None,
             refold: None,
             threaded: false,
+            diff: None,
+            diff_after_refold: false,
             stem,
             dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         }
@@ -72,15 +80,25 @@ impl Branches {
         self.threaded = on;
     }
 
-    /// The branch's read models folded again on the thread, once they are:
-    /// what the branch shows now.
+    /// A diff computed on its thread, or the branch's read models folded
+    /// again on theirs (what the branch shows now), once they are.
     pub fn poll(&mut self, c: &Chronicle) -> Option<Action> {
+        if let Some(a) = self.poll_diff() {
+            return Some(a);
+        }
         let answer = match self.refold.as_ref()?.try_recv() {
             Ok(a) => a,
             Err(TryRecvError::Empty) => return None,
             Err(TryRecvError::Disconnected) => Err("the branch's folding thread stopped".into()),
         };
-        Some(self.finish(c, answer))
+        let a = self.finish(c, answer);
+        if std::mem::take(&mut self.diff_after_refold) {
+            // A spawned diff answers later; one that could not start, now.
+            if let Some(Action::Diffed(Err(e))) = self.start_main(c) {
+                return Some(Action::Diffed(Err(e)));
+            }
+        }
+        Some(a)
     }
 
     /// Waits for the read models being folded again, if they are.
@@ -110,21 +128,21 @@ impl Branches {
     pub fn perform(&mut self, c: &Chronicle, app: &App, op: BranchOp) -> Vec<Action> {
         let started = std::time::Instant::now();
         let what = format!("{op:?}");
-        // The diff against the log needs the read models a skip is folding again.
-        let mut out: Vec<Action> =
-            if op == BranchOp::DiffMain { self.settle(c).into_iter().collect() } else { Vec::new() };
-        out.push(self.run(c, app, op));
+        let out = match op {
+            BranchOp::Diff { from, to } => self.diff_between(c, app, from, to).into_iter().collect(),
+            BranchOp::DiffMain => self.diff_main(c),
+            BranchOp::CancelDiff => {
+                self.cancel_diff();
+                Vec::new()
+            }
+            op => vec![self.run(c, app, op)],
+        };
         tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, op = %what, "branch op");
         out
     }
 
     fn run(&mut self, c: &Chronicle, app: &App, op: BranchOp) -> Action {
         match op {
-            BranchOp::Diff { from, to } => Action::Diffed(
-                c.diff(from, to, Scope::All)
-                    .map(|d| Box::new(DiffView::of(format!("diff {from} → {to}"), &d)))
-                    .map_err(|e| e.to_string()),
-            ),
             BranchOp::Fork(at) => {
                 let r = Branch::fork(c, at).and_then(|b| {
                     // The world folded at the fork point has the log's read models there.
@@ -142,7 +160,9 @@ impl Branches {
                 Ok((said, v, stream)) => Action::BranchRan(said, Box::new(v), stream),
                 Err(e) => Action::Branched(Err(e.to_string())),
             },
-            BranchOp::DiffMain => Action::Diffed(self.diff_main(c).map(Box::new).map_err(|e| e.to_string())),
+            BranchOp::Diff { .. } | BranchOp::DiffMain | BranchOp::CancelDiff => {
+                Action::Failed(format!("{op:?}: not here"))
+            }
             BranchOp::Leave { export } => Action::BranchLeft(self.leave(c, export)),
         }
     }
@@ -211,21 +231,6 @@ impl Branches {
         Ok((said, view(b, &self.base, c, self.refold.is_some())?, stream))
     }
 
-    fn diff_main(&mut self, c: &Chronicle) -> Result<DiffView, AppError> {
-        let b = self.branch.as_ref().ok_or_else(|| AppError::Usage("no branch is open".into()))?;
-        let mut d = b.diff_against_main(c)?;
-        // Both sides' read models are at hand: the log's at the fork point,
-        // and the branch's (no pass over the log, unlike the CLI's).
-        let mut branch = self.base.clone();
-        b.apply_own(c, &mut branch)?;
-        for p in c.registry().projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold) {
-            let Some(table) = p.tables().first().map(|t| t.name) else { continue };
-            let rows = rows_diff(keyed(self.at_fork.rows(table)), keyed(branch.rows(table)));
-            d.projections.insert(p.name().to_owned(), rows);
-        }
-        Ok(DiffView::of(format!("branch @{} against the log at {}", b.at(), d.to), &d))
-    }
-
     fn leave(&mut self, c: &Chronicle, export: bool) -> Result<Option<String>, String> {
         let Some(b) = self.branch.as_ref() else { return Ok(None) };
         let path = if export {
@@ -246,6 +251,8 @@ impl Branches {
         };
         self.branch = None;
         self.refold = None;
+        // A branch diff running answers into nothing (the UI drops it).
+        self.diff_after_refold = false;
         Ok(path)
     }
 

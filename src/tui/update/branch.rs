@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::super::action::{Action, BranchOp, Effect};
-use super::super::app::{App, BranchView, Message, Mode, Tone};
+use super::super::app::{App, BranchView, Diffing, Message, Mode, Tone};
 use super::super::text;
 use super::{info, prompt};
 
@@ -20,7 +20,8 @@ pub(super) fn update(app: &mut App, action: Action) -> Option<Effect> {
                 info(app, "D diffs a what-if branch against the log: press b to fork one first");
                 return None;
             }
-            info(app, "diffing the branch against the log…");
+            app.diffing = Some(Diffing::Branch);
+            info(app, "diffing the branch against the log… (Esc cancels)");
             Some(Effect::Branch(BranchOp::DiffMain))
         }
         Action::DiffScroll(d) => {
@@ -37,11 +38,16 @@ pub(super) fn update(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::ExportAnswer(export) => Some(Effect::Branch(BranchOp::Leave { export })),
         Action::Diffed(Ok(v)) => {
-            app.diff = Some(*v);
-            info(app, "diff: ↑↓ PgUp PgDn scroll, Esc closes");
+            diffed(app, *v);
             None
         }
-        Action::Diffed(Err(e)) | Action::Branched(Err(e)) => {
+        Action::Diffed(Err(e)) => {
+            if app.diffing.take().is_some() {
+                error(app, &e);
+            }
+            None
+        }
+        Action::Branched(Err(e)) => {
             error(app, &e);
             None
         }
@@ -64,6 +70,10 @@ pub(super) fn update(app: &mut App, action: Action) -> Option<Effect> {
         Action::BranchLeft(Ok(path)) => {
             let at = app.branch.take().map_or(0, |b| b.at);
             app.diff = None;
+            if app.diffing == Some(Diffing::Branch) {
+                // Its answer is dropped when it comes.
+                app.diffing = None;
+            }
             match path {
                 Some(p) => info(app, format!("left the branch @{at}; exported to {}", text::clean(&p))),
                 None => info(app, format!("left the branch @{at} (not exported)")),
@@ -104,8 +114,41 @@ fn open_diff(app: &mut App) -> Option<Effect> {
         return None;
     };
     let (from, to) = (m.min(app.cursor), m.max(app.cursor));
-    info(app, format!("diffing {from} → {to}…"));
+    app.diffing = Some(Diffing::Between { from, to });
+    info(app, format!("diffing {from} → {to}… (Esc cancels)"));
     Some(Effect::Branch(BranchOp::Diff { from, to }))
+}
+
+/// A diff computed: opens the overlay, unless it was cancelled (or the
+/// branch it is of was left); says so when the mark or the cursor moved
+/// while it ran.
+fn diffed(app: &mut App, v: super::super::app::DiffView) {
+    let Some(was) = app.diffing.take() else { return };
+    match was {
+        Diffing::Between { from, to } => {
+            let now = app.mark.map(|m| (m.min(app.cursor), m.max(app.cursor)));
+            if now == Some((from, to)) {
+                info(app, "diff: ↑↓ PgUp PgDn scroll, Esc closes");
+            } else {
+                info(
+                    app,
+                    format!(
+                        "this diff is for the old pair {from} → {to} (the mark or cursor moved since; d diffs the new one)"
+                    ),
+                );
+            }
+        }
+        Diffing::Branch if app.branch.is_none() => return,
+        Diffing::Branch => info(app, "diff: ↑↓ PgUp PgDn scroll, Esc closes"),
+    }
+    app.diff = Some(v);
+}
+
+/// Esc while a diff is computed: stops it.
+pub(super) fn cancel(app: &mut App) -> Effect {
+    app.diffing = None;
+    info(app, "diff cancelled");
+    Effect::Branch(BranchOp::CancelDiff)
 }
 
 fn toggle(app: &mut App) -> Option<Effect> {
