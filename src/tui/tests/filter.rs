@@ -10,10 +10,17 @@ use crate::app::{Chronicle, ExecOptions, Mode};
 fn long_store() -> (tempfile::TempDir, std::path::PathBuf, u64) {
     let (d, db) = store();
     let mut c = Chronicle::open(&db, Mode::Write, crate::domain::Registry::builtin()).unwrap();
-    let opts = ExecOptions::new("tester", "test");
-    for _ in 0..1_000 {
+    // Fixed ids: the filter matches correlation ids too, and a random one
+    // can hold `acc-2` by chance (`…facc-2b…`), which made a stray match.
+    for i in 0..1_000 {
+        let opts = ExecOptions {
+            command_id: Some(format!("long-{i}")),
+            correlation_id: Some(format!("long-{i}")),
+            ..ExecOptions::new("tester", "test")
+        };
         c.execute("deposit acc-1 1", &opts).unwrap();
     }
+    let opts = ExecOptions::new("tester", "test");
     c.execute("deposit acc-2 1 far", &opts).unwrap();
     let head = c.store().head().unwrap();
     (d, db, head)
