@@ -118,3 +118,53 @@ fn a_mapping_file_reads_a_table_in_another_schema_and_a_missing_column_is_one_li
     assert!(line.contains("`journal.bodies`"), "{line}");
     assert_eq!(pg.count(RELATIONS), relations, "nothing created in the database");
 }
+
+#[test]
+fn log_follow_on_a_node_style_table_shows_a_row_another_program_inserts() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let Some(pg) = Pg::new() else { return };
+    pg.sql(
+        r#"CREATE TABLE events (id serial PRIMARY KEY, aggregate_id text NOT NULL, aggregate_type text NOT NULL,
+             event_type text NOT NULL, data jsonb NOT NULL, metadata jsonb, version int NOT NULL,
+             created_at timestamptz NOT NULL);
+           INSERT INTO events (aggregate_id, aggregate_type, event_type, data, metadata, version, created_at) VALUES
+             ('o-1', 'Order', 'OrderPlaced', '{"total":10}', '{"userId":"ada"}', 1, '2026-11-29T10:00:00Z');"#,
+    );
+    let relations = pg.count(RELATIONS);
+    let mut child = pg
+        .cmd()
+        .args(["log", "--follow", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn log --follow");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Generous: this checks that the row comes, not how fast (see the benches).
+    let wait = Duration::from_secs(20);
+    let first: serde_json::Value =
+        serde_json::from_str(&rx.recv_timeout(wait).expect("the existing row")).expect("JSON");
+    assert_eq!(first["event_type"], "OrderPlaced");
+    pg.sql(
+        r#"INSERT INTO events (aggregate_id, aggregate_type, event_type, data, metadata, version, created_at) VALUES
+             ('o-1', 'Order', 'ItemAdded', '{"sku":"A"}', '{"userId":"bob"}', 2, '2026-11-29T10:00:05Z');"#,
+    );
+    let line = rx.recv_timeout(wait);
+    child.kill().expect("stop the follower");
+    child.wait().expect("reap");
+    let next: serde_json::Value = serde_json::from_str(&line.expect("the inserted row is shown")).expect("JSON");
+    assert_eq!((next["position"].as_u64(), next["event_type"].as_str()), (Some(2), Some("ItemAdded")));
+    assert_eq!(next["metadata"]["actor"], "bob");
+    assert_eq!(pg.count(RELATIONS), relations, "following created nothing in the database");
+}
