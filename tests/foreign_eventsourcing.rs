@@ -206,29 +206,11 @@ fn a_log_in_wal_mode_as_the_tool_leaves_it_is_read_without_a_trace() {
 
 #[test]
 fn log_follow_shows_an_event_the_tool_appends_later() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    use std::sync::mpsc;
     use std::time::Duration;
 
     let s = fixture();
-    let mut child = chronicle()
-        .arg("--db")
-        .arg(&s.path)
-        .args(["log", "--follow", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn log --follow");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) =
+        support::spawn_lines(chronicle().arg("--db").arg(&s.path).args(["log", "--follow", "--json"]));
     // Generous: this checks that the event comes, not how fast (see the benches).
     let wait = Duration::from_secs(20);
     for _ in 0..8 {

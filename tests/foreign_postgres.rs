@@ -121,9 +121,6 @@ fn a_mapping_file_reads_a_table_in_another_schema_and_a_missing_column_is_one_li
 
 #[test]
 fn log_follow_on_a_node_style_table_shows_a_row_another_program_inserts() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    use std::sync::mpsc;
     use std::time::Duration;
 
     let Some(pg) = Pg::new() else { return };
@@ -135,22 +132,7 @@ fn log_follow_on_a_node_style_table_shows_a_row_another_program_inserts() {
              ('o-1', 'Order', 'OrderPlaced', '{"total":10}', '{"userId":"ada"}', 1, '2026-11-29T10:00:00Z');"#,
     );
     let relations = pg.count(RELATIONS);
-    let mut child = pg
-        .cmd()
-        .args(["log", "--follow", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn log --follow");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = support::spawn_lines(pg.cmd().args(["log", "--follow", "--json"]));
     // Generous: this checks that the row comes, not how fast (see the benches).
     let wait = Duration::from_secs(20);
     let first: serde_json::Value =

@@ -222,3 +222,20 @@ impl Default for Store {
 pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write file");
 }
+
+/// Spawns `cmd` with its standard output piped and read on a thread: the
+/// child (to kill) and its output lines as they come.
+pub fn spawn_lines(cmd: &mut Command) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn the child");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
