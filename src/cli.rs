@@ -7,6 +7,7 @@ mod cache;
 mod commands;
 mod debug;
 mod diff;
+mod exec;
 pub mod logging;
 mod output;
 mod progress;
@@ -82,6 +83,14 @@ pub enum Command {
         /// once; with another command it is refused (exit 1).
         #[arg(long)]
         command_id: Option<String>,
+        /// Join this correlation (a request's id) [default: the cause's
+        /// correlation, else the command id].
+        #[arg(long, value_name = "ID")]
+        correlation: Option<String>,
+        /// The id of the stored event that caused this command: its events
+        /// hang under it in `log --correlation ID --tree`.
+        #[arg(long, value_name = "EVENT_ID")]
+        causation: Option<String>,
         /// Print the recorded events as JSON Lines.
         #[arg(long)]
         json: bool,

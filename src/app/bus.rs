@@ -6,6 +6,7 @@
 //! only come from a writer that does not follow this protocol, and is retried
 //! a bounded number of times.
 
+mod cause;
 mod command_id;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -37,9 +38,11 @@ pub struct ExecOptions {
     /// events of the first time; with another command it is refused (see
     /// [`execute_in`]).
     pub command_id: Option<String>,
-    /// Correlation id to join (default: the command id).
+    /// Correlation id to join (default: the command id; with a causation
+    /// id through [`Chronicle::execute`], the cause's correlation).
     pub correlation_id: Option<String>,
-    /// Causation id (default: the command id).
+    /// Causation id (default: the command id). Through
+    /// [`Chronicle::execute`] it must be the id of a stored event.
     pub causation_id: Option<String>,
     /// Timestamp to record (default: the commit time). For imports and the demo.
     pub recorded_at: Option<String>,
@@ -277,15 +280,20 @@ impl Chronicle {
     ///
     /// # Errors
     /// [`AppError::Parse`] / [`AppError::Rejected`] (nothing recorded),
+    /// [`AppError::Usage`] for a malformed id or a causation id no event
+    /// has (see [`ExecOptions::causation_id`]),
     /// [`AppError::Conflict`] after [`MAX_RETRIES`], store failures.
     pub fn execute(&mut self, line: &str, opts: &ExecOptions) -> Result<Outcome, AppError> {
         command_id::check(opts)?;
+        cause::check(opts)?;
         let cmd = self.registry.parse(line).map_err(AppError::Parse)?;
         let registry = Arc::clone(&self.registry);
         let config = self.config;
         let mut attempt = 0;
         loop {
             let result = self.store.write(|tx| {
+                let resolved = cause::resolve(tx, opts)?;
+                let opts = resolved.as_ref().unwrap_or(opts);
                 let out =
                     execute_in(tx, &registry, config, cmd.as_ref(), opts, &mut || Uuid::now_v7().to_string(), None)?;
                 projector::catch_up(tx, &registry, &out.upcast)?;

@@ -80,6 +80,8 @@ impl Chronicle {
         let config = self.config;
         let mut cache = StateCache::default();
         let mut commands = 0u64;
+        // The last command's correlation and last event: what a follow-up joins.
+        let mut cause: Option<(String, String)> = None;
         while ctx.written() < target {
             self.store.write(|tx| {
                 let mut recent: Vec<Event> = Vec::new();
@@ -87,9 +89,15 @@ impl Chronicle {
                     let seed = run.next(&mut ctx);
                     let at = seed.recorded_at.unwrap_or_else(|| ctx.spread_time());
                     let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+                    let (correlation_id, causation_id) = match cause.take() {
+                        Some((corr, event)) if run.follows_previous() => (Some(corr), Some(event)),
+                        _ => (None, None),
+                    };
                     let opts = ExecOptions {
                         actor: seed.actor,
                         source: "demo".to_owned(),
+                        correlation_id,
+                        causation_id,
                         recorded_at: Some(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
                         ..ExecOptions::default()
                     };
@@ -115,6 +123,10 @@ impl Chronicle {
                             ctx.advance(out.events.len() as u64);
                             commands += 1;
                             recent.extend(out.upcast);
+                            if let Some(last) = out.events.last() {
+                                let corr = opts.correlation_id.unwrap_or(out.command_id);
+                                cause = Some((corr, last.event_id.clone()));
+                            }
                         }
                         Err(AppError::Rejected(why)) => {
                             tracing::debug!(line = %seed.line, %why, "demo command rejected");

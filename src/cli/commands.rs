@@ -12,7 +12,7 @@ use super::{Cli, Command};
 use crate::app::demo::{DemoOptions, NO_SEEDER};
 use crate::app::exchange::ImportOptions;
 use crate::app::verify::Depth;
-use crate::app::{AppError, Chronicle, ExecOptions, Mode};
+use crate::app::{AppError, Chronicle, Mode};
 use crate::domain::{Registry, SeedParams};
 use crate::es::store::LogFilter;
 
@@ -23,7 +23,10 @@ pub(super) fn dispatch(cli: Cli, reg: &Arc<Registry>, params: SeedParams) -> Res
     match cli.command.unwrap_or(Command::Tui) {
         Command::Tui => open_tui(db, reg),
         Command::Demo { events, seed, no_tui } => demo(db, reg, DemoOptions { events, seed, params }, no_tui),
-        Command::Exec { command, actor, command_id, json } => exec(db, reg, &command, actor, command_id, json),
+        Command::Exec { command, actor, command_id, correlation, causation, json } => {
+            let args = super::exec::Args { actor, command_id, correlation, causation, json };
+            super::exec::run(db, reg, &command, args)
+        }
         Command::Log { tree: true, correlation, json, .. } => super::tree::run(db, reg, correlation.as_deref(), json),
         Command::Log { stream, event_type, correlation, from, limit, follow, json, .. } => {
             let filter = LogFilter { stream_id: stream, event_type, correlation_id: correlation, from, to: None };
@@ -133,39 +136,6 @@ fn demo(db: &Path, reg: &Arc<Registry>, opts: DemoOptions, no_tui: bool) -> Resu
     }
     drop(c);
     open_tui(db, reg)
-}
-
-/// Who a command is recorded for: `--actor`, else the person at the
-/// terminal ([`crate::app::actor::current`]), as in the TUI.
-fn actor_or_default(actor: Option<String>) -> String {
-    actor.unwrap_or_else(crate::app::actor::current)
-}
-
-fn exec(
-    db: &Path,
-    reg: &Arc<Registry>,
-    line: &str,
-    actor: Option<String>,
-    command_id: Option<String>,
-    json: bool,
-) -> Result<ExitCode, AppError> {
-    let actor = actor_or_default(actor);
-    crate::domain::ids::check_visible("actor", &actor).map_err(AppError::Usage)?;
-    let mut c = Chronicle::open(db, Mode::Write, Arc::clone(reg))?;
-    let opts = ExecOptions { actor, source: "cli".to_owned(), command_id, ..ExecOptions::default() };
-    let outcome = c.execute(line, &opts)?;
-    if outcome.duplicate {
-        eprintln!("chronicle: command {} was executed before; nothing new recorded", safe(&outcome.command_id));
-    }
-    let mut out = std::io::stdout().lock();
-    for e in &outcome.events {
-        let v = c.event_json(e);
-        let text = if json { v.to_string() } else { event_line(e, &v["payload"]) };
-        if !emit(&mut out, &text)? {
-            break;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// How long `log --follow` waits for an append before looking again.

@@ -108,7 +108,11 @@ struct Model {
     users: Vec<User>,
     next_account: u64,
     next_user: u64,
-    queue: Vec<String>,
+    /// Commands to issue next (last first), each with whether it is a
+    /// follow-up of the command before it.
+    queue: Vec<(String, bool)>,
+    /// Whether the command [`Model::next`] last returned is a follow-up.
+    follows: bool,
 }
 
 fn amount(cents: i64) -> String {
@@ -139,9 +143,11 @@ impl Model {
 
     /// The next command (queued follow-ups first).
     fn next(&mut self, rng: &mut SmallRng) -> String {
-        if let Some(c) = self.queue.pop() {
+        if let Some((c, follows)) = self.queue.pop() {
+            self.follows = follows;
             return c;
         }
+        self.follows = false;
         let roll = rng.random_range(0..1000);
         let n = self.accounts.len();
         match roll {
@@ -178,12 +184,13 @@ impl Model {
             }
             740..990 if !self.users.is_empty() => self.user_command(rng),
             990..997 if n > 1 => {
-                // Close an account: empty it first, then open a replacement.
+                // Close an account: empty it first, then open a replacement
+                // (each a follow-up of the one before: one causation chain).
                 let i = rng.random_range(0..n);
                 let acc = self.accounts.swap_remove(i);
                 let open = self.open(rng);
-                self.queue.push(open);
-                self.queue.push(format!("close {} customer request", acc.id));
+                self.queue.push((open, true));
+                self.queue.push((format!("close {} customer request", acc.id), acc.balance > 0));
                 if acc.balance > 0 {
                     return format!("withdraw {} {} closing balance", acc.id, amount(acc.balance));
                 }
@@ -193,7 +200,7 @@ impl Model {
                 let i = rng.random_range(0..self.users.len());
                 let u = self.users.swap_remove(i);
                 let reg = self.register(rng);
-                self.queue.push(reg);
+                self.queue.push((reg, true));
                 format!("delete {} account no longer needed", u.id)
             }
             _ if n == 0 => self.open(rng),
@@ -255,7 +262,14 @@ impl Seeder for BuiltinDemo {
 
     fn start(&self, params: &SeedParams) -> Result<Box<dyn SeedRun>, String> {
         Ok(Box::new(Run {
-            model: Model { accounts: Vec::new(), users: Vec::new(), next_account: 0, next_user: 0, queue: Vec::new() },
+            model: Model {
+                accounts: Vec::new(),
+                users: Vec::new(),
+                next_account: 0,
+                next_user: 0,
+                queue: Vec::new(),
+                follows: false,
+            },
             setup: Some((params.get(&ACCOUNTS), params.get(&USERS))),
             legacy: None,
         }))
@@ -274,8 +288,8 @@ impl SeedRun for Run {
     fn next(&mut self, ctx: &mut SeedContext) -> SeedCommand {
         if let Some((accounts, users)) = self.setup.take() {
             let rng = ctx.rng();
-            let mut setup: Vec<String> = (0..accounts).map(|_| self.model.open(rng)).collect();
-            setup.extend((0..users).map(|_| self.model.register(rng)));
+            let mut setup: Vec<(String, bool)> = (0..accounts).map(|_| (self.model.open(rng), false)).collect();
+            setup.extend((0..users).map(|_| (self.model.register(rng), false)));
             setup.reverse();
             self.model.queue = setup;
         }
@@ -286,6 +300,10 @@ impl SeedRun for Run {
         let early = ctx.written() < ctx.target() / 5;
         self.legacy = early.then(|| if ctx.rng().random_bool(0.7) { 1 } else { 2 });
         SeedCommand { line, actor, recorded_at: Some(at) }
+    }
+
+    fn follows_previous(&self) -> bool {
+        self.model.follows
     }
 
     fn encode(&mut self, event: EventData) -> EventData {

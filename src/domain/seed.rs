@@ -140,6 +140,16 @@ pub trait SeedRun {
     /// logs it), so a model that drifts from the store costs only time.
     fn next(&mut self, ctx: &mut SeedContext) -> SeedCommand;
 
+    /// Whether the command [`Self::next`] just returned is a follow-up of
+    /// the one before it (issued because of what that one recorded, as a
+    /// process manager would): the driver records it in the same
+    /// correlation, caused by the previous command's last event, so
+    /// `log --correlation ID --tree` shows the chain. A follow-up of a
+    /// rejected command starts its own correlation. The default: none is.
+    fn follows_previous(&self) -> bool {
+        false
+    }
+
     /// An event the last command decided (at its latest schema), as it is to
     /// be stored: the seeder may re-encode it at an older schema version so
     /// the store holds legacy events for the upcasters to read. The default
