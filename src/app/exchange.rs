@@ -128,8 +128,9 @@ impl Chronicle {
     }
 }
 
-/// One event as one line of an export.
-fn write_event(out: &mut dyn Write, e: &StoredEvent) -> Result<(), AppError> {
+/// One event as one line of an export (the what-if branch export writes
+/// its lines with it too, so `import` reads both).
+pub(crate) fn write_event(out: &mut dyn Write, e: &StoredEvent) -> Result<(), AppError> {
     let payload = raw(&e.payload);
     let metadata = raw(&e.metadata);
     let line = OutLine {

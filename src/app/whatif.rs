@@ -9,6 +9,7 @@
 //! stream from the start without it; the branch's own events are kept in a
 //! `Vec`. The TUI can fork one at its cursor and keep it across keys.
 
+mod export;
 mod replay;
 mod rows;
 mod tables;
@@ -20,6 +21,7 @@ use serde_json::{Value, json};
 use super::diff::{Diff, StreamDiff, changes};
 use super::{AppError, Chronicle, repository};
 use crate::es::{DynState, Event};
+use replay::offer;
 
 /// The actor the branch's own events are counted under in its diff.
 pub const BRANCH_ACTOR: &str = "whatif";
@@ -101,6 +103,8 @@ pub struct Branch {
     skipped: BTreeSet<u64>,
     streams: BTreeMap<String, Overlay>,
     events: Vec<Event>,
+    /// How many of `events` there are after each accepted command.
+    command_ends: Vec<usize>,
     flagged: Vec<Flagged>,
     /// How far the real log was replayed onto the branch (`at` if not).
     replayed_to: u64,
@@ -121,6 +125,7 @@ impl Branch {
             skipped: BTreeSet::new(),
             streams: BTreeMap::new(),
             events: Vec::new(),
+            command_ends: Vec::new(),
             flagged: Vec::new(),
             replayed_to: at,
         })
@@ -332,6 +337,7 @@ impl Branch {
             self.streams.insert(id, Overlay { stream_type, state: Some(state), version });
         }
         self.events.extend(appended.iter().cloned());
+        self.command_ends.push(self.events.len());
         Ok(CommandOutcome { command: line.to_owned(), result: Ok(appended) })
     }
 
@@ -373,27 +379,6 @@ impl Branch {
         }
         Ok(diff)
     }
-}
-
-/// Checks `e` against the overlay's state and folds it if allowed; the
-/// reason when the rules refuse it (then nothing is folded). A stream of a
-/// type no domain registered has no rules: its events always fold.
-///
-/// # Errors
-/// An event its aggregate cannot decode.
-fn offer(registry: &crate::domain::Registry, o: &mut Overlay, e: &Event) -> Result<Option<String>, AppError> {
-    let state = o.state.get_or_insert_with(|| registry.fresh_state(&e.stream_type));
-    if registry.kind(&e.stream_type).is_some()
-        && let Err(v) = state.check(e)
-    {
-        if o.version == 0 {
-            o.state = None;
-        }
-        return Ok(Some(v.to_string()));
-    }
-    state.apply(e).map_err(|v| repository::refused(e, v))?;
-    o.version += 1;
-    Ok(None)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Replaying the real log's later events onto a branch.
 
-use super::{Branch, Flagged, offer};
-use crate::app::{AppError, Chronicle};
+use super::{Branch, Flagged, Overlay};
+use crate::app::{AppError, Chronicle, repository};
 use crate::es::Event;
 
 /// Events read from the store per range while replaying.
@@ -43,4 +43,29 @@ impl Branch {
         self.replayed_to = head;
         Ok(head)
     }
+}
+
+/// Checks `e` against the overlay's state and folds it if allowed; the
+/// reason when the rules refuse it (then nothing is folded). A stream of a
+/// type no domain registered has no rules: its events always fold.
+///
+/// # Errors
+/// An event its aggregate cannot decode.
+pub(super) fn offer(
+    registry: &crate::domain::Registry,
+    o: &mut Overlay,
+    e: &Event,
+) -> Result<Option<String>, AppError> {
+    let state = o.state.get_or_insert_with(|| registry.fresh_state(&e.stream_type));
+    if registry.kind(&e.stream_type).is_some()
+        && let Err(v) = state.check(e)
+    {
+        if o.version == 0 {
+            o.state = None;
+        }
+        return Ok(Some(v.to_string()));
+    }
+    state.apply(e).map_err(|v| repository::refused(e, v))?;
+    o.version += 1;
+    Ok(None)
 }

@@ -1,19 +1,16 @@
-//! The branch's read models and its export, for a front end that keeps a
-//! branch open (the TUI): both read the log up to the fork point by range.
+//! The branch's read models, for a front end that keeps a branch open (the
+//! TUI): they read the log up to the fork point by range.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
+use std::collections::BTreeSet;
 
-use serde_json::json;
-
-use super::{Branch, event_json};
+use super::Branch;
 use crate::app::{AppError, Chronicle, repository};
 use crate::es::{Event, MemTables, TimeTravel};
 
 impl Branch {
     /// The positions left out of the branch: skipped, and refused by its
     /// rules (flagged).
-    fn left_out(&self) -> BTreeSet<u64> {
+    pub(super) fn left_out(&self) -> BTreeSet<u64> {
         self.skipped.iter().copied().chain(self.flagged.iter().map(|f| f.position)).collect()
     }
 
@@ -91,49 +88,5 @@ impl Branch {
             }
         }
         Ok(())
-    }
-
-    /// Writes the branch as JSON Lines, one event a line, oldest first: the
-    /// log's events up to the fork point without those left out, then the
-    /// branch's own. Positions and versions are the branch's (renumbered
-    /// without the gaps); `log_position` is the event's position in the
-    /// real log (`null` for the branch's own, which carry `"branch": true`).
-    /// Returns how many lines were written.
-    ///
-    /// # Errors
-    /// Store failures; an event that cannot be upcast; write failures as
-    /// [`AppError::Io`].
-    pub fn export_jsonl(&self, c: &Chronicle, out: &mut dyn Write) -> Result<u64, AppError> {
-        let registry = c.registry();
-        let left_out = self.left_out();
-        let mut versions: BTreeMap<String, u64> = BTreeMap::new();
-        let mut n = 0u64;
-        let mut write = |e: &Event, log_position: Option<u64>, versions: &mut BTreeMap<String, u64>| {
-            let version = versions.entry(e.stream_id.clone()).or_default();
-            *version += 1;
-            n += 1;
-            let mut v = event_json(e);
-            v["position"] = json!(n);
-            v["version"] = json!(*version);
-            v["log_position"] = json!(log_position);
-            v["branch"] = json!(log_position.is_none());
-            v["recorded_at"] = json!(e.recorded_at);
-            writeln!(out, "{v}").map_err(|err| AppError::Io(format!("branch export: {err}")))
-        };
-        let mut scratch = Event::default();
-        if self.at > 0 {
-            c.store().scan_fold(1, self.at, |e| {
-                if left_out.contains(&e.position) {
-                    return Ok::<_, AppError>(());
-                }
-                registry.upcasters().upcast_into(e, &mut scratch)?;
-                write(&scratch, Some(e.position), &mut versions)
-            })?;
-        }
-        for e in &self.events {
-            write(e, None, &mut versions)?;
-        }
-        out.flush().map_err(|err| AppError::Io(format!("branch export: {err}")))?;
-        Ok(n)
     }
 }
