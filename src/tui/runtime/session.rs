@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::action::{Action, Effect};
-use super::super::app::{App, Message, Model, Overview, Page, Tone};
+use super::super::app::{App, Model, Page};
 use super::super::{TuiError, keymap, text, update};
 use super::branch::Branches;
 use super::debugger::Job;
@@ -16,17 +16,15 @@ use super::follow::Follower;
 use super::streams::StreamsJob;
 use super::tree::TreeJob;
 use super::worker::Worker;
-use crate::app::{Chronicle, ExecOptions, Mode, Timeline};
+use crate::app::{Chronicle, Mode, Timeline};
 use crate::domain::Registry;
 use crate::es::TimeTravel;
-use crate::es::store::LogFilter;
-use reconnect::{Link, LinkState};
+use reconnect::Link;
 
+mod effects;
+mod poll;
 mod reads;
 mod reconnect;
-
-/// Events of one correlation shown at most.
-const CORRELATION_LIMIT: u64 = 500;
 
 /// The state and the store it shows.
 #[derive(Debug)]
@@ -274,87 +272,6 @@ impl Session {
         Ok(())
     }
 
-    /// Worlds the background worker has folded since last asked.
-    ///
-    /// # Errors
-    /// The worker failed.
-    pub fn poll_worker(&mut self) -> Result<bool, TuiError> {
-        if let Some(a) = self.branches.poll(&self.chron) {
-            let r = self.dispatch(a);
-            self.survive(r)?;
-            return Ok(true);
-        }
-        if let Some(a) = self.tree.as_ref().and_then(TreeJob::answer) {
-            self.tree = None;
-            let r = self.dispatch(a);
-            self.survive(r)?;
-            return Ok(true);
-        }
-        if let Some(a) = self.job.as_ref().and_then(Job::answer) {
-            self.job = None;
-            let r = self.dispatch(Action::Debugged(a));
-            self.survive(r)?;
-            return Ok(true);
-        }
-        if let Some(answer) = self.streams.as_ref().and_then(StreamsJob::answer) {
-            self.streams = None;
-            let action = match answer {
-                Ok(streams) => Action::Overview(Box::new(Overview { streams, ..self.app.overview.clone() })),
-                Err(e) => Action::Failed(format!("cannot list the streams: {e}")),
-            };
-            let r = self.dispatch(action);
-            self.survive(r)?;
-            return Ok(true);
-        }
-        let Some(worker) = &self.worker else { return Ok(false) };
-        let notices = worker.notices();
-        if !notices.is_empty() {
-            let text = format!("warning: {}", notices.join(" · "));
-            self.app.message = Some(Message { tone: Tone::Error, text: text::clean(&text) });
-        }
-        let built = worker.built();
-        let progressed = self.app.building != Some(built);
-        if progressed {
-            update::update(&mut self.app, Action::Building(built));
-        }
-        let latest = worker.latest();
-        let Some(world) = self.survive(latest)? else { return Ok(progressed || !notices.is_empty()) };
-        let r = self.dispatch(Action::World(Box::new(world)));
-        self.survive(r)?;
-        Ok(true)
-    }
-
-    /// Checks the store's head (another process may have appended).
-    ///
-    /// # Errors
-    /// Store failures.
-    pub fn poll_head(&mut self) -> Result<bool, TuiError> {
-        let r = self.read_head();
-        self.survive(r)
-    }
-
-    fn read_head(&mut self) -> Result<bool, TuiError> {
-        // With a follower, the store is read only once it saw an append (the
-        // head read here, not the follower's: this session appends too), or
-        // once the connection is back after a loss.
-        let mut reopened = false;
-        if let Some(f) = &self.follower {
-            let news = f.latest()?;
-            match self.track_link(&news)? {
-                LinkState::Down => return Ok(true),
-                LinkState::Up if news.head.is_none() => return Ok(false),
-                LinkState::Up => {}
-                LinkState::Reopened => reopened = true,
-            }
-        }
-        let head = self.chron.head()?;
-        if head == self.app.head {
-            return Ok(reopened);
-        }
-        self.dispatch(Action::HeadChanged(head))?;
-        Ok(true)
-    }
-
     /// Feeds one terminal event.
     ///
     /// # Errors
@@ -388,92 +305,5 @@ impl Session {
     /// Store failures.
     pub fn type_str(&mut self, s: &str) -> Result<(), TuiError> {
         s.chars().try_for_each(|c| self.press(KeyCode::Char(c)))
-    }
-
-    fn perform(&mut self, effect: Effect) -> Result<Vec<Action>, TuiError> {
-        Ok(match effect {
-            Effect::Seek { position, window } => {
-                let w = self.pending_seek.is_some_and(|(_, w)| w) || window;
-                self.pending_seek = Some((position, w));
-                Vec::new()
-            }
-            Effect::SeekTime(t) => match self.chron.resolve_position(None, Some(&t)) {
-                Ok(p) => vec![Action::SeekTo(p)],
-                Err(e) => vec![Action::Failed(e.to_string())],
-            },
-            Effect::Execute(line) => vec![self.execute(&line)?],
-            Effect::Reload => vec![Action::Overview(Box::new(self.overview()?))],
-            Effect::StreamStep { stream, from, forward } => {
-                vec![Action::Found(self.stream_step(&stream, from, forward)?)]
-            }
-            Effect::Find { filter, from, forward } => {
-                let found = super::search::find(&self.chron, &filter, from, forward, self.app.head)?;
-                vec![Action::Found(found)]
-            }
-            Effect::Matches { .. } => {
-                self.load_matches()?;
-                Vec::new()
-            }
-            Effect::Correlation(id) => {
-                let filter = LogFilter { correlation_id: Some(id.clone()), ..LogFilter::default() };
-                vec![Action::Correlated(id, self.chron.log(&filter, CORRELATION_LIMIT)?)]
-            }
-            // Headless (no loop polls a thread): read here.
-            Effect::Tree(id) if self.worker.is_none() => vec![super::tree::read(&self.chron, &id)],
-            Effect::Tree(id) => {
-                self.tree = Some(TreeJob::spawn(&self.chron, id)?);
-                Vec::new()
-            }
-            Effect::Mouse(on) => {
-                self.pending_mouse = Some(on);
-                Vec::new()
-            }
-            Effect::Rows { .. } => {
-                self.load_rows();
-                Vec::new()
-            }
-            Effect::Suspend => {
-                self.pending_suspend = true;
-                Vec::new()
-            }
-            Effect::Debug { on, query, from, forward } => {
-                if let Some(old) = self.job.take() {
-                    old.cancel();
-                }
-                let job = Job::spawn(&self.chron, on, query, from, forward)?;
-                if self.worker.is_none() {
-                    // Headless: no loop polls it.
-                    return Ok(vec![Action::Debugged(job.wait())]);
-                }
-                self.job = Some(job);
-                Vec::new()
-            }
-            Effect::Branch(op) => self.branches.perform(&self.chron, &self.app, op),
-            Effect::CancelDebug => {
-                if let Some(old) = self.job.take() {
-                    old.cancel();
-                }
-                Vec::new()
-            }
-        })
-    }
-
-    fn execute(&mut self, line: &str) -> Result<Action, TuiError> {
-        let opts = ExecOptions::new(&self.actor, "tui");
-        Ok(match self.chron.execute(line, &opts) {
-            Ok(out) => {
-                let head = self.chron.head()?;
-                let list: Vec<String> = out
-                    .events
-                    .iter()
-                    .map(|e| format!("{} {} @{}", text::clean(&e.event_type), text::clean(&e.stream_id), e.position))
-                    .collect();
-                let n = out.events.len();
-                let what = if out.duplicate { "already recorded" } else { "recorded" };
-                let plural = if n == 1 { "" } else { "s" };
-                Action::Executed(Ok((format!("{what} {n} event{plural}: {}", list.join(", ")), head)))
-            }
-            Err(e) => Action::Executed(Err(e.to_string())),
-        })
     }
 }
