@@ -3,6 +3,8 @@
 //! one correlation, and `exec --causation EVENT_ID` / `--correlation ID`
 //! let a script continue a request; a cause no event has is one line, exit 2.
 
+#[path = "helpers/pg.rs"]
+mod pg;
 #[path = "helpers/cli.rs"]
 mod support;
 
@@ -95,4 +97,21 @@ fn an_unknown_or_foreign_cause_is_one_line_exit_2_and_records_nothing() {
     let line = s.fails(&["exec", "--correlation", "two words", "deposit acc-1 5"], 2);
     assert!(line.contains("correlation id"), "{line}");
     assert_eq!(s.head(), 2);
+}
+
+#[test]
+fn postgres_chains_exec_causes_the_same_way() {
+    let Some(pg) = pg::Pg::new() else { return };
+    pg.exec("open acc-1 Ada");
+    let first = json_lines(&pg.ok(&["exec", "--json", "deposit acc-1 10"]));
+    let cause = first[0]["event_id"].as_str().unwrap();
+    let corr = first[0]["metadata"]["correlation_id"].as_str().unwrap();
+    let child = json_lines(&pg.ok(&["exec", "--json", "--causation", cause, "withdraw acc-1 3"]));
+    assert_eq!(child[0]["metadata"]["causation_id"], cause);
+    assert_eq!(child[0]["metadata"]["correlation_id"], corr);
+    let out = pg.ok(&["log", "--correlation", corr, "--tree"]);
+    assert_eq!(out.lines().last(), Some("   └─ 3 MoneyWithdrawn acc-1 by tester"), "{out}");
+    let line = pg.fails(&["exec", "--causation", "no-such-event", "deposit acc-1 5"], 2);
+    assert!(line.contains("no-such-event"), "{line}");
+    assert_eq!(pg.head(), 3);
 }
