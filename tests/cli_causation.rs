@@ -87,7 +87,7 @@ fn the_text_tree_draws_the_command_and_its_events_with_who() {
     // A transfer: one command, two events (the withdrawal and the deposit).
     let pair = log
         .windows(2)
-        .find(|w| w[0]["metadata"]["correlation_id"] == w[1]["metadata"]["correlation_id"])
+        .find(|w| w[0]["metadata"]["command_id"] == w[1]["metadata"]["command_id"])
         .expect("the demo records a transfer");
     let id = pair[0]["metadata"]["correlation_id"].as_str().unwrap();
     let events = json_lines(&s.ok(&["log", "--json", "--correlation", id]));
