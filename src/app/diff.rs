@@ -3,14 +3,17 @@
 //! JSON paths), the read-model rows added, removed and changed, and the
 //! events in between counted by type and actor.
 //!
-//! Streams touched are found by reading the range (one stream's events
-//! through the stream index); their states at both ends come from the
-//! state-at-position code (snapshot plus tail), so a diff never folds the
-//! whole log for streams. In-memory read models at both ends come from the
-//! time machine's worlds when the caller has them
+//! Streams touched and the counts are found by reading the range without
+//! payloads (`diff/summary.rs`; one stream's events through the stream
+//! index); the streams' states at both ends come from the state-at-position
+//! code (snapshot plus tail), so a diff never folds the whole log for
+//! streams. A ledger's rows that differ are the ones written in the range
+//! (a position-bounded scan). In-memory read models at both ends come from
+//! the time machine's worlds when the caller has them
 //! ([`Chronicle::diff_with_worlds`]), else from the store or a fold
-//! (`diff/rows.rs`). The same shape serves a what-if branch's diff against the
-//! real log ([`super::whatif`]).
+//! (`diff/rows.rs`). A front end can stop a diff between pages
+//! ([`Chronicle::diff_unless`]). The same shape serves a what-if branch's
+//! diff against the real log ([`super::whatif`]).
 
 use std::collections::BTreeMap;
 
@@ -387,6 +390,7 @@ fn cancelled() -> AppError {
     AppError::Usage("diff cancelled".into())
 }
 
+mod json;
 pub(crate) mod rows;
 mod summary;
 

@@ -86,6 +86,8 @@ proptest! {
                 prop_assert_eq!(p, &whole, "{}", name);
             }
         }
+        // Written straight from its fields, the same text as its JSON value.
+        prop_assert_eq!(serde_json::to_string(&d).unwrap(), d.to_json().to_string());
         // A diff told to stop says so.
         let stopped = c.diff_unless(a, b, Scope::All, [None, None], &|| true);
         prop_assert_eq!(stopped.is_err(), a < b);
