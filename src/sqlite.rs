@@ -12,6 +12,7 @@ mod fold;
 mod handle;
 pub mod mapped;
 mod open;
+mod range;
 mod read;
 mod reads;
 mod rows;

@@ -102,6 +102,7 @@ macro_rules! engines {
                     time_travel::stream_events_stop_at_max_position,
                     time_travel::log_filters_combine,
                     time_travel::streams_summarise_their_events,
+                    time_travel::a_range_sums_up_by_type_actor_and_stream,
                     processes::concurrent_connections_lose_and_duplicate_nothing,
                     processes::concurrent_writer_processes_lose_and_duplicate_nothing,
                     processes::the_same_command_id_from_racing_processes_records_once,

@@ -3,14 +3,17 @@
 //! JSON paths), the read-model rows added, removed and changed, and the
 //! events in between counted by type and actor.
 //!
-//! Streams touched are found by reading the range (one stream's events
-//! through the stream index); their states at both ends come from the
-//! state-at-position code (snapshot plus tail), so a diff never folds the
-//! whole log for streams. In-memory read models at both ends come from the
-//! time machine's worlds when the caller has them
+//! Streams touched and the counts are found by reading the range without
+//! payloads (`diff/summary.rs`; one stream's events through the stream
+//! index); the streams' states at both ends come from the state-at-position
+//! code (snapshot plus tail), so a diff never folds the whole log for
+//! streams. A ledger's rows that differ are the ones written in the range
+//! (a position-bounded scan). In-memory read models at both ends come from
+//! the time machine's worlds when the caller has them
 //! ([`Chronicle::diff_with_worlds`]), else from the store or a fold
-//! (`diff/rows.rs`). The same shape serves a what-if branch's diff against the
-//! real log ([`super::whatif`]).
+//! (`diff/rows.rs`). A front end can stop a diff between pages
+//! ([`Chronicle::diff_unless`]). The same shape serves a what-if branch's
+//! diff against the real log ([`super::whatif`]).
 
 use std::collections::BTreeMap;
 
@@ -237,6 +240,23 @@ impl Chronicle {
         scope: Scope<'_>,
         worlds: [Option<&super::World>; 2],
     ) -> Result<Diff, AppError> {
+        self.diff_unless(from, to, scope, worlds, &|| false)
+    }
+
+    /// As [`Chronicle::diff_with_worlds`], asking `stop` between pages of
+    /// its reads whether to give up (a front end's cancel).
+    ///
+    /// # Errors
+    /// As [`Chronicle::diff`]; [`AppError::Usage`] `diff cancelled` once
+    /// `stop` says so.
+    pub fn diff_unless(
+        &self,
+        from: u64,
+        to: u64,
+        scope: Scope<'_>,
+        worlds: [Option<&super::World>; 2],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Diff, AppError> {
         let head = self.store.head()?;
         if from > to {
             return Err(AppError::Usage(format!("diff goes forward: {from} is after {to}")));
@@ -254,7 +274,7 @@ impl Chronicle {
         let mut diff = Diff { from, to, ..Diff::default() };
         // Streams touched in (from, to], in first-touch order, with their type.
         let mut touched: BTreeMap<String, String> = BTreeMap::new();
-        if from < to {
+        if from < to && matches!(scope, Scope::Stream(_)) {
             self.events_between(from, to, scope, PAGE, &mut |e| {
                 *diff.by_type.entry(e.event_type.clone()).or_default() += 1;
                 *diff.by_actor.entry(e.metadata().actor).or_default() += 1;
@@ -262,9 +282,16 @@ impl Chronicle {
                     touched.insert(e.stream_id.clone(), e.stream_type.clone());
                 }
             })?;
+        } else if from < to {
+            // The whole range, without payloads: counts and streams touched.
+            let sum = self.summarize(from, to, stop)?;
+            (diff.by_type, diff.by_actor, touched) = (sum.by_type, sum.by_actor, sum.streams);
         }
         if !matches!(scope, Scope::Projection(_)) {
             for (id, stream_type) in touched {
+                if stop() {
+                    return Err(cancelled());
+                }
                 let before = self.state_json_at(&id, &stream_type, from)?;
                 let after = self.state_json_at(&id, &stream_type, to)?;
                 let created = before.is_none();
@@ -282,7 +309,18 @@ impl Chronicle {
         if from == to {
             diff.projections = names.into_iter().map(|n| (n, ProjectionDiff::default())).collect();
         } else {
-            for (name, (before, after)) in self.rows_at_both(&names, (from, to), worlds)? {
+            let mut rest = Vec::new();
+            for name in names {
+                if stop() {
+                    return Err(cancelled());
+                }
+                if let Some(rows) = self.ledger_between(&name, (from, to))? {
+                    diff.projections.insert(name, rows);
+                } else {
+                    rest.push(name);
+                }
+            }
+            for (name, (before, after)) in self.rows_at_both(&rest, (from, to), worlds, stop)? {
                 diff.projections.insert(name, rows_diff(before, after));
             }
         }
@@ -347,7 +385,14 @@ impl Chronicle {
     }
 }
 
+/// What a cancelled diff returns.
+fn cancelled() -> AppError {
+    AppError::Usage("diff cancelled".into())
+}
+
+mod json;
 pub(crate) mod rows;
+mod summary;
 
 #[cfg(test)]
 mod tests;

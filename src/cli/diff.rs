@@ -32,7 +32,9 @@ pub(super) fn run(
     let diff = c.diff(from, to, scope)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if json {
-        emit(&mut out, &diff.to_json().to_string())?;
+        // Straight from the diff's fields: the same text as `to_json`.
+        let text = serde_json::to_string(&diff).map_err(|e| AppError::Io(e.to_string()))?;
+        emit(&mut out, &text)?;
     } else {
         let head = format!("diff {from} → {to}:");
         for line in std::iter::once(head).chain(lines(&diff)) {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::event::{EventRef, StoredEvent};
 use super::projection::{Key, Row, TableSpec};
-use super::store::{ChainRow, LogFilter, Snapshot, StoreError, StreamInfo};
+use super::store::{ChainRow, EventHead, LogFilter, Snapshot, StoreError, StreamInfo};
 
 /// How a store is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,6 +303,37 @@ pub trait Reads {
     fn read_model_problem(&self, spec: &TableSpec, applied: u64) -> Result<Option<String>, StoreError>;
     /// Fetches one row of a read-model table by key (None: absent, or no table).
     fn table_row(&self, spec: &'static TableSpec, key: &[super::projection::Cell]) -> Result<Option<Row>, StoreError>;
+    /// Rows of an append-only read-model table with `after < position_column <= upto`, in key order.
+    fn scan_table_between(
+        &self,
+        spec: &'static TableSpec,
+        position_column: &str,
+        (after, upto): (u64, u64),
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let column = spec.columns.iter().position(|c| c.name == position_column);
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        self.scan_table(spec, Some((position_column, upto)), &mut |row| match column.map(|i| &row.cells()[i]) {
+            Some(super::projection::Cell::Int(p)) if *p <= after => Ok(()),
+            _ => f(row),
+        })
+    }
+    /// Each event with `after < position <= upto`, in order, without its payload.
+    fn scan_heads(
+        &self,
+        after: u64,
+        upto: u64,
+        f: &mut dyn FnMut(EventHead<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.scan(after + 1, upto, &mut |e| {
+            f(EventHead {
+                stream_id: &e.stream_id,
+                stream_type: &e.stream_type,
+                event_type: &e.event_type,
+                metadata: &e.metadata,
+            })
+        })
+    }
 }
 
 /// Inside the write transaction. Rows are already checked and linked by the

@@ -8,6 +8,7 @@
 mod chain;
 mod error;
 mod handle;
+mod range;
 mod read;
 mod reader;
 mod rows;
@@ -24,6 +25,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 pub use chain::ChainRow;
 pub use error::{ConflictError, StoreError};
+pub use range::{EventHead, RangeSummary, Summing, actor_of};
 pub use read::{LogFilter, Snapshot, StreamInfo};
 pub use reader::StreamReader;
 pub use write::{Appended, Link, WriteTx};

@@ -8,7 +8,7 @@ use crate::es::StoreError;
 use crate::es::backend::Reads;
 use crate::es::event::{EventRef, StoredEvent};
 use crate::es::projection::{Cell, Row, TableSpec};
-use crate::es::store::{ChainRow, LogFilter, Snapshot, StreamInfo};
+use crate::es::store::{ChainRow, EventHead, LogFilter, Snapshot, StreamInfo};
 
 /// Implements [`Reads`] for `$ty` by calling the session's reads on the
 /// [`Conn`] that `$conn` yields from `$s` (= `self`).
@@ -151,6 +151,25 @@ macro_rules! reads_via {
             fn table_row(&self, spec: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, StoreError> {
                 let $s = self;
                 $conn.table_row(spec, key)
+            }
+            fn scan_table_between(
+                &self,
+                spec: &'static TableSpec,
+                position_column: &str,
+                between: (u64, u64),
+                f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+            ) -> Result<(), StoreError> {
+                let $s = self;
+                $conn.scan_table_between(spec, position_column, between, f)
+            }
+            fn scan_heads(
+                &self,
+                after: u64,
+                upto: u64,
+                f: &mut dyn FnMut(EventHead<'_>) -> Result<(), StoreError>,
+            ) -> Result<(), StoreError> {
+                let $s = self;
+                $conn.scan_heads(after, upto, f)
             }
         }
     };

@@ -124,27 +124,40 @@ impl Conn {
         upto: Option<(&str, u64)>,
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        if !self.table_exists(spec)? {
-            return Ok(());
-        }
         let bound = to_i64(upto.map_or(0, |(_, p)| p));
         let filter = match upto {
             Some((column, _)) => format!("{} <= $1", ident(column)?),
             None => "$1::bigint IS NOT NULL".to_owned(),
         };
+        self.scan_where(spec, &filter, &[bound], f)
+    }
+
+    /// The rows matching `filter` (over `$1`… = `bounds`) in key order, by
+    /// pages that resume after the last key seen (a missing table reads empty).
+    pub(super) fn scan_where(
+        &self,
+        spec: &'static TableSpec,
+        filter: &str,
+        bounds: &[i64],
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        if !self.table_exists(spec)? {
+            return Ok(());
+        }
         let order = order_sql(spec)?;
         let first = format!("{} WHERE {filter} ORDER BY {order} LIMIT {PAGE}", select_sql(spec)?);
         let next = format!(
             "{} WHERE {filter} AND ({order}) > {} ORDER BY {order} LIMIT {PAGE}",
             select_sql(spec)?,
-            key_tuple(spec, 2)
+            key_tuple(spec, bounds.len() + 1)
         );
+        let bounds: Vec<&(dyn ToSql + Sync)> = bounds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
         let mut after: Option<Vec<Param>> = None;
         loop {
             let page = match &after {
-                None => self.query(&first, &[&bound])?,
+                None => self.query(&first, &bounds)?,
                 Some(key) => {
-                    let mut args: Vec<&(dyn ToSql + Sync)> = vec![&bound];
+                    let mut args = bounds.clone();
                     args.extend(key.iter().map(Param::as_sql));
                     self.query(&next, &args)?
                 }

@@ -4,11 +4,11 @@
 use rusqlite::Connection;
 
 use super::rows::SqlCache;
-use super::{chain, fold, handle, read, rows};
+use super::{chain, fold, handle, range, read, rows};
 use crate::es::backend::Reads;
 use crate::es::event::{EventRef, StoredEvent};
 use crate::es::projection::{Cell, Row, TableSpec};
-use crate::es::store::{ChainRow, LogFilter, Snapshot, StoreError, StreamInfo};
+use crate::es::store::{ChainRow, EventHead, LogFilter, Snapshot, StoreError, StreamInfo};
 
 /// A connection with the statements of its read-model tables.
 pub(super) struct Db {
@@ -166,5 +166,24 @@ impl<T: Connected> Reads for T {
 
     fn table_row(&self, spec: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, StoreError> {
         rows::table_row(self.conn(), self.sql(), spec, key)
+    }
+
+    fn scan_table_between(
+        &self,
+        spec: &'static TableSpec,
+        position_column: &str,
+        between: (u64, u64),
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        range::table_between(self.conn(), spec, position_column, between, f)
+    }
+
+    fn scan_heads(
+        &self,
+        after: u64,
+        upto: u64,
+        f: &mut dyn FnMut(EventHead<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        range::heads(self.conn(), after, upto, f)
     }
 }

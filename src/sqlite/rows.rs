@@ -120,6 +120,28 @@ pub(super) fn scan_table(
     Ok(())
 }
 
+/// Calls `f` for every row of a read-model table whose `column` is in
+/// `(after, upto]`, in key order, streaming (a missing table reads empty).
+pub(super) fn scan_where(
+    conn: &Connection,
+    spec: &'static TableSpec,
+    column: &str,
+    (after, upto): (i64, i64),
+    f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    if !table_exists(conn, spec)? {
+        return Ok(());
+    }
+    let column = ident(column)?;
+    let sql = format!("{} WHERE {column} > ?1 AND {column} <= ?2 ORDER BY {}", select_sql(spec)?, order_sql(spec)?);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([after, upto])?;
+    while let Some(r) = rows.next()? {
+        f(row_from_sql(spec, r)?)?;
+    }
+    Ok(())
+}
+
 /// Rows of an append-only read-model table written at or before `position`
 /// (by `position_column`), in key order, `offset` then at most `limit`.
 pub(super) fn table_rows_upto(

@@ -134,6 +134,20 @@ pub fn rows_read_back_in_key_order_and_up_to_a_position(f: &Fixture) {
     })
     .expect("scan_table");
     assert_eq!(scanned, ["k1", "k3", "k4"], "scan_table up to a position");
+    // Written in a range of positions: (after, upto], in key order.
+    let between = |after, upto| {
+        let mut got = Vec::new();
+        s.scan_table_between(&LEDGER, "position", (after, upto), &mut |r| {
+            got.push(r.text(0).to_owned());
+            Ok(())
+        })
+        .expect("scan_table_between");
+        got
+    };
+    assert_eq!(between(1, 7), ["k0", "k1", "k3"]);
+    assert_eq!(between(0, 100), ["k0", "k1", "k2", "k3", "k4"]);
+    assert_eq!(between(7, 8), Vec::<String>::new());
+    assert_eq!(between(5, 5), Vec::<String>::new());
 }
 
 /// `state --json` arguments → the rows' (account, balance) pairs.

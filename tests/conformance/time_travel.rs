@@ -149,3 +149,26 @@ pub fn streams_summarise_their_events(f: &Fixture) {
     assert_eq!(all, [info("a", "Thing", 4, 1, 6), info("b", "Other", 2, 2, 5)]);
     assert_eq!(s.stream("nope").expect("stream"), None);
 }
+
+/// Events of a range summed up without their payloads: by type, by actor
+/// (as the metadata reads: none here) and the streams touched with their type.
+pub fn a_range_sums_up_by_type_actor_and_stream(f: &Fixture) {
+    let s = store(f);
+    let sum = |after, upto| {
+        let mut sum = chronicle::es::store::Summing::default();
+        s.sum_range(after, upto, &mut sum).expect("sum_range");
+        sum.finish()
+    };
+    let all = sum(1, 6);
+    let counts =
+        |m: &std::collections::BTreeMap<String, u64>| m.iter().map(|(k, n)| (k.clone(), *n)).collect::<Vec<_>>();
+    let types: Vec<(String, u64)> = counts(&all.by_type);
+    assert_eq!(types.iter().map(|(_, n)| n).sum::<u64>(), 5);
+    assert_eq!(all.by_type.get("Moved"), Some(&2));
+    assert_eq!(counts(&all.by_actor), [(String::new(), 5)]);
+    let streams: Vec<(&str, &str)> = all.streams.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(streams.len(), 2);
+    assert_eq!(streams[1], ("b", "Other"));
+    assert_eq!(sum(4, 5).streams.keys().collect::<Vec<_>>(), ["b"]);
+    assert!(sum(6, 6).by_type.is_empty());
+}

@@ -1,14 +1,15 @@
 //! A diff's read-model rows at both ends: from the time machine's world at
 //! that position when the caller has one (its keyframed in-memory read
 //! models), straight from the store where it holds them (a table at that
-//! position, a ledger), else folded in memory, every such read model in one
-//! pass over the log up to the later end.
+//! position; a ledger's rows written in between alone), else folded in
+//! memory, every such read model in one pass over the log up to the later
+//! end.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::row_key;
+use super::{ProjectionDiff, row_key};
 use crate::app::{AppError, Chronicle, World, repository};
 use crate::es::{Event, MemTables, Row, TimeTravel};
 
@@ -33,6 +34,29 @@ impl Chronicle {
         Ok(checkpoint == position || matches!(p.time_travel(), TimeTravel::Query { .. }) && checkpoint >= position)
     }
 
+    /// What differs of a ledger ([`TimeTravel::Query`]) the store holds up
+    /// to `to` between `from` and `to` (`None`: not such a read model): the
+    /// rows it gained in `(from, to]`, by key text as [`rows_diff`] orders
+    /// them. Its rows never change once written, so nothing else differs.
+    pub(super) fn ledger_between(
+        &self,
+        name: &str,
+        (from, to): (u64, u64),
+    ) -> Result<Option<ProjectionDiff>, AppError> {
+        let Some(p) = self.registry.projection(name) else { return Ok(None) };
+        let TimeTravel::Query { position_column } = p.time_travel() else { return Ok(None) };
+        if self.store.checkpoint(name)? < to {
+            return Ok(None);
+        }
+        let mut rows: Vec<(String, Value)> = Vec::new();
+        self.store.scan_table_between(&p.tables()[0], position_column, (from, to), &mut |row| {
+            rows.push((row_key(&row).to_string(), row.to_json()));
+            Ok(())
+        })?;
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(Some(ProjectionDiff { added: rows.into_iter().map(|(_, row)| row).collect(), ..ProjectionDiff::default() }))
+    }
+
     /// The rows of each of `names` at `from` and at `to` (`from <= to`).
     ///
     /// # Errors
@@ -42,11 +66,15 @@ impl Chronicle {
         names: &[String],
         (from, to): (u64, u64),
         worlds: [Option<&World>; 2],
+        stop: &dyn Fn() -> bool,
     ) -> Result<BTreeMap<String, (Keyed, Keyed)>, AppError> {
         let mut out: BTreeMap<String, (Option<Keyed>, Option<Keyed>)> = BTreeMap::new();
         let mut fold: Vec<&str> = Vec::new();
         let mut upto = 0;
         for name in names {
+            if stop() {
+                return Err(super::cancelled());
+            }
             let at = |position, world: Option<&World>| -> Result<Option<Keyed>, AppError> {
                 if let (Some(w), Some(p)) = (world, self.registry.projection(name))
                     && w.position == position
@@ -83,6 +111,9 @@ impl Chronicle {
                 capture(&tables, &mut out, true);
             }
             self.store.scan_fold(1, upto, |e| {
+                if stop() {
+                    return Err(super::cancelled());
+                }
                 self.registry.upcasters().upcast_into(e, &mut scratch)?;
                 // Never fold around an event the aggregate cannot decode.
                 self.registry.decode(&scratch).map_err(|v| repository::refused(&scratch, v))?;

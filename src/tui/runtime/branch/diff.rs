@@ -1,6 +1,7 @@
 //! The diffs of the UI (`d`: mark against cursor, `D`: the branch against
 //! the log) on their own thread with their own read-only handle on the
-//! store, so keys keep answering while one runs; Esc drops its answer.
+//! store, so keys keep answering while one runs; Esc drops its answer and
+//! sets its cancel flag, which the diff checks between pages of its reads.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +28,7 @@ impl DiffJob {
     /// Runs `work` on a thread with its own read-only handle on `c`'s store.
     fn spawn<F>(c: &Chronicle, work: F) -> Self
     where
-        F: FnOnce(&Chronicle) -> Result<DiffView, AppError> + Send + 'static,
+        F: FnOnce(&Chronicle, &dyn Fn() -> bool) -> Result<DiffView, AppError> + Send + 'static,
     {
         let cancel = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&cancel);
@@ -38,7 +39,8 @@ impl DiffJob {
                 .name("chronicle-diff".into())
                 .spawn(move || {
                     let t = std::time::Instant::now();
-                    let r = work(&chron).map(Box::new).map_err(|e| e.to_string());
+                    let stop = || flag.load(Ordering::Relaxed);
+                    let r = work(&chron, &stop).map(Box::new).map_err(|e| e.to_string());
                     tracing::debug!(ms = t.elapsed().as_secs_f64() * 1e3, "diff computed");
                     if !flag.load(Ordering::Relaxed) {
                         // The UI may have gone: nobody to tell.
@@ -72,9 +74,9 @@ impl Branches {
     /// either end (its read models then need no fold).
     pub(super) fn diff_between(&mut self, c: &Chronicle, app: &App, from: u64, to: u64) -> Option<Action> {
         let worlds = [from, to].map(|p| (app.world.position == p).then(|| app.world.clone()));
-        self.start_diff(c, move |c| {
+        self.start_diff(c, move |c, stop| {
             let [a, b] = &worlds;
-            let d = c.diff_with_worlds(from, to, Scope::All, [a.as_ref(), b.as_ref()])?;
+            let d = c.diff_unless(from, to, Scope::All, [a.as_ref(), b.as_ref()], stop)?;
             Ok(DiffView::of(format!("diff {from} → {to}"), &d))
         })
     }
@@ -101,7 +103,7 @@ impl Branches {
             return Some(Action::Diffed(Err("no branch is open".into())));
         };
         let (base, at_fork) = (self.base.clone(), self.at_fork.clone());
-        self.start_diff(c, move |c| {
+        self.start_diff(c, move |c, _| {
             let mut d = b.diff_against_main(c)?;
             // Both sides' read models are at hand: the log's at the fork
             // point, and the branch's (no pass over the log, unlike the CLI's).
@@ -120,11 +122,11 @@ impl Branches {
     /// [`Branches::poll_diff`] brings.
     fn start_diff<F>(&mut self, c: &Chronicle, work: F) -> Option<Action>
     where
-        F: FnOnce(&Chronicle) -> Result<DiffView, AppError> + Send + 'static,
+        F: FnOnce(&Chronicle, &dyn Fn() -> bool) -> Result<DiffView, AppError> + Send + 'static,
     {
         self.cancel_diff();
         if !self.threaded {
-            return Some(Action::Diffed(work(c).map(Box::new).map_err(|e| e.to_string())));
+            return Some(Action::Diffed(work(c, &|| false).map(Box::new).map_err(|e| e.to_string())));
         }
         self.diff = Some(DiffJob::spawn(c, work));
         None

@@ -1,0 +1,45 @@
+//! Range reads for a diff: the events of a range without their payloads,
+//! and an append-only table's rows written in a range of positions
+//! (filtered by the server).
+
+use super::conn::{Conn, col, to_i64};
+use super::rows::ident;
+use crate::es::StoreError;
+use crate::es::projection::{Row, TableSpec};
+use crate::es::store::EventHead;
+
+impl Conn {
+    /// Calls `f` for each event with `after < position <= upto`, in order.
+    pub fn scan_heads(
+        &self,
+        after: u64,
+        upto: u64,
+        f: &mut dyn FnMut(EventHead<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        if after >= upto {
+            return Ok(());
+        }
+        self.pages(include_str!("sql/select_events_heads.sql"), after + 1, upto, &mut |r| {
+            f(EventHead {
+                stream_id: col(r, 0)?,
+                stream_type: col(r, 1)?,
+                event_type: col(r, 2)?,
+                metadata: col(r, 3)?,
+            })
+        })
+    }
+
+    /// Calls `f` for each row of `spec`'s table whose `position_column` is
+    /// in `(after, upto]`, in key order (a missing table reads empty).
+    pub fn scan_table_between(
+        &self,
+        spec: &'static TableSpec,
+        position_column: &str,
+        (after, upto): (u64, u64),
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let column = ident(position_column)?;
+        let filter = format!("{column} > $1 AND {column} <= $2");
+        self.scan_where(spec, &filter, &[to_i64(after), to_i64(upto)], f)
+    }
+}
