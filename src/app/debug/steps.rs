@@ -3,7 +3,6 @@
 //! model (seeded from its rows just before the start when it has a single
 //! table); never a re-fold per position.
 
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use serde_json::Value;
@@ -11,7 +10,7 @@ use serde_json::Value;
 use crate::app::{AppError, Chronicle, repository};
 use crate::es::projection::RowsError;
 use crate::es::store::StreamReader;
-use crate::es::{Cell, Event, MemTables, Projection, Row, Rows, StoreError, TableSpec, TimeTravel};
+use crate::es::{Cell, Event, Key, MemTables, Projection, Row, Rows, StoreError, TableSpec, TimeTravel};
 
 /// One event of a stream and the stream's state around it.
 #[derive(Debug)]
@@ -103,14 +102,28 @@ pub fn stream_steps(
 }
 
 /// One row of a read model's main table that an event wrote or deleted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RowChange {
     /// The row's key cells.
-    pub key: Vec<Cell>,
-    /// The row before (`null` when absent).
-    pub before: Value,
-    /// The row after (`null` when deleted).
-    pub after: Value,
+    pub key: Key,
+    /// The row before (`None` when absent).
+    pub before: Option<Row>,
+    /// The row after (`None` when deleted).
+    pub after: Option<Row>,
+}
+
+impl RowChange {
+    /// The row before as JSON (`null` when absent).
+    #[must_use]
+    pub fn before_json(&self) -> Value {
+        self.before.as_ref().map_or(Value::Null, Row::to_json)
+    }
+
+    /// The row after as JSON (`null` when deleted).
+    #[must_use]
+    pub fn after_json(&self) -> Value {
+        self.after.as_ref().map_or(Value::Null, Row::to_json)
+    }
 }
 
 /// One event of the log and a read model around it.
@@ -124,33 +137,63 @@ pub struct ProjectionStep<'a> {
     pub tables: &'a MemTables,
 }
 
-/// Rows that record which keys of the main table an event touches.
+/// A row of the main table an event touched: its key, the row before and
+/// the row after (`None`: absent).
+type Touched = (Key, Option<Row>, Option<Row>);
+
+/// Rows that record which keys of the main table an event touches, with
+/// each one's row before and after (shared cells, not copied).
 struct Tracking<'t> {
     tables: &'t mut MemTables,
     main: &'static str,
-    touched: BTreeMap<Vec<Cell>, Value>,
+    /// Usually one key an event: a list beats a map.
+    touched: &'t mut Vec<Touched>,
+    /// The last row of the main table read: a fold reads a row, then
+    /// writes it, so its row before needs no second look-up.
+    read: Option<(Key, Option<Row>)>,
 }
 
 impl Tracking<'_> {
-    fn note(&mut self, table: &'static TableSpec, key: &[Cell]) {
-        if table.name == self.main && !self.touched.contains_key(key) {
-            let before = self.tables.row(table.name, key).map_or(Value::Null, Row::to_json);
-            self.touched.insert(key.to_vec(), before);
+    fn note(&mut self, table: &'static TableSpec, key: &[Cell], after: Option<&Row>) {
+        if table.name != self.main {
+            return;
         }
+        if let Some(t) = self.touched.iter_mut().find(|t| t.0.parts() == key) {
+            t.2 = after.cloned();
+            return;
+        }
+        let before = match self.read.take() {
+            Some((k, row)) if k.parts() == key => row,
+            _ => self.tables.row(table.name, key).cloned(),
+        };
+        self.touched.push((Key::from(key), before, after.cloned()));
     }
 }
 
 impl Rows for Tracking<'_> {
     fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
-        self.tables.get(table, key)
+        let row = self.tables.get(table, key)?;
+        if table.name == self.main {
+            self.read = Some((Key::from(key), row.clone()));
+        }
+        Ok(row)
     }
     fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
-        self.note(table, row.key_cells());
+        self.note(table, row.key_cells(), Some(&row));
         self.tables.put(table, row)
     }
     fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
-        self.note(table, key);
+        self.note(table, key, None);
         self.tables.delete(table, key)
+    }
+}
+
+/// Whether two versions of a row read the same (as JSON would).
+fn same_row(a: Option<&Row>, b: Option<&Row>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.same_values(b),
+        _ => false,
     }
 }
 
@@ -194,19 +237,21 @@ pub fn projection_steps(
     }
     let registry = c.registry();
     let mut changes = Vec::new();
+    let mut touched = Vec::new();
     let mut event = Event::default();
     finish(c.store().scan_fold(start, to, |e| {
         registry.upcasters().upcast_into(e, &mut event).map_err(AppError::from)?;
         registry.decode(&event).map_err(|v| repository::refused(&event, v))?;
-        let mut tracking = Tracking { tables: &mut tables, main: main.name, touched: BTreeMap::new() };
+        touched.clear();
+        let mut tracking = Tracking { tables: &mut tables, main: main.name, touched: &mut touched, read: None };
         p.apply(&mut tracking, &event).map_err(AppError::from)?;
         if event.position < from {
             return Ok(());
         }
         changes.clear();
-        for (key, before) in tracking.touched {
-            let after = tables.row(main.name, &key).map_or(Value::Null, Row::to_json);
-            if before != after {
+        touched.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (key, before, after) in touched.drain(..) {
+            if !same_row(before.as_ref(), after.as_ref()) {
                 changes.push(RowChange { key, before, after });
             }
         }
