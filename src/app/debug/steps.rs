@@ -5,6 +5,7 @@
 
 use std::ops::ControlFlow;
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::app::{AppError, Chronicle, repository};
@@ -134,7 +135,60 @@ pub struct ProjectionStep<'a> {
     /// The rows of the main table it touched, in key order.
     pub changes: &'a [RowChange],
     /// Every table after it.
-    pub tables: &'a MemTables,
+    pub tables: &'a StepTables,
+}
+
+/// A read model's tables while stepping through the log: its main table
+/// hashed by key (a step looks rows up and never walks them in order), the
+/// others in memory as the time machine holds them.
+#[derive(Debug)]
+pub struct StepTables {
+    main: &'static str,
+    rows: FxHashMap<Key, Row>,
+    others: MemTables,
+}
+
+impl StepTables {
+    /// From `tables` (a cached keyframe's): its main table's rows move to
+    /// the hashed table.
+    fn new(main: &'static str, tables: MemTables) -> Self {
+        let rows = tables.rows(main).map(|r| (Key::from(r.key_cells()), r.clone())).collect();
+        Self { main, rows, others: tables }
+    }
+
+    /// The rows of the main table, in no particular order.
+    pub fn main_rows(&self) -> impl Iterator<Item = &Row> {
+        self.rows.values()
+    }
+
+    /// The row of the main table with `key`.
+    #[must_use]
+    pub fn main_row(&self, key: &[Cell]) -> Option<&Row> {
+        self.rows.get(key)
+    }
+}
+
+impl Rows for StepTables {
+    fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
+        if table.name == self.main {
+            return Ok(self.rows.get(key).cloned());
+        }
+        self.others.get(table, key)
+    }
+    fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
+        if table.name == self.main {
+            self.rows.insert(Key::from(row.key_cells()), row);
+            return Ok(());
+        }
+        self.others.put(table, row)
+    }
+    fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
+        if table.name == self.main {
+            self.rows.remove(key);
+            return Ok(());
+        }
+        self.others.delete(table, key)
+    }
 }
 
 /// A row of the main table an event touched: its key, the row before and
@@ -144,7 +198,7 @@ type Touched = (Key, Option<Row>, Option<Row>);
 /// Rows that record which keys of the main table an event touches, with
 /// each one's row before and after (shared cells, not copied).
 struct Tracking<'t> {
-    tables: &'t mut MemTables,
+    tables: &'t mut StepTables,
     main: &'static str,
     /// Usually one key an event: a list beats a map.
     touched: &'t mut Vec<Touched>,
@@ -164,7 +218,7 @@ impl Tracking<'_> {
         }
         let before = match self.read.take() {
             Some((k, row)) if k.parts() == key => row,
-            _ => self.tables.row(table.name, key).cloned(),
+            _ => self.tables.main_row(key).cloned(),
         };
         self.touched.push((Key::from(key), before, after.cloned()));
     }
@@ -223,13 +277,13 @@ pub fn projection_steps(
 ) -> Result<(), AppError> {
     let p = projection(c, name)?;
     let main = &p.tables()[0];
-    let mut tables = MemTables::default();
+    let mut tables = StepTables::new(main.name, MemTables::default());
     let mut start = 1;
     // From the nearest keyframe cached at or before `from` (`chronicle
     // cache`) for a read model folded in memory, else its rows at `from`.
     let cached = if from > 1 && p.time_travel() == TimeTravel::Fold { c.cached_tables(from - 1) } else { None };
     if let Some((at, cached)) = cached {
-        tables = cached;
+        tables = StepTables::new(main.name, cached);
         start = at + 1;
     } else if from > 1 && p.tables().len() == 1 {
         c.for_each_projection_row(name, from - 1, &mut |row| Ok(tables.put(main, row)?))?;

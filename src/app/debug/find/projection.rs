@@ -59,7 +59,7 @@ pub fn find_projection(
     f: &mut dyn FnMut(&Hit) -> Result<(), AppError>,
     tick: &mut dyn FnMut(u64, u64) -> Result<(), AppError>,
 ) -> Result<u64, AppError> {
-    let main = steps::projection(c, name)?.tables()[0].name;
+    steps::projection(c, name)?;
     let head = c.store().head()?;
     let mut seen = Seen::new(expr);
     let mut out: Collect<'_, Found> = Collect::new(which, f);
@@ -77,7 +77,7 @@ pub fn find_projection(
         let seeding = first;
         if first {
             first = false;
-            for row in s.tables.rows(main) {
+            for row in s.tables.main_rows() {
                 seen.observe(row);
                 if expr.holds(row, row) {
                     steady.insert(Key::from(row.key_cells()), row.clone());
