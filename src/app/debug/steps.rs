@@ -149,8 +149,9 @@ pub struct StepTables {
 }
 
 impl StepTables {
-    /// From `tables` (a cached keyframe's): its main table's rows move to
-    /// the hashed table.
+    /// From `tables` (a cached keyframe's): its main table's rows are
+    /// shared into the hashed table (their copy in `tables` is never read
+    /// again: every access to the main table goes to the hashed one).
     fn new(main: &'static str, tables: MemTables) -> Self {
         let rows = tables.rows(main).map(|r| (Key::from(r.key_cells()), r.clone())).collect();
         Self { main, rows, others: tables }
