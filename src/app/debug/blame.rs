@@ -137,12 +137,15 @@ pub fn blame_row(
     let head = c.store().head()?;
     let (mut n, mut row_seen, mut seen, mut last) = (0, false, false, Value::Null);
     projection_steps(c, name, 0, head, &mut |s| {
-        let Some(ch) = s.changes.iter().find(|ch| ch.key == key) else { return Ok(ControlFlow::Continue(())) };
+        let Some(ch) = s.changes.iter().find(|ch| ch.key.parts() == key.as_slice()) else {
+            return Ok(ControlFlow::Continue(()));
+        };
         row_seen = true;
-        let (before, after) = (pick(&ch.before, field), pick(&ch.after, field));
+        let after_json = ch.after_json();
+        let (before, after) = (pick(&ch.before_json(), field), pick(&after_json, field));
         seen |= after.is_some();
-        if !ch.after.is_null() {
-            last.clone_from(&ch.after);
+        if !after_json.is_null() {
+            last = after_json;
         }
         if before != after {
             f(&change(c, s.event.position, before, after)?)?;

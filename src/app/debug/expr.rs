@@ -16,9 +16,11 @@
 //! is `true`. `changed(PATH)` holds when the value at PATH differs before
 //! and after the event (appearing or disappearing is a change).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
-use super::path::Path;
+use super::path::{Path, State};
 
 mod lex;
 
@@ -116,16 +118,30 @@ impl Expr {
     }
 
     /// Whether the expression holds for a state that was `before` and is
-    /// `after` (`null` where there was none).
+    /// `after` (`null` where there was none): JSON states, or read-model
+    /// rows read in place ([`State`]).
     #[must_use]
-    pub fn holds(&self, before: &Value, after: &Value) -> bool {
+    pub fn holds<S: State + ?Sized>(&self, before: &S, after: &S) -> bool {
         match self {
             Self::Or(a, b) => a.holds(before, after) || b.holds(before, after),
             Self::And(a, b) => a.holds(before, after) && b.holds(before, after),
             Self::Not(a) => !a.holds(before, after),
-            Self::Cmp(a, op, b) => compare(value(a, after), *op, value(b, after)),
-            Self::Is(a) => value(a, after) == &Value::Bool(true),
-            Self::Changed(p) => p.lookup(before) != p.lookup(after),
+            Self::Cmp(a, op, b) => compare(&value(a, after), *op, &value(b, after)),
+            Self::Is(a) => *value(a, after) == Value::Bool(true),
+            Self::Changed(p) => before.at(p) != after.at(p),
+        }
+    }
+
+    /// Whether the expression reads the state before the event
+    /// (`changed(…)`): if not, it holds for a row that did not change
+    /// exactly when it holds for the row after.
+    #[must_use]
+    pub fn reads_before(&self) -> bool {
+        match self {
+            Self::Or(a, b) | Self::And(a, b) => a.reads_before() || b.reads_before(),
+            Self::Not(a) => a.reads_before(),
+            Self::Cmp(..) | Self::Is(_) => false,
+            Self::Changed(_) => true,
         }
     }
 
@@ -164,10 +180,10 @@ impl Expr {
     }
 }
 
-fn value<'v>(o: &'v Operand, state: &'v Value) -> &'v Value {
+fn value<'v, S: State + ?Sized>(o: &'v Operand, state: &'v S) -> Cow<'v, Value> {
     match o {
-        Operand::Path(p) => p.lookup(state).unwrap_or(&Value::Null),
-        Operand::Lit(v) => v,
+        Operand::Path(p) => state.at(p).unwrap_or(Cow::Owned(Value::Null)),
+        Operand::Lit(v) => Cow::Borrowed(v),
     }
 }
 

@@ -2,16 +2,18 @@
 //! just after the event there, on one stream's state or on a read model
 //! (where it holds when any row matches).
 
-use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use serde_json::{Map, Value, json};
 
 use super::expr::Expr;
-use super::path::{Path, field_names};
-use super::steps::{self, projection_steps, stream_steps};
+use super::path::{Path, State, field_names};
+use super::steps::stream_steps;
 use crate::app::{AppError, Chronicle};
-use crate::es::{Cell, Row};
+
+mod projection;
+
+pub use projection::find_projection;
 
 /// Which matches to report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +81,8 @@ impl Hit {
 struct Seen<'e> {
     paths: Vec<&'e Path>,
     present: Vec<bool>,
+    /// Whether every path was seen (then nothing more is looked up).
+    complete: bool,
     /// Whether any state was searched at all.
     any: bool,
 }
@@ -87,18 +91,22 @@ impl<'e> Seen<'e> {
     fn new(expr: &'e Expr) -> Self {
         let paths = expr.paths();
         let present = vec![false; paths.len()];
-        Self { paths, present, any: false }
+        Self { complete: paths.is_empty(), paths, present, any: false }
     }
 
-    fn observe(&mut self, v: &Value) {
+    fn observe<S: State + ?Sized>(&mut self, v: &S) {
         self.any = true;
-        for (p, s) in self.paths.iter().zip(&mut self.present) {
-            *s = *s || p.lookup(v).is_some();
+        if self.complete {
+            return;
         }
+        for (p, s) in self.paths.iter().zip(&mut self.present) {
+            *s = *s || v.at(p).is_some();
+        }
+        self.complete = self.present.iter().all(|s| *s);
     }
 
     fn all(&self) -> bool {
-        self.present.iter().all(|s| *s)
+        self.complete
     }
 
     /// The error for the first path never seen, if any (none when
@@ -117,19 +125,31 @@ impl<'e> Seen<'e> {
     }
 }
 
+/// A hit as found, made into a [`Hit`] only when it is reported (a read
+/// model's `--last` finds many and reports one).
+trait IntoHit {
+    fn into_hit(self) -> Hit;
+}
+
+impl IntoHit for Hit {
+    fn into_hit(self) -> Hit {
+        self
+    }
+}
+
 /// Keeps the first / last hit, or passes every one on — once every path of
 /// the expression has been seen (until then they are held, so a misspelt
 /// path is refused before anything is printed).
-struct Collect<'f> {
+struct Collect<'f, H: IntoHit = Hit> {
     which: Which,
-    kept: Option<Hit>,
-    held: Vec<Hit>,
+    kept: Option<H>,
+    held: Vec<H>,
     ready: bool,
     n: u64,
     f: &'f mut dyn FnMut(&Hit) -> Result<(), AppError>,
 }
 
-impl<'f> Collect<'f> {
+impl<'f, H: IntoHit> Collect<'f, H> {
     fn new(which: Which, f: &'f mut dyn FnMut(&Hit) -> Result<(), AppError>) -> Self {
         Self { which, kept: None, held: Vec::new(), ready: false, n: 0, f }
     }
@@ -139,16 +159,16 @@ impl<'f> Collect<'f> {
         if all_seen && !self.ready {
             self.ready = true;
             for hit in std::mem::take(&mut self.held) {
-                (self.f)(&hit)?;
+                (self.f)(&hit.into_hit())?;
             }
         }
         Ok(())
     }
 
-    fn hit(&mut self, hit: Hit) -> Result<(), AppError> {
+    fn hit(&mut self, hit: H) -> Result<(), AppError> {
         self.n += 1;
         match self.which {
-            Which::All if self.ready => (self.f)(&hit),
+            Which::All if self.ready => (self.f)(&hit.into_hit()),
             Which::All => {
                 self.held.push(hit);
                 Ok(())
@@ -168,10 +188,12 @@ impl<'f> Collect<'f> {
 
     fn finish(mut self) -> Result<u64, AppError> {
         self.release(true)?;
-        if let Some(hit) = &self.kept {
-            (self.f)(hit)?;
+        let kept = self.kept.take();
+        let found = kept.is_some();
+        if let Some(hit) = kept {
+            (self.f)(&hit.into_hit())?;
         }
-        Ok(if self.which == Which::All { self.n } else { u64::from(self.kept.is_some()) })
+        Ok(if self.which == Which::All { self.n } else { u64::from(found) })
     }
 }
 
@@ -223,92 +245,5 @@ pub fn find_stream(
         Ok(ControlFlow::Continue(()))
     })?;
     seen.check(&format!("stream `{}`", crate::domain::ids::shown(stream_id)), &last)?;
-    out.finish()
-}
-
-/// Reports (through `f`) the positions from `from` on at which `expr` holds
-/// on some row of read model `name`. Returns how many were reported.
-///
-/// # Errors
-/// [`AppError::Usage`] for an unknown projection or a path of `expr` no row
-/// ever had; store failures; `f`'s and `tick`'s.
-pub fn find_projection(
-    c: &Chronicle,
-    name: &str,
-    expr: &Expr,
-    from: u64,
-    which: Which,
-    f: &mut dyn FnMut(&Hit) -> Result<(), AppError>,
-    tick: &mut dyn FnMut(u64, u64) -> Result<(), AppError>,
-) -> Result<u64, AppError> {
-    let main = steps::projection(c, name)?.tables()[0].name;
-    let head = c.store().head()?;
-    let mut seen = Seen::new(expr);
-    let mut out = Collect::new(which, f);
-    // Rows that match with no change (before = after): untouched rows keep
-    // their answer from one event to the next.
-    let mut steady: BTreeSet<Vec<Cell>> = BTreeSet::new();
-    let mut first = true;
-    let mut example = Value::Null;
-    projection_steps(c, name, from.max(1), head, &mut |s| {
-        if s.event.position % TICK == 0 {
-            tick(s.event.position, head)?;
-        }
-        if first {
-            first = false;
-            for row in s.tables.rows(main) {
-                let v = row.to_json();
-                seen.observe(&v);
-                if expr.holds(&v, &v) {
-                    steady.insert(row.key_cells().to_vec());
-                }
-            }
-        }
-        let mut now: Vec<&Value> = Vec::new();
-        for ch in s.changes {
-            seen.observe(&ch.after);
-            if ch.after.is_null() {
-                steady.remove(&ch.key);
-                continue;
-            }
-            example.clone_from(&ch.after);
-            if expr.holds(&ch.after, &ch.after) {
-                steady.insert(ch.key.clone());
-            } else {
-                steady.remove(&ch.key);
-            }
-            if expr.holds(&ch.before, &ch.after) {
-                now.push(&ch.after);
-            }
-        }
-        if out.done() {
-            return Ok(if seen.all() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) });
-        }
-        out.release(seen.all())?;
-        let touched = |k: &Vec<Cell>| s.changes.iter().any(|ch| &ch.key == k);
-        let steady_touched = s.changes.iter().filter(|ch| steady.contains(&ch.key)).count();
-        let matches = now.len() + steady.len() - steady_touched;
-        if matches > 0 {
-            let others = steady.iter().filter(|k| !touched(k));
-            let mut rows: Vec<Value> = now.iter().map(|v| (*v).clone()).collect();
-            rows.extend(
-                others
-                    .take(ROWS_SHOWN.saturating_sub(rows.len()))
-                    .filter_map(|k| s.tables.row(main, k))
-                    .map(Row::to_json),
-            );
-            rows.truncate(ROWS_SHOWN);
-            out.hit(Hit {
-                position: s.event.position,
-                stream_id: s.event.stream_id.clone(),
-                event_type: s.event.event_type.clone(),
-                recorded_at: s.event.recorded_at.clone(),
-                values: Value::Array(rows),
-                matches: u64::try_from(matches).unwrap_or(u64::MAX),
-            })?;
-        }
-        Ok(ControlFlow::Continue(()))
-    })?;
-    seen.check(&format!("the rows of `{name}`"), &example)?;
     out.finish()
 }

@@ -1,9 +1,12 @@
 //! Dotted paths into a state's JSON: `balance_cents`, `address.city`,
 //! `items.0` (a number indexes an array, or names an object's key).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::Value;
+
+use crate::es::Row;
 
 /// A parsed dotted path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,11 +41,51 @@ impl Path {
     /// is `Some(Null)`).
     #[must_use]
     pub fn lookup<'v>(&self, v: &'v Value) -> Option<&'v Value> {
-        self.segments.iter().try_fold(v, |v, seg| match v {
-            Value::Object(m) => m.get(seg),
-            Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+        self.segments.iter().try_fold(v, |v, seg| lookup_one(v, seg))
+    }
+}
+
+/// Something paths look into: a state's JSON, or a read model's row (read
+/// in place, as its JSON object would read: a column, then into a JSON
+/// cell), so a row is never turned into JSON to be searched.
+pub trait State {
+    /// The value at `path`, if there is one (a present `null` is
+    /// `Some(Null)`).
+    fn at(&self, path: &Path) -> Option<Cow<'_, Value>>;
+}
+
+impl State for Value {
+    fn at(&self, path: &Path) -> Option<Cow<'_, Value>> {
+        path.lookup(self).map(Cow::Borrowed)
+    }
+}
+
+/// As [`Row::to_json`]'s object: a column is present (null cells too).
+impl State for Row {
+    fn at(&self, path: &Path) -> Option<Cow<'_, Value>> {
+        let (first, rest) = path.segments.split_first()?;
+        let cell = self.get(first)?;
+        match cell {
+            crate::es::Cell::Json(v) => rest.iter().try_fold(&**v, |v, seg| lookup_one(v, seg)).map(Cow::Borrowed),
+            c if rest.is_empty() => Some(Cow::Owned(c.to_value())),
             _ => None,
-        })
+        }
+    }
+}
+
+/// An absent row (before it is written, after it is deleted) reads as
+/// `null`: no path is present.
+impl State for Option<&Row> {
+    fn at(&self, path: &Path) -> Option<Cow<'_, Value>> {
+        self.and_then(|r| r.at(path))
+    }
+}
+
+fn lookup_one<'v>(v: &'v Value, seg: &str) -> Option<&'v Value> {
+    match v {
+        Value::Object(m) => m.get(seg),
+        Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
     }
 }
 
@@ -82,6 +125,30 @@ mod tests {
         assert_eq!(at("items.2"), None);
         assert_eq!(at("address.zip"), None);
         assert_eq!(at("balance_cents.x"), None);
+    }
+
+    #[test]
+    fn a_row_reads_as_its_json_object() {
+        use crate::es::{Cell, Column, ColumnKind, TableSpec};
+        static T: TableSpec = TableSpec {
+            name: "t",
+            columns: &[
+                Column { name: "id", kind: ColumnKind::Text },
+                Column { name: "n", kind: ColumnKind::Integer },
+                Column { name: "tags", kind: ColumnKind::Json },
+                Column { name: "gone", kind: ColumnKind::Text },
+            ],
+            key_len: 1,
+        };
+        let r = Row::new(&T, [Cell::text("a"), Cell::Int(5), Cell::json(json!({"x": [1, {"y": 2}]})), Cell::Null]);
+        let v = r.to_json();
+        for p in
+            ["id", "n", "tags", "tags.x", "tags.x.0", "tags.x.1.y", "tags.z", "gone", "gone.x", "n.x", "id.0", "nope"]
+        {
+            let path = Path::parse(p).unwrap();
+            assert_eq!(r.at(&path).map(Cow::into_owned), v.at(&path).map(Cow::into_owned), "{p}");
+        }
+        assert_eq!(None::<&Row>.at(&Path::parse("id").unwrap()), None);
     }
 
     #[test]

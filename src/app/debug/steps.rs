@@ -3,15 +3,15 @@
 //! model (seeded from its rows just before the start when it has a single
 //! table); never a re-fold per position.
 
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::app::{AppError, Chronicle, repository};
 use crate::es::projection::RowsError;
 use crate::es::store::StreamReader;
-use crate::es::{Cell, Event, MemTables, Projection, Row, Rows, StoreError, TableSpec, TimeTravel};
+use crate::es::{Cell, Event, Key, MemTables, Projection, Row, Rows, StoreError, TableSpec, TimeTravel};
 
 /// One event of a stream and the stream's state around it.
 #[derive(Debug)]
@@ -103,14 +103,28 @@ pub fn stream_steps(
 }
 
 /// One row of a read model's main table that an event wrote or deleted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RowChange {
     /// The row's key cells.
-    pub key: Vec<Cell>,
-    /// The row before (`null` when absent).
-    pub before: Value,
-    /// The row after (`null` when deleted).
-    pub after: Value,
+    pub key: Key,
+    /// The row before (`None` when absent).
+    pub before: Option<Row>,
+    /// The row after (`None` when deleted).
+    pub after: Option<Row>,
+}
+
+impl RowChange {
+    /// The row before as JSON (`null` when absent).
+    #[must_use]
+    pub fn before_json(&self) -> Value {
+        self.before.as_ref().map_or(Value::Null, Row::to_json)
+    }
+
+    /// The row after as JSON (`null` when deleted).
+    #[must_use]
+    pub fn after_json(&self) -> Value {
+        self.after.as_ref().map_or(Value::Null, Row::to_json)
+    }
 }
 
 /// One event of the log and a read model around it.
@@ -121,36 +135,120 @@ pub struct ProjectionStep<'a> {
     /// The rows of the main table it touched, in key order.
     pub changes: &'a [RowChange],
     /// Every table after it.
-    pub tables: &'a MemTables,
+    pub tables: &'a StepTables,
 }
 
-/// Rows that record which keys of the main table an event touches.
-struct Tracking<'t> {
-    tables: &'t mut MemTables,
+/// A read model's tables while stepping through the log: its main table
+/// hashed by key (a step looks rows up and never walks them in order), the
+/// others in memory as the time machine holds them.
+#[derive(Debug)]
+pub struct StepTables {
     main: &'static str,
-    touched: BTreeMap<Vec<Cell>, Value>,
+    rows: FxHashMap<Key, Row>,
+    others: MemTables,
+}
+
+impl StepTables {
+    /// From `tables` (a cached keyframe's): its main table's rows are
+    /// shared into the hashed table (their copy in `tables` is never read
+    /// again: every access to the main table goes to the hashed one).
+    fn new(main: &'static str, tables: MemTables) -> Self {
+        let rows = tables.rows(main).map(|r| (Key::from(r.key_cells()), r.clone())).collect();
+        Self { main, rows, others: tables }
+    }
+
+    /// The rows of the main table, in no particular order.
+    pub fn main_rows(&self) -> impl Iterator<Item = &Row> {
+        self.rows.values()
+    }
+
+    /// The row of the main table with `key`.
+    #[must_use]
+    pub fn main_row(&self, key: &[Cell]) -> Option<&Row> {
+        self.rows.get(key)
+    }
+}
+
+impl Rows for StepTables {
+    fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
+        if table.name == self.main {
+            return Ok(self.rows.get(key).cloned());
+        }
+        self.others.get(table, key)
+    }
+    fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
+        if table.name == self.main {
+            self.rows.insert(Key::from(row.key_cells()), row);
+            return Ok(());
+        }
+        self.others.put(table, row)
+    }
+    fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
+        if table.name == self.main {
+            self.rows.remove(key);
+            return Ok(());
+        }
+        self.others.delete(table, key)
+    }
+}
+
+/// A row of the main table an event touched: its key, the row before and
+/// the row after (`None`: absent).
+type Touched = (Key, Option<Row>, Option<Row>);
+
+/// Rows that record which keys of the main table an event touches, with
+/// each one's row before and after (shared cells, not copied).
+struct Tracking<'t> {
+    tables: &'t mut StepTables,
+    main: &'static str,
+    /// Usually one key an event: a list beats a map.
+    touched: &'t mut Vec<Touched>,
+    /// The last row of the main table read: a fold reads a row, then
+    /// writes it, so its row before needs no second look-up.
+    read: Option<(Key, Option<Row>)>,
 }
 
 impl Tracking<'_> {
-    fn note(&mut self, table: &'static TableSpec, key: &[Cell]) {
-        if table.name == self.main && !self.touched.contains_key(key) {
-            let before = self.tables.row(table.name, key).map_or(Value::Null, Row::to_json);
-            self.touched.insert(key.to_vec(), before);
+    fn note(&mut self, table: &'static TableSpec, key: &[Cell], after: Option<&Row>) {
+        if table.name != self.main {
+            return;
         }
+        if let Some(t) = self.touched.iter_mut().find(|t| t.0.parts() == key) {
+            t.2 = after.cloned();
+            return;
+        }
+        let before = match self.read.take() {
+            Some((k, row)) if k.parts() == key => row,
+            _ => self.tables.main_row(key).cloned(),
+        };
+        self.touched.push((Key::from(key), before, after.cloned()));
     }
 }
 
 impl Rows for Tracking<'_> {
     fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
-        self.tables.get(table, key)
+        let row = self.tables.get(table, key)?;
+        if table.name == self.main {
+            self.read = Some((Key::from(key), row.clone()));
+        }
+        Ok(row)
     }
     fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
-        self.note(table, row.key_cells());
+        self.note(table, row.key_cells(), Some(&row));
         self.tables.put(table, row)
     }
     fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
-        self.note(table, key);
+        self.note(table, key, None);
         self.tables.delete(table, key)
+    }
+}
+
+/// Whether two versions of a row read the same (as JSON would).
+fn same_row(a: Option<&Row>, b: Option<&Row>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.same_values(b),
+        _ => false,
     }
 }
 
@@ -180,13 +278,13 @@ pub fn projection_steps(
 ) -> Result<(), AppError> {
     let p = projection(c, name)?;
     let main = &p.tables()[0];
-    let mut tables = MemTables::default();
+    let mut tables = StepTables::new(main.name, MemTables::default());
     let mut start = 1;
     // From the nearest keyframe cached at or before `from` (`chronicle
     // cache`) for a read model folded in memory, else its rows at `from`.
     let cached = if from > 1 && p.time_travel() == TimeTravel::Fold { c.cached_tables(from - 1) } else { None };
     if let Some((at, cached)) = cached {
-        tables = cached;
+        tables = StepTables::new(main.name, cached);
         start = at + 1;
     } else if from > 1 && p.tables().len() == 1 {
         c.for_each_projection_row(name, from - 1, &mut |row| Ok(tables.put(main, row)?))?;
@@ -194,19 +292,21 @@ pub fn projection_steps(
     }
     let registry = c.registry();
     let mut changes = Vec::new();
+    let mut touched = Vec::new();
     let mut event = Event::default();
     finish(c.store().scan_fold(start, to, |e| {
         registry.upcasters().upcast_into(e, &mut event).map_err(AppError::from)?;
         registry.decode(&event).map_err(|v| repository::refused(&event, v))?;
-        let mut tracking = Tracking { tables: &mut tables, main: main.name, touched: BTreeMap::new() };
+        touched.clear();
+        let mut tracking = Tracking { tables: &mut tables, main: main.name, touched: &mut touched, read: None };
         p.apply(&mut tracking, &event).map_err(AppError::from)?;
         if event.position < from {
             return Ok(());
         }
         changes.clear();
-        for (key, before) in tracking.touched {
-            let after = tables.row(main.name, &key).map_or(Value::Null, Row::to_json);
-            if before != after {
+        touched.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (key, before, after) in touched.drain(..) {
+            if !same_row(before.as_ref(), after.as_ref()) {
                 changes.push(RowChange { key, before, after });
             }
         }

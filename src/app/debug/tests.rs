@@ -22,6 +22,8 @@ const STREAM_EXPRS: &[&str] = &[
 ];
 const ROW_EXPRS: &[&str] = &[
     "status = \"closed\" and balance_cents != 0",
+    "balance_cents > 2000",
+    "changed(status) or owner = \"Ada Lovelace\"",
     "changed(balance_cents) and balance_cents > 3000",
     "transactions >= 3 or status = \"closed\"",
     "not changed(status)",
@@ -63,6 +65,13 @@ fn rows(c: &Chronicle, p: u64) -> Vec<Value> {
 
 fn row_of<'r>(rows: &'r [Value], key: &Value) -> Option<&'r Value> {
     rows.iter().find(|r| &r["account_id"] == key)
+}
+
+/// Rows as sorted JSON texts (a hit lists touched rows first).
+fn sorted<'v>(rows: impl Iterator<Item = &'v Value>) -> Vec<String> {
+    let mut v: Vec<String> = rows.map(Value::to_string).collect();
+    v.sort();
+    v
 }
 
 fn cases() -> u32 {
@@ -124,15 +133,30 @@ proptest! {
         let all: Vec<Vec<Value>> = (0..=head).map(|p| rows(&c, p)).collect();
         for src in ROW_EXPRS {
             let expr = Expr::parse(src).unwrap();
-            let want: Vec<u64> = (from..=head)
-                .filter(|&p| {
+            // Every position with its matching rows (all shown: three accounts).
+            let want: Vec<(u64, u64, Vec<String>)> = (from..=head)
+                .filter_map(|p| {
                     let (before, after) = (&all[usize::try_from(p - 1).unwrap()], &all[usize::try_from(p).unwrap()]);
-                    after.iter().any(|r| expr.holds(row_of(before, &r["account_id"]).unwrap_or(&Value::Null), r))
+                    let rows: Vec<&Value> = after
+                        .iter()
+                        .filter(|r| expr.holds(row_of(before, &r["account_id"]).unwrap_or(&Value::Null), *r))
+                        .collect();
+                    (!rows.is_empty()).then(|| (p, rows.len() as u64, sorted(rows.into_iter())))
                 })
                 .collect();
-            let mut got = Vec::new();
-            find_projection(&c, "account_balances", &expr, from, Which::All, &mut |h| { got.push(h.position); Ok(()) }, &mut |_, _| Ok(())).unwrap();
-            prop_assert_eq!(got, want, "find `{}` from {}", src, from);
+            for which in [Which::All, Which::First, Which::Last] {
+                let mut got = Vec::new();
+                find_projection(&c, "account_balances", &expr, from, which, &mut |h| {
+                    got.push((h.position, h.matches, sorted(h.values.as_array().unwrap().iter())));
+                    Ok(())
+                }, &mut |_, _| Ok(())).unwrap();
+                let expected = match which {
+                    Which::All => want.clone(),
+                    Which::First => want.first().cloned().into_iter().collect(),
+                    Which::Last => want.last().cloned().into_iter().collect(),
+                };
+                prop_assert_eq!(got, expected, "find `{}` {:?} from {}", src, which, from);
+            }
         }
         for id in ["acc-1", "acc-2", "acc-3"] {
             let key = Value::String(id.to_owned());
