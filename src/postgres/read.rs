@@ -276,10 +276,11 @@ impl Conn {
         let limit = to_i64(limit);
         let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE position >= $1 AND position <= $2");
         let mut args: Vec<&(dyn ToSql + Sync)> = vec![&from, &to];
+        let correlation = if filter.correlation_id.is_some() { self.correlation_key()? } else { "" };
         let filters = [
             ("stream_id", &filter.stream_id),
             ("event_type", &filter.event_type),
-            ("(metadata::jsonb ->> 'correlation_id')", &filter.correlation_id),
+            (correlation, &filter.correlation_id),
         ];
         for (clause, value) in filters {
             if let Some(v) = value {
@@ -290,6 +291,15 @@ impl Conn {
         let _ = write!(sql, " ORDER BY position LIMIT ${}", args.len() + 1);
         args.push(&limit);
         self.query(&sql, &args)?.iter().map(event).collect()
+    }
+
+    /// The correlation id as the store can look it up: by the index of
+    /// schema version 2 (`migrate_v2.sql`), or, in a version 1 store read
+    /// without migrating, as version 1 did (a scan).
+    fn correlation_key(&self) -> Result<&'static str, StoreError> {
+        let sql = "SELECT to_regprocedure('event_correlation(text)') IS NOT NULL";
+        let indexed = self.query_opt(sql, &[])?.map(|r| col::<bool>(&r, 0)).transpose()?.unwrap_or(false);
+        Ok(if indexed { "event_correlation(metadata)" } else { "(metadata::jsonb ->> 'correlation_id')" })
     }
 
     pub fn position_at_time(&self, time: &str) -> Result<u64, StoreError> {
