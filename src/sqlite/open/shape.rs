@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 
 use super::migrate::ADDED_IN_V2;
 use super::{SCHEMA, SCHEMA_VERSION};
@@ -228,6 +228,23 @@ fn uncommented(sql: &str) -> String {
     sql.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("--")).collect::<Vec<_>>().join("\n")
 }
 
+/// Creates each plain index of `events` that is missing, after dropping an
+/// index of the same name that is not the schema's (another expression).
+fn recreate_indexes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let words = |sql: &str| sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    for sql in SCHEMA.split(';').map(uncommented).filter(|s| s.starts_with("CREATE INDEX")) {
+        let Some(name) = sql.split_whitespace().nth(2) else { continue };
+        let found: Option<Option<String>> = tx
+            .query_row("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        if found.is_some_and(|have| words(have.as_deref().unwrap_or_default()) != words(&sql)) {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        }
+        tx.execute_batch(&sql.replacen("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))?;
+    }
+    Ok(())
+}
+
 /// Repairs what `rebuild` may: drops and recreates each derived table that
 /// differs (its content is derived again by the caller) and recreates a
 /// missing plain index on `events`. Returns the tables recreated empty.
@@ -239,11 +256,12 @@ pub(super) fn repair(tx: &Transaction<'_>, found: &[Mismatch]) -> Result<Vec<&'s
         return Err(m.what.clone());
     }
     let mut recreated: Vec<&'static str> = Vec::new();
+    let mut indexed = false;
     for m in found {
         if m.table == "events" {
-            for sql in SCHEMA.split(';').map(uncommented).filter(|s| s.starts_with("CREATE INDEX")) {
-                let sql = sql.replacen("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1);
-                tx.execute_batch(&sql).map_err(|e| e.to_string())?;
+            if !indexed {
+                recreate_indexes(tx).map_err(|e| e.to_string())?;
+                indexed = true;
             }
         } else if !recreated.contains(&m.table) {
             let create = statement(&format!("CREATE TABLE {} (", m.table))
@@ -312,8 +330,15 @@ mod tests {
             ]
         );
         assert!(found[0].repairable, "a plain index: rebuild recreates it");
-        // Another expression is not chronicle's index.
+        // Another expression under its name is not chronicle's index: the
+        // repair replaces it.
         conn.execute_batch("CREATE INDEX events_correlation ON events (json_extract(metadata, '$.actor'))").unwrap();
-        assert_eq!(check(&conn, 2).unwrap().len(), 1);
+        let found = check(&conn, 2).unwrap();
+        assert_eq!(found.len(), 1);
+        let mut conn = conn;
+        let tx = conn.transaction().unwrap();
+        assert_eq!(repair(&tx, &found).unwrap(), Vec::<&str>::new());
+        tx.commit().unwrap();
+        assert_eq!(check(&conn, 2).unwrap(), Vec::new());
     }
 }
