@@ -9,7 +9,8 @@
 //!
 //! `CHRONICLE_REPORT_ONLY=part,part` limits the run to some of: `bulk` (=
 //! `size`, `demo`, `import`, `rebuild`, `verify`), `timeline`, `bus`,
-//! `writers`, `aggregate`, `debug` (issue 13: `report/debug.rs`) — handy
+//! `writers`, `aggregate`, `debug` (issue 13: `report/debug.rs`),
+//! `correlation` (issue 13 item 5: `report/correlation.rs`) — handy
 //! under `perf record`; `foreign` (issue 12, `report/foreign.rs`) runs only
 //! when named.
 //!
@@ -24,6 +25,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "report/correlation.rs"]
+mod correlation;
 #[path = "report/debug.rs"]
 mod debug;
 #[path = "report/debug_warm.rs"]
@@ -392,8 +395,9 @@ fn main() {
     }
     let mut rows = Vec::new();
     eprintln!("fixtures under {} ({})", common::stores_dir().display(), common::fixture_version());
-    let per_size =
-        ["bulk", "size", "demo", "import", "rebuild", "verify", "timeline", "bus", "debug"].iter().any(|p| want(p));
+    let per_size = ["bulk", "size", "demo", "import", "rebuild", "verify", "timeline", "bus", "debug", "correlation"]
+        .iter()
+        .any(|p| want(p));
     for n in common::sizes().into_iter().filter(|_| per_size) {
         for &engine in &engines {
             let fx = match engine {
@@ -410,6 +414,9 @@ fn main() {
             }
             if want("debug") {
                 debug::debug(&mut rows, &fx);
+            }
+            if want("correlation") {
+                correlation::rows(&mut rows, &fx);
             }
             if want("bus") {
                 command_bus(&mut rows, &fx); // last: on PostgreSQL it writes to the fixture

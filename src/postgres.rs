@@ -12,6 +12,7 @@ mod conn;
 mod connect;
 mod error;
 pub mod mapped;
+mod migrate;
 mod range;
 mod read;
 mod reads;

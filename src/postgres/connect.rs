@@ -11,8 +11,9 @@ use super::url::Target;
 use crate::es::StoreError;
 use crate::es::backend::{Access, BackendKind};
 
-/// Store schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Store schema version this build writes and reads (a writable open
+/// migrates an older store: see `migrate.rs`).
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = include_str!("sql/schema.sql");
 
@@ -144,7 +145,12 @@ pub fn init_schema(client: &mut Client, target: &Target, access: Access) -> Resu
     }?;
     if access != Access::Read {
         // Another process may have created it meanwhile: check what is there.
-        check(examine(client, &target.schema)?)?;
+        let found = examine(client, &target.schema)?;
+        let older = matches!(found, Found::Version(v) if v < SCHEMA_VERSION);
+        check(found)?;
+        if older {
+            super::migrate::run(client, target)?;
+        }
     }
     super::shape::check(client, target, access)
 }
@@ -172,7 +178,7 @@ fn create(client: &mut Client, target: &Target) -> Result<bool, StoreError> {
             return Ok(true);
         }
         let derived: String = super::shape::DERIVED.iter().map(|(_, sql)| *sql).collect::<Vec<_>>().join("\n");
-        tx.batch_execute(&format!("{SCHEMA}\n{derived}")).map_err(|e| match e.code() {
+        tx.batch_execute(&format!("{SCHEMA}\n{}\n{derived}", super::migrate::V2)).map_err(|e| match e.code() {
             Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
                 path: PathBuf::from(&target.display),
                 reason: format!("this role may not create the schema's tables: {}", one_line(&e)),

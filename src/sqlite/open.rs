@@ -11,12 +11,14 @@ use rusqlite::{Connection, MAIN_DB, OpenFlags, TransactionBehavior};
 use crate::es::backend::Access;
 use crate::es::store::StoreError;
 
+mod migrate;
 mod path;
 mod read;
 mod shape;
 
-/// Store schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Store schema version this build writes and reads (it also reads version
+/// 1, and a writable open migrates a version 1 file: see [`migrate`]).
+pub const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id` of chronicle stores ("CHRN").
 pub const APPLICATION_ID: i64 = 0x4348_524E;
 const SCHEMA: &str = include_str!("sql/schema.sql");
@@ -171,9 +173,11 @@ fn read_header(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
     Ok((version, app, tables))
 }
 
-/// The file's tables against `schema.sql`: the first difference is the error.
-fn check_shape(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let found = shape::check(conn).map_err(|reason| StoreError::NotAStore { path: path.to_owned(), reason })?;
+/// The file's tables against `schema.sql` at `version`: the first difference
+/// is the error.
+fn check_shape(conn: &Connection, path: &Path, version: i64) -> Result<(), StoreError> {
+    let found =
+        shape::check(conn, version).map_err(|reason| StoreError::NotAStore { path: path.to_owned(), reason })?;
     if found.is_empty() { Ok(()) } else { Err(schema_error(path, &found)) }
 }
 
@@ -206,15 +210,20 @@ fn init_schema(conn: &mut Connection, path: &Path, abs: &Path, repair: bool) -> 
     let (version, app, tables) = read_header(&snapshot).map_err(fail)?;
     snapshot.finish().map_err(fail)?;
     check_header(path, version, app, tables)?;
-    if version == SCHEMA_VERSION {
+    if version > 0 {
         check_foreign_code(conn).map_err(not_a_store)?;
         journal(conn, path, abs)?;
+        if version < SCHEMA_VERSION {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+            migrate::run(&tx, path)?;
+            tx.commit().map_err(fail)?;
+        }
         if !repair {
-            check_shape(conn, path)?;
+            check_shape(conn, path, SCHEMA_VERSION)?;
             return Ok(Vec::new());
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
-        let found = shape::check(&tx).map_err(not_a_store)?;
+        let found = shape::check(&tx, SCHEMA_VERSION).map_err(not_a_store)?;
         let recreated = shape::repair(&tx, &found).map_err(|_| schema_error(path, &found))?;
         tx.commit()?;
         return Ok(recreated);
@@ -234,7 +243,9 @@ fn init_schema(conn: &mut Connection, path: &Path, abs: &Path, repair: bool) -> 
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     } else {
-        check_shape(&tx, path)?;
+        // Another process created it first (perhaps an older release).
+        migrate::run(&tx, path)?;
+        check_shape(&tx, path, SCHEMA_VERSION)?;
     }
     tx.commit()?;
     Ok(Vec::new())

@@ -112,6 +112,13 @@ pub(super) fn streams(conn: &Connection) -> Result<Vec<StreamInfo>, StoreError> 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The correlation id of an event's metadata, NULL when the metadata is not
+/// JSON: exactly the expression of `events_correlation` (schema.sql, since
+/// schema version 2), so the filter is read by that index; a version 1 file
+/// opened read-only scans with it.
+pub(super) const CORRELATION_KEY: &str =
+    "CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.correlation_id') END";
+
 /// Events matching `filter`, in position order, at most `limit`.
 pub(super) fn log(conn: &Connection, filter: &LogFilter, limit: u64) -> Result<Vec<StoredEvent>, StoreError> {
     let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE position >= ?1 AND position <= ?2");
@@ -125,7 +132,7 @@ pub(super) fn log(conn: &Connection, filter: &LogFilter, limit: u64) -> Result<V
     };
     bind("stream_id", &filter.stream_id);
     bind("event_type", &filter.event_type);
-    bind("json_extract(metadata, '$.correlation_id')", &filter.correlation_id);
+    bind(CORRELATION_KEY, &filter.correlation_id);
     args.push(to_i64(limit).into());
     let _ = write!(sql, " ORDER BY position LIMIT ?{}", args.len());
     let mut stmt = conn.prepare_cached(&sql)?;

@@ -81,3 +81,36 @@ fn the_guards_are_present_and_unaltered_in_a_new_store() {
     assert!(guards.altered.is_empty());
     assert!(engine.integrity_check(10).unwrap().is_empty());
 }
+
+#[test]
+fn a_correlation_is_read_by_its_index_and_metadata_that_is_not_json_matches_none() {
+    use crate::es::store::LogFilter;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut store = open_store(&path, Access::Create).unwrap();
+    let mut appends = batch("e-1");
+    appends[0].events[0].metadata = r#"{"correlation_id":"c-1"}"#.to_owned();
+    let mut odd = appends[0].events[0].clone();
+    odd.event_id = "e-2".to_owned();
+    odd.metadata = "not json".to_owned();
+    appends[0].events.push(odd);
+    store.write(|tx| tx.append(appends)).unwrap();
+    let filter = LogFilter { correlation_id: Some("c-1".to_owned()), ..LogFilter::default() };
+    let found = store.log(&filter, 10).unwrap();
+    assert_eq!(found.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["e-1"]);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let sql = format!(
+        "EXPLAIN QUERY PLAN SELECT * FROM events WHERE position >= ?1 AND position <= ?2 \
+         AND {} = ?3 ORDER BY position LIMIT ?4",
+        read::CORRELATION_KEY
+    );
+    let plan: Vec<String> = conn
+        .prepare(&sql)
+        .unwrap()
+        .query_map(rusqlite::params![1, i64::MAX, "c-1", 10], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(plan, ["SEARCH events USING INDEX events_correlation (<expr>=? AND rowid>? AND rowid<?)"]);
+}

@@ -1,4 +1,5 @@
--- chronicle store schema, version 1 (with streams.sql, snapshots.sql and
+-- chronicle store schema, version 1: migrate_v2.sql, run right after it,
+-- makes it version 2 (with streams.sql, snapshots.sql and
 -- checkpoints.sql, the derived tables), in the schema named by the URL (the
 -- connection's search_path). Created by the program in one transaction under
 -- the store's advisory lock; `meta` records the version. Text columns use the

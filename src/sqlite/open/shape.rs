@@ -5,9 +5,10 @@
 
 use std::sync::OnceLock;
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 
-use super::SCHEMA;
+use super::migrate::ADDED_IN_V2;
+use super::{SCHEMA, SCHEMA_VERSION};
 
 /// chronicle's tables: `events` holds the log; the others are derived from
 /// it (and from the read models) and can be rebuilt.
@@ -80,7 +81,7 @@ fn shape(conn: &Connection, table: &str) -> rusqlite::Result<Shape> {
     let mut cols = conn.prepare("SELECT name, coll FROM pragma_index_xinfo(?1) WHERE key = 1 ORDER BY seqno")?;
     let mut indexes = Vec::new();
     for (name, unique, partial) in list {
-        let columns = cols
+        let mut columns = cols
             .query_map([&name], |r| {
                 let column = r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "<expression>".to_owned());
                 Ok(match r.get::<_, Option<String>>(1)? {
@@ -91,20 +92,50 @@ fn shape(conn: &Connection, table: &str) -> rusqlite::Result<Shape> {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        if columns.iter().any(|c| c.starts_with("<expression>")) {
+            columns = vec![expressions(conn, &name)?];
+        }
         indexes.push(Index { unique, partial, columns, name });
     }
     indexes.sort();
     Ok(Shape { columns, indexes })
 }
 
-/// The shapes `schema.sql` creates.
-fn expected() -> Result<&'static [(&'static str, Shape)], String> {
-    static EXPECTED: OnceLock<Result<Vec<(&'static str, Shape)>, String>> = OnceLock::new();
-    let built = EXPECTED.get_or_init(|| {
+/// An expression index's key, as its `CREATE INDEX` spells it (whitespace
+/// runs made one space): what is between the table's parentheses. SQLite
+/// names no column for an expression, and two expression indexes are the
+/// same only if they index the same expression.
+fn expressions(conn: &Connection, index: &str) -> rusqlite::Result<String> {
+    let sql: Option<String> =
+        conn.query_row("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1", [index], |r| r.get(0))?;
+    let sql = sql.unwrap_or_default();
+    let key = match (sql.find('('), sql.rfind(')')) {
+        (Some(open), Some(close)) if open < close => &sql[open + 1..close],
+        _ => "<expression>",
+    };
+    Ok(key.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// `schema.sql` as it was at `version` (1 or 2): version 1 is version 2
+/// without the statements version 2 added.
+pub(super) fn schema_at(version: i64) -> String {
+    if version >= SCHEMA_VERSION {
+        return SCHEMA.to_owned();
+    }
+    ADDED_IN_V2.iter().filter_map(|head| statement(head)).fold(SCHEMA.to_owned(), |s, sql| s.replace(sql, ""))
+}
+
+type Shapes = Result<Vec<(&'static str, Shape)>, String>;
+
+/// The shapes `schema.sql` creates at `version` (1 or 2).
+fn expected(version: i64) -> Result<&'static [(&'static str, Shape)], String> {
+    static EXPECTED: [OnceLock<Shapes>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = &EXPECTED[usize::from(version >= SCHEMA_VERSION)];
+    let built = slot.get_or_init(|| {
         let build = || -> rusqlite::Result<Vec<(&'static str, Shape)>> {
             // Our own scratch database, never a user's path.
             let conn = Connection::open_in_memory()?;
-            conn.execute_batch(SCHEMA)?;
+            conn.execute_batch(&schema_at(version))?;
             TABLES.iter().map(|t| Ok((*t, shape(&conn, t)?))).collect()
         };
         build().map_err(|e| format!("the built-in schema does not load: {e}"))
@@ -170,13 +201,14 @@ fn compare(table: &'static str, want: &Shape, have: &Shape, out: &mut Vec<Mismat
     }
 }
 
-/// Every difference between the file's tables and `schema.sql`'s.
+/// Every difference between the file's tables and `schema.sql`'s at
+/// `version` (the file's: 1 or 2).
 ///
 /// # Errors
 /// The schema cannot be read (damaged file) or the built-in one does not load.
-pub(super) fn check(conn: &Connection) -> Result<Vec<Mismatch>, String> {
+pub(super) fn check(conn: &Connection, version: i64) -> Result<Vec<Mismatch>, String> {
     let mut out = Vec::new();
-    for (table, want) in expected()? {
+    for (table, want) in expected(version)? {
         let have = shape(conn, table).map_err(|e| e.to_string())?;
         compare(table, want, &have, &mut out);
     }
@@ -185,10 +217,32 @@ pub(super) fn check(conn: &Connection) -> Result<Vec<Mismatch>, String> {
 
 /// The `CREATE` statement of `schema.sql` that begins with `head`
 /// (tables and indexes hold no `;` inside).
-fn statement(head: &str) -> Option<&'static str> {
+pub(super) fn statement(head: &str) -> Option<&'static str> {
     let start = SCHEMA.find(head)?;
     let end = start + SCHEMA[start..].find(';')? + 1;
     Some(&SCHEMA[start..end])
+}
+
+/// A statement of `schema.sql` without the comment lines before it.
+fn uncommented(sql: &str) -> String {
+    sql.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("--")).collect::<Vec<_>>().join("\n")
+}
+
+/// Creates each plain index of `events` that is missing, after dropping an
+/// index of the same name that is not the schema's (another expression).
+fn recreate_indexes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let words = |sql: &str| sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    for sql in SCHEMA.split(';').map(uncommented).filter(|s| s.starts_with("CREATE INDEX")) {
+        let Some(name) = sql.split_whitespace().nth(2) else { continue };
+        let found: Option<Option<String>> = tx
+            .query_row("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        if found.is_some_and(|have| words(have.as_deref().unwrap_or_default()) != words(&sql)) {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        }
+        tx.execute_batch(&sql.replacen("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))?;
+    }
+    Ok(())
 }
 
 /// Repairs what `rebuild` may: drops and recreates each derived table that
@@ -202,11 +256,12 @@ pub(super) fn repair(tx: &Transaction<'_>, found: &[Mismatch]) -> Result<Vec<&'s
         return Err(m.what.clone());
     }
     let mut recreated: Vec<&'static str> = Vec::new();
+    let mut indexed = false;
     for m in found {
         if m.table == "events" {
-            for sql in SCHEMA.split(';').filter(|s| s.trim_start().starts_with("CREATE INDEX")) {
-                let sql = sql.trim().replacen("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1);
-                tx.execute_batch(&sql).map_err(|e| e.to_string())?;
+            if !indexed {
+                recreate_indexes(tx).map_err(|e| e.to_string())?;
+                indexed = true;
             }
         } else if !recreated.contains(&m.table) {
             let create = statement(&format!("CREATE TABLE {} (", m.table))
@@ -226,9 +281,9 @@ mod tests {
     fn the_schema_matches_itself_and_an_added_column_does_not() {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(SCHEMA).unwrap();
-        assert_eq!(check(&conn).unwrap(), Vec::new());
+        assert_eq!(check(&conn, SCHEMA_VERSION).unwrap(), Vec::new());
         conn.execute_batch("ALTER TABLE events ADD COLUMN x TEXT").unwrap();
-        let found = check(&conn).unwrap();
+        let found = check(&conn, SCHEMA_VERSION).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].what, "table `events` has an extra column `x`");
         assert!(!found[0].repairable);
@@ -240,7 +295,7 @@ mod tests {
         let schema =
             SCHEMA.replace("event_id       TEXT    NOT NULL UNIQUE", "event_id TEXT NOT NULL COLLATE NOCASE UNIQUE");
         conn.execute_batch(&schema).unwrap();
-        let found: Vec<String> = check(&conn).unwrap().into_iter().map(|m| m.what).collect();
+        let found: Vec<String> = check(&conn, SCHEMA_VERSION).unwrap().into_iter().map(|m| m.what).collect();
         assert!(found.contains(&"table `events` has no unique index on (event_id)".to_owned()), "{found:?}");
         assert!(
             found.iter().any(|w| w.contains("(event_id COLLATE NOCASE) that chronicle did not create")),
@@ -253,11 +308,37 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(SCHEMA).unwrap();
         conn.execute_batch("DROP TABLE streams; DROP INDEX events_recorded_at").unwrap();
-        let found = check(&conn).unwrap();
+        let found = check(&conn, SCHEMA_VERSION).unwrap();
         assert_eq!(found.len(), 2, "{found:?}");
         let tx = conn.transaction().unwrap();
         assert_eq!(repair(&tx, &found).unwrap(), vec!["streams"]);
         tx.commit().unwrap();
-        assert_eq!(check(&conn).unwrap(), Vec::new());
+        assert_eq!(check(&conn, SCHEMA_VERSION).unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn version_1_is_version_2_without_the_correlation_index() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&schema_at(1)).unwrap();
+        assert_eq!(check(&conn, 1).unwrap(), Vec::new());
+        let found = check(&conn, 2).unwrap();
+        let what: Vec<&str> = found.iter().map(|m| m.what.as_str()).collect();
+        assert_eq!(
+            what,
+            [
+                "table `events` has no index on (CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.correlation_id') END)"
+            ]
+        );
+        assert!(found[0].repairable, "a plain index: rebuild recreates it");
+        // Another expression under its name is not chronicle's index: the
+        // repair replaces it.
+        conn.execute_batch("CREATE INDEX events_correlation ON events (json_extract(metadata, '$.actor'))").unwrap();
+        let found = check(&conn, 2).unwrap();
+        assert_eq!(found.len(), 1);
+        let mut conn = conn;
+        let tx = conn.transaction().unwrap();
+        assert_eq!(repair(&tx, &found).unwrap(), Vec::<&str>::new());
+        tx.commit().unwrap();
+        assert_eq!(check(&conn, 2).unwrap(), Vec::new());
     }
 }

@@ -1,5 +1,7 @@
--- chronicle store schema, version 1. Created by the program on first open;
+-- chronicle store schema, version 2. Created by the program on first open;
 -- `PRAGMA user_version` records the version, `application_id` the owner.
+-- Version 2 added `events_correlation`: opening a version 1 file for writing
+-- creates it (open/migrate.rs), a read-only open reads version 1 as it is.
 
 CREATE TABLE events (
     position       INTEGER PRIMARY KEY,          -- global, 1-based, gapless
@@ -17,6 +19,14 @@ CREATE TABLE events (
 );
 
 CREATE INDEX events_recorded_at ON events (recorded_at);
+
+-- Since version 2: `log --correlation ID` (and its tree) by index, not a scan.
+-- The expression must stay the one the reads filter on (read.rs). NULL for
+-- metadata that is not JSON (never an error: no append is refused for it).
+-- The rowid ends every index entry: one correlation's events in log order.
+CREATE INDEX events_correlation ON events (
+    CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.correlation_id') END
+);
 
 -- Append-only, enforced by the database itself.
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
