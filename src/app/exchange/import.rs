@@ -376,10 +376,9 @@ impl Import {
         }
         // The chunk's unseen streams, in one round trip (an empty store holds none).
         let streams = pending.iter().map(|p| (p.stream_id.as_str(), p.stream_type.as_str()));
-        if self.head_before == 0 {
-            tx.start_streams(streams)
-        } else {
-            tx.prefetch_streams(streams)?
+        match self.head_before {
+            0 => tx.start_streams(streams),
+            _ => tx.prefetch_streams(streams)?,
         }
         let mut upcast = std::mem::take(&mut self.recent);
         for p in pending.drain(..) {
