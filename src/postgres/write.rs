@@ -54,6 +54,8 @@ pub struct Tx<'a> {
     direct: usize,
     /// Whether the events' indexes wait for the commit (see `bulk.rs`).
     bulk: RefCell<bulk::Bulk>,
+    /// Read-model tables a large insert found a taken key in (then upserted).
+    keyed: rustc_hash::FxHashSet<&'static str>,
     done: bool,
 }
 
@@ -64,7 +66,8 @@ impl<'a> Tx<'a> {
         conn.in_tx.set(true);
         // Made before BEGIN is sent: if any of it fails, dropping it rolls back.
         let (pending, bulk) = (RefCell::default(), RefCell::default());
-        let tx = Self { conn, channel, pending, head: Cell::new(0), direct: 0, bulk, done: false };
+        let keyed = rustc_hash::FxHashSet::default();
+        let tx = Self { conn, channel, pending, head: Cell::new(0), direct: 0, bulk, keyed, done: false };
         tx.conn.batch(&format!("BEGIN; SET LOCAL lock_timeout = '60s'; SELECT pg_advisory_xact_lock({lock_key})"))?;
         Ok(tx)
     }
@@ -294,7 +297,14 @@ impl Writes for Tx<'_> {
             self.write_rows()?;
         }
         if rows.len() > HELD_ROWS {
-            return self.conn.upsert_rows(spec, rows);
+            // A table that had a taken key is upserted at once from then on.
+            if self.keyed.contains(spec.name) {
+                return self.conn.upsert_rows(spec, rows);
+            }
+            if self.conn.insert_rows(spec, rows)? {
+                self.keyed.insert(spec.name);
+            }
+            return Ok(());
         }
         self.pending.borrow_mut().rows.push((spec, rows.iter().map(|r| (*r).clone()).collect()));
         Ok(())
