@@ -7,6 +7,7 @@ use super::super::testing::TestDb;
 use super::{Ev, create, db};
 use crate::es::StoreError;
 use crate::es::backend::Engine;
+use crate::es::projection::{Cell, Column, ColumnKind, Row, TableSpec};
 
 /// Enough events for the indexes to be dropped (more than one flush's minimum).
 const N: u64 = 2_500;
@@ -89,4 +90,47 @@ fn a_duplicate_in_a_bulk_load_is_refused_typed_at_commit_and_records_nothing() {
     // Without the duplicate the same load goes through.
     bulk_append(&mut e, &events()).unwrap();
     assert_eq!(e.reads().head().unwrap(), N);
+}
+
+static LEDGER: TableSpec = TableSpec {
+    name: "ledger",
+    columns: &[
+        Column { name: "account", kind: ColumnKind::Text },
+        Column { name: "seq", kind: ColumnKind::Integer },
+        Column { name: "amount", kind: ColumnKind::Integer },
+    ],
+    key_len: 2,
+};
+
+/// `seqs` of account `a`, each with `amount`, in key order.
+fn lines(seqs: std::ops::Range<i64>, amount: i64) -> Vec<Row> {
+    seqs.map(|s| Row::new(&LEDGER, [Cell::text("a"), Cell::Int(s), Cell::Int(amount)])).collect()
+}
+
+#[test]
+fn large_row_writes_inserted_first_still_replace_taken_keys() {
+    let db = db!();
+    let mut e = create(&db);
+    let mut tx = e.begin().unwrap();
+    tx.ensure_tables(&[&LEDGER]).unwrap();
+    let fresh = lines(0..6_000, 1); // new keys: inserted (two chunks)
+    tx.upsert_rows(&LEDGER, &fresh.iter().collect::<Vec<_>>()).unwrap();
+    // Half taken, half new; a key twice across a chunk's edge: the later wins.
+    let mut mixed = lines(3_000..9_000, 2);
+    mixed.insert(4_999, Row::new(&LEDGER, [Cell::text("a"), Cell::Int(7_999), Cell::Int(3)]));
+    mixed.sort_by(|x, y| x.key_cells().cmp(y.key_cells()));
+    tx.upsert_rows(&LEDGER, &mixed.iter().collect::<Vec<_>>()).unwrap();
+    let again = lines(8_500..9_500, 4); // after a taken key: upserted at once
+    tx.upsert_rows(&LEDGER, &again.iter().collect::<Vec<_>>()).unwrap();
+    tx.commit().unwrap();
+
+    let r = e.reads();
+    let amount =
+        |seq: i64| r.table_row(&LEDGER, &[Cell::text("a"), Cell::Int(seq)]).unwrap().map(|row| row.cell(2).clone());
+    assert_eq!(r.table_rows(&LEDGER, 0, 100_000).unwrap().len(), 9_500);
+    assert_eq!(
+        [amount(0), amount(2_999), amount(3_000), amount(8_499), amount(9_499)].map(Option::unwrap),
+        [Cell::Int(1), Cell::Int(1), Cell::Int(2), Cell::Int(2), Cell::Int(4)]
+    );
+    assert_eq!(amount(7_999), Some(Cell::Int(2)), "the later of the two rows given for the key");
 }
