@@ -366,6 +366,13 @@ pub trait Writes: Reads {
     fn rebuild_streams_index(&mut self) -> Result<u64, StoreError>;
     /// Drops a read-model table whose columns differ from `spec`; true if dropped.
     fn drop_table_if_altered(&mut self, spec: &'static TableSpec) -> Result<bool, StoreError>;
+    /// A hint that this transaction began on an empty store and will append
+    /// many events without reading events back (an import): the engine may
+    /// maintain the events' indexes once, at commit, instead of per event.
+    /// Every constraint still holds at commit. Default: nothing.
+    fn bulk_load(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Commits; dropping the box without commit rolls back.
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

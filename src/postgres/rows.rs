@@ -11,6 +11,7 @@ use postgres::Row as PgRow;
 use postgres::types::ToSql;
 
 use super::conn::{Conn, PAGE, col, to_i64};
+use super::error::is_unique_violation;
 use crate::es::StoreError;
 use crate::es::projection::{Cell, ColumnKind, Key, Row, TableSpec};
 use cells::{Arrays, Param, param};
@@ -252,6 +253,36 @@ impl Conn {
         Ok(())
     }
 
+    /// [`Conn::upsert_rows`] tried as a plain `INSERT` first, in a savepoint:
+    /// rows whose keys are all new (a ledger's, a rebuild's) skip the
+    /// server's conflict checks; at the first taken key that chunk and the
+    /// rest are upserted. Whether a key was taken.
+    pub fn insert_rows(&self, spec: &'static TableSpec, rows: &[&Row]) -> Result<bool, StoreError> {
+        let (insert, upsert) = (insert_sql(spec, 1)?, upsert_sql(spec, 1)?);
+        let mut taken = false;
+        for chunk in rows.chunks(5_000) {
+            let arrays = upsert_arrays(spec, chunk)?;
+            if !taken {
+                self.batch("SAVEPOINT chronicle_rows")?;
+                match self.execute(&insert, &arrays.as_sql()) {
+                    Ok(_) => {
+                        self.batch("RELEASE SAVEPOINT chronicle_rows")?;
+                        continue;
+                    }
+                    Err(StoreError::Backend { source, .. })
+                        if source.downcast_ref::<postgres::Error>().and_then(is_unique_violation).is_some() =>
+                    {
+                        self.batch("ROLLBACK TO SAVEPOINT chronicle_rows; RELEASE SAVEPOINT chronicle_rows")?;
+                        taken = true;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            self.execute(&upsert, &arrays.as_sql())?;
+        }
+        Ok(taken)
+    }
+
     /// [`Conn::upsert_rows`] of a few rows in each of several tables, in one
     /// statement (one data-modifying `WITH` per table; each table once).
     pub fn upsert_tables(&self, tables: &[(&'static TableSpec, Vec<Row>)]) -> Result<(), StoreError> {
@@ -306,12 +337,17 @@ fn upsert_sql(spec: &TableSpec, from: usize) -> Result<String, StoreError> {
     let cols = names(spec, 0..spec.columns.len())?;
     let values = cols.iter().skip(spec.key_len).map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>();
     let action = if values.is_empty() { "NOTHING".to_owned() } else { format!("UPDATE SET {}", values.join(", ")) };
+    Ok(format!("{} ON CONFLICT ({}) DO {action}", insert_sql(spec, from)?, order_sql(spec)?))
+}
+
+/// The plain insert of `spec`'s rows from one array per column, numbered from `$from`.
+fn insert_sql(spec: &TableSpec, from: usize) -> Result<String, StoreError> {
+    let cols = names(spec, 0..spec.columns.len())?;
     Ok(format!(
-        "INSERT INTO {} ({}) SELECT * FROM unnest({}) ON CONFLICT ({}) DO {action}",
+        "INSERT INTO {} ({}) SELECT * FROM unnest({})",
         ident(spec.name)?,
         cols.join(", "),
-        array_marks(spec, spec.columns.len(), from),
-        order_sql(spec)?
+        array_marks(spec, spec.columns.len(), from)
     ))
 }
 

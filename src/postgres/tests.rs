@@ -1,6 +1,7 @@
 //! The engine against a real server: a fresh database per test (see
 //! [`super::testing`]); skipped with one line when there is none.
 
+mod bulk;
 mod events;
 mod tables;
 

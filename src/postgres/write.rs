@@ -3,11 +3,14 @@
 //! or version comes back typed with the transaction still usable), a
 //! command's few read-model rows in one statement for all their tables,
 //! stream summaries and checkpoints by one `unnest` upsert, `NOTIFY` at commit.
+//! An import into an empty store builds the events' indexes at commit (`bulk.rs`).
+
+mod bulk;
+mod copy;
 
 use std::cell::{Cell, RefCell};
+use std::io::Write as _;
 
-use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::types::Type;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::conn::{Conn, col, to_i64};
@@ -30,58 +33,9 @@ const DIRECT_EVENTS: usize = 16;
 /// larger ones (imports, rebuilds) are written at once.
 const HELD_ROWS: usize = 64;
 
-/// The column types of `copy_events.sql`.
-const EVENT_TYPES: [Type; 11] = [
-    Type::INT8,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::INT8,
-    Type::TEXT,
-    Type::INT4,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::BYTEA,
-];
-
-/// An event waiting to be written.
-#[derive(Debug, Clone)]
-struct Owned {
-    position: i64,
-    event_id: String,
-    stream_id: String,
-    stream_type: String,
-    version: i64,
-    event_type: String,
-    schema_version: i32,
-    payload: String,
-    metadata: String,
-    recorded_at: String,
-    hash: [u8; 32],
-}
-
-impl From<&EventRow<'_>> for Owned {
-    fn from(e: &EventRow<'_>) -> Self {
-        Self {
-            position: to_i64(e.position),
-            event_id: e.event_id.to_owned(),
-            stream_id: e.stream_id.to_owned(),
-            stream_type: e.stream_type.to_owned(),
-            version: to_i64(e.version),
-            event_type: e.event_type.to_owned(),
-            schema_version: i32::try_from(e.schema_version).unwrap_or(i32::MAX),
-            payload: e.payload.to_owned(),
-            metadata: e.metadata.to_owned(),
-            recorded_at: e.recorded_at.to_owned(),
-            hash: *e.hash,
-        }
-    }
-}
-
 #[derive(Default)]
 struct Pending {
-    events: Vec<Owned>,
+    events: copy::Rows,
     streams: HashMap<String, StreamInfo>,
     /// Checkpoints set, by projection (written with the next flush).
     checkpoints: HashMap<String, i64>,
@@ -98,6 +52,10 @@ pub struct Tx<'a> {
     head: Cell<i64>,
     /// Events inserted one by one so far.
     direct: usize,
+    /// Whether the events' indexes wait for the commit (see `bulk.rs`).
+    bulk: RefCell<bulk::Bulk>,
+    /// Read-model tables a large insert found a taken key in (then upserted).
+    keyed: rustc_hash::FxHashSet<&'static str>,
     done: bool,
 }
 
@@ -107,16 +65,21 @@ impl<'a> Tx<'a> {
     pub fn begin(conn: &'a Conn, channel: &'a str, lock_key: i64) -> Result<Self, StoreError> {
         conn.in_tx.set(true);
         // Made before BEGIN is sent: if any of it fails, dropping it rolls back.
-        let tx = Self { conn, channel, pending: RefCell::default(), head: Cell::new(0), direct: 0, done: false };
+        let (pending, bulk) = (RefCell::default(), RefCell::default());
+        let keyed = rustc_hash::FxHashSet::default();
+        let tx = Self { conn, channel, pending, head: Cell::new(0), direct: 0, bulk, keyed, done: false };
         tx.conn.batch(&format!("BEGIN; SET LOCAL lock_timeout = '60s'; SELECT pg_advisory_xact_lock({lock_key})"))?;
         Ok(tx)
     }
 
     /// Writes everything buffered (before any read, and at commit).
     pub fn flush(&self) -> Result<(), StoreError> {
-        let events = std::mem::take(&mut self.pending.borrow_mut().events);
+        let mut events = std::mem::take(&mut self.pending.borrow_mut().events);
         if !events.is_empty() {
-            self.copy_events(&events)?;
+            self.defer_indexes(events.len())?;
+            self.copy_events(&events, events.len())?;
+            events.clear();
+            self.pending.borrow_mut().events = events; // its allocation, for the next
         }
         self.write_rows()?;
         let streams = std::mem::take(&mut self.pending.borrow_mut().streams);
@@ -158,34 +121,27 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// `COPY`s `events` inside a savepoint. On a taken event id or version,
-    /// the events before the offending one are kept (as if inserted one by
-    /// one), it and those after are not, and the error is typed.
-    fn copy_events(&self, events: &[Owned]) -> Result<(), StoreError> {
+    /// `COPY`s the first `end` of `events` inside a savepoint. On a taken
+    /// event id or version, the events before the offending one are kept (as
+    /// if inserted one by one), it and those after are not, and the error is
+    /// typed.
+    fn copy_events(&self, events: &copy::Rows, end: usize) -> Result<(), StoreError> {
         self.conn.batch("SAVEPOINT chronicle_flush")?;
         let copied = self.conn.with(|c| {
-            let mut w = BinaryCopyInWriter::new(c.copy_in(include_str!("sql/copy_events.sql"))?, &EVENT_TYPES);
-            for e in events {
-                w.write(&[
-                    &e.position,
-                    &e.event_id,
-                    &e.stream_id,
-                    &e.stream_type,
-                    &e.version,
-                    &e.event_type,
-                    &e.schema_version,
-                    &e.payload,
-                    &e.metadata,
-                    &e.recorded_at,
-                    &&e.hash[..],
-                ])?;
+            let mut w = c.copy_in(include_str!("sql/copy_events.sql"))?;
+            for part in events.data(end) {
+                // A write error is the session's: `finish` reports it.
+                if w.write_all(part).is_err() {
+                    break;
+                }
             }
             w.finish()
         });
         match copied {
             Ok(_) => {
                 self.conn.batch("RELEASE SAVEPOINT chronicle_flush")?;
-                self.head.set(self.head.get().max(events.last().map_or(0, |e| e.position)));
+                let last = end.checked_sub(1).and_then(|i| events.keys(i)).map_or(0, |k| k.position);
+                self.head.set(self.head.get().max(last));
                 Ok(())
             }
             Err(StoreError::Backend { source, kind, message }) => {
@@ -195,9 +151,9 @@ impl<'a> Tx<'a> {
                     return Err(StoreError::Backend { kind, message, source });
                 };
                 let (at, error) =
-                    self.offender(events, &constraint)?.ok_or(StoreError::Backend { kind, message, source })?;
+                    self.offender(events, end, &constraint)?.ok_or(StoreError::Backend { kind, message, source })?;
                 if at > 0 {
-                    self.copy_events(&events[..at])?;
+                    self.copy_events(events, at)?;
                 }
                 Err(error)
             }
@@ -241,33 +197,38 @@ impl<'a> Tx<'a> {
         })
     }
 
-    /// Which buffered event broke `constraint`, and the typed error for it.
-    fn offender(&self, events: &[Owned], constraint: &str) -> Result<Option<(usize, StoreError)>, StoreError> {
+    /// Which of the first `end` buffered events broke `constraint`, and the
+    /// typed error for it.
+    fn offender(
+        &self,
+        events: &copy::Rows,
+        end: usize,
+        constraint: &str,
+    ) -> Result<Option<(usize, StoreError)>, StoreError> {
+        let keys: Vec<copy::Keys<'_>> = (0..end).map_while(|i| events.keys(i)).collect();
         if constraint.contains("event_id") {
-            let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+            let ids: Vec<&str> = keys.iter().map(|k| k.event_id).collect();
             let rows = self.conn.query("SELECT event_id FROM events WHERE event_id = ANY($1)", &[&ids])?;
             let taken: Vec<String> = rows.iter().map(|r| col(r, 0)).collect::<Result<_, _>>()?;
             let mut seen = std::collections::HashSet::new();
-            let at = events.iter().position(|e| taken.contains(&e.event_id) || !seen.insert(e.event_id.as_str()));
-            return Ok(at.map(|i| (i, StoreError::EventIdTaken(events[i].event_id.clone()))));
+            let at = keys.iter().position(|k| taken.iter().any(|t| t == k.event_id) || !seen.insert(k.event_id));
+            return Ok(at.map(|i| (i, StoreError::EventIdTaken(keys[i].event_id.to_owned()))));
         }
         if constraint.contains("stream_version") {
-            let streams: Vec<&str> = events.iter().map(|e| e.stream_id.as_str()).collect();
-            let versions: Vec<i64> = events.iter().map(|e| e.version).collect();
+            let streams: Vec<&str> = keys.iter().map(|k| k.stream_id).collect();
+            let versions: Vec<i64> = keys.iter().map(|k| k.version).collect();
             let sql = "SELECT e.stream_id, e.version FROM events e \
                        JOIN unnest($1::text[], $2::bigint[]) AS b(stream_id, version) USING (stream_id, version)";
             let rows = self.conn.query(sql, &[&streams, &versions])?;
             let taken: Vec<(String, i64)> =
                 rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect::<Result<_, StoreError>>()?;
             let mut seen = std::collections::HashSet::new();
-            let at = events.iter().position(|e| {
-                taken.iter().any(|(s, v)| *s == e.stream_id && *v == e.version)
-                    || !seen.insert((e.stream_id.as_str(), e.version))
+            let at = keys.iter().position(|k| {
+                taken.iter().any(|(s, v)| s == k.stream_id && *v == k.version) || !seen.insert((k.stream_id, k.version))
             });
             return Ok(at.map(|i| {
-                let e = &events[i];
-                let version = u64::try_from(e.version).unwrap_or(0);
-                (i, StoreError::VersionTaken { stream_id: e.stream_id.clone(), version })
+                let version = u64::try_from(keys[i].version).unwrap_or(0);
+                (i, StoreError::VersionTaken { stream_id: keys[i].stream_id.to_owned(), version })
             }));
         }
         Ok(None)
@@ -289,13 +250,14 @@ impl Drop for Tx<'_> {
 
 impl Writes for Tx<'_> {
     fn insert_event(&mut self, e: &EventRow<'_>) -> Result<(), StoreError> {
-        if self.direct < DIRECT_EVENTS && self.pending.borrow().events.is_empty() {
+        let bulk_on = !matches!(*self.bulk.borrow(), bulk::Bulk::Off);
+        if !bulk_on && self.direct < DIRECT_EVENTS && self.pending.borrow().events.is_empty() {
             self.direct += 1;
             return self.insert_direct(e);
         }
         let full = {
             let mut p = self.pending.borrow_mut();
-            p.events.push(Owned::from(e));
+            p.events.push(e)?;
             p.events.len() >= FLUSH_EVENTS
         };
         if full { self.flush() } else { Ok(()) }
@@ -335,7 +297,14 @@ impl Writes for Tx<'_> {
             self.write_rows()?;
         }
         if rows.len() > HELD_ROWS {
-            return self.conn.upsert_rows(spec, rows);
+            // A table that had a taken key is upserted at once from then on.
+            if self.keyed.contains(spec.name) {
+                return self.conn.upsert_rows(spec, rows);
+            }
+            if self.conn.insert_rows(spec, rows)? {
+                self.keyed.insert(spec.name);
+            }
+            return Ok(());
         }
         self.pending.borrow_mut().rows.push((spec, rows.iter().map(|r| (*r).clone()).collect()));
         Ok(())
@@ -366,8 +335,16 @@ impl Writes for Tx<'_> {
         self.conn.drop_table_if_altered(spec)
     }
 
+    fn bulk_load(&mut self) -> Result<(), StoreError> {
+        if self.direct == 0 && self.pending.borrow().events.is_empty() {
+            *self.bulk.borrow_mut() = bulk::Bulk::Wanted;
+        }
+        Ok(())
+    }
+
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         self.flush()?;
+        self.restore_indexes()?;
         // The channel is `chronicle_<schema>`, the schema checked to be
         // `[a-z0-9_]`: the NOTIFY rides with the COMMIT in one round trip.
         let notify = if self.head.get() > 0 {

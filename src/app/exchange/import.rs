@@ -133,6 +133,7 @@ impl Chronicle {
         let registry = std::sync::Arc::clone(&self.registry);
         self.store.write(|tx| {
             let mut run = Import::new(tx.head(), options.rechain);
+            tx.bulk_load()?; // into an empty store: nothing read back (streams start fresh)
             let mut transitions = Transitions::default();
             let mut pending: Vec<Pending> = Vec::new();
             let mut bytes = 0u64;
@@ -373,9 +374,12 @@ impl Import {
         if pending.is_empty() {
             return Ok(());
         }
-        // The chunk's streams not seen yet, in one round trip where the
-        // engine is a server (an empty store was not asked line by line).
-        tx.prefetch_streams(pending.iter().map(|p| (p.stream_id.as_str(), p.stream_type.as_str())))?;
+        // The chunk's unseen streams, in one round trip (an empty store holds none).
+        let streams = pending.iter().map(|p| (p.stream_id.as_str(), p.stream_type.as_str()));
+        match self.head_before {
+            0 => tx.start_streams(streams),
+            _ => tx.prefetch_streams(streams)?,
+        }
         let mut upcast = std::mem::take(&mut self.recent);
         for p in pending.drain(..) {
             // Checked already: the id is neither stored nor repeated.

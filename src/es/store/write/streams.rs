@@ -49,4 +49,40 @@ impl WriteTx<'_> {
         }
         Ok(())
     }
+
+    /// Declares that the transaction began on an empty store and will
+    /// append many events without reading events back (an import): the
+    /// engine may maintain its indexes once, at commit (see
+    /// [`crate::es::backend::Writes::bulk_load`]). Then streams not seen yet
+    /// start at version 0 without being read ([`WriteTx::start_streams`]).
+    /// A no-op on a store holding events.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn bulk_load(&mut self) -> Result<(), StoreError> {
+        if self.head > 0 {
+            return Ok(());
+        }
+        self.w.bulk_load()
+    }
+
+    /// Caches the streams named (id, type) that this transaction has not
+    /// seen yet as holding no event, without asking the engine: for a caller
+    /// that knows the store held no event when the transaction began and
+    /// that these streams received none since (an import into an empty
+    /// store, whose file names each stream's first line).
+    pub fn start_streams<'a>(&mut self, streams: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        for (stream_id, stream_type) in streams {
+            if !self.streams.contains_key(stream_id) {
+                let info = StreamInfo {
+                    stream_id: stream_id.to_owned(),
+                    stream_type: stream_type.to_owned(),
+                    version: 0,
+                    first_position: 0,
+                    last_position: 0,
+                };
+                self.streams.insert(stream_id.to_owned(), CachedStream { info, dirty: false });
+            }
+        }
+    }
 }
