@@ -210,13 +210,8 @@ impl Conn {
         to: u64,
         f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        // Without statistics (a store just imported, autovacuum off) the
-        // planner would read a page with a bitmap scan and sort it, on disk:
-        // the primary key already holds the order.
-        self.batch("SET enable_sort = off; SET enable_bitmapscan = off")?;
-        let out = self.copy_pages(from, to, COPY_PAGE, f);
-        let reset = self.batch("RESET enable_sort; RESET enable_bitmapscan");
-        out.and(reset)
+        // A page of 100,000 events sorted would go to disk.
+        self.in_key_order(&mut || self.copy_pages(from, to, COPY_PAGE, f))
     }
 
     /// [`Conn::scan_chain`] by `COPY`s of `page` positions.

@@ -130,6 +130,11 @@ fn scans_page_through_a_log_larger_than_a_page() {
         })
         .unwrap();
     assert_eq!((count, last), (n, n));
+    // The planner's settings for the walk are back to the server's after it.
+    for setting in ["enable_sort", "enable_bitmapscan"] {
+        let value: String = e.conn.query_opt(&format!("SHOW {setting}"), &[]).unwrap().unwrap().get(0);
+        assert_eq!(value, "on", "{setting}");
+    }
     let mut versions = 0;
     e.reads()
         .scan_stream("s3", 0, n, &mut |f| {
