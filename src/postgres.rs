@@ -72,12 +72,22 @@ impl PgEngine {
     /// # Errors
     /// As [`open`].
     pub fn open(target: Target, access: Access) -> Result<Self, StoreError> {
+        Self::open_from(target, access, None)
+    }
+
+    /// Opens a session; `sibling` (another session of this process on the
+    /// same store, whose open checked the schema and its tables) spares
+    /// the new one those checks, unless it opens to repair.
+    fn open_from(target: Target, access: Access, sibling: Option<&Conn>) -> Result<Self, StoreError> {
         let mut client = connect::connect(&target, access)?;
-        let recreated = connect::init_schema(&mut client, &target, access)?;
+        let (recreated, checked) = match sibling {
+            Some(s) if access != Access::Repair => (Vec::new(), Some(std::sync::Arc::clone(&s.checked))),
+            _ => (connect::init_schema(&mut client, &target, access)?, None),
+        };
         Ok(Self {
             channel: format!("chronicle_{}", target.schema),
             lock_key: connect::lock_key(&target.schema),
-            conn: Conn::new(client, target.schema.clone()),
+            conn: Conn::sibling(client, target.schema.clone(), checked),
             target,
             listening: Cell::new(false),
             access,
@@ -98,7 +108,7 @@ impl Engine for PgEngine {
     }
 
     fn reconnect(&self, access: Access) -> Result<Box<dyn Engine>, StoreError> {
-        Ok(Box::new(Self::open(self.target.clone(), access)?))
+        Ok(Box::new(Self::open_from(self.target.clone(), access, Some(&self.conn))?))
     }
 
     fn recreated(&self) -> &[&'static str] {

@@ -1,5 +1,7 @@
 //! One function per subcommand.
 
+mod follow;
+
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,6 +17,7 @@ use crate::app::verify::Depth;
 use crate::app::{AppError, Chronicle, Mode};
 use crate::domain::{Registry, SeedParams};
 use crate::es::store::LogFilter;
+use follow::{is_lost, reconnect_follower};
 
 /// Runs the parsed command with the domains of `reg` (`params`: the
 /// seeder's options given to `demo`).
@@ -149,7 +152,7 @@ fn log(
     follow: bool,
     json: bool,
 ) -> Result<ExitCode, AppError> {
-    let c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
+    let mut c = Chronicle::open(db, Mode::Read, Arc::clone(reg))?;
     // Shown without a hash (event_json): no walk from event 1 to compute one.
     c.store().set_chained(c.store().format().is_none());
     if let Some(id) = &filter.stream_id {
@@ -161,8 +164,18 @@ fn log(
     loop {
         filter.from = Some(next);
         // The head before the page: a wait after it wakes for anything later.
-        let seen = c.store().head()?;
-        let page = c.log(&filter, left.min(1_000))?;
+        let read =
+            c.store().head().map_err(AppError::from).and_then(|seen| Ok((seen, c.log(&filter, left.min(1_000))?)));
+        let (seen, page) = match read {
+            // Following, a lost server connection is waited out: the next
+            // page starts after the last line printed (none lost, none twice).
+            Err(e) if follow && is_lost(&e) => {
+                out.flush().map_err(|e| io_err(&e))?;
+                c = reconnect_follower(&c, &e)?;
+                continue;
+            }
+            read => read?,
+        };
         for e in &page {
             let v = c.event_json(e);
             let text = if json { v.to_string() } else { event_line(e, &v["payload"]) };
@@ -180,7 +193,10 @@ fn log(
         }
         left = u64::MAX;
         out.flush().map_err(|e| io_err(&e))?;
-        c.store().wait_for_append(seen, FOLLOW_WAIT)?;
+        match c.store().wait_for_append(seen, FOLLOW_WAIT).map_err(AppError::from) {
+            Err(e) if is_lost(&e) => c = reconnect_follower(&c, &e)?,
+            waited => waited?,
+        }
     }
     out.flush().map_err(|e| io_err(&e))?;
     Ok(ExitCode::SUCCESS)

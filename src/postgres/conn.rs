@@ -3,6 +3,7 @@
 //! statements prepared once per session.
 
 use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Mutex};
 
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -28,11 +29,27 @@ pub struct Conn {
     pub known_tables: RefCell<rustc_hash::FxHashSet<&'static str>>,
     /// The schema holding the store.
     pub schema: String,
+    /// Read-model tables seen to match their specs, shared by the sessions
+    /// of one process opened from one another ([`Conn::sibling`]).
+    pub checked: Shared,
+    /// Opened from another session: the tables in `checked` are trusted
+    /// (a worker's or follower's connection does not check them again).
+    pub trusts_checked: bool,
 }
+
+/// Names of the tables [`Conn::checked`] holds.
+pub type Shared = Arc<Mutex<rustc_hash::FxHashSet<String>>>;
 
 impl Conn {
     pub fn new(client: Client, schema: String) -> Self {
+        Self::sibling(client, schema, None)
+    }
+
+    /// A session sharing `checked` with the one it was opened from, if any.
+    pub fn sibling(client: Client, schema: String, checked: Option<Shared>) -> Self {
         Self {
+            trusts_checked: checked.is_some(),
+            checked: checked.unwrap_or_default(),
             client: RefCell::new(client),
             statements: RefCell::default(),
             in_tx: Cell::new(false),
@@ -66,6 +83,9 @@ impl Conn {
     pub fn forget_statements(&self) {
         self.statements.borrow_mut().clear();
         self.known_tables.borrow_mut().clear();
+        if let Ok(mut checked) = self.checked.lock() {
+            checked.clear();
+        }
     }
 
     /// Runs `f` with the prepared statement for `sql`. A statement whose
@@ -102,6 +122,18 @@ impl Conn {
     /// Runs `sql`; the number of rows it touched.
     pub fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
         self.prepared(sql, |c, s| c.execute(s, params))
+    }
+
+    /// Runs `f` on the stream of `COPY … TO STDOUT` statement `sql` (the
+    /// session is busy until it returns).
+    pub fn with_copy_out(
+        &self,
+        sql: &str,
+        f: &mut dyn FnMut(&mut postgres::CopyOutReader<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client.try_borrow_mut().map_err(|_| busy_session())?;
+        let mut reader = client.copy_out(sql).map_err(|e| self.error(e))?;
+        f(&mut reader)
     }
 
     /// Runs statements without parameters.

@@ -12,8 +12,9 @@ use super::conn::{Conn, PAGE, col, to_i64, ucol};
 use super::error::damaged;
 use crate::es::StoreError;
 use crate::es::event::{EventRef, StoredEvent};
-use crate::es::hash::HashInput;
-use crate::es::store::{ChainRow, LogFilter, Snapshot, StreamInfo};
+use crate::es::store::{LogFilter, Snapshot, StreamInfo};
+
+mod chain;
 
 const EVENT_COLUMNS: &str = "position, event_id, stream_id, stream_type, version, event_type, \
                              schema_version, payload, metadata, recorded_at, hash";
@@ -59,24 +60,6 @@ fn fold_ref(row: &Row) -> Result<EventRef<'_>, StoreError> {
     })
 }
 
-fn chain_row(row: &Row) -> Result<ChainRow<'_>, StoreError> {
-    Ok(ChainRow {
-        input: HashInput {
-            position: ucol(row, 0)?,
-            event_id: col(row, 1)?,
-            stream_id: col(row, 2)?,
-            stream_type: col(row, 3)?,
-            version: ucol(row, 4)?,
-            event_type: col(row, 5)?,
-            schema_version: schema_version(row, 6)?,
-            payload: col(row, 7)?,
-            metadata: col(row, 8)?,
-            recorded_at: col(row, 9)?,
-        },
-        hash: col(row, 10)?,
-    })
-}
-
 fn stream_info(row: &Row) -> Result<StreamInfo, StoreError> {
     Ok(StreamInfo {
         stream_id: col(row, 0)?,
@@ -100,11 +83,40 @@ fn snapshot(row: &Row) -> Result<Snapshot, StoreError> {
 
 impl Conn {
     /// Calls `each` for every row of a position-range query (`sql` takes
-    /// `$1` from, `$2` to, orders by position), [`PAGE`] positions at a time:
+    /// `$1` from, `$2` to, `$3` a limit, orders by position), [`PAGE`]
+    /// positions at a time:
     /// positions are gapless, so a page is a range of the primary key, which
     /// the planner cannot mistake for a scan of the rest of the log. An empty
     /// page (the end, or a gap) jumps to the next stored position, if any.
+    /// A scan of more than one page walks the primary key (see
+    /// [`Conn::in_key_order`]).
     pub fn pages(
+        &self,
+        sql: &str,
+        from: u64,
+        to: u64,
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        if to.saturating_sub(from) >= PAGE.unsigned_abs() {
+            self.in_key_order(&mut || self.page_loop(sql, from, to, each))
+        } else {
+            self.page_loop(sql, from, to, each)
+        }
+    }
+
+    /// Runs `f` with the planner told to read ranges of the log by its
+    /// primary key. Without statistics (a store just imported, autovacuum
+    /// off) it reads a page of 10,000 events with a bitmap scan and sorts
+    /// it, three times the server's work of walking the key (on disk for
+    /// the widest rows); with statistics it walks the key anyway.
+    pub fn in_key_order(&self, f: &mut dyn FnMut() -> Result<(), StoreError>) -> Result<(), StoreError> {
+        self.batch("SET enable_sort = off; SET enable_bitmapscan = off")?;
+        let out = f();
+        let reset = self.batch("RESET enable_sort; RESET enable_bitmapscan");
+        out.and(reset)
+    }
+
+    fn page_loop(
         &self,
         sql: &str,
         from: u64,
@@ -114,7 +126,9 @@ impl Conn {
         let (mut from, to) = (to_i64(from.max(1)), to_i64(to));
         while from <= to {
             let end = from.saturating_add(PAGE - 1).min(to);
-            let page = self.query(sql, &[&from, &end])?;
+            // The limit (the range's size: positions are unique) makes even
+            // a generic plan without statistics walk the key, not sort.
+            let page = self.query(sql, &[&from, &end, &(end - from + 1)])?;
             for row in &page {
                 each(row)?;
             }
@@ -122,8 +136,7 @@ impl Conn {
                 return Ok(());
             }
             from = if page.is_empty() {
-                let sql = "SELECT min(position) FROM events WHERE position > $1 AND position <= $2";
-                match self.query_opt(sql, &[&end, &to])?.map(|r| col::<Option<i64>>(&r, 0)).transpose()?.flatten() {
+                match self.next_position(end, to)? {
                     Some(next) => next,
                     None => return Ok(()),
                 }
@@ -134,8 +147,16 @@ impl Conn {
         Ok(())
     }
 
+    /// The first stored position in `after+1..=to`, if any.
+    fn next_position(&self, after: i64, to: i64) -> Result<Option<i64>, StoreError> {
+        let sql = "SELECT min(position) FROM events WHERE position > $1 AND position <= $2";
+        Ok(self.query_opt(sql, &[&after, &to])?.map(|r| col::<Option<i64>>(&r, 0)).transpose()?.flatten())
+    }
+
     /// As [`Conn::pages`] over one stream by version (`$1` stream, `$2`
-    /// after version, `$3` up to version, `$4` max position).
+    /// after version, `$3` at most this many rows, `$4` max position, in
+    /// version order): a page of fewer rows than asked for is the last, so
+    /// a stream shorter than a page is one round trip.
     pub fn stream_pages(
         &self,
         sql: &str,
@@ -146,31 +167,18 @@ impl Conn {
     ) -> Result<(), StoreError> {
         let (mut after, max) = (to_i64(after), to_i64(max_position));
         loop {
-            let upto = after.saturating_add(PAGE);
-            let page = self.query(sql, &[&stream_id, &after, &upto, &max])?;
+            let page = self.query(sql, &[&stream_id, &after, &PAGE, &max])?;
             for row in &page {
                 each(row)?;
             }
-            // A page short of its last version: the next event (if any) is
-            // after a gap or beyond the page, so ask for it at once rather
-            // than for the next (empty) page first.
+            if i64::try_from(page.len()).unwrap_or(i64::MAX) < PAGE {
+                return Ok(());
+            }
             let last = page.last().map(|r| r.try_get::<_, i64>("version")).transpose().map_err(|e| self.error(e))?;
-            let short = last.filter(|v| *v < upto);
-            after = if page.is_empty() || short.is_some() {
-                let sql =
-                    "SELECT min(version) - 1 FROM events WHERE stream_id = $1 AND version > $2 AND position <= $3";
-                match self
-                    .query_opt(sql, &[&stream_id, &short.unwrap_or(upto), &max])?
-                    .map(|r| col::<Option<i64>>(&r, 0))
-                    .transpose()?
-                    .flatten()
-                {
-                    Some(next) => next,
-                    None => return Ok(()),
-                }
-            } else {
-                upto
-            };
+            match last {
+                Some(v) => after = v,
+                None => return Ok(()),
+            }
         }
     }
 
@@ -195,15 +203,6 @@ impl Conn {
         f: &mut dyn FnMut(EventRef<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.pages(include_str!("sql/select_events_fold.sql"), from, to, &mut |r| f(fold_ref(r)?))
-    }
-
-    pub fn scan_chain(
-        &self,
-        from: u64,
-        to: u64,
-        f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        self.pages(include_str!("sql/select_events_range.sql"), from, to, &mut |r| f(chain_row(r)?))
     }
 
     pub fn last_link(&self) -> Result<(u64, [u8; 32]), StoreError> {

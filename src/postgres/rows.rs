@@ -84,9 +84,23 @@ impl Conn {
     }
 
     /// How the table differs from its spec (see [`crate::es::backend::Reads::read_model_problem`]).
+    /// Outside a transaction a table found as its spec says is not asked
+    /// about again by the sessions opened from this one.
     pub fn read_model_problem(&self, spec: &TableSpec, applied: u64) -> Result<Option<String>, StoreError> {
+        let outside = !self.in_tx.get();
+        if outside && self.trusts_checked && self.checked.lock().is_ok_and(|c| c.contains(spec.name)) {
+            return Ok(None);
+        }
         let have = self.columns(spec.name)?;
-        Ok(spec.problem(&have, sql_type, applied))
+        let problem = spec.problem(&have, sql_type, applied);
+        if outside
+            && problem.is_none()
+            && !have.is_empty()
+            && let Ok(mut checked) = self.checked.lock()
+        {
+            checked.insert(spec.name.to_owned());
+        }
+        Ok(problem)
     }
 
     pub fn table_rows(&self, spec: &'static TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {

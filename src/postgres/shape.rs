@@ -82,9 +82,26 @@ fn difference(have: &[(String, String)], want: &[(&str, &str)]) -> Option<String
     None
 }
 
-fn columns(client: &mut Client, schema: &str, table: &str) -> Result<Vec<(String, String)>, StoreError> {
-    let rows = client.query(include_str!("sql/select_columns.sql"), &[&schema, &table]).map_err(store_error)?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+/// A table's name and its columns (name, SQL type) in order.
+type Found = (String, Vec<(String, String)>);
+
+/// Every store table's columns, in one query.
+fn columns(client: &mut Client, schema: &str) -> Result<Vec<Found>, StoreError> {
+    let names: Vec<&str> = SHAPES.iter().map(|(t, _)| *t).collect();
+    let rows = client.query(include_str!("sql/select_shapes.sql"), &[&schema, &names]).map_err(store_error)?;
+    let mut tables: Vec<Found> = Vec::new();
+    for r in &rows {
+        let (table, column, ty): (String, String, String) = (
+            r.try_get(0).map_err(store_error)?,
+            r.try_get(1).map_err(store_error)?,
+            r.try_get(2).map_err(store_error)?,
+        );
+        match tables.last_mut() {
+            Some((t, cols)) if *t == table => cols.push((column, ty)),
+            _ => tables.push((table, vec![(column, ty)])),
+        }
+    }
+    Ok(tables)
 }
 
 /// Checks every table; with [`Access::Repair`] recreates the derived ones
@@ -92,8 +109,10 @@ fn columns(client: &mut Client, schema: &str, table: &str) -> Result<Vec<(String
 pub fn check(client: &mut Client, target: &Target, access: Access) -> Result<Vec<&'static str>, StoreError> {
     let path = || PathBuf::from(&target.display);
     let mut repair = Vec::new();
+    let found = columns(client, &target.schema)?;
     for (table, want) in SHAPES {
-        let Some(what) = difference(&columns(client, &target.schema, table)?, want) else { continue };
+        let have = found.iter().find(|(t, _)| t == table).map_or(&[][..], |(_, cols)| cols.as_slice());
+        let Some(what) = difference(have, want) else { continue };
         let derived = DERIVED.iter().find(|(n, _)| *n == table);
         match derived {
             Some(&(name, sql)) if access == Access::Repair => repair.push((name, sql)),

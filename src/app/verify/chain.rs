@@ -288,4 +288,36 @@ mod tests {
             assert_eq!(problems(&db, head, threads), tampered, "{threads} threads on a tampered log");
         }
     }
+
+    /// On PostgreSQL (the log streamed by binary COPY) an edited payload and
+    /// a deleted event are found too, by one walk or by segments.
+    #[test]
+    fn segments_find_tampering_on_postgres() {
+        let Some(db) = crate::postgres::testing::TestDb::create() else { return };
+        let mut c = Chronicle::open(db.url(), Mode::Write, crate::domain::Registry::builtin()).unwrap();
+        c.demo(DemoOptions { events: 300, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+        let head = c.store().head().unwrap();
+        drop(c);
+        let found = |threads| {
+            let store = crate::engines::open(db.url(), Access::Read).unwrap();
+            let chain = check(segments(&store, head, threads).unwrap(), head, &mut |_, _| {}).unwrap();
+            let mut p: Vec<String> = chain.problems.iter().map(ToString::to_string).collect();
+            p.sort();
+            p
+        };
+        assert_eq!(found(1), Vec::<String>::new());
+        db.client()
+            .batch_execute(
+                "ALTER TABLE chronicle.events DISABLE TRIGGER USER;
+                 UPDATE chronicle.events SET payload = '{}' WHERE position = 101;
+                 DELETE FROM chronicle.events WHERE position = 200;",
+            )
+            .unwrap();
+        let one = found(1);
+        assert!(one.iter().any(|p| p.starts_with("position 101: hash does not match")), "{one:?}");
+        assert!(one.iter().any(|p| p.starts_with("position 201: expected position 200")), "{one:?}");
+        for threads in 2..=3 {
+            assert_eq!(found(threads), one, "{threads} threads");
+        }
+    }
 }

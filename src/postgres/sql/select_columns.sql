@@ -1,4 +1,7 @@
-SELECT column_name::text, data_type::text
-FROM information_schema.columns
-WHERE table_schema = $1 AND table_name = $2
-ORDER BY ordinal_position
+SELECT a.attname::text, format_type(a.atttypid, NULL)
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid
+WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'f', 'm')
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum

@@ -3,3 +3,4 @@ SELECT position, event_id, stream_id, stream_type, version, event_type,
 FROM events
 WHERE position >= $1 AND position <= $2
 ORDER BY position
+LIMIT $3

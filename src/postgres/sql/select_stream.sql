@@ -1,5 +1,6 @@
 SELECT position, event_id, stream_id, stream_type, version, event_type,
        schema_version, payload, metadata, recorded_at, hash
 FROM events
-WHERE stream_id = $1 AND version > $2 AND version <= $3 AND position <= $4
+WHERE stream_id = $1 AND version > $2 AND position <= $4
 ORDER BY version
+LIMIT $3

@@ -1,4 +1,5 @@
 SELECT position, stream_id, stream_type, version, event_type, schema_version, payload, recorded_at
 FROM events
-WHERE stream_id = $1 AND version > $2 AND version <= $3 AND position <= $4
+WHERE stream_id = $1 AND version > $2 AND position <= $4
 ORDER BY version
+LIMIT $3
