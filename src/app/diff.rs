@@ -190,19 +190,26 @@ pub fn row_key(row: &Row) -> Value {
     }
 }
 
-/// Compares two sets of rows keyed by [`row_key`].
+/// Compares two sets of rows keyed by [`row_key`]'s text: a row is changed
+/// when its JSON differs, and only rows that differ are turned into JSON
+/// (equal cells make equal JSON, so those are skipped unconverted).
 #[must_use]
-pub fn rows_diff(before: BTreeMap<String, (Value, Value)>, after: BTreeMap<String, (Value, Value)>) -> ProjectionDiff {
+pub fn rows_diff(before: rows::Keyed, after: rows::Keyed) -> ProjectionDiff {
     let mut d = ProjectionDiff::default();
     let mut before = before;
-    for (k, (key, row)) in after {
-        match before.remove(&k) {
-            None => d.added.push(row),
-            Some((_, old)) if old != row => d.changed.push((key, old, row)),
+    for (key, row) in after {
+        match before.remove(&key) {
+            None => d.added.push(row.to_json()),
+            Some(old) if old != row => {
+                let (old, new) = (old.to_json(), row.to_json());
+                if old != new {
+                    d.changed.push((row_key(&row), old, new));
+                }
+            }
             Some(_) => {}
         }
     }
-    d.removed = before.into_values().map(|(_, row)| row).collect();
+    d.removed = before.into_values().map(|row| row.to_json()).collect();
     d
 }
 
@@ -370,15 +377,14 @@ impl Chronicle {
         Ok((loaded.version > 0).then(|| loaded.state.to_json()))
     }
 
-    /// A read model's rows at `position`, by key (`key text → (key, row)`).
+    /// A read model's rows at `position`, by key text.
     ///
     /// # Errors
     /// Store failures.
-    pub fn keyed_rows(&self, name: &str, position: u64) -> Result<BTreeMap<String, (Value, Value)>, AppError> {
+    pub fn keyed_rows(&self, name: &str, position: u64) -> Result<rows::Keyed, AppError> {
         let mut rows = BTreeMap::new();
         self.for_each_projection_row(name, position, &mut |row| {
-            let key = row_key(&row);
-            rows.insert(key.to_string(), (key, row.to_json()));
+            rows.insert(row_key(&row).to_string(), row);
             Ok(())
         })?;
         Ok(rows)

@@ -13,16 +13,13 @@ use super::{ProjectionDiff, row_key};
 use crate::app::{AppError, Chronicle, World, repository};
 use crate::es::{Event, MemTables, Row, TimeTravel};
 
-/// Rows of one read model by key (`key text → (key, row)`).
-pub type Keyed = BTreeMap<String, (Value, Value)>;
+/// Rows of one read model by the text of their key ([`row_key`]); a row
+/// becomes JSON only if it differs ([`super::rows_diff`]).
+pub type Keyed = BTreeMap<String, Row>;
 
-/// Keys the rows of `rows` by [`row_key`].
+/// Keys the rows of `rows` by [`row_key`]'s text.
 pub(crate) fn keyed<'a>(rows: impl Iterator<Item = &'a Row>) -> Keyed {
-    rows.map(|row| {
-        let key = row_key(row);
-        (key.to_string(), (key, row.to_json()))
-    })
-    .collect()
+    rows.map(|row| (row_key(row).to_string(), row.clone())).collect()
 }
 
 impl Chronicle {
