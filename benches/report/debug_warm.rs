@@ -1,5 +1,6 @@
 //! The debugger's rows again with the keyframe cache built (`chronicle
-//! cache` on the store, done here in process and timed once): `diff`,
+//! cache` on the store, done here in process and timed once): `diff` (random
+//! positions, and 1,000 events apart),
 //! `diff --projection`, a what-if branch ready, and `find --projection
 //! --from P`, each starting from the nearest cached keyframe (issue 13
 //! item 6). The cold rows (`report/debug.rs`) run before the file exists.
@@ -77,6 +78,15 @@ pub fn warm(rows: &mut Vec<Row>, c: &Chronicle, tag: &str, path: &PathBuf) {
         samples.push(time(|| c.diff(a, b, Scope::All).unwrap()).1);
     }
     let what = format!("diff A B, random positions, warm cache ({tag})");
+    latency_row(rows, what, latency(&mut samples), MS(200), false, "≤ 200 ms");
+
+    // Nearby positions: what a user comparing two moments of an incident asks.
+    let mut samples = Vec::new();
+    for at in positions(head, 5, 31) {
+        let a = at.min(head.saturating_sub(1_000));
+        samples.push(time(|| c.diff(a, a + 1_000, Scope::All).unwrap()).1);
+    }
+    let what = format!("diff A A+1000, warm cache ({tag})");
     latency_row(rows, what, latency(&mut samples), MS(200), false, "≤ 200 ms");
 
     let mut samples = Vec::new();

@@ -53,15 +53,26 @@ pub struct StreamDiff {
 }
 
 /// A read model's rows that differ, keyed by their primary key (the key's
-/// value, or an array of them for a composite key).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// value, or an array of them for a composite key). Rows added and removed
+/// are held as rows (a ledger's diff has one per event of the range) and
+/// become JSON only when written ([`Row`]'s `Serialize` and `Display` give
+/// the text of [`Row::to_json`]); two diffs are equal when their JSON is.
+#[derive(Debug, Clone, Default)]
 pub struct ProjectionDiff {
     /// Rows only on the second side.
-    pub added: Vec<Value>,
+    pub added: Vec<Row>,
     /// Rows only on the first side.
-    pub removed: Vec<Value>,
+    pub removed: Vec<Row>,
     /// `(key, before, after)` of rows on both sides whose values differ.
     pub changed: Vec<(Value, Value, Value)>,
+}
+
+impl PartialEq for ProjectionDiff {
+    fn eq(&self, other: &Self) -> bool {
+        let same =
+            |a: &[Row], b: &[Row]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_json() == y.to_json());
+        same(&self.added, &other.added) && same(&self.removed, &other.removed) && self.changed == other.changed
+    }
 }
 
 impl ProjectionDiff {
@@ -113,7 +124,8 @@ impl Diff {
             .map(|(name, p)| {
                 let changed: Vec<Value> =
                     p.changed.iter().map(|(k, b, a)| json!({"key": k, "before": b, "after": a})).collect();
-                (name.clone(), json!({"added": p.added, "removed": p.removed, "changed": changed}))
+                let json = |rows: &[Row]| rows.iter().map(Row::to_json).collect::<Vec<_>>();
+                (name.clone(), json!({"added": json(&p.added), "removed": json(&p.removed), "changed": changed}))
             })
             .collect();
         json!({
@@ -179,31 +191,6 @@ fn walk(path: &str, before: &Value, after: &Value, out: &mut Vec<Change>) {
         }
         _ => {}
     }
-}
-
-/// A row's key as JSON: its one key cell's value, or an array of them.
-#[must_use]
-pub fn row_key(row: &Row) -> Value {
-    match row.key_cells() {
-        [one] => one.to_value(),
-        many => Value::Array(many.iter().map(crate::es::Cell::to_value).collect()),
-    }
-}
-
-/// Compares two sets of rows keyed by [`row_key`].
-#[must_use]
-pub fn rows_diff(before: BTreeMap<String, (Value, Value)>, after: BTreeMap<String, (Value, Value)>) -> ProjectionDiff {
-    let mut d = ProjectionDiff::default();
-    let mut before = before;
-    for (k, (key, row)) in after {
-        match before.remove(&k) {
-            None => d.added.push(row),
-            Some((_, old)) if old != row => d.changed.push((key, old, row)),
-            Some(_) => {}
-        }
-    }
-    d.removed = before.into_values().map(|(_, row)| row).collect();
-    d
 }
 
 impl Chronicle {
@@ -370,15 +357,14 @@ impl Chronicle {
         Ok((loaded.version > 0).then(|| loaded.state.to_json()))
     }
 
-    /// A read model's rows at `position`, by key (`key text → (key, row)`).
+    /// A read model's rows at `position`, by key text.
     ///
     /// # Errors
     /// Store failures.
-    pub fn keyed_rows(&self, name: &str, position: u64) -> Result<BTreeMap<String, (Value, Value)>, AppError> {
+    pub fn keyed_rows(&self, name: &str, position: u64) -> Result<rows::Keyed, AppError> {
         let mut rows = BTreeMap::new();
         self.for_each_projection_row(name, position, &mut |row| {
-            let key = row_key(&row);
-            rows.insert(key.to_string(), (key, row.to_json()));
+            rows.insert(row_key(&row).to_string(), row);
             Ok(())
         })?;
         Ok(rows)
@@ -392,6 +378,7 @@ fn cancelled() -> AppError {
 
 mod json;
 pub(crate) mod rows;
+pub use rows::{row_key, rows_diff};
 mod summary;
 
 #[cfg(test)]

@@ -83,8 +83,8 @@ pub(super) fn lines(d: &Diff) -> Vec<String> {
             p.removed.len(),
             p.changed.len()
         ));
-        out.extend(p.added.iter().map(|r| format!("  + {}", value(r))));
-        out.extend(p.removed.iter().map(|r| format!("  - {}", value(r))));
+        out.extend(p.added.iter().map(|r| format!("  + {}", safe(&r.to_string()))));
+        out.extend(p.removed.iter().map(|r| format!("  - {}", safe(&r.to_string()))));
         out.extend(p.changed.iter().map(|(k, b, a)| format!("  ~ {}: {} → {}", value(k), value(b), value(a))));
     }
     if d.is_empty() {

@@ -9,20 +9,49 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{ProjectionDiff, row_key};
+use super::ProjectionDiff;
 use crate::app::{AppError, Chronicle, World, repository};
 use crate::es::{Event, MemTables, Row, TimeTravel};
 
-/// Rows of one read model by key (`key text → (key, row)`).
-pub type Keyed = BTreeMap<String, (Value, Value)>;
+/// Rows of one read model by the text of their key ([`row_key`]); a row
+/// becomes JSON only if it differs ([`super::rows_diff`]).
+pub type Keyed = BTreeMap<String, Row>;
 
-/// Keys the rows of `rows` by [`row_key`].
+/// Keys the rows of `rows` by [`row_key`]'s text.
 pub(crate) fn keyed<'a>(rows: impl Iterator<Item = &'a Row>) -> Keyed {
-    rows.map(|row| {
-        let key = row_key(row);
-        (key.to_string(), (key, row.to_json()))
-    })
-    .collect()
+    rows.map(|row| (row_key(row).to_string(), row.clone())).collect()
+}
+
+/// A row's key as JSON: its one key cell's value, or an array of them.
+#[must_use]
+pub fn row_key(row: &Row) -> Value {
+    match row.key_cells() {
+        [one] => one.to_value(),
+        many => Value::Array(many.iter().map(crate::es::Cell::to_value).collect()),
+    }
+}
+
+/// Compares two sets of rows keyed by [`row_key`]'s text: a row is changed
+/// when its JSON differs, and only rows that differ are turned into JSON
+/// (equal cells make equal JSON, so those are skipped unconverted).
+#[must_use]
+pub fn rows_diff(before: Keyed, after: Keyed) -> ProjectionDiff {
+    let mut d = ProjectionDiff::default();
+    let mut before = before;
+    for (key, row) in after {
+        match before.remove(&key) {
+            None => d.added.push(row),
+            Some(old) if old != row => {
+                let (old, new) = (old.to_json(), row.to_json());
+                if old != new {
+                    d.changed.push((row_key(&row), old, new));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    d.removed = before.into_values().collect();
+    d
 }
 
 impl Chronicle {
@@ -48,9 +77,9 @@ impl Chronicle {
         if self.store.checkpoint(name)? < to {
             return Ok(None);
         }
-        let mut rows: Vec<(String, Value)> = Vec::new();
+        let mut rows: Vec<(String, Row)> = Vec::new();
         self.store.scan_table_between(&p.tables()[0], position_column, (from, to), &mut |row| {
-            rows.push((row_key(&row).to_string(), row.to_json()));
+            rows.push((row_key(&row).to_string(), row));
             Ok(())
         })?;
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));

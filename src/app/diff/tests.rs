@@ -8,6 +8,32 @@ use super::*;
 use crate::app::{Config, ExecOptions, Mode};
 use crate::domain::Registry;
 
+static SPEC: crate::es::TableSpec = crate::es::TableSpec {
+    name: "t",
+    columns: &[
+        crate::es::Column { name: "id", kind: crate::es::ColumnKind::Integer },
+        crate::es::Column { name: "v", kind: crate::es::ColumnKind::Integer },
+    ],
+    key_len: 1,
+};
+
+#[test]
+fn rows_differ_by_their_json_and_only_those_are_listed() {
+    use crate::es::{Cell, Row};
+    let row = |id: i64, v: Cell| Row::new(&SPEC, [Cell::Int(id), v]);
+    let before =
+        rows::keyed([row(1, Cell::Int(5)), row(2, Cell::Int(7)), row(3, Cell::Int(1)), row(10, Cell::Null)].iter());
+    // Row 1: other cells, same JSON (not changed); 2: changed; 3: removed;
+    // 4: added; 10: equal.
+    let after = rows::keyed(
+        [row(1, Cell::json(json!(5))), row(2, Cell::Int(8)), row(4, Cell::Int(0)), row(10, Cell::Null)].iter(),
+    );
+    let d = rows_diff(before, after);
+    assert_eq!(d.added.iter().map(Row::to_json).collect::<Vec<_>>(), vec![json!({"id": 4, "v": 0})]);
+    assert_eq!(d.removed.iter().map(Row::to_json).collect::<Vec<_>>(), vec![json!({"id": 3, "v": 1})]);
+    assert_eq!(d.changed, vec![(json!(2), json!({"id": 2, "v": 7}), json!({"id": 2, "v": 8}))]);
+}
+
 #[test]
 fn nested_fields_are_dotted_paths_and_equal_values_are_left_out() {
     let before = json!({"a": 1, "b": {"c": "x", "d": [1]}, "gone": true});
@@ -139,12 +165,18 @@ proptest! {
             let added: Vec<&Value> = rb.iter().filter(|(k, _)| !ra.contains_key(*k)).map(|(_, r)| r).collect();
             let removed: Vec<&Value> = ra.iter().filter(|(k, _)| !rb.contains_key(*k)).map(|(_, r)| r).collect();
             let changed: Vec<(&Value, &Value)> = rb.iter().filter_map(|(k, r)| ra.get(k).filter(|o| *o != r).map(|o| (o, r))).collect();
-            let mut got_added: Vec<&Value> = p.added.iter().collect();
+            let got_added: Vec<Value> = p.added.iter().map(crate::es::Row::to_json).collect();
+            let mut got_added: Vec<&Value> = got_added.iter().collect();
             let mut want_added = added;
             got_added.sort_by_key(ToString::to_string);
             want_added.sort_by_key(ToString::to_string);
             prop_assert_eq!(got_added, want_added, "{}", name);
             prop_assert_eq!(p.removed.len(), removed.len(), "{}", name);
+            let mut got_removed: Vec<Value> = p.removed.iter().map(crate::es::Row::to_json).collect();
+            let mut want_removed: Vec<Value> = removed.into_iter().cloned().collect();
+            got_removed.sort_by_key(ToString::to_string);
+            want_removed.sort_by_key(ToString::to_string);
+            prop_assert_eq!(got_removed, want_removed, "{}", name);
             let mut got_changed: Vec<(&Value, &Value)> = p.changed.iter().map(|(_, b, a)| (b, a)).collect();
             let mut want_changed = changed;
             got_changed.sort_by_key(|v| v.0.to_string());

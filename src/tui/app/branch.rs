@@ -162,8 +162,8 @@ impl DiffView {
                 p.changed.len()
             );
             lines.push((Heading, head));
-            lines.extend(p.added.iter().map(|r| (Added, format!("  + {}", value(r)))));
-            lines.extend(p.removed.iter().map(|r| (Removed, format!("  - {}", value(r)))));
+            lines.extend(p.added.iter().map(|r| (Added, format!("  + {}", value(&r.to_json())))));
+            lines.extend(p.removed.iter().map(|r| (Removed, format!("  - {}", value(&r.to_json())))));
             lines.extend(p.changed.iter().map(|(k, b, a)| {
                 // Only the cells that changed: a whole row twice does not fit a line.
                 let cells: Vec<String> = crate::app::diff::changes(b, a)
