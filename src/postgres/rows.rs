@@ -4,6 +4,7 @@
 //! `bigint`, text and JSON columns `text` in byte order (`COLLATE "C"`).
 
 mod cells;
+mod copy;
 
 use std::fmt::Write as _;
 
@@ -11,7 +12,6 @@ use postgres::Row as PgRow;
 use postgres::types::ToSql;
 
 use super::conn::{Conn, PAGE, col, to_i64};
-use super::error::is_unique_violation;
 use crate::es::StoreError;
 use crate::es::projection::{Cell, ColumnKind, Key, Row, TableSpec};
 use cells::{Arrays, Param, param};
@@ -267,34 +267,16 @@ impl Conn {
         Ok(())
     }
 
-    /// [`Conn::upsert_rows`] tried as a plain `INSERT` first, in a savepoint:
-    /// rows whose keys are all new (a ledger's, a rebuild's) skip the
-    /// server's conflict checks; at the first taken key that chunk and the
-    /// rest are upserted. Whether a key was taken.
+    /// [`Conn::upsert_rows`] tried as a plain `COPY` first, in a savepoint
+    /// (see `rows/copy.rs`): rows whose keys are all new (a ledger's, a
+    /// rebuild's) skip the server's conflict checks; at a taken key they are
+    /// all upserted. Whether a key was taken.
     pub fn insert_rows(&self, spec: &'static TableSpec, rows: &[&Row]) -> Result<bool, StoreError> {
-        let (insert, upsert) = (insert_sql(spec, 1)?, upsert_sql(spec, 1)?);
-        let mut taken = false;
-        for chunk in rows.chunks(5_000) {
-            let arrays = upsert_arrays(spec, chunk)?;
-            if !taken {
-                self.batch("SAVEPOINT chronicle_rows")?;
-                match self.execute(&insert, &arrays.as_sql()) {
-                    Ok(_) => {
-                        self.batch("RELEASE SAVEPOINT chronicle_rows")?;
-                        continue;
-                    }
-                    Err(StoreError::Backend { source, .. })
-                        if source.downcast_ref::<postgres::Error>().and_then(is_unique_violation).is_some() =>
-                    {
-                        self.batch("ROLLBACK TO SAVEPOINT chronicle_rows; RELEASE SAVEPOINT chronicle_rows")?;
-                        taken = true;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            self.execute(&upsert, &arrays.as_sql())?;
+        if self.copy_rows(spec, rows)? {
+            return Ok(false);
         }
-        Ok(taken)
+        self.upsert_rows(spec, rows)?;
+        Ok(true)
     }
 
     /// [`Conn::upsert_rows`] of a few rows in each of several tables, in one

@@ -12,8 +12,10 @@ use crate::es::projection::{Cell, Key, Row, Rows, RowsError, TableSpec};
 mod tests;
 
 /// Rows written or deleted in this transaction but not yet in the store, and
-/// rows a projection reads back (so a row read once is not selected again
-/// after every flush).
+/// rows read or written before (so a row is selected at most once per
+/// transaction, and not at all from a table known to hold only what the
+/// transaction wrote: see [`TableCache::whole`]). It lives in one
+/// transaction only: a failed one is dropped with it.
 #[derive(Debug, Default)]
 pub(super) struct RowCache {
     /// One per table (a handful: found by a scan, cheaper than hashing).
@@ -22,6 +24,9 @@ pub(super) struct RowCache {
     len: usize,
     /// Appended rows over every table.
     appended: usize,
+    /// The transaction began on an empty store ([`WriteTx::bulk_load`]): a
+    /// table first seen empty is cached whole.
+    pub(super) bulk: bool,
 }
 
 /// One table's cached rows.
@@ -32,6 +37,11 @@ struct TableCache {
     /// Rows of an insert-only table, written in key order at the next flush
     /// (before `entries`, which only ever hold later writes: see `append`).
     appended: Vec<Row>,
+    /// Every row the table holds in this transaction is in `entries` (it
+    /// was empty when first seen in a bulk load, or cleared since, and no
+    /// entry was forgotten nor a row appended since): a key not there is
+    /// absent, and no read asks the engine.
+    whole: bool,
 }
 
 /// A cached row (`None`: known absent).
@@ -40,8 +50,6 @@ struct Entry {
     row: Option<Row>,
     /// Not yet written to the store.
     dirty: bool,
-    /// Read back by a projection: kept after a flush.
-    read: bool,
 }
 
 impl RowCache {
@@ -49,7 +57,7 @@ impl RowCache {
         let at = if let Some(at) = self.find(spec) {
             at
         } else {
-            self.tables.push(TableCache { spec, entries: HashMap::default(), appended: Vec::new() });
+            self.tables.push(TableCache { spec, entries: HashMap::default(), appended: Vec::new(), whole: false });
             self.tables.len() - 1
         };
         &mut self.tables[at]
@@ -68,7 +76,7 @@ impl RowCache {
                 std::mem::replace(&mut e.dirty, true)
             }
             Slot::Vacant(e) => {
-                e.insert(Entry { row, dirty: true, read: false });
+                e.insert(Entry { row, dirty: true });
                 false
             }
         };
@@ -85,7 +93,7 @@ const CACHE_LIMIT: usize = 20_000;
 /// Flush the cache when it holds this many appended rows.
 const APPEND_LIMIT: usize = 100_000;
 
-/// Forget the rows read back when, after a flush, more than this many remain.
+/// Forget the rows known when, after a flush, more than this many remain.
 const READ_LIMIT: usize = 200_000;
 
 impl WriteTx<'_> {
@@ -108,6 +116,7 @@ impl WriteTx<'_> {
                 let rows: Vec<&Row> = t.appended.iter().collect();
                 self.w.upsert_rows(t.spec, &rows)?;
                 t.appended.clear();
+                t.whole = false;
             }
             // In key order: B-trees take sorted inserts far faster.
             let mut dirty: Vec<(&Key, &Option<Row>)> =
@@ -123,15 +132,16 @@ impl WriteTx<'_> {
                     self.w.delete_rows(t.spec, &deletes)?;
                 }
             }
-            t.entries.retain(|_, e| {
+            // Rows written stay, as known: a later read need not select them.
+            for e in t.entries.values_mut() {
                 e.dirty = false;
-                e.read
-            });
+            }
             kept += t.entries.len();
         }
         if kept > READ_LIMIT {
             for t in &mut self.cache.tables {
                 t.entries.clear();
+                t.whole = false;
             }
         }
         Ok(())
@@ -143,13 +153,16 @@ impl WriteTx<'_> {
     /// Database failures.
     pub fn clear_tables(&mut self, specs: &'static [TableSpec]) -> Result<(), StoreError> {
         for spec in specs {
-            if let Some(t) = self.cache.find(spec).map(|at| &mut self.cache.tables[at]) {
-                self.cache.len -= t.entries.values().filter(|e| e.dirty).count();
-                self.cache.appended -= t.appended.len();
-                t.entries.clear();
-                t.appended.clear();
-            }
+            let t = self.cache.table(spec);
+            let (dirty, appended) = (t.entries.values().filter(|e| e.dirty).count(), t.appended.len());
+            t.entries.clear();
+            t.appended.clear();
+            t.whole = false;
+            self.cache.len -= dirty;
+            self.cache.appended -= appended;
             self.w.clear_table(spec)?;
+            // Empty now: every row it holds from here on is written through the cache.
+            self.cache.table(spec).whole = true;
         }
         Ok(())
     }
@@ -161,7 +174,26 @@ impl WriteTx<'_> {
     /// # Errors
     /// Database failures.
     pub fn ensure_tables(&mut self, specs: &[&'static TableSpec]) -> Result<Vec<&'static str>, StoreError> {
-        self.w.ensure_tables(specs)
+        let fresh = self.w.ensure_tables(specs)?;
+        for t in &mut self.cache.tables {
+            if fresh.contains(&t.spec.name) {
+                t.whole = false;
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// The cache of `spec`'s rows; in a bulk load, a table seen for the first
+    /// time is asked once whether it holds any row (if not, it is cached
+    /// whole). Nothing of a table not yet cached has been written in this
+    /// transaction, so the engine answers for the store as it began.
+    fn open_table(&mut self, spec: &'static TableSpec) -> Result<usize, StoreError> {
+        if let Some(at) = self.cache.find(spec) {
+            return Ok(at);
+        }
+        let whole = self.cache.bulk && self.w.table_rows(spec, 0, 1)?.is_empty();
+        self.cache.table(spec).whole = whole;
+        Ok(self.cache.tables.len() - 1)
     }
 
     /// Rows of a read-model table as this transaction sees them (flushes first).
@@ -176,20 +208,24 @@ impl WriteTx<'_> {
 
 impl Rows for WriteTx<'_> {
     fn get(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<Option<Row>, RowsError> {
-        if !self.cache.table(table).appended.is_empty() {
+        let at = self.open_table(table)?;
+        if !self.cache.tables[at].appended.is_empty() {
             self.flush_rows()?;
         }
-        let t = self.cache.table(table);
-        if let Some(cached) = t.entries.get_mut(key) {
-            cached.read = true;
+        let t = &mut self.cache.tables[at];
+        if let Some(cached) = t.entries.get(key) {
             return Ok(cached.row.clone());
         }
+        if t.whole {
+            return Ok(None);
+        }
         let row = self.w.table_row(table, key)?;
-        self.cache.table(table).entries.insert(Key::from(key), Entry { row: row.clone(), dirty: false, read: true });
+        self.cache.tables[at].entries.insert(Key::from(key), Entry { row: row.clone(), dirty: false });
         Ok(row)
     }
 
     fn put(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
+        self.open_table(table)?;
         if self.cache.set(table, row.key(), Some(row)) {
             self.flush_rows()?;
         }
@@ -197,6 +233,7 @@ impl Rows for WriteTx<'_> {
     }
 
     fn delete(&mut self, table: &'static TableSpec, key: &[Cell]) -> Result<(), RowsError> {
+        self.open_table(table)?;
         if self.cache.set(table, Key::from(key), None) {
             self.flush_rows()?;
         }
@@ -204,7 +241,8 @@ impl Rows for WriteTx<'_> {
     }
 
     fn append(&mut self, table: &'static TableSpec, row: Row) -> Result<(), RowsError> {
-        let t = self.cache.table(table);
+        let at = self.open_table(table)?;
+        let t = &mut self.cache.tables[at];
         if !t.entries.is_empty() {
             // Keyed writes (or reads) pending: keep their order.
             return self.put(table, row);

@@ -198,3 +198,26 @@ fn a_commands_rows_in_several_tables_land_in_order_with_its_checkpoints() {
     assert_eq!(r.checkpoints(&["totals", "none", "ledger"]).unwrap(), vec![2, 0, 1]);
     assert_eq!(r.streams().unwrap(), vec![a]);
 }
+
+#[test]
+fn a_large_write_copies_awkward_text_and_nulls_back_as_they_were() {
+    let db = db!();
+    let mut e = create(&db);
+    let notes = ["tab\there", "line\nbreak\r\n", "back\\slash \\N", "\\N", "", "naïve ✓ 🦀", "quote \" and ' ,"];
+    let rows: Vec<Row> = (0..200)
+        .map(|i: i64| {
+            let note = notes[usize::try_from(i).unwrap() % notes.len()];
+            let tags = if i % 3 == 0 { Cell::Null } else { Cell::json(json!({"k\t": note, "n": i})) };
+            let amount = if i % 5 == 0 { Cell::Null } else { Cell::Int(i - 100) };
+            Row::new(&LEDGER, [Cell::text(note), Cell::Int(i), amount, tags, Cell::text(note)])
+        })
+        .collect();
+    let mut sorted: Vec<&Row> = rows.iter().collect();
+    sorted.sort_by(|x, y| x.key_cells().cmp(y.key_cells()));
+    let mut tx = e.begin().unwrap();
+    tx.ensure_tables(&[&LEDGER]).unwrap();
+    tx.upsert_rows(&LEDGER, &sorted).unwrap();
+    tx.commit().unwrap();
+    let back = e.reads().table_rows(&LEDGER, 0, 1_000).unwrap();
+    assert_eq!(back, sorted.into_iter().cloned().collect::<Vec<_>>());
+}

@@ -55,6 +55,8 @@ impl WriteTx<'_> {
     /// engine may maintain its indexes once, at commit (see
     /// [`crate::es::backend::Writes::bulk_load`]). Then streams not seen yet
     /// start at version 0 without being read ([`WriteTx::start_streams`]).
+    /// Read-model tables first seen empty are then cached whole: a row
+    /// not written in this transaction is absent, without asking the engine.
     /// A no-op on a store holding events.
     ///
     /// # Errors
@@ -63,6 +65,7 @@ impl WriteTx<'_> {
         if self.head > 0 {
             return Ok(());
         }
+        self.cache.bulk = true;
         self.w.bulk_load()
     }
 
