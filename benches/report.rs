@@ -343,44 +343,6 @@ fn print(rows: &[Row]) {
     }
 }
 
-/// 8 writer processes × `CHRONICLE_BENCH_WRITER_COMMANDS` (default 250)
-/// on a fresh store of `engine`.
-fn writer_processes(rows: &mut Vec<Row>, engine: Engine, url: Option<&str>) {
-    let per = std::env::var("CHRONICLE_BENCH_WRITER_COMMANDS").ok().and_then(|v| v.parse().ok()).unwrap_or(250);
-    let dir = common::scratch();
-    let pgdb = (engine == Engine::Postgres).then(|| pg::PgDb::create(url.unwrap(), "writers"));
-    let db = pgdb
-        .as_ref()
-        .map_or_else(|| dir.path().join("writers.db").to_str().unwrap().to_owned(), |d| d.url().to_owned());
-    let o = writers::run_writers(&db, per);
-    let name = if engine == Engine::Sqlite { "SQLite" } else { "PostgreSQL" };
-    for e in o.errors.iter().take(5) {
-        eprintln!("  error shown: {e}");
-    }
-    let ok = o.lost == 0 && o.duplicated == 0 && o.errors.is_empty() && o.gapless && o.chain_ok;
-    let measured = format!(
-        "{} lost · {} duplicated · {} errors shown · positions {} · chain {} ({} commands: {} accepted, {} refused; {} events in {:.1} s = {:.0} commands/s)",
-        o.lost,
-        o.duplicated,
-        o.errors.len(),
-        if o.gapless { "gapless" } else { "WITH GAPS" },
-        if o.chain_ok { "intact" } else { "BROKEN" },
-        o.commands,
-        o.accepted,
-        o.refused,
-        o.events,
-        o.took.as_secs_f64(),
-        common::rate(o.commands as u64, o.took),
-    );
-    eprintln!("  writers: {measured}");
-    rows.push(Row {
-        what: format!("{} writer processes × {per} `exec` commands ({name})", writers::WRITERS),
-        measured,
-        target: "0 lost, 0 duplicated, 0 errors, gapless",
-        verdict: verdict(ok),
-    });
-}
-
 fn main() {
     let only = std::env::var("CHRONICLE_REPORT_ONLY").unwrap_or_default();
     let want = |part: &str| only.is_empty() || only.split(',').any(|p| p == part);
@@ -426,7 +388,7 @@ fn main() {
     if want("writers") {
         for &engine in &engines {
             eprintln!("== writer processes");
-            writer_processes(&mut rows, engine, pg_url.as_deref());
+            writers::rows(&mut rows, engine, pg_url.as_deref());
         }
     }
     if want("aggregate") {

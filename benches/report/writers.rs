@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use chronicle::app::{Chronicle, ExecOptions, Mode};
 
+use crate::fixture::Engine;
+use crate::{Row, verdict};
+
 const ACCOUNTS: u64 = 20;
 pub const WRITERS: usize = 8;
 
@@ -130,4 +133,42 @@ pub fn run_writers(db: &str, per: usize) -> Outcome {
         events: events.len(),
         took,
     }
+}
+
+/// 8 writer processes × `CHRONICLE_BENCH_WRITER_COMMANDS` (default 250)
+/// on a fresh store of `engine`.
+pub fn rows(rows: &mut Vec<Row>, engine: Engine, url: Option<&str>) {
+    let per = std::env::var("CHRONICLE_BENCH_WRITER_COMMANDS").ok().and_then(|v| v.parse().ok()).unwrap_or(250);
+    let dir = crate::common::scratch();
+    let pgdb = (engine == Engine::Postgres).then(|| crate::pg::PgDb::create(url.unwrap(), "writers"));
+    let db = pgdb
+        .as_ref()
+        .map_or_else(|| dir.path().join("writers.db").to_str().unwrap().to_owned(), |d| d.url().to_owned());
+    let o = run_writers(&db, per);
+    let name = if engine == Engine::Sqlite { "SQLite" } else { "PostgreSQL" };
+    for e in o.errors.iter().take(5) {
+        eprintln!("  error shown: {e}");
+    }
+    let ok = o.lost == 0 && o.duplicated == 0 && o.errors.is_empty() && o.gapless && o.chain_ok;
+    let measured = format!(
+        "{} lost · {} duplicated · {} errors shown · positions {} · chain {} ({} commands: {} accepted, {} refused; {} events in {:.1} s = {:.0} commands/s)",
+        o.lost,
+        o.duplicated,
+        o.errors.len(),
+        if o.gapless { "gapless" } else { "WITH GAPS" },
+        if o.chain_ok { "intact" } else { "BROKEN" },
+        o.commands,
+        o.accepted,
+        o.refused,
+        o.events,
+        o.took.as_secs_f64(),
+        crate::common::rate(o.commands as u64, o.took),
+    );
+    eprintln!("  writers: {measured}");
+    rows.push(Row {
+        what: format!("{} writer processes × {per} `exec` commands ({name})", WRITERS),
+        measured,
+        target: "0 lost, 0 duplicated, 0 errors, gapless",
+        verdict: verdict(ok),
+    });
 }
