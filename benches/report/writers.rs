@@ -166,7 +166,7 @@ pub fn rows(rows: &mut Vec<Row>, engine: Engine, url: Option<&str>) {
     );
     eprintln!("  writers: {measured}");
     rows.push(Row {
-        what: format!("{} writer processes × {per} `exec` commands ({name})", WRITERS),
+        what: format!("{WRITERS} writer processes × {per} `exec` commands ({name})"),
         measured,
         target: "0 lost, 0 duplicated, 0 errors, gapless",
         verdict: verdict(ok),

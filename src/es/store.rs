@@ -33,7 +33,6 @@ pub use write::{Appended, Link, WriteTx};
 
 use super::backend::{Access, Engine, Reads};
 use super::event::{EventRef, StoredEvent};
-use super::projection::{Row, TableSpec};
 
 /// A handle on one store.
 pub struct Store {
