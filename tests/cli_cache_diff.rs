@@ -111,3 +111,29 @@ fn a_store_rewritten_under_its_cache_is_not_read_through_it() {
     s.ok(&["demo", "--no-tui", "--events", "640", "--seed", "7"]);
     assert_eq!(compare(&s, &cache, &logs, &queries()), 0, "the old keyframes are never read");
 }
+
+#[test]
+fn counts_from_the_cached_keyframes_are_the_counts_of_the_range() {
+    let s = Store::demo(640);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (cache, logs) = (dir.path().join("store.cache"), dir.path().join("logs"));
+    with(&s, Some(&cache), &logs, &["cache"]).expect_code(0, "chronicle cache");
+    let counted = || {
+        std::fs::read_to_string(logs.join("chronicle.log"))
+            .unwrap_or_default()
+            .matches("counts from cached keyframes")
+            .count()
+    };
+    let before = counted();
+    // Ends on keyframes (every 40), between them, at 0 and at the head.
+    let ends = [(40, 400), (41, 599), (0, 640), (39, 601), (80, 81), (1, 639), (200, 640)];
+    let queries: Vec<Vec<String>> = ends
+        .iter()
+        .map(|(a, b)| {
+            let args = ["diff", &a.to_string(), &b.to_string(), "--projection", "account_balances", "--json"];
+            args.iter().map(|x| (*x).to_owned()).collect()
+        })
+        .collect();
+    compare(&s, &cache, &logs, &queries);
+    assert!(counted() - before >= 5, "the counts came from the cache ({} times)", counted() - before);
+}

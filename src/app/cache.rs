@@ -14,6 +14,7 @@
 //! `crate::sqlite::cache`); a file that cannot be used is a warning and the
 //! time machine carries on without it.
 
+pub mod counts;
 mod frame;
 pub mod read;
 
@@ -65,7 +66,15 @@ pub struct Header {
     /// serves diffs and finds ([`read`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problems: Option<u64>,
+    /// The frames' format ([`FORMAT`]; 0: written before it was
+    /// recorded). A file of another format is started afresh, never read.
+    #[serde(default)]
+    pub format: u32,
 }
+
+/// The frames' format this build writes and reads: 2 since the frames keep
+/// the events counted by type and actor (`counts.rs`).
+pub const FORMAT: u32 = 2;
 
 /// What [`CacheFile::frames`] hands each frame to: its position and bytes.
 pub type EachFrame<'a> = dyn FnMut(u64, &[u8]) -> Result<(), String> + 'a;
@@ -271,7 +280,12 @@ impl KeyframeCache {
             return Ok(false);
         };
         let valid = match &self.header {
-            Some(h) if h.log == self.log && h.layout == self.layout && h.first == fingerprint(&first) => {
+            Some(h)
+                if h.format == FORMAT
+                    && h.log == self.log
+                    && h.layout == self.layout
+                    && h.first == fingerprint(&first) =>
+            {
                 let last = plain_event(chron, h.head)?;
                 last.is_some_and(|e| fingerprint(&e) == h.last)
             }
@@ -337,9 +351,18 @@ impl KeyframeCache {
     /// The log cannot be read, or the file cannot be written.
     pub fn save(&mut self, chron: &Chronicle, timeline: &Timeline) -> Result<usize, String> {
         let since = self.encoder.position();
+        // Counts carry on from the last frame's (none: from position 1).
+        let mut counts = if since == 0 { Some(counts::Counts::default()) } else { self.encoder.counts().cloned() };
+        let mut at = since;
         let mut frames = Vec::new();
         for w in timeline.worlds_after(since) {
-            frames.push((w.position, self.encoder.encode(w)?));
+            if let Some(c) = counts.as_mut() {
+                let mut sum = crate::es::store::Summing::default();
+                chron.store().sum_range(at, w.position, &mut sum).map_err(|e| e.to_string())?;
+                c.add(&sum.finish());
+            }
+            at = w.position;
+            frames.push((w.position, self.encoder.encode_counted(w, counts.clone())?));
         }
         let Some(&(head, _)) = frames.last() else { return Ok(0) };
         // The last world also whole, for a quick first frame next time.
@@ -358,6 +381,7 @@ impl KeyframeCache {
             head,
             last: fp(head)?,
             problems,
+            format: FORMAT,
         };
         let io = |e: String| format!("cache {}: {e}", self.path.display());
         if self.header.is_none() {

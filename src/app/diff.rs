@@ -269,6 +269,9 @@ impl Chronicle {
                     touched.insert(e.stream_id.clone(), e.stream_type.clone());
                 }
             })?;
+        } else if let Some(counts) = self.cached_counts_for(from, to, scope) {
+            // A read model's diff: counts from the keyframe cache.
+            (diff.by_type, diff.by_actor) = counts;
         } else if from < to {
             // The whole range, without payloads: counts and streams touched.
             let sum = self.summarize(from, to, stop)?;
@@ -343,6 +346,12 @@ impl Chronicle {
             }
         }
         Ok(())
+    }
+
+    /// The counts of `(from, to]` from the keyframe cache when the scope
+    /// needs no streams touched (one read model).
+    fn cached_counts_for(&self, from: u64, to: u64, scope: Scope<'_>) -> Option<super::cache::read::CountsBetween> {
+        if matches!(scope, Scope::Projection(_)) && from < to { self.cached_counts(from, to) } else { None }
     }
 
     /// A stream's state as JSON at `position`, `None` if it had no event yet.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::super::timeline::{StreamAt, World};
+use super::counts::Counts;
 use crate::domain::Registry;
 use crate::es::MemTables;
 use crate::es::projection::{Cell, Row, Rows};
@@ -36,6 +37,9 @@ struct Frame {
     /// The touched stream's state before the last event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     before: Option<(String, Value)>,
+    /// Events counted by type and actor up to `p` (`counts.rs`).
+    #[serde(default, rename = "c", skip_serializing_if = "Option::is_none")]
+    counts: Option<Counts>,
 }
 
 /// Turns worlds, in increasing positions, into frames.
@@ -44,6 +48,7 @@ pub struct Encoder {
     index: HashMap<Arc<str>, u32>,
     last: Option<World>,
     last_tables: Option<Vec<(String, Vec<Vec<Value>>)>>,
+    counts: Option<Counts>,
 }
 
 impl Encoder {
@@ -58,7 +63,23 @@ impl Encoder {
             .collect();
         let last = decoder.world.clone();
         let last_tables = last.as_ref().map(tables_of);
-        Self { index, last, last_tables }
+        Self { index, last, last_tables, counts: decoder.counts.clone() }
+    }
+
+    /// The counts of the last frame encoded or decoded (`None`: none kept).
+    #[must_use]
+    pub fn counts(&self) -> Option<&Counts> {
+        self.counts.as_ref()
+    }
+
+    /// As [`Self::encode`], keeping `counts` (up to the world's position) in
+    /// the frame.
+    ///
+    /// # Errors
+    /// As [`Self::encode`].
+    pub fn encode_counted(&mut self, world: &World, counts: Option<Counts>) -> Result<Vec<u8>, String> {
+        self.counts = counts;
+        self.encode_frame(world)
     }
 
     /// The position of the last world encoded (0: none).
@@ -72,6 +93,11 @@ impl Encoder {
     /// # Errors
     /// Serialization failures (not expected).
     pub fn encode(&mut self, world: &World) -> Result<Vec<u8>, String> {
+        self.counts = None;
+        self.encode_frame(world)
+    }
+
+    fn encode_frame(&mut self, world: &World) -> Result<Vec<u8>, String> {
         let since = self.last.as_ref().map_or(0, |w| w.position);
         let mut frame = Frame { p: world.position, ..Frame::default() };
         for (id, s) in &world.streams {
@@ -96,6 +122,7 @@ impl Encoder {
         frame.problems = world.problems.iter().skip(known).cloned().collect();
         frame.touched = world.touched.as_ref().and_then(|id| self.index.get(id).copied());
         frame.before.clone_from(&world.before_last);
+        frame.counts.clone_from(&self.counts);
         self.last = Some(world.clone());
         self.last_tables = Some(tables);
         serde_json::to_vec(&frame).map_err(|e| e.to_string())
@@ -107,6 +134,7 @@ impl Encoder {
 pub struct Decoder {
     ids: Vec<Arc<str>>,
     world: Option<World>,
+    counts: Option<Counts>,
 }
 
 impl Decoder {
@@ -145,6 +173,7 @@ impl Decoder {
         }
         world.touched = frame.touched.map(|i| self.id(i)).transpose()?;
         world.before_last = frame.before;
+        self.counts = frame.counts;
         self.world = Some(world.clone());
         Ok(world)
     }
@@ -172,6 +201,20 @@ pub fn tables_only(registry: &Registry, bytes: &[u8]) -> Result<Option<MemTables
     }
     let frame: Tables = serde_json::from_slice(bytes).map_err(|e| format!("a frame does not parse: {e}"))?;
     Ok(frame.tables.map(|t| mem_tables(registry, t)))
+}
+
+/// The counts a frame keeps (`counts.rs`), alone.
+///
+/// # Errors
+/// A frame that does not parse.
+pub fn counts_only(bytes: &[u8]) -> Result<Option<Counts>, String> {
+    #[derive(Deserialize)]
+    struct Only {
+        #[serde(default, rename = "c")]
+        counts: Option<Counts>,
+    }
+    let frame: Only = serde_json::from_slice(bytes).map_err(|e| format!("a frame does not parse: {e}"))?;
+    Ok(frame.counts)
 }
 
 /// Rows by table name back into tables (a table this build does not have

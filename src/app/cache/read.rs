@@ -10,10 +10,21 @@
 //! cleanly. Otherwise, or on any failure (a warning), callers go the cold
 //! way, with the same results.
 
-use super::frame::tables_only;
-use super::{Header, chosen_path, fingerprint, identity, plain_event};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::counts::Counts;
+use super::frame::{counts_only, tables_only};
+use super::{CacheFile, FORMAT, Header, chosen_path, fingerprint, identity, plain_event};
 use crate::app::{AppError, Chronicle, World};
+use crate::es::store::Summing;
 use crate::es::{Event, MemTables};
+
+/// A cache file that matches the log: its path, storage and header.
+type Matching = (PathBuf, Box<dyn CacheFile>, Header);
+
+/// Events by type and by actor.
+pub type CountsBetween = (BTreeMap<String, u64>, BTreeMap<String, u64>);
 
 impl Chronicle {
     /// The in-memory read models' rows at the nearest cached frame at or
@@ -54,10 +65,59 @@ impl Chronicle {
         }
     }
 
-    fn try_cached_tables(&self, position: u64) -> Result<Option<(u64, MemTables)>, String> {
-        if position == 0 {
+    /// The events of `(from, to]` counted by type and actor from the
+    /// counts the cached frames keep (`super::counts`): the frames nearest
+    /// each end plus a read of the events after each frame. `None` (the
+    /// caller reads the range) without a usable cache, or when those reads
+    /// would be no shorter than the range.
+    #[must_use]
+    pub fn cached_counts(&self, from: u64, to: u64) -> Option<CountsBetween> {
+        match self.try_cached_counts(from, to) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("keyframe cache not used: {e}");
+                None
+            }
+        }
+    }
+
+    fn try_cached_counts(&self, from: u64, to: u64) -> Result<Option<CountsBetween>, String> {
+        if from >= to {
             return Ok(None);
         }
+        let Some((path, file, header)) = self.matching_cache()? else { return Ok(None) };
+        let io = |e: String| format!("cache {}: {e}", path.display());
+        let nearest = |p: u64| -> Result<Option<(u64, Counts)>, String> {
+            if p == 0 {
+                return Ok(Some((0, Counts::default())));
+            }
+            // Before the first frame: from position 1.
+            let mut found = Some((0, Counts::default()));
+            file.frames_back(p.min(header.head), &mut |at, bytes| {
+                found = counts_only(bytes)?.map(|c| (at, c));
+                Ok(false)
+            })
+            .map_err(io)?;
+            Ok(found)
+        };
+        let (Some((fa, mut a)), Some((fb, mut b))) = (nearest(from)?, nearest(to)?) else { return Ok(None) };
+        if (from - fa) + (to - fb) >= to - from {
+            return Ok(None);
+        }
+        for (at, upto, counts) in [(fa, from, &mut a), (fb, to, &mut b)] {
+            let mut sum = Summing::default();
+            self.store().sum_range(at, upto, &mut sum).map_err(|e| e.to_string())?;
+            counts.add(&sum.finish());
+        }
+        let between = b.since(&a);
+        if between.is_some() {
+            tracing::debug!(cache = %path.display(), from, to, "counts from cached keyframes");
+        }
+        Ok(between)
+    }
+
+    /// The cache file, when one exists whose header matches the log.
+    fn matching_cache(&self) -> Result<Option<Matching>, String> {
         let (log, layout) = identity(self);
         let Some(path) = chosen_path(&log, &layout)? else { return Ok(None) };
         if !path.is_file() {
@@ -69,6 +129,15 @@ impl Chronicle {
         if !self.matches(&header, &log, &layout)? {
             return Ok(None);
         }
+        Ok(Some((path, file, header)))
+    }
+
+    fn try_cached_tables(&self, position: u64) -> Result<Option<(u64, MemTables)>, String> {
+        if position == 0 {
+            return Ok(None);
+        }
+        let Some((path, file, header)) = self.matching_cache()? else { return Ok(None) };
+        let io = |e: String| format!("cache {}: {e}", path.display());
         let mut nearest = None;
         let mut found = None;
         file.frames_back(position.min(header.head), &mut |p, bytes| {
@@ -85,7 +154,7 @@ impl Chronicle {
 
     /// Whether `header` is of this log as it is now, with no fold problem.
     fn matches(&self, header: &Header, log: &str, layout: &str) -> Result<bool, String> {
-        if header.log != log || header.layout != layout || header.problems != Some(0) {
+        if header.format != FORMAT || header.log != log || header.layout != layout || header.problems != Some(0) {
             return Ok(false);
         }
         let same = |p: u64, want: &str| -> Result<bool, String> {
