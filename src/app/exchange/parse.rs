@@ -113,3 +113,54 @@ fn parse_batches(
 fn stopped() -> AppError {
     AppError::Io("import: the line parser stopped".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::domain::Registry;
+
+    const GOOD: &str = r#"{"position":1,"event_id":"e-1","stream_id":"acc-1","stream_type":"BankAccount","version":1,"event_type":"MoneyDeposited","schema_version":1,"payload":{"amount":12.5},"metadata":{"actor":"ada"},"recorded_at":"2026-01-01T00:00:00Z","hash":"00"}"#;
+
+    /// A file of good lines, with `bad` bytes as the lines named.
+    fn file(lines: u64, bad: &[(u64, &[u8])]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for n in 1..=lines {
+            out.extend_from_slice(bad.iter().find(|(at, _)| *at == n).map_or(GOOD.as_bytes(), |(_, b)| b));
+            out.push(b'\n');
+        }
+        out
+    }
+
+    /// The lines given to the checker (stopping at the first bad one) and the error.
+    fn run(bytes: Vec<u8>) -> (Vec<u64>, Result<(), AppError>) {
+        let r = Registry::builtin();
+        let mut seen = Vec::new();
+        let result =
+            for_each_read_line(&mut Cursor::new(bytes), Path::new("f.jsonl"), r.upcasters(), &mut |n, read| {
+                seen.push(n);
+                read.map(|_| ())
+            });
+        (seen, result)
+    }
+
+    #[test]
+    fn every_line_is_checked_once_in_file_order() {
+        let (seen, result) = run(file(3 * BATCH as u64 + 5, &[]));
+        assert!(result.is_ok());
+        assert_eq!(seen, (1..=3 * BATCH as u64 + 5).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_first_bad_line_is_reported_after_every_line_before_it() {
+        // A malformed line in the second batch, an unreadable one later.
+        let (seen, result) = run(file(3_000, &[(1_500, b"junk"), (2_500, b"\xff\xfe")]));
+        assert_eq!(seen, (1..=1_500).collect::<Vec<_>>());
+        assert!(result.unwrap_err().to_string().starts_with("f.jsonl: line 1500: not a stored event"));
+        // An unreadable line fails after the lines before it were checked.
+        let (seen, result) = run(file(3_000, &[(2_500, b"\xff\xfe")]));
+        assert_eq!(seen, (1..=2_499).collect::<Vec<_>>());
+        assert_eq!(result.unwrap_err().to_string(), "f.jsonl: line 2500: not UTF-8");
+    }
+}
