@@ -10,8 +10,11 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use super::{AppError, ReadLine, for_each_line, read_line};
 use crate::es::Upcasters;
 
-/// Lines per batch handed to the parser.
+/// Lines per batch handed to the parser, at most.
 const BATCH: usize = 1_024;
+
+/// Bytes of lines per batch, about (a batch of long lines is sent early).
+const BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 /// Batches read but not yet checked, at most (bounds memory; both channels
 /// hold this many, so neither side blocks the other for good).
@@ -33,12 +36,13 @@ pub(super) fn for_each_read_line(
         let (lines_tx, lines_rx) = sync_channel::<Vec<(u64, String)>>(DEPTH);
         let (parsed_tx, parsed_rx) = sync_channel::<Parsed>(DEPTH);
         scope.spawn(move || parse_batches(&lines_rx, &parsed_tx, upcasters, path));
-        let mut pipe = Pipe { lines_tx, parsed_rx, in_flight: 0, batch: Vec::with_capacity(BATCH) };
+        let mut pipe = Pipe { lines_tx, parsed_rx, in_flight: 0, batch: Vec::with_capacity(BATCH), bytes: 0 };
         // Whether `f` (not the reader) failed: then nothing more is checked.
         let mut refused = false;
         let read = for_each_line(reader, path, &mut |n, line| {
             pipe.batch.push((n, line.to_owned()));
-            if pipe.batch.len() >= BATCH {
+            pipe.bytes += line.len();
+            if pipe.batch.len() >= BATCH || pipe.bytes >= BATCH_BYTES {
                 pipe.send(f).inspect_err(|_| refused = true)?;
             }
             Ok(())
@@ -60,8 +64,9 @@ struct Pipe {
     parsed_rx: Receiver<Parsed>,
     /// Batches sent and not yet taken back.
     in_flight: usize,
-    /// Lines read, not yet sent.
+    /// Lines read, not yet sent, and their bytes.
     batch: Vec<(u64, String)>,
+    bytes: usize,
 }
 
 impl Pipe {
@@ -78,6 +83,7 @@ impl Pipe {
             self.take(f)?;
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.bytes = 0;
         self.lines_tx.send(batch).map_err(|_| stopped())?;
         self.in_flight += 1;
         Ok(())
