@@ -7,6 +7,7 @@
 
 mod facts;
 mod import;
+mod parse;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -36,9 +37,11 @@ struct OutLine<'a> {
     hash: String,
 }
 
+/// One line of an export, owned (it is read on the parser thread and checked
+/// on the importing one): payload and metadata kept as the text stored.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct InLine<'a> {
+struct InLine {
     position: u64,
     event_id: String,
     stream_id: String,
@@ -46,13 +49,10 @@ struct InLine<'a> {
     version: u64,
     event_type: String,
     schema_version: u32,
-    #[serde(borrow)]
-    payload: &'a RawValue,
-    #[serde(borrow)]
-    metadata: &'a RawValue,
+    payload: Box<RawValue>,
+    metadata: Box<RawValue>,
     recorded_at: String,
-    #[serde(borrow)]
-    hash: std::borrow::Cow<'a, str>,
+    hash: String,
 }
 
 /// How an import takes the file's events.
@@ -172,15 +172,17 @@ fn bad_line(path: &Path, n: u64, why: &str) -> AppError {
 }
 
 /// One line of an export, read: the stored event and its payload upcast.
-struct ReadLine<'a> {
-    event: InLine<'a>,
+struct ReadLine {
+    event: InLine,
+    /// The line's length in bytes, with its line break.
+    len: u64,
     /// Schema version and payload after upcasting.
     upcast: (u32, serde_json::Value),
 }
 
 /// Everything about one line that needs no context: a stored event's fields,
 /// non-empty names, an RFC 3339 time, and a payload the upcasters can read.
-fn read_line<'a>(upcasters: &Upcasters, path: &Path, n: u64, line: &'a str) -> Result<ReadLine<'a>, AppError> {
+fn read_line(upcasters: &Upcasters, path: &Path, n: u64, line: &str) -> Result<ReadLine, AppError> {
     let bad = |why: String| bad_line(path, n, &why);
     let e: InLine = serde_json::from_str(line).map_err(|err| bad(format!("not a stored event: {err}")))?;
     if e.event_id.is_empty() || e.stream_id.is_empty() || e.stream_type.is_empty() || e.event_type.is_empty() {
@@ -193,7 +195,7 @@ fn read_line<'a>(upcasters: &Upcasters, path: &Path, n: u64, line: &'a str) -> R
     let upcast = upcasters
         .upcast_value(e.position, &e.stream_type, &e.event_type, e.schema_version, payload)
         .map_err(|err| bad(err.to_string()))?;
-    Ok(ReadLine { event: e, upcast })
+    Ok(ReadLine { event: e, len: line.len() as u64 + 1, upcast })
 }
 
 /// Opens the export at `path` to read.

@@ -10,6 +10,7 @@
 //! positions and hashes. With `rechain` its events are foreign facts appended at the
 //! head instead (see `rechain.rs`).
 
+mod append;
 mod fields;
 mod history;
 mod rechain;
@@ -21,12 +22,12 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{ImportOptions, Imported, InLine, ReadLine, bad_line, for_each_line, open_file, read_line};
+use super::parse::for_each_read_line;
+use super::{ImportOptions, Imported, InLine, ReadLine, bad_line, open_file};
 use crate::app::repository::transitions::Transitions;
-use crate::app::{AppError, Chronicle, projector};
-use crate::domain::Registry;
-use crate::es::hash::{self, GENESIS, HashInput};
-use crate::es::{Event, ExpectedVersion, PendingEvent, StoredEvent, Upcasters, WriteTx};
+use crate::app::{AppError, Chronicle};
+use crate::es::hash::{self, GENESIS};
+use crate::es::{Event, PendingEvent, StoredEvent, WriteTx};
 use fields::{input, parse_hash, pending_event};
 use history::{id_taken, not_stored_here};
 
@@ -137,9 +138,9 @@ impl Chronicle {
             let mut transitions = Transitions::default();
             let mut pending: Vec<Pending> = Vec::new();
             let mut bytes = 0u64;
-            for_each_line(reader, path, &mut |n, line| {
-                bytes += line.len() as u64 + 1;
-                match run.line(tx, registry.upcasters(), path, n, line) {
+            for_each_read_line(reader, path, registry.upcasters(), &mut |n, read| {
+                bytes += read.as_ref().map_or(0, |r| r.len);
+                match run.line(tx, path, n, read) {
                     Ok(Some(mut p)) => {
                         if let Err(e) = rules::check(&mut transitions, tx, &registry, path, &mut p) {
                             // A line whose hash does not match was altered:
@@ -214,18 +215,17 @@ impl Import {
         }
     }
 
-    /// Checks line `n` against the lines before it and the store; `Some`
+    /// Checks line `n`, as read, against the lines before it and the store; `Some`
     /// when its event is to be appended, `None` when it is stored already.
     fn line(
         &mut self,
         tx: &mut WriteTx<'_>,
-        upcasters: &Upcasters,
         path: &Path,
         n: u64,
-        line: &str,
+        read: Result<ReadLine, AppError>,
     ) -> Result<Option<Pending>, AppError> {
         let bad = |why: String| bad_line(path, n, &why);
-        let ReadLine { event: e, upcast } = read_line(upcasters, path, n, line)?;
+        let ReadLine { event: e, upcast, .. } = read?;
         let first = self.last_position.is_none();
         match self.last_position {
             Some(p) if p.checked_add(1) != Some(e.position) => {
@@ -295,8 +295,8 @@ impl Import {
                 event_id: e.event_id,
                 event_type: e.event_type,
                 schema_version: e.schema_version,
-                payload: e.payload.get().to_owned(),
-                metadata: e.metadata.get().to_owned(),
+                payload: Box::<str>::from(e.payload).into(),
+                metadata: Box::<str>::from(e.metadata).into(),
                 recorded_at: Some(e.recorded_at),
             },
             upcast,
@@ -310,7 +310,7 @@ impl Import {
     /// line of a stream the store holds no event of. An empty store is not
     /// asked (it holds no stream); the streams are read when appended, a
     /// chunk at a time (see [`Import::append`]).
-    fn next_version(&mut self, tx: &mut WriteTx<'_>, e: &InLine<'_>) -> Result<(u64, bool), String> {
+    fn next_version(&mut self, tx: &mut WriteTx<'_>, e: &InLine) -> Result<(u64, bool), String> {
         let (ty, version) = match self.versions.get(&e.stream_id) {
             Some((ty, v)) => (ty.as_str(), *v),
             None if self.head_before == 0 => (e.stream_type.as_str(), 0),
@@ -331,83 +331,5 @@ impl Import {
             }
         }
         Ok((next, new_stream))
-    }
-
-    /// Checks the links of `pending` without appending (before reporting a
-    /// later line's error): the first altered line among them fails.
-    fn check_links(&self, path: &Path, pending: &[Pending]) -> Result<(), AppError> {
-        let mut prev = self.prev_hash;
-        for p in pending {
-            let Expect::Link(expected) = p.expect else { continue };
-            let h = hash::link(
-                &prev,
-                HashInput {
-                    position: p.position,
-                    event_id: &p.event.event_id,
-                    stream_id: &p.stream_id,
-                    stream_type: &p.stream_type,
-                    version: p.version,
-                    event_type: &p.event.event_type,
-                    schema_version: p.event.schema_version,
-                    payload: &p.event.payload,
-                    metadata: &p.event.metadata,
-                    recorded_at: p.event.recorded_at.as_deref().unwrap_or_default(),
-                },
-            );
-            if h != expected {
-                return Err(bad_line(path, p.line, ALTERED));
-            }
-            prev = h;
-        }
-        Ok(())
-    }
-
-    /// Appends `pending` (emptying it), checks the links still to check and
-    /// projects the read models.
-    fn append(
-        &mut self,
-        tx: &mut WriteTx<'_>,
-        registry: &Registry,
-        path: &Path,
-        pending: &mut Vec<Pending>,
-    ) -> Result<(), AppError> {
-        if pending.is_empty() {
-            return Ok(());
-        }
-        // The chunk's unseen streams, in one round trip (an empty store holds none).
-        let streams = pending.iter().map(|p| (p.stream_id.as_str(), p.stream_type.as_str()));
-        match self.head_before {
-            0 => tx.start_streams(streams),
-            _ => tx.prefetch_streams(streams)?,
-        }
-        let mut upcast = std::mem::take(&mut self.recent);
-        for p in pending.drain(..) {
-            // Checked already: the id is neither stored nor repeated.
-            let expected = ExpectedVersion::Exact(p.version.saturating_sub(1));
-            let link = tx.append_one(&p.stream_id, &p.stream_type, expected, &p.event)?;
-            match p.expect {
-                // The store's chain is the file's: it goes on from this link.
-                Expect::Link(h) if h == link.hash => self.prev_hash = h,
-                Expect::Link(_) => return Err(bad_line(path, p.line, ALTERED)),
-                // Re-chained: the file's chain is not the store's.
-                Expect::Nothing => {}
-            }
-            let (schema_version, payload) = p.upcast;
-            upcast.push(Event {
-                position: link.position,
-                stream_id: p.stream_id,
-                stream_type: p.stream_type,
-                version: link.version,
-                event_type: p.event.event_type,
-                schema_version,
-                payload,
-                recorded_at: p.event.recorded_at.unwrap_or_else(|| tx.now().to_owned()),
-            });
-        }
-        self.appended += upcast.len() as u64;
-        projector::catch_up(tx, registry, &upcast)?;
-        upcast.clear();
-        self.recent = upcast;
-        Ok(())
     }
 }

@@ -6,7 +6,7 @@ use crate::es::PendingEvent;
 use crate::es::hash::HashInput;
 
 /// The fields of a line that enter its hash.
-pub(super) fn input<'a>(e: &'a InLine<'_>) -> HashInput<'a> {
+pub(super) fn input(e: &InLine) -> HashInput<'_> {
     HashInput {
         position: e.position,
         event_id: &e.event_id,
@@ -22,7 +22,7 @@ pub(super) fn input<'a>(e: &'a InLine<'_>) -> HashInput<'a> {
 }
 
 /// The event of line `e`, to append with `metadata` and `recorded_at`.
-pub(super) fn pending_event(e: &InLine<'_>, metadata: String, recorded_at: Option<String>) -> PendingEvent {
+pub(super) fn pending_event(e: &InLine, metadata: String, recorded_at: Option<String>) -> PendingEvent {
     PendingEvent {
         event_id: e.event_id.clone(),
         event_type: e.event_type.clone(),

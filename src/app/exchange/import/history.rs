@@ -49,7 +49,7 @@ impl Import {
 
 /// Why line `e`, whose link verifies, is not the event `stored` at its
 /// position.
-pub(super) fn not_stored_here(tx: &WriteTx<'_>, e: &InLine<'_>, stored: &StoredEvent) -> Result<String, AppError> {
+pub(super) fn not_stored_here(tx: &WriteTx<'_>, e: &InLine, stored: &StoredEvent) -> Result<String, AppError> {
     if stored.event_id == e.event_id {
         let field = differing_field(e, stored).unwrap_or("history before it");
         return Ok(format!(
@@ -71,7 +71,7 @@ pub(super) fn not_stored_here(tx: &WriteTx<'_>, e: &InLine<'_>, stored: &StoredE
 }
 
 /// The message for line `e`, whose id is stored at `position` already.
-pub(super) fn id_taken(e: &InLine<'_>, position: u64, differs: Option<&str>) -> String {
+pub(super) fn id_taken(e: &InLine, position: u64, differs: Option<&str>) -> String {
     match differs {
         Some(field) => format!(
             "event id {} is already stored at position {position} with another {field}: one id names one event; \
@@ -86,7 +86,7 @@ pub(super) fn id_taken(e: &InLine<'_>, position: u64, differs: Option<&str>) -> 
 }
 
 /// The first stored field in which line `e` differs from `stored`.
-fn differing_field(e: &InLine<'_>, stored: &StoredEvent) -> Option<&'static str> {
+fn differing_field(e: &InLine, stored: &StoredEvent) -> Option<&'static str> {
     [
         ("stream_id", e.stream_id == stored.stream_id),
         ("stream_type", e.stream_type == stored.stream_type),

@@ -29,7 +29,7 @@ impl Import {
         n: u64,
         first: bool,
         given: [u8; 32],
-        e: InLine<'_>,
+        e: InLine,
         upcast: (u32, Value),
     ) -> Result<Option<Pending>, AppError> {
         let bad = |why: String| bad_line(path, n, &why);
@@ -95,14 +95,14 @@ impl Import {
 }
 
 /// Line `e`'s metadata with `imported` added (see the module).
-fn imported_metadata(e: &InLine<'_>) -> Result<String, String> {
+fn imported_metadata(e: &InLine) -> Result<String, String> {
     let Ok(Value::Object(mut metadata)) = serde_json::from_str::<Value>(e.metadata.get()) else {
         return Err("metadata is not a JSON object, so it cannot keep where the event was imported from".into());
     };
     let mut imported = Map::new();
     imported.insert("position".into(), e.position.into());
     imported.insert("version".into(), e.version.into());
-    imported.insert("hash".into(), e.hash.as_ref().into());
+    imported.insert("hash".into(), e.hash.as_str().into());
     imported.insert("recorded_at".into(), e.recorded_at.as_str().into());
     if let Some(slot) = metadata.get_mut("imported") {
         imported.insert("imported".into(), slot.take());
