@@ -28,6 +28,9 @@ fn start(name: &str, dir: &Path) -> (PathBuf, Tmux) {
     t.wait_for("/20");
     t.keys(&["Home"]);
     t.wait_for(" 1/");
+    // The selected stream (what `w` and `F` act on) is the cursor's event's,
+    // known once the event at the cursor is read: wait for the state pane.
+    t.wait_for("State · acc-1 ");
     (db, t)
 }
 
