@@ -123,25 +123,42 @@ impl Conn {
         to: u64,
         each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let (mut from, to) = (to_i64(from.max(1)), to_i64(to));
-        while from <= to {
-            let end = from.saturating_add(PAGE - 1).min(to);
+        self.walk_pages(from, to, PAGE, &mut |from, end| {
             // The limit (the range's size: positions are unique) makes even
             // a generic plan without statistics walk the key, not sort.
             let page = self.query(sql, &[&from, &end, &(end - from + 1)])?;
             for row in &page {
                 each(row)?;
             }
+            Ok(!page.is_empty())
+        })
+    }
+
+    /// Walks `from..=to` a page of `page` positions at a time: `read(start,
+    /// end)` reads one page and says whether it had a row; after an empty
+    /// page the walk jumps to the next stored position (a range may have
+    /// gaps), so a sparse range costs one query per stored run, not per page.
+    pub(in crate::postgres) fn walk_pages(
+        &self,
+        from: u64,
+        to: u64,
+        page: i64,
+        read: &mut dyn FnMut(i64, i64) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let (mut from, to) = (to_i64(from.max(1)), to_i64(to));
+        while from <= to {
+            let end = from.saturating_add(page.max(1) - 1).min(to);
+            let any = read(from, end)?;
             if end >= to {
                 return Ok(());
             }
-            from = if page.is_empty() {
+            from = if any {
+                end.saturating_add(1)
+            } else {
                 match self.next_position(end, to)? {
                     Some(next) => next,
                     None => return Ok(()),
                 }
-            } else {
-                end.saturating_add(1)
             };
         }
         Ok(())

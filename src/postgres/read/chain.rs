@@ -10,7 +10,7 @@
 
 use std::io::BufRead;
 
-use super::super::conn::{Conn, to_i64};
+use super::super::conn::Conn;
 use super::super::error::damaged;
 use crate::es::StoreError;
 use crate::es::backend::BackendKind;
@@ -222,23 +222,7 @@ impl Conn {
         page: i64,
         f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let (mut from, to) = (to_i64(from.max(1)), to_i64(to));
-        while from <= to {
-            let end = from.saturating_add(page.max(1) - 1).min(to);
-            let rows = self.copy_chain_page(from, end, f)?;
-            if end >= to {
-                return Ok(());
-            }
-            from = if rows == 0 {
-                match self.next_position(end, to)? {
-                    Some(next) => next,
-                    None => return Ok(()),
-                }
-            } else {
-                end.saturating_add(1)
-            };
-        }
-        Ok(())
+        self.walk_pages(from, to, page, &mut |from, end| Ok(self.copy_chain_page(from, end, f)? > 0))
     }
 }
 
