@@ -28,8 +28,10 @@ pub(super) fn update(app: &mut App, action: Action) -> Option<Effect> {
             info(
                 app,
                 format!(
-                    "correlation {}: {} events{cut} (↑/↓ select, Enter jumps, Esc closes)",
-                    tree.correlation, tree.events
+                    "correlation {}: {} event{}{cut} (↑/↓ select, Enter jumps, Esc closes)",
+                    tree.correlation,
+                    tree.events,
+                    if tree.events == 1 { "" } else { "s" }
                 ),
             );
             app.tree = Some(*tree);

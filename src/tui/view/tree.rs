@@ -26,7 +26,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let r = tree_area(tree, area);
     Clear.render(r, buf);
     let cut = if tree.truncated { ", the first" } else { "" };
-    let title = format!(" Causation · correlation {} ({} events{cut}) ", tree.correlation, tree.events);
+    let title = format!(
+        " Causation · correlation {} ({} event{}{cut}) ",
+        tree.correlation,
+        tree.events,
+        if tree.events == 1 { "" } else { "s" }
+    );
     let block = Block::bordered()
         .border_style(t.border_focus)
         .title(super::fit_line(Line::styled(title, t.title), r.width.saturating_sub(2)))
