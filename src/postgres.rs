@@ -10,6 +10,7 @@
 
 mod conn;
 mod connect;
+mod correlation;
 mod error;
 pub mod mapped;
 mod migrate;

@@ -13,7 +13,7 @@ use crate::es::backend::{Access, BackendKind};
 
 /// Store schema version this build writes and reads (a writable open
 /// migrates an older store: see `migrate.rs`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = include_str!("sql/schema.sql");
 
@@ -129,7 +129,10 @@ pub fn init_schema(client: &mut Client, target: &Target, access: Access) -> Resu
         }),
         _ => Ok(()),
     };
-    match examine(client, &target.schema)? {
+    let found = examine(client, &target.schema)?;
+    // A read-only session reads an older store as it is (no migration).
+    let mut version = if let Found::Version(v) = found { v } else { SCHEMA_VERSION };
+    match found {
         Found::Absent if access == Access::Read => Err(StoreError::NotFound { path: path() }),
         // Tables but no `meta` may be a store another process is creating
         // right now (its tables commit an instant before this look): decide
@@ -151,8 +154,9 @@ pub fn init_schema(client: &mut Client, target: &Target, access: Access) -> Resu
         if older {
             super::migrate::run(client, target)?;
         }
+        version = SCHEMA_VERSION;
     }
-    super::shape::check(client, target, access)
+    super::shape::check(client, target, access, version)
 }
 
 /// Creates the schema and its tables in one transaction, under the store's
@@ -178,7 +182,7 @@ fn create(client: &mut Client, target: &Target) -> Result<bool, StoreError> {
             return Ok(true);
         }
         let derived: String = super::shape::DERIVED.iter().map(|(_, sql)| *sql).collect::<Vec<_>>().join("\n");
-        tx.batch_execute(&format!("{SCHEMA}\n{}\n{derived}", super::migrate::V2)).map_err(|e| match e.code() {
+        tx.batch_execute(&format!("{SCHEMA}\n{}\n{}\n{derived}", super::migrate::V2, super::migrate::V3)).map_err(|e| match e.code() {
             Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
                 path: PathBuf::from(&target.display),
                 reason: format!("this role may not create the schema's tables: {}", one_line(&e)),

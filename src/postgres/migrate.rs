@@ -1,11 +1,14 @@
 //! Schema migrations of a writable open: a store of an older version is
 //! brought to [`SCHEMA_VERSION`] in one transaction, under the store's
 //! advisory lock (a crash or a failure leaves it at its old version, whole).
-//! A step only adds (a function, an index); no event is rewritten.
+//! No event's hashed fields are rewritten.
 //!
 //! Version 2 (`sql/migrate_v2.sql`) added `events_correlation`, the index
-//! `log --correlation` reads by. A read-only session never migrates: it
-//! reads a version 1 store as it is (those reads scan the log: read.rs).
+//! `log --correlation` reads by, on an expression of the metadata. Version 3
+//! (`sql/migrate_v3.sql`) made the correlation id a column written with each
+//! event (backfilled from the metadata, the append-only trigger off for
+//! that one `UPDATE`) and the index a plain one on it. A read-only session
+//! never migrates: it reads a version 1 or 2 store as it is (read.rs).
 
 use std::path::PathBuf;
 
@@ -21,12 +24,15 @@ use crate::es::StoreError;
 /// so a created store and a migrated one are the same.
 pub const V2: &str = include_str!("sql/migrate_v2.sql");
 
+/// Version 2 → 3. Also run right after [`V2`] when a store is created.
+pub const V3: &str = include_str!("sql/migrate_v3.sql");
+
 /// Brings the store to [`SCHEMA_VERSION`] if it is older (the version is
 /// read again under the lock: another process may have migrated it since
 /// the caller looked).
 ///
 /// # Errors
-/// The server's failures; a role that may not create the index is
+/// The server's failures; a role that may not alter `events` is
 /// [`StoreError::ReadOnly`], saying what to do.
 pub fn run(client: &mut Client, target: &Target) -> Result<(), StoreError> {
     let mut tx = client.transaction().map_err(store_error)?;
@@ -36,7 +42,9 @@ pub fn run(client: &mut Client, target: &Target) -> Result<(), StoreError> {
     if version >= SCHEMA_VERSION {
         return Ok(()); // dropping `tx` ends it, having changed nothing
     }
-    tx.batch_execute(V2).map_err(|e| match e.code() {
+    let steps = [(2, V2), (3, V3)];
+    let sql: Vec<&str> = steps.iter().filter(|(to, _)| version < *to).map(|(_, sql)| *sql).collect();
+    tx.batch_execute(&sql.join("\n")).map_err(|e| match e.code() {
         Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
             path: PathBuf::from(&target.display),
             reason: format!(

@@ -326,13 +326,25 @@ impl Conn {
         self.query(&sql, &args)?.iter().map(event).collect()
     }
 
-    /// The correlation id as the store can look it up: by the index of
-    /// schema version 2 (`migrate_v2.sql`), or, in a version 1 store read
-    /// without migrating, as version 1 did (a scan).
+    /// The correlation id as the store can look it up: its column (schema
+    /// version 3, `migrate_v3.sql`), or, in an older store read without
+    /// migrating, as that version did (version 2: its expression index;
+    /// version 1: a scan).
     fn correlation_key(&self) -> Result<&'static str, StoreError> {
-        let sql = "SELECT to_regprocedure('event_correlation(text)') IS NOT NULL";
-        let indexed = self.query_opt(sql, &[])?.map(|r| col::<bool>(&r, 0)).transpose()?.unwrap_or(false);
-        Ok(if indexed { "event_correlation(metadata)" } else { "(metadata::jsonb ->> 'correlation_id')" })
+        Ok(match self.correlation_version()? {
+            3 => "correlation_id",
+            2 => "event_correlation(metadata)",
+            _ => "(metadata::jsonb ->> 'correlation_id')",
+        })
+    }
+
+    /// The schema version the store's correlation ids are kept as: 3 (a
+    /// column), 2 (an expression index) or 1 (neither).
+    fn correlation_version(&self) -> Result<i32, StoreError> {
+        let sql = "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'events'::regclass \
+                   AND attname = 'correlation_id' AND NOT attisdropped) THEN 3 \
+                   WHEN to_regprocedure('event_correlation(text)') IS NOT NULL THEN 2 ELSE 1 END";
+        Ok(self.query_opt(sql, &[])?.map(|r| col::<i32>(&r, 0)).transpose()?.unwrap_or(1))
     }
 
     pub fn position_at_time(&self, time: &str) -> Result<u64, StoreError> {

@@ -38,6 +38,7 @@ const SHAPES: [Shape; 4] = [
             ("metadata", "text"),
             ("recorded_at", "text"),
             ("hash", "bytea"),
+            ("correlation_id", "text"),
         ],
     ),
     (
@@ -104,15 +105,27 @@ fn columns(client: &mut Client, schema: &str) -> Result<Vec<Found>, StoreError> 
     Ok(tables)
 }
 
-/// Checks every table; with [`Access::Repair`] recreates the derived ones
-/// that differ (returned), otherwise a difference is the error.
-pub fn check(client: &mut Client, target: &Target, access: Access) -> Result<Vec<&'static str>, StoreError> {
+/// The columns a store of schema `version` has that an older one lacks
+/// (table, column): an older store read without migrating has none of them.
+const SINCE: [(&str, &str, i64); 1] = [("events", "correlation_id", 3)];
+
+/// Checks every table of a store at schema `version`; with
+/// [`Access::Repair`] recreates the derived ones that differ (returned),
+/// otherwise a difference is the error.
+pub fn check(
+    client: &mut Client,
+    target: &Target,
+    access: Access,
+    version: i64,
+) -> Result<Vec<&'static str>, StoreError> {
     let path = || PathBuf::from(&target.display);
     let mut repair = Vec::new();
     let found = columns(client, &target.schema)?;
     for (table, want) in SHAPES {
         let have = found.iter().find(|(t, _)| t == table).map_or(&[][..], |(_, cols)| cols.as_slice());
-        let Some(what) = difference(have, want) else { continue };
+        let later = |c: &str| SINCE.iter().any(|&(t, n, v)| t == table && n == c && version < v);
+        let want: Vec<(&str, &str)> = want.iter().copied().filter(|(c, _)| !later(c)).collect();
+        let Some(what) = difference(have, &want) else { continue };
         let derived = DERIVED.iter().find(|(n, _)| *n == table);
         match derived {
             Some(&(name, sql)) if access == Access::Repair => repair.push((name, sql)),

@@ -167,7 +167,9 @@ impl<'a> Tx<'a> {
         let (position, version) = (to_i64(e.position), to_i64(e.version));
         let schema_version = i32::try_from(e.schema_version).unwrap_or(i32::MAX);
         let hash: &[u8] = e.hash;
-        let args: [&(dyn postgres::types::ToSql + Sync); 11] = [
+        let correlation = super::correlation::correlation_id(e.metadata);
+        let correlation = correlation.as_deref();
+        let args: [&(dyn postgres::types::ToSql + Sync); 12] = [
             &position,
             &e.event_id,
             &e.stream_id,
@@ -179,6 +181,7 @@ impl<'a> Tx<'a> {
             &e.metadata,
             &e.recorded_at,
             &hash,
+            &correlation,
         ];
         if !self.conn.query(include_str!("sql/insert_event.sql"), &args)?.is_empty() {
             self.head.set(self.head.get().max(position));

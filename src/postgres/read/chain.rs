@@ -3,6 +3,10 @@
 //! rows decoded one column at a time. The fields are borrowed straight from
 //! the stream's buffer: no allocation per event.
 //!
+//! In a store of schema version 3 each event's `correlation_id` column comes
+//! along and is checked against its (hashed) metadata: a column that says
+//! otherwise is damage, as a hash of the wrong length is.
+//!
 //! The binary COPY format: an 11-byte signature, 32-bit flags and a 32-bit
 //! header-extension length (and that many bytes); then per tuple a 16-bit
 //! field count (−1 ends the data) and per field a 32-bit length (−1 = NULL)
@@ -16,6 +20,7 @@ use crate::es::StoreError;
 use crate::es::backend::BackendKind;
 use crate::es::hash::HashInput;
 use crate::es::store::ChainRow;
+use crate::postgres::correlation::correlation_id;
 
 /// Positions per `COPY` (each a range of the primary key the planner walks
 /// by its index, never a sort of the rest of the log).
@@ -23,7 +28,8 @@ const COPY_PAGE: i64 = 100_000;
 
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 
-/// The columns, in the order [`tuple`] reads them.
+/// The columns, in the order [`tuple`] reads them (then `correlation_id`,
+/// where the store has it).
 const COLUMNS: &str = "position, event_id, stream_id, stream_type, version, event_type, \
                        schema_version, payload, metadata, recorded_at, hash";
 
@@ -83,8 +89,35 @@ fn text<'a>(b: &'a [u8], what: &str, position: u64) -> Result<&'a str, StoreErro
     std::str::from_utf8(b).map_err(|e| damaged(format!("position {position}"), format!("column {what}: {e}")))
 }
 
-/// The tuple at `*at` as a chain row (`None`: `buf` ends inside it).
-fn tuple<'a>(buf: &'a [u8], at: &mut usize) -> Result<Option<ChainRow<'a>>, StoreError> {
+/// The correlation id field at `*at` (`Some(None)`: NULL; `None`: `buf`
+/// ends first), checked against the event's metadata.
+fn correlation(buf: &[u8], at: &mut usize, position: u64, metadata: &str) -> Result<Option<()>, StoreError> {
+    let Some(len) = take(buf, at, 4) else { return Ok(None) };
+    let stored = match usize::try_from(be_i32(len)) {
+        Ok(len) => match take(buf, at, len) {
+            Some(b) => Some(text(b, "correlation_id", position)?),
+            None => return Ok(None),
+        },
+        Err(_) => None,
+    };
+    let said = correlation_id(metadata);
+    if stored == said.as_deref() {
+        return Ok(Some(()));
+    }
+    let show = |v: Option<&str>| v.map_or_else(|| "NULL".to_owned(), |v| format!("{v:?}"));
+    Err(damaged(
+        format!("position {position}"),
+        format!(
+            "column correlation_id is {}, its metadata's correlation id is {} (the column was altered)",
+            show(stored),
+            show(said.as_deref())
+        ),
+    ))
+}
+
+/// The tuple at `*at` as a chain row (`None`: `buf` ends inside it); with
+/// `checked`, it ends with the correlation id column, checked.
+fn tuple<'a>(buf: &'a [u8], at: &mut usize, checked: bool) -> Result<Option<ChainRow<'a>>, StoreError> {
     let mut fields: [&'a [u8]; 11] = [&[]; 11];
     let mut position = 0;
     for (i, slot) in fields.iter_mut().enumerate() {
@@ -111,6 +144,10 @@ fn tuple<'a>(buf: &'a [u8], at: &mut usize) -> Result<Option<ChainRow<'a>>, Stor
     let sv = i32::from_be_bytes(sv);
     let schema_version =
         u32::try_from(sv).map_err(|_| damaged("column schema_version", format!("negative value {sv}")))?;
+    let metadata = text(metadata, "metadata", position)?;
+    if checked && correlation(buf, at, position, metadata)?.is_none() {
+        return Ok(None);
+    }
     Ok(Some(ChainRow {
         input: HashInput {
             position,
@@ -121,7 +158,7 @@ fn tuple<'a>(buf: &'a [u8], at: &mut usize) -> Result<Option<ChainRow<'a>>, Stor
             event_type: text(event_type, "event_type", position)?,
             schema_version,
             payload: text(payload, "payload", position)?,
-            metadata: text(metadata, "metadata", position)?,
+            metadata,
             recorded_at: text(recorded_at, "recorded_at", position)?,
         },
         hash,
@@ -133,8 +170,10 @@ fn parse(
     buf: &[u8],
     stage: &mut Stage,
     rows: &mut u64,
+    checked: bool,
     f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
 ) -> Result<usize, StoreError> {
+    let want = if checked { 12 } else { 11 };
     let mut used = 0;
     if *stage == Stage::Header {
         let Some(n) = header(buf)? else { return Ok(0) };
@@ -146,12 +185,12 @@ fn parse(
         let Some(count) = take(buf, &mut at, 2) else { break };
         match i16::from_be_bytes([count[0], count[1]]) {
             -1 => *stage = Stage::Done,
-            11 => {
-                let Some(row) = tuple(buf, &mut at)? else { break };
+            n if n == want => {
+                let Some(row) = tuple(buf, &mut at, checked)? else { break };
                 *rows += 1;
                 f(row)?;
             }
-            n => return Err(damaged("the COPY stream of events", format!("a tuple of {n} fields, expected 11"))),
+            n => return Err(damaged("the COPY stream of events", format!("a tuple of {n} fields, expected {want}"))),
         }
         used = at;
     }
@@ -164,13 +203,14 @@ impl Conn {
     /// the session streams: it must not read through this session.
     fn copy_chain_page(
         &self,
-        from: i64,
-        to: i64,
+        (from, to): (i64, i64),
+        checked: bool,
         f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
+        let more = if checked { ", correlation_id" } else { "" };
         let sql = format!(
-            "COPY (SELECT {COLUMNS} FROM events WHERE position >= {from} AND position <= {to} ORDER BY position) \
-             TO STDOUT (FORMAT binary)"
+            "COPY (SELECT {COLUMNS}{more} FROM events WHERE position >= {from} AND position <= {to} \
+             ORDER BY position) TO STDOUT (FORMAT binary)"
         );
         let (mut stage, mut rows) = (Stage::Header, 0u64);
         let mut pending: Vec<u8> = Vec::new();
@@ -184,11 +224,11 @@ impl Conn {
                 // Whole tuples straight from the message; a tuple split
                 // across messages is put together in `pending`.
                 if pending.is_empty() {
-                    let used = parse(chunk, &mut stage, &mut rows, &mut *f)?;
+                    let used = parse(chunk, &mut stage, &mut rows, checked, &mut *f)?;
                     pending.extend_from_slice(&chunk[used..]);
                 } else {
                     pending.extend_from_slice(chunk);
-                    let used = parse(&pending, &mut stage, &mut rows, &mut *f)?;
+                    let used = parse(&pending, &mut stage, &mut rows, checked, &mut *f)?;
                     pending.drain(..used);
                 }
                 reader.consume(n);
@@ -222,7 +262,8 @@ impl Conn {
         page: i64,
         f: &mut dyn FnMut(ChainRow<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        self.walk_pages(from, to, page, &mut |from, end| Ok(self.copy_chain_page(from, end, f)? > 0))
+        let checked = self.correlation_version()? >= 3;
+        self.walk_pages(from, to, page, &mut |from, end| Ok(self.copy_chain_page((from, end), checked, f)? > 0))
     }
 }
 

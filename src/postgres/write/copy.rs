@@ -1,8 +1,11 @@
 //! Buffered events encoded at once as `COPY … (FORMAT binary)` rows (the
 //! columns of `copy_events.sql`), so an event costs no allocation of its own;
 //! the few fields an error report needs are read back from the encoding.
+//! The correlation id column is computed here from the metadata
+//! (`correlation.rs`).
 
 use crate::es::StoreError;
+use crate::postgres::correlation::correlation_id;
 use crate::es::backend::EventRow;
 
 /// The binary `COPY` header: signature, flags, no extension.
@@ -12,7 +15,7 @@ const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 const TRAILER: &[u8] = &(-1i16).to_be_bytes();
 
 /// Columns per row (see `copy_events.sql`).
-const COLUMNS: i16 = 11;
+const COLUMNS: i16 = 12;
 
 /// Events waiting to be copied, encoded.
 #[derive(Default)]
@@ -49,7 +52,7 @@ impl Rows {
             + e.payload.len()
             + e.metadata.len()
             + e.recorded_at.len();
-        self.buf.reserve(2 + 11 * 4 + 8 + 8 + 4 + 32 + text_len);
+        self.buf.reserve(2 + 12 * 4 + 8 + 8 + 4 + 32 + text_len + 40);
         self.buf.extend_from_slice(&COLUMNS.to_be_bytes());
         self.int8(super::to_i64(e.position));
         let fields = [e.event_id, e.stream_id, e.stream_type];
@@ -62,7 +65,14 @@ impl Rows {
             self.buf.extend_from_slice(&4i32.to_be_bytes());
             self.buf.extend_from_slice(&i32::try_from(e.schema_version).unwrap_or(i32::MAX).to_be_bytes());
             [e.payload, e.metadata, e.recorded_at].iter().try_for_each(|t| self.bytes(t.as_bytes()))?;
-            self.bytes(e.hash)
+            self.bytes(e.hash)?;
+            match correlation_id(e.metadata) {
+                Some(id) => self.bytes(id.as_bytes()),
+                None => {
+                    self.buf.extend_from_slice(&(-1i32).to_be_bytes()); // NULL
+                    Ok(())
+                }
+            }
         });
         if let Err(err) = written {
             self.buf.truncate(start);
