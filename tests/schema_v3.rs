@@ -4,8 +4,8 @@
 //! same events imported into an empty store (copied, the index built at
 //! commit) and for SQLite; `verify` catches a column altered behind the
 //! program's back. Without a server each test prints one line and passes.
-//! (A version 1 store migrated: tests/schema_v2.rs; version 2 and metadata
-//! jsonb refuses: src/postgres/tests/correlation.rs.)
+//! (A version 1 store migrated: `tests/schema_v2.rs`; version 2 and metadata
+//! jsonb refuses: `src/postgres/tests/correlation.rs`.)
 
 #[path = "helpers/pg.rs"]
 mod pg;
@@ -72,10 +72,6 @@ fn verify_names_a_correlation_column_altered_behind_the_programs_back() {
     for depth in [&["verify"][..], &["verify", "--chain"]] {
         let r = pg.run(depth);
         r.expect_code(1, "verify of an altered column");
-        assert!(
-            r.stderr.contains("position 50") && r.stderr.contains("correlation_id"),
-            "{depth:?}: {}",
-            r.stderr
-        );
+        assert!(r.stderr.contains("position 50") && r.stderr.contains("correlation_id"), "{depth:?}: {}", r.stderr);
     }
 }

@@ -182,13 +182,15 @@ fn create(client: &mut Client, target: &Target) -> Result<bool, StoreError> {
             return Ok(true);
         }
         let derived: String = super::shape::DERIVED.iter().map(|(_, sql)| *sql).collect::<Vec<_>>().join("\n");
-        tx.batch_execute(&format!("{SCHEMA}\n{}\n{}\n{derived}", super::migrate::V2, super::migrate::V3)).map_err(|e| match e.code() {
-            Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
-                path: PathBuf::from(&target.display),
-                reason: format!("this role may not create the schema's tables: {}", one_line(&e)),
+        tx.batch_execute(&format!("{SCHEMA}\n{}\n{}\n{derived}", super::migrate::V2, super::migrate::V3)).map_err(
+            |e| match e.code() {
+                Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
+                    path: PathBuf::from(&target.display),
+                    reason: format!("this role may not create the schema's tables: {}", one_line(&e)),
+                },
+                _ => store_error(e),
             },
-            _ => store_error(e),
-        })?;
+        )?;
     }
     tx.commit().map_err(store_error)?;
     Ok(false)

@@ -5,8 +5,8 @@
 //! (`correlation.rs`).
 
 use crate::es::StoreError;
-use crate::postgres::correlation::correlation_id;
 use crate::es::backend::EventRow;
+use crate::postgres::correlation::correlation_id;
 
 /// The binary `COPY` header: signature, flags, no extension.
 const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
@@ -66,12 +66,11 @@ impl Rows {
             self.buf.extend_from_slice(&i32::try_from(e.schema_version).unwrap_or(i32::MAX).to_be_bytes());
             [e.payload, e.metadata, e.recorded_at].iter().try_for_each(|t| self.bytes(t.as_bytes()))?;
             self.bytes(e.hash)?;
-            match correlation_id(e.metadata) {
-                Some(id) => self.bytes(id.as_bytes()),
-                None => {
-                    self.buf.extend_from_slice(&(-1i32).to_be_bytes()); // NULL
-                    Ok(())
-                }
+            if let Some(id) = correlation_id(e.metadata) {
+                self.bytes(id.as_bytes())
+            } else {
+                self.buf.extend_from_slice(&(-1i32).to_be_bytes()); // NULL
+                Ok(())
             }
         });
         if let Err(err) = written {
