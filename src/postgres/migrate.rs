@@ -6,8 +6,8 @@
 //! Version 2 (`sql/migrate_v2.sql`) added `events_correlation`, the index
 //! `log --correlation` reads by, on an expression of the metadata. Version 3
 //! (`sql/migrate_v3.sql`) made the correlation id a column written with each
-//! event (backfilled from the metadata, the append-only trigger off for
-//! that one `UPDATE`) and the index a plain one on it. A read-only session
+//! event (backfilled from the metadata by a rewrite of the table, not an
+//! `UPDATE`: the log stays append-only) and the index a plain one on it. A read-only session
 //! never migrates: it reads a version 1 or 2 store as it is (read.rs).
 
 use std::path::PathBuf;

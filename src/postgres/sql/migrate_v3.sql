@@ -30,19 +30,22 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
--- `events` is append-only (its UPDATE trigger refuses every UPDATE): the
--- trigger is off for this statement only, inside the migration's
--- transaction and under its lock, so nobody else can write meanwhile; a
--- failure rolls the whole migration back with the trigger on.
-ALTER TABLE events DISABLE TRIGGER events_no_update;
-UPDATE events SET correlation_id = pg_temp.chronicle_correlation(metadata)
-WHERE correlation_id IS NULL AND pg_temp.chronicle_correlation(metadata) IS NOT NULL;
-ALTER TABLE events ENABLE TRIGGER events_no_update;
-DROP FUNCTION pg_temp.chronicle_correlation(text);
-
--- Version 2's expression index and its function give way to the column's.
+-- Version 2's expression index and its function give way to the column's
+-- (dropped first: the rewrite below would build that index again).
 DROP INDEX IF EXISTS events_correlation;
 DROP FUNCTION IF EXISTS event_correlation(text);
+
+-- The backfill as a rewrite of the table (the column's "new type" computed
+-- from the metadata), not an UPDATE: `events` stays append-only throughout
+-- (no UPDATE runs, so its trigger is never turned off), and the rewrite
+-- builds every index once, sorted, where an UPDATE of each row added a
+-- row version to each index (1M events: 10 s instead of 37 s). Inside the
+-- migration's transaction, under its lock and the table's exclusive lock.
+SET LOCAL maintenance_work_mem = '256MB';
+ALTER TABLE events ALTER COLUMN correlation_id TYPE text COLLATE "C"
+    USING pg_temp.chronicle_correlation(metadata);
+DROP FUNCTION pg_temp.chronicle_correlation(text);
+
 CREATE INDEX events_correlation ON events (correlation_id);
 
 UPDATE meta SET value = '3' WHERE name = 'schema_version';

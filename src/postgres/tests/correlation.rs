@@ -127,7 +127,7 @@ fn a_version_2_store_is_read_as_it_is_and_migrated_by_a_writable_open() {
     assert_eq!(column(&db), want, "backfilled as the program writes it");
     assert_eq!(c1(&w), positions_of(&evs, &want));
     assert_eq!(chain(&w, 30).unwrap(), 30, "the backfill agrees with the chain's check");
-    assert!(w.guards().unwrap().altered.is_empty(), "the UPDATE trigger is on again");
+    assert!(w.guards().unwrap().altered.is_empty(), "the UPDATE trigger was never turned off");
     let err = db.client().batch_execute("UPDATE chronicle.events SET correlation_id = 'x'").unwrap_err();
     assert!(err.as_db_error().is_some_and(|d| d.message().contains("append-only")), "{err}");
     let gone = "SELECT count(*) FROM pg_proc WHERE proname IN ('event_correlation', 'chronicle_correlation')";
