@@ -168,6 +168,8 @@ pub struct Timeline {
     frontier: World,
     /// Events folded so far (by seeks and prefetching).
     folded: u64,
+    /// What each keyframe interval folded adds up to (for diffs).
+    sums: Summaries,
 }
 
 /// Where a seek starts from.
@@ -201,6 +203,7 @@ impl Timeline {
             recent: VecDeque::new(),
             frontier: World::lazy(),
             folded: 0,
+            sums: Summaries::default(),
         }
     }
 
@@ -214,6 +217,13 @@ impl Timeline {
     #[must_use]
     pub fn keyframes(&self) -> (usize, u64) {
         (self.keyframes.map.len(), self.keyframes.every)
+    }
+
+    /// The summaries of the intervals folded so far: a handle that follows
+    /// later folds too (see [`Summaries::sum`]).
+    #[must_use]
+    pub fn summaries(&self) -> Summaries {
+        self.sums.clone()
     }
 
     /// How many events this timeline has folded (seeks and prefetching).
@@ -243,6 +253,7 @@ impl Timeline {
             let keep = last.position;
             self.keyframes.map.retain(|k, _| k % every == 0 || *k == keep);
         }
+        self.sums.merge(self.keyframes.every);
         if last.position > self.frontier.position {
             self.frontier = last;
         }
@@ -317,12 +328,14 @@ impl Timeline {
     }
 
     fn advance(&mut self, store: &Store, registry: &Registry, to: u64) -> Result<(), AppError> {
-        let Self { keyframes, current, recent, folded, .. } = self;
+        let Self { keyframes, current, recent, folded, sums, .. } = self;
         let recent_max = usize::try_from(RECENT).unwrap_or(usize::MAX);
         let mut event = Event::default();
         while current.position < to {
             let from = current.position + 1;
             let end = to.min(from + RANGE - 1);
+            // Keyframe positions passed, with the interval then.
+            let mut passed = Vec::new();
             store.scan_fold(from, end, |e| {
                 *folded += 1;
                 let near_target = to - e.position < RECENT;
@@ -333,9 +346,13 @@ impl Timeline {
                     }
                     recent.push_back(current.clone());
                 }
+                if keyframes.due(e.position) {
+                    passed.push((e.position, keyframes.every));
+                }
                 keyframes.offer(current);
                 Ok::<_, AppError>(())
             })?;
+            sums.fill(store, current, &passed, keyframes.every)?;
             if current.position < from {
                 break; // beyond the head
             }
@@ -356,17 +373,23 @@ impl Timeline {
             self.frontier = kf.clone();
         }
         let mut left = budget;
-        let Self { keyframes, frontier, folded, .. } = self;
+        let Self { keyframes, frontier, folded, sums, .. } = self;
         let mut event = Event::default();
         while left > 0 {
             let from = frontier.position + 1;
             let end = from + RANGE.min(left) - 1;
+            let mut passed = Vec::new();
             store.scan_fold(from, end, |e| {
                 *folded += 1;
-                frontier.apply_ref(registry, e, keyframes.due(e.position), &mut event);
+                let due = keyframes.due(e.position);
+                frontier.apply_ref(registry, e, due, &mut event);
+                if due {
+                    passed.push((e.position, keyframes.every));
+                }
                 keyframes.offer(frontier);
                 Ok::<_, AppError>(())
             })?;
+            sums.fill(store, frontier, &passed, keyframes.every)?;
             let folded = frontier.position + 1 - from;
             if folded == 0 {
                 return Ok(true);
@@ -376,6 +399,9 @@ impl Timeline {
         Ok(false)
     }
 }
+
+mod summary;
+pub use summary::Summaries;
 
 #[cfg(test)]
 mod tests;

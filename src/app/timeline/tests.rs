@@ -108,3 +108,40 @@ fn before_last_holds_the_state_before_the_cursor_event() {
     c.load_state_into(&mut w, "acc-1").unwrap();
     assert_eq!(w.before_last.clone().unwrap().1, Value::Null, "the first event creates the stream");
 }
+
+#[test]
+fn interval_summaries_add_up_to_a_read_of_any_range_as_k_doubles() {
+    use crate::es::store::Summing;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
+    c.demo(DemoOptions { events: 2_000, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+    let head = c.store().head().unwrap();
+    let mut t = Timeline::new(Config { keyframe_every: 16, max_keyframes: 6, ..Config::default() });
+    let sums = t.summaries();
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
+    let read = |a: u64, b: u64| {
+        let mut s = Summing::default();
+        c.store().sum_range(a, b, &mut s).unwrap();
+        s.finish()
+    };
+    // Seeks here and there first (scattered intervals), then the whole log.
+    for step in 0..30 {
+        if step == 20 {
+            t.prefetch(c.store(), c.registry(), head / 2).unwrap();
+        }
+        if step < 20 {
+            t.seek(c.store(), c.registry(), rng.random_range(0..=head)).unwrap();
+        }
+        let a = rng.random_range(0..=head);
+        let b = rng.random_range(a..=head);
+        let got = sums.sum(c.store(), (a, b), true, &|| false).unwrap();
+        assert_eq!(got, read(a, b), "({a}, {b}] after step {step}");
+    }
+    while !t.prefetch(c.store(), c.registry(), 500).unwrap() {}
+    let (pieces, events) = sums.covered();
+    let (kept, every) = t.keyframes();
+    assert!(every > 16, "K doubled: {every}");
+    assert!((head / every * every..=head).contains(&events), "every whole interval folded is held: {events}");
+    assert!(pieces <= 2 * kept + 2, "intervals merge as K doubles: {pieces} for {kept} keyframes");
+    assert_eq!(sums.sum(c.store(), (0, head), true, &|| false).unwrap(), read(0, head));
+}
