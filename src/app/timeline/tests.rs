@@ -138,7 +138,7 @@ fn interval_summaries_add_up_to_a_read_of_any_range_as_k_doubles() {
         assert_eq!(got, read(a, b), "({a}, {b}] after step {step}");
     }
     while !t.prefetch(c.store(), c.registry(), 500).unwrap() {}
-    let (pieces, events) = sums.covered();
+    let (pieces, events, _) = sums.covered();
     let (kept, every) = t.keyframes();
     assert!(every > 16, "K doubled: {every}");
     assert!((head / every * every..=head).contains(&events), "every whole interval folded is held: {events}");
