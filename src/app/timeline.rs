@@ -128,34 +128,6 @@ impl World {
     }
 }
 
-/// Folded worlds at regular positions, under a budget.
-#[derive(Debug)]
-struct Keyframes {
-    every: u64,
-    max: usize,
-    map: BTreeMap<u64, World>,
-}
-
-impl Keyframes {
-    fn due(&self, position: u64) -> bool {
-        position.is_multiple_of(self.every)
-    }
-
-    /// Keeps `w` if it falls on a keyframe position not held yet. Past the
-    /// budget, the interval doubles and every other keyframe is dropped.
-    fn offer(&mut self, w: &World) {
-        if !self.due(w.position) || self.map.contains_key(&w.position) {
-            return;
-        }
-        self.map.insert(w.position, w.clone());
-        if self.map.len() > self.max {
-            self.every *= 2;
-            let every = self.every;
-            self.map.retain(|k, _| k % every == 0);
-        }
-    }
-}
-
 /// Keyframed time travel over one store.
 #[derive(Debug)]
 pub struct Timeline {
@@ -198,6 +170,7 @@ impl Timeline {
                 every: config.keyframe_every.max(1),
                 max: config.max_keyframes.max(2),
                 map: BTreeMap::new(),
+                mirror: Frames::default(),
             },
             current: World::lazy(),
             recent: VecDeque::new(),
@@ -226,6 +199,21 @@ impl Timeline {
         self.sums.clone()
     }
 
+    /// Its keyframes, for another thread (a handle that follows later folds).
+    #[must_use]
+    pub fn frames(&self) -> Frames {
+        self.keyframes.mirror.clone()
+    }
+
+    /// Back to an empty timeline, keeping the handles given out
+    /// ([`Self::summaries`]: still right; [`Self::frames`]: emptied).
+    pub fn reset(&mut self, config: Config) {
+        let (sums, frames) = (self.sums.clone(), self.frames());
+        frames.clear();
+        *self = Self { sums, ..Self::new(config) };
+        self.keyframes.mirror = frames;
+    }
+
     /// How many events this timeline has folded (seeks and prefetching).
     #[must_use]
     pub fn folded(&self) -> u64 {
@@ -245,6 +233,7 @@ impl Timeline {
     pub fn restore(&mut self, worlds: Vec<World>) {
         let Some(last) = worlds.last().cloned() else { return };
         for w in worlds {
+            self.keyframes.mirror.keep(&w);
             self.keyframes.map.insert(w.position, w);
         }
         while self.keyframes.map.len() > self.keyframes.max {
@@ -252,6 +241,7 @@ impl Timeline {
             let every = self.keyframes.every;
             let keep = last.position;
             self.keyframes.map.retain(|k, _| k % every == 0 || *k == keep);
+            self.keyframes.mirror.retain(every, Some(keep));
         }
         self.sums.merge(self.keyframes.every);
         if last.position > self.frontier.position {
@@ -400,7 +390,10 @@ impl Timeline {
     }
 }
 
+mod keyframes;
 mod summary;
+pub use keyframes::Frames;
+use keyframes::Keyframes;
 pub use summary::Summaries;
 
 #[cfg(test)]
