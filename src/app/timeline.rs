@@ -233,6 +233,7 @@ impl Timeline {
     pub fn restore(&mut self, worlds: Vec<World>) {
         let Some(last) = worlds.last().cloned() else { return };
         for w in worlds {
+            let w = Arc::new(w);
             self.keyframes.mirror.keep(&w);
             self.keyframes.map.insert(w.position, w);
         }
@@ -253,7 +254,7 @@ impl Timeline {
     /// when it lies beyond them, in increasing positions (what a cache
     /// stores).
     pub fn worlds_after(&self, position: u64) -> impl Iterator<Item = &World> {
-        let kf = self.keyframes.map.range(position + 1..).map(|(_, w)| w);
+        let kf = self.keyframes.map.range(position + 1..).map(|(_, w)| &**w);
         let top = self.keyframes.map.keys().next_back().copied().unwrap_or(0).max(position);
         kf.chain((self.frontier.position > top).then_some(&self.frontier))
     }
@@ -308,7 +309,7 @@ impl Timeline {
             }
             Base::Keyframe(k) => {
                 if let Some(kf) = self.keyframes.map.get(&k) {
-                    self.current = kf.clone();
+                    self.current = World::clone(kf);
                 }
             }
             Base::Empty => self.current = World::lazy(),
@@ -360,7 +361,7 @@ impl Timeline {
         if let Some((k, kf)) = self.keyframes.map.iter().next_back()
             && *k > self.frontier.position
         {
-            self.frontier = kf.clone();
+            self.frontier = World::clone(kf);
         }
         let mut left = budget;
         let Self { keyframes, frontier, folded, sums, .. } = self;

@@ -20,7 +20,7 @@ pub(super) struct Keyframes {
     /// How many are kept at most.
     pub(super) max: usize,
     /// The keyframes, by position.
-    pub(super) map: BTreeMap<u64, World>,
+    pub(super) map: BTreeMap<u64, Arc<World>>,
     /// The same keyframes, for other threads.
     pub(super) mirror: Frames,
 }
@@ -37,8 +37,9 @@ impl Keyframes {
         if !self.due(w.position) || self.map.contains_key(&w.position) {
             return;
         }
-        self.map.insert(w.position, w.clone());
-        self.mirror.keep(w);
+        let w = Arc::new(w.clone());
+        self.mirror.keep(&w);
+        self.map.insert(w.position, w);
         if self.map.len() > self.max {
             self.every *= 2;
             let every = self.every;
@@ -51,18 +52,18 @@ impl Keyframes {
 /// A handle on the timeline's keyframes (clones share them).
 #[derive(Debug, Clone, Default)]
 pub struct Frames {
-    map: Arc<Mutex<BTreeMap<u64, World>>>,
+    map: Arc<Mutex<BTreeMap<u64, Arc<World>>>>,
 }
 
 impl Frames {
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, World>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, Arc<World>>> {
         // A panic elsewhere leaves whole worlds: still right.
         self.map.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Keeps a copy of keyframe `w`.
-    pub(super) fn keep(&self, w: &World) {
-        self.lock().insert(w.position, w.clone());
+    /// Keeps keyframe `w` (shared with the timeline's map).
+    pub(super) fn keep(&self, w: &Arc<World>) {
+        self.lock().insert(w.position, Arc::clone(w));
     }
 
     /// Drops the keyframes the timeline dropped (off multiples of `every`,
@@ -89,8 +90,8 @@ impl Frames {
         position: u64,
         limit: u64,
     ) -> Result<Option<World>, AppError> {
-        let base = self.lock().range(..=position).next_back().map(|(_, w)| w.clone());
-        let mut world = base.unwrap_or_else(World::lazy);
+        let base = self.lock().range(..=position).next_back().map(|(_, w)| Arc::clone(w));
+        let mut world = base.map_or_else(World::lazy, |w| World::clone(&w));
         if position - world.position > limit {
             return Ok(None);
         }

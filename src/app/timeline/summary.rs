@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::World;
 use crate::app::AppError;
@@ -45,23 +45,18 @@ struct Piece {
 impl Piece {
     /// A read's summary as a piece, stream ids shared with `world`'s.
     /// `None` past 65,536 stream types in one interval (then it is read).
-    fn of(sum: RangeSummary, end: u64, world: &World) -> Option<Self> {
-        let counts = |m: BTreeMap<String, u64>| m.into_iter().map(|(k, n)| (Arc::from(k), n)).collect();
+    fn of(sum: RangeSummary, end: u64, world: &World, names: &mut Names) -> Option<Self> {
+        let mut counts =
+            |m: BTreeMap<String, u64>| m.into_iter().map(|(k, n)| (intern(names, &k), n)).collect::<Vec<_>>();
+        let (by_type, by_actor) = (counts(sum.by_type), counts(sum.by_actor));
         let mut types: Vec<Arc<str>> = Vec::new();
         let mut ids = Vec::with_capacity(sum.streams.len());
         let mut kinds = Vec::with_capacity(sum.streams.len());
         for (id, ty) in sum.streams {
-            kinds.push(kind_of(&mut types, &ty)?);
+            kinds.push(kind_of(&mut types, &intern(names, &ty))?);
             ids.push(world.streams.get_key_value(id.as_str()).map_or_else(|| Arc::from(id), |(k, _)| Arc::clone(k)));
         }
-        Some(Self {
-            end,
-            by_type: counts(sum.by_type),
-            by_actor: counts(sum.by_actor),
-            ids: ids.into(),
-            kinds: kinds.into(),
-            types: types.into(),
-        })
+        Some(Self { end, by_type, by_actor, ids: ids.into(), kinds: kinds.into(), types: types.into() })
     }
 
     /// `self` then `next` (the interval just after) as one piece: counts
@@ -97,11 +92,25 @@ impl Piece {
     }
 }
 
+/// Texts shared by every piece (event types, actors, stream types: few,
+/// each held once).
+type Names = HashSet<Arc<str>>;
+
+/// `text` as the one `Arc` of it in `names`.
+fn intern(names: &mut Names, text: &str) -> Arc<str> {
+    if let Some(a) = names.get(text) {
+        return Arc::clone(a);
+    }
+    let a: Arc<str> = Arc::from(text);
+    names.insert(Arc::clone(&a));
+    a
+}
+
 /// The index of stream type `ty` in `types` (added if new); `None` past
 /// `u16`'s range.
-fn kind_of(types: &mut Vec<Arc<str>>, ty: &str) -> Option<u16> {
-    let i = types.iter().position(|t| **t == *ty).unwrap_or_else(|| {
-        types.push(Arc::from(ty));
+fn kind_of(types: &mut Vec<Arc<str>>, ty: &Arc<str>) -> Option<u16> {
+    let i = types.iter().position(|t| t == ty).unwrap_or_else(|| {
+        types.push(Arc::clone(ty));
         types.len() - 1
     });
     u16::try_from(i).ok()
@@ -122,6 +131,7 @@ fn add_counts(a: &[(Arc<str>, u64)], b: &[(Arc<str>, u64)]) -> Vec<(Arc<str>, u6
 #[derive(Debug, Clone, Default)]
 pub struct Summaries {
     pieces: Arc<Mutex<BTreeMap<u64, Arc<Piece>>>>,
+    names: Arc<Mutex<Names>>,
 }
 
 impl Summaries {
@@ -183,7 +193,11 @@ impl Summaries {
             for (after, upto) in self.gaps(p.saturating_sub(k), p) {
                 let mut sum = Summing::default();
                 store.sum_range(after, upto, &mut sum)?;
-                if let Some(piece) = Piece::of(sum.finish(), upto, world) {
+                let piece = {
+                    let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
+                    Piece::of(sum.finish(), upto, world, &mut names)
+                };
+                if let Some(piece) = piece {
                     self.lock().insert(after, Arc::new(piece));
                 }
             }

@@ -145,3 +145,25 @@ fn interval_summaries_add_up_to_a_read_of_any_range_as_k_doubles() {
     assert!(pieces <= 2 * kept + 2, "intervals merge as K doubles: {pieces} for {kept} keyframes");
     assert_eq!(sums.sum(c.store(), (0, head), true, &|| false).unwrap(), read(0, head));
 }
+
+#[test]
+fn another_thread_seeks_from_the_shared_keyframes_to_the_same_world() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
+    c.demo(DemoOptions { events: 900, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+    let head = c.store().head().unwrap();
+    let mut t = Timeline::new(Config { keyframe_every: 32, max_keyframes: 8, ..Config::default() });
+    let frames = t.frames();
+    // Nothing built yet: only positions within the limit of the first event.
+    assert!(frames.world_at(c.store(), c.registry(), 500, 100).unwrap().is_none());
+    while !t.prefetch(c.store(), c.registry(), 300).unwrap() {}
+    let (_, every) = t.keyframes();
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(5);
+    for _ in 0..20 {
+        let p = rng.random_range(0..=head);
+        let w = frames.world_at(c.store(), c.registry(), p, every).unwrap().expect("a keyframe within K");
+        assert_eq!(seen(&c, &w), seen(&c, &c.world_at(p).unwrap()), "world at {p}");
+    }
+    t.reset(Config::default());
+    assert!(frames.world_at(c.store(), c.registry(), head, 10).unwrap().is_none(), "a reset empties them");
+}
