@@ -154,12 +154,24 @@ fn built_timeline(c: &Chronicle, head: u64) -> Timeline {
     let ((), summing) = time(|| {
         c.store().sum_range(0, head, &mut chronicle::es::store::Summing::default()).unwrap();
     });
+    // What the TUI does on its thread for a diff's other end: a shared
+    // keyframe plus the events up to it (benches/report: a frame is 16 ms).
+    let frames = tl.frames();
+    let mut seeks = Vec::new();
+    for p in positions(head, 50, 41) {
+        let (w, took) = time(|| frames.world_at(c.store(), c.registry(), p, 2_000).unwrap());
+        assert!(w.is_some());
+        seeks.push(took);
+    }
+    let l = latency(&mut seeks);
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let seek = format!("n={} p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", l.n, ms(l.p50), ms(l.p99), ms(l.max));
     let (pieces, events, listed) = tl.summaries().covered();
     let (kept, every) = tl.keyframes();
     eprintln!(
         "  debug: timeline built to {head} in {:.1} s (a read summing every event alone: {:.2} s): {kept} \
          keyframes every {every}, {pieces} interval summaries over {events} events listing {listed} streams; \
-         resident {before} before, {} after",
+         resident {before} before, {} after; a diff's other end from the shared keyframes: {seek}",
         took.as_secs_f64(),
         summing.as_secs_f64(),
         super::rss()
