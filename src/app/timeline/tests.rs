@@ -111,10 +111,24 @@ fn before_last_holds_the_state_before_the_cursor_event() {
 
 #[test]
 fn interval_summaries_add_up_to_a_read_of_any_range_as_k_doubles() {
-    use crate::es::store::Summing;
     let dir = tempfile::tempdir().unwrap();
     let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
     c.demo(DemoOptions { events: 2_000, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+    summaries_add_up(&c);
+}
+
+#[test]
+fn interval_summaries_add_up_on_postgres_too() {
+    let Some(db) = crate::postgres::testing::TestDb::create() else { return };
+    let mut c = Chronicle::open(db.url(), Mode::Write, crate::domain::Registry::builtin()).unwrap();
+    c.demo(DemoOptions { events: 700, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+    summaries_add_up(&c);
+}
+
+/// Interval summaries of a timeline filled by seeks here and there, then by
+/// prefetching, sum to a read of any range; they merge as K doubles.
+fn summaries_add_up(c: &Chronicle) {
+    use crate::es::store::Summing;
     let head = c.store().head().unwrap();
     let mut t = Timeline::new(Config { keyframe_every: 16, max_keyframes: 6, ..Config::default() });
     let sums = t.summaries();
@@ -124,7 +138,6 @@ fn interval_summaries_add_up_to_a_read_of_any_range_as_k_doubles() {
         c.store().sum_range(a, b, &mut s).unwrap();
         s.finish()
     };
-    // Seeks here and there first (scattered intervals), then the whole log.
     for step in 0..30 {
         if step == 20 {
             t.prefetch(c.store(), c.registry(), head / 2).unwrap();
