@@ -319,14 +319,12 @@ impl Timeline {
     }
 
     fn advance(&mut self, store: &Store, registry: &Registry, to: u64) -> Result<(), AppError> {
-        let Self { keyframes, current, recent, folded, sums, .. } = self;
+        let Self { keyframes, current, recent, folded, .. } = self;
         let recent_max = usize::try_from(RECENT).unwrap_or(usize::MAX);
         let mut event = Event::default();
         while current.position < to {
             let from = current.position + 1;
             let end = to.min(from + RANGE - 1);
-            // Keyframe positions passed, with the interval then.
-            let mut passed = Vec::new();
             store.scan_fold(from, end, |e| {
                 *folded += 1;
                 let near_target = to - e.position < RECENT;
@@ -337,13 +335,9 @@ impl Timeline {
                     }
                     recent.push_back(current.clone());
                 }
-                if keyframes.due(e.position) {
-                    passed.push((e.position, keyframes.every));
-                }
                 keyframes.offer(current);
                 Ok::<_, AppError>(())
             })?;
-            sums.fill(store, current, &passed, keyframes.every)?;
             if current.position < from {
                 break; // beyond the head
             }
@@ -364,23 +358,17 @@ impl Timeline {
             self.frontier = World::clone(kf);
         }
         let mut left = budget;
-        let Self { keyframes, frontier, folded, sums, .. } = self;
+        let Self { keyframes, frontier, folded, .. } = self;
         let mut event = Event::default();
         while left > 0 {
             let from = frontier.position + 1;
             let end = from + RANGE.min(left) - 1;
-            let mut passed = Vec::new();
             store.scan_fold(from, end, |e| {
                 *folded += 1;
-                let due = keyframes.due(e.position);
-                frontier.apply_ref(registry, e, due, &mut event);
-                if due {
-                    passed.push((e.position, keyframes.every));
-                }
+                frontier.apply_ref(registry, e, keyframes.due(e.position), &mut event);
                 keyframes.offer(frontier);
                 Ok::<_, AppError>(())
             })?;
-            sums.fill(store, frontier, &passed, keyframes.every)?;
             let folded = frontier.position + 1 - from;
             if folded == 0 {
                 return Ok(true);
@@ -388,6 +376,23 @@ impl Timeline {
             left = left.saturating_sub(folded);
         }
         Ok(false)
+    }
+
+    /// Sums up the keyframe intervals built (up to [`Self::built`]) not
+    /// summed yet, at most `budget` events of them (an idle front end's
+    /// work after [`Self::prefetch`]: folds do not pay for it). Returns
+    /// whether every interval built is summed.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn sum_ahead(&mut self, store: &Store, budget: u64) -> Result<bool, AppError> {
+        let upto = self.built();
+        // The world there holds every stream touched before it (ids shared).
+        let world = match self.keyframes.map.iter().next_back() {
+            Some((k, w)) if *k > self.frontier.position => &**w,
+            _ => &self.frontier,
+        };
+        self.sums.fill_ahead(store, world, (upto, self.keyframes.every), budget)
     }
 }
 

@@ -4,9 +4,10 @@
 //! of its two partial edges (at most one interval each) instead of a read
 //! of the whole range.
 //!
-//! An interval is summed when the fold passes its keyframe position (one
-//! payload-free read of it, [`Store::sum_range`]: the fold's rows carry no
-//! metadata, hence no actor). Intervals never straddle a keyframe boundary,
+//! Intervals are summed after the fold built them, when the front end is
+//! idle ([`super::Timeline::sum_ahead`]; one payload-free read of each,
+//! [`Store::sum_range`]: the fold's rows carry no metadata, hence no actor),
+//! so seeks and prefetching do not pay for them. Intervals never straddle a keyframe boundary,
 //! so when K doubles, neighbours within one new interval merge: their number
 //! stays about the keyframes'. Stream ids are the `Arc<str>` the worlds
 //! hold, so an interval costs a pointer (and a type index) per stream.
@@ -179,31 +180,45 @@ impl Summaries {
         self.lock().range(after..upto).filter(|(_, p)| p.end <= upto).map(|(s, p)| (*s, Arc::clone(p))).collect()
     }
 
-    /// Sums the intervals `(p − k, p]` the fold just passed (`passed`: each
-    /// keyframe position with the interval then), where not held yet, then
-    /// merges neighbours within one interval of `every` (K now).
+    /// Sums up the stretches of `(0, upto]` not held yet, one piece per
+    /// interval of `every` (K now) at most, `budget` events at most, then
+    /// merges neighbours within one interval. Returns whether all are held.
     ///
     /// # Errors
     /// Store failures.
-    pub(super) fn fill(&self, store: &Store, world: &World, passed: &[(u64, u64)], every: u64) -> Result<(), AppError> {
-        if passed.is_empty() {
-            return Ok(());
-        }
-        for &(p, k) in passed {
-            for (after, upto) in self.gaps(p.saturating_sub(k), p) {
+    pub(super) fn fill_ahead(
+        &self,
+        store: &Store,
+        world: &World,
+        (upto, every): (u64, u64),
+        budget: u64,
+    ) -> Result<bool, AppError> {
+        let every = every.max(1);
+        let mut left = budget;
+        let mut all = true;
+        'gaps: for (after, end) in self.gaps(0, upto) {
+            let mut at = after;
+            while at < end {
+                if left == 0 {
+                    all = false;
+                    break 'gaps;
+                }
+                let upto = (at / every + 1).saturating_mul(every).min(end);
                 let mut sum = Summing::default();
-                store.sum_range(after, upto, &mut sum)?;
+                store.sum_range(at, upto, &mut sum)?;
                 let piece = {
                     let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
                     Piece::of(sum.finish(), upto, world, &mut names)
                 };
                 if let Some(piece) = piece {
-                    self.lock().insert(after, Arc::new(piece));
+                    self.lock().insert(at, Arc::new(piece));
                 }
+                left = left.saturating_sub(upto - at);
+                at = upto;
             }
         }
         self.merge(every);
-        Ok(())
+        Ok(all)
     }
 
     /// Merges neighbouring pieces that lie within one interval of `every`.

@@ -277,7 +277,12 @@ fn fold_loop(fold: &mut Fold<'_>, rx: &Receiver<Request>, tx: &Sender<Result<Wor
                 Ok(r) => r,
                 Err(TryRecvError::Disconnected) => return,
                 Err(TryRecvError::Empty) => {
-                    match fold.timeline.prefetch(chron.store(), chron.registry(), STEP) {
+                    // Keyframes first, then the intervals' summaries (diffs).
+                    let step = fold
+                        .timeline
+                        .prefetch(chron.store(), chron.registry(), STEP)
+                        .and_then(|built| if built { fold.timeline.sum_ahead(chron.store(), STEP) } else { Ok(false) });
+                    match step {
                         Ok(done) => {
                             prefetched = done;
                             fold.progress(done);

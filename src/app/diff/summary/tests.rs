@@ -30,15 +30,16 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Whatever the keyframe interval (doubling past a small budget) and
-    /// however the timeline got its intervals (seeks anywhere, prefetching
-    /// part of the log), a diff counted from its summaries is the diff
-    /// read from the store.
+    /// however far the timeline got (seeks anywhere, prefetching part of
+    /// the log, summing part of it), a diff counted from its summaries is
+    /// the diff read from the store.
     #[test]
     fn a_diff_from_the_timelines_summaries_equals_the_diff_read_whole(
         every in 1u64..300,
         max in 2usize..12,
         seeks in proptest::collection::vec(0u64..1_600, 0..6),
         prefetch in 0u64..1_600,
+        summed in 0u64..1_600,
         a in 0u64..1_600,
         b in 0u64..1_600,
     ) {
@@ -49,6 +50,9 @@ proptest! {
             tl.seek(c.store(), c.registry(), p % (head + 1)).unwrap();
         }
         tl.prefetch(c.store(), c.registry(), prefetch).unwrap();
+        // Part of what is built summed, then perhaps more built.
+        tl.sum_ahead(c.store(), summed).unwrap();
+        tl.prefetch(c.store(), c.registry(), prefetch / 2).unwrap();
         let (a, b) = (a % (head + 1), b % (head + 1));
         let (a, b) = (a.min(b), a.max(b));
         let sums = tl.summaries();
