@@ -7,7 +7,10 @@
 //! event. The number of keyframes is bounded: past the budget, K doubles and
 //! every other keyframe is dropped. Keyframes can also be built ahead of need
 //! ([`Timeline::prefetch`]), and the first world can be seeded from the
-//! store's head instead of folded ([`Timeline::seed`]).
+//! store's head instead of folded ([`Timeline::seed`]). What each keyframe
+//! interval adds up to is kept for diffs ([`Timeline::sum_ahead`],
+//! `timeline/summary.rs`), and the keyframes are shared with other threads
+//! ([`Timeline::frames`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -192,28 +195,6 @@ impl Timeline {
         (self.keyframes.map.len(), self.keyframes.every)
     }
 
-    /// The summaries of the intervals folded so far: a handle that follows
-    /// later folds too (see [`Summaries::sum`]).
-    #[must_use]
-    pub fn summaries(&self) -> Summaries {
-        self.sums.clone()
-    }
-
-    /// Its keyframes, for another thread (a handle that follows later folds).
-    #[must_use]
-    pub fn frames(&self) -> Frames {
-        self.keyframes.mirror.clone()
-    }
-
-    /// Back to an empty timeline, keeping the handles given out
-    /// ([`Self::summaries`]: still right; [`Self::frames`]: emptied).
-    pub fn reset(&mut self, config: Config) {
-        let (sums, frames) = (self.sums.clone(), self.frames());
-        frames.clear();
-        *self = Self { sums, ..Self::new(config) };
-        self.keyframes.mirror = frames;
-    }
-
     /// How many events this timeline has folded (seeks and prefetching).
     #[must_use]
     pub fn folded(&self) -> u64 {
@@ -376,23 +357,6 @@ impl Timeline {
             left = left.saturating_sub(folded);
         }
         Ok(false)
-    }
-
-    /// Sums up the keyframe intervals built (up to [`Self::built`]) not
-    /// summed yet, at most `budget` events of them (an idle front end's
-    /// work after [`Self::prefetch`]: folds do not pay for it). Returns
-    /// whether every interval built is summed.
-    ///
-    /// # Errors
-    /// Store failures.
-    pub fn sum_ahead(&mut self, store: &Store, budget: u64) -> Result<bool, AppError> {
-        let upto = self.built();
-        // The world there holds every stream touched before it (ids shared).
-        let world = match self.keyframes.map.iter().next_back() {
-            Some((k, w)) if *k > self.frontier.position => &**w,
-            _ => &self.frontier,
-        };
-        self.sums.fill_ahead(store, world, (upto, self.keyframes.every), budget)
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::World;
-use crate::app::AppError;
+use crate::app::{AppError, Config};
 use crate::domain::Registry;
 use crate::es::{Event, Store};
 
@@ -104,5 +104,22 @@ impl Frames {
             })?;
         }
         Ok((world.position == position).then_some(world))
+    }
+}
+
+impl super::Timeline {
+    /// Its keyframes, for another thread (a handle that follows later folds).
+    #[must_use]
+    pub fn frames(&self) -> Frames {
+        self.keyframes.mirror.clone()
+    }
+
+    /// Back to an empty timeline, keeping the handles given out
+    /// ([`Self::summaries`]: still right; [`Self::frames`]: emptied).
+    pub fn reset(&mut self, config: Config) {
+        let (sums, frames) = (self.sums.clone(), self.frames());
+        frames.clear();
+        *self = Self { sums, ..Self::new(config) };
+        self.keyframes.mirror = frames;
     }
 }

@@ -1,16 +1,17 @@
 //! What the events of each keyframe interval add up to (counts by type and
-//! by actor, streams touched), kept by the timeline as it folds, so the
-//! counts of a long range `(A, B]` cost the intervals inside it plus a read
-//! of its two partial edges (at most one interval each) instead of a read
-//! of the whole range.
+//! by actor, streams touched), kept by the timeline, so the counts of a long
+//! range `(A, B]` cost the intervals inside it plus a read of its two
+//! partial edges (at most one interval each) instead of a read of the whole
+//! range.
 //!
 //! Intervals are summed after the fold built them, when the front end is
 //! idle ([`super::Timeline::sum_ahead`]; one payload-free read of each,
 //! [`Store::sum_range`]: the fold's rows carry no metadata, hence no actor),
-//! so seeks and prefetching do not pay for them. Intervals never straddle a keyframe boundary,
-//! so when K doubles, neighbours within one new interval merge: their number
-//! stays about the keyframes'. Stream ids are the `Arc<str>` the worlds
-//! hold, so an interval costs a pointer (and a type index) per stream.
+//! so seeks and prefetching do not pay for them. Intervals never straddle a
+//! keyframe boundary, so when K doubles, neighbours within one new interval
+//! merge: their number stays about the keyframes'. Stream ids are the
+//! `Arc<str>` the worlds hold, so an interval costs a pointer (and a type
+//! index) per stream.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -309,6 +310,32 @@ impl Summaries {
         list.sort_unstable();
         out.streams = list.into_iter().map(|(id, ty)| (id.to_owned(), ty.to_owned())).collect();
         Ok(out)
+    }
+}
+
+impl super::Timeline {
+    /// The summaries of its intervals ([`Self::sum_ahead`]): a handle that
+    /// follows later sums too (see [`Summaries::sum`]).
+    #[must_use]
+    pub fn summaries(&self) -> Summaries {
+        self.sums.clone()
+    }
+
+    /// Sums up the keyframe intervals built (up to [`Self::built`]) not
+    /// summed yet, at most `budget` events of them (an idle front end's
+    /// work after [`Self::prefetch`]: folds do not pay for it). Returns
+    /// whether every interval built is summed.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn sum_ahead(&mut self, store: &Store, budget: u64) -> Result<bool, AppError> {
+        let upto = self.built();
+        // The world there holds every stream touched before it (ids shared).
+        let world = match self.keyframes.map.iter().next_back() {
+            Some((k, w)) if *k > self.frontier.position => &**w,
+            _ => &self.frontier,
+        };
+        self.sums.fill_ahead(store, world, (upto, self.keyframes.every), budget)
     }
 }
 
