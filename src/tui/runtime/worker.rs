@@ -1,7 +1,8 @@
 //! A background thread that folds the world at the positions asked for, with
 //! its own read-only handle on the store. Requests that arrive while it folds
 //! are coalesced (only the latest matters); long folds report progress. When
-//! idle it builds keyframes ahead of need, so later jumps are quick.
+//! idle it builds keyframes ahead of need, so later jumps are quick, then
+//! sums up their intervals (so diffs need not read the whole range).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
