@@ -54,6 +54,13 @@ pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
     let c = fx.open(Mode::Read);
     let head = c.store().head().unwrap();
     let tag = fx.tag();
+    // `CHRONICLE_BENCH_DEBUG=worlds`: the diffs from the timeline's worlds alone.
+    if std::env::var("CHRONICLE_BENCH_DEBUG").is_ok_and(|v| v == "worlds") {
+        let mut tl = built_timeline(&c, head);
+        from_worlds(rows, &c, &mut tl, Scope::All, &tag);
+        from_worlds(rows, &c, &mut tl, Scope::Projection("account_balances"), &tag);
+        return;
+    }
     let picked = accounts(&c, 20);
     let longest = picked.last().map_or(0, |(_, v)| *v);
     eprintln!("  debug: {} accounts picked (the longest has {longest} events)", picked.len());
@@ -92,8 +99,7 @@ pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
     latency_row(rows, what, latency(&mut samples), Some(Duration::from_secs(5)), true, "≤ 5 s");
 
     // The time machine with every keyframe built (what the TUI holds).
-    let mut tl = Timeline::new(timeline_config(c.config()));
-    tl.seek(c.store(), c.registry(), head).unwrap();
+    let mut tl = built_timeline(&c, head);
     diff(rows, &c, &mut tl, &picked, &tag);
     branch(rows, &c, &mut tl, &tag);
     drop(tl);
@@ -111,17 +117,7 @@ fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String
     let what = format!("diff A B, random positions, every stream and read model ({tag})");
     latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
 
-    let mut samples = Vec::new();
-    for (a, b) in pairs(head, 5, 23) {
-        let ((), took) = time(|| {
-            let wa = tl.seek(c.store(), c.registry(), a).unwrap().clone();
-            let wb = tl.seek(c.store(), c.registry(), b).unwrap().clone();
-            c.diff_with_worlds(a, b, Scope::All, [Some(&wa), Some(&wb)]).unwrap();
-        });
-        samples.push(took);
-    }
-    let what = format!("diff A B, same positions, read models from the timeline's worlds (keyframes built) ({tag})");
-    latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
+    from_worlds(rows, c, tl, Scope::All, tag);
 
     let mut samples = Vec::new();
     for (a, b) in pairs(head, 5, 29) {
@@ -133,17 +129,7 @@ fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String
     let what = format!("diff A B --projection account_balances, random positions ({tag})");
     latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
 
-    let mut samples = Vec::new();
-    for (a, b) in pairs(head, 5, 29) {
-        let ((), took) = time(|| {
-            let wa = tl.seek(c.store(), c.registry(), a).unwrap().clone();
-            let wb = tl.seek(c.store(), c.registry(), b).unwrap().clone();
-            c.diff_with_worlds(a, b, Scope::Projection("account_balances"), [Some(&wa), Some(&wb)]).unwrap();
-        });
-        samples.push(took);
-    }
-    let what = format!("diff A B --projection account_balances, from the timeline's worlds ({tag})");
-    latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
+    from_worlds(rows, c, tl, Scope::Projection("account_balances"), tag);
 
     let mut samples = Vec::new();
     for ((id, _), (a, b)) in picked.iter().zip(pairs(head, picked.len(), 31)) {
@@ -153,6 +139,72 @@ fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String
         samples.push(took);
     }
     let what = format!("diff A B --stream, random positions, same accounts ({tag})");
+    latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
+}
+
+/// The time machine with every keyframe built (what the TUI holds), and
+/// what its interval summaries take.
+fn built_timeline(c: &Chronicle, head: u64) -> Timeline {
+    let before = super::rss();
+    let mut tl = Timeline::new(timeline_config(c.config()));
+    let ((), took) = time(|| {
+        tl.seek(c.store(), c.registry(), head).unwrap();
+    });
+    // Then the intervals summed up (the TUI's idle work after building).
+    let (all, summing) = time(|| tl.sum_ahead(c.store(), u64::MAX).unwrap());
+    assert!(all);
+    // What the TUI does on its thread for a diff's other end: a shared
+    // keyframe plus the events up to it (benches/report: a frame is 16 ms).
+    let frames = tl.frames();
+    let mut seeks = Vec::new();
+    for p in positions(head, 50, 41) {
+        let (w, took) = time(|| frames.world_at(c.store(), c.registry(), p, 2_000).unwrap());
+        assert!(w.is_some());
+        seeks.push(took);
+    }
+    let l = latency(&mut seeks);
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let seek = format!("n={} p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", l.n, ms(l.p50), ms(l.p99), ms(l.max));
+    let (pieces, events, listed) = tl.summaries().covered();
+    let (kept, every) = tl.keyframes();
+    eprintln!(
+        "  debug: timeline built to {head} in {:.1} s, its intervals summed in {:.2} s: {kept} \
+         keyframes every {every}, {pieces} interval summaries over {events} events listing {listed} streams; \
+         resident {before} before, {} after; a diff's other end from the shared keyframes: {seek}",
+        took.as_secs_f64(),
+        summing.as_secs_f64(),
+        super::rss()
+    );
+    tl
+}
+
+/// A diff of random positions as the TUI runs it: the worlds at both ends
+/// sought on the timeline, the counts and streams touched from its interval
+/// summaries.
+fn from_worlds(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, scope: Scope<'_>, tag: &str) {
+    let head = c.store().head().unwrap();
+    let seed = if scope == Scope::All { 23 } else { 29 };
+    // `CHRONICLE_BENCH_SUMMARIES=0`: the counts read from the store (before).
+    let plain = std::env::var("CHRONICLE_BENCH_SUMMARIES").is_ok_and(|v| v == "0");
+    let mut samples = Vec::new();
+    for (a, b) in pairs(head, 5, seed) {
+        let ((), took) = time(|| {
+            let wa = tl.seek(c.store(), c.registry(), a).unwrap().clone();
+            let wb = tl.seek(c.store(), c.registry(), b).unwrap().clone();
+            if plain {
+                c.diff_with_worlds(a, b, scope, [Some(&wa), Some(&wb)]).unwrap();
+            } else {
+                let sums = tl.summaries();
+                c.diff_with_summaries((a, b), scope, [Some(&wa), Some(&wb)], &sums, &|| false).unwrap();
+            }
+        });
+        samples.push(took);
+    }
+    let what = if scope == Scope::All {
+        format!("diff A B, same positions, read models from the timeline's worlds (keyframes built) ({tag})")
+    } else {
+        format!("diff A B --projection account_balances, from the timeline's worlds ({tag})")
+    };
     latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
 }
 

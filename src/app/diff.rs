@@ -244,6 +244,20 @@ impl Chronicle {
         worlds: [Option<&super::World>; 2],
         stop: &dyn Fn() -> bool,
     ) -> Result<Diff, AppError> {
+        self.diff_summing(from, to, scope, worlds, None, stop)
+    }
+
+    /// As [`Chronicle::diff_unless`], the counts and streams touched from
+    /// the timeline's interval summaries when given (`diff/summary.rs`).
+    fn diff_summing(
+        &self,
+        from: u64,
+        to: u64,
+        scope: Scope<'_>,
+        worlds: [Option<&super::World>; 2],
+        sums: Option<&super::timeline::Summaries>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Diff, AppError> {
         let head = self.store.head()?;
         if from > to {
             return Err(AppError::Usage(format!("diff goes forward: {from} is after {to}")));
@@ -269,12 +283,14 @@ impl Chronicle {
                     touched.insert(e.stream_id.clone(), e.stream_type.clone());
                 }
             })?;
-        } else if let Some(counts) = self.cached_counts_for(from, to, scope) {
+        } else if sums.is_none()
+            && let Some(counts) = self.cached_counts_for(from, to, scope)
+        {
             // A read model's diff: counts from the keyframe cache.
             (diff.by_type, diff.by_actor) = counts;
         } else if from < to {
             // The whole range, without payloads: counts and streams touched.
-            let sum = self.summarize(from, to, stop)?;
+            let sum = self.summarize((from, to), scope, sums, stop)?;
             (diff.by_type, diff.by_actor, touched) = (sum.by_type, sum.by_actor, sum.streams);
         }
         if !matches!(scope, Scope::Projection(_)) {

@@ -7,7 +7,10 @@
 //! event. The number of keyframes is bounded: past the budget, K doubles and
 //! every other keyframe is dropped. Keyframes can also be built ahead of need
 //! ([`Timeline::prefetch`]), and the first world can be seeded from the
-//! store's head instead of folded ([`Timeline::seed`]).
+//! store's head instead of folded ([`Timeline::seed`]). What each keyframe
+//! interval adds up to is kept for diffs ([`Timeline::sum_ahead`],
+//! `timeline/summary.rs`), and the keyframes are shared with other threads
+//! ([`Timeline::frames`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -128,34 +131,6 @@ impl World {
     }
 }
 
-/// Folded worlds at regular positions, under a budget.
-#[derive(Debug)]
-struct Keyframes {
-    every: u64,
-    max: usize,
-    map: BTreeMap<u64, World>,
-}
-
-impl Keyframes {
-    fn due(&self, position: u64) -> bool {
-        position.is_multiple_of(self.every)
-    }
-
-    /// Keeps `w` if it falls on a keyframe position not held yet. Past the
-    /// budget, the interval doubles and every other keyframe is dropped.
-    fn offer(&mut self, w: &World) {
-        if !self.due(w.position) || self.map.contains_key(&w.position) {
-            return;
-        }
-        self.map.insert(w.position, w.clone());
-        if self.map.len() > self.max {
-            self.every *= 2;
-            let every = self.every;
-            self.map.retain(|k, _| k % every == 0);
-        }
-    }
-}
-
 /// Keyframed time travel over one store.
 #[derive(Debug)]
 pub struct Timeline {
@@ -168,6 +143,8 @@ pub struct Timeline {
     frontier: World,
     /// Events folded so far (by seeks and prefetching).
     folded: u64,
+    /// What each keyframe interval folded adds up to (for diffs).
+    sums: Summaries,
 }
 
 /// Where a seek starts from.
@@ -196,11 +173,13 @@ impl Timeline {
                 every: config.keyframe_every.max(1),
                 max: config.max_keyframes.max(2),
                 map: BTreeMap::new(),
+                mirror: Frames::default(),
             },
             current: World::lazy(),
             recent: VecDeque::new(),
             frontier: World::lazy(),
             folded: 0,
+            sums: Summaries::default(),
         }
     }
 
@@ -235,6 +214,8 @@ impl Timeline {
     pub fn restore(&mut self, worlds: Vec<World>) {
         let Some(last) = worlds.last().cloned() else { return };
         for w in worlds {
+            let w = Arc::new(w);
+            self.keyframes.mirror.keep(&w);
             self.keyframes.map.insert(w.position, w);
         }
         while self.keyframes.map.len() > self.keyframes.max {
@@ -242,7 +223,9 @@ impl Timeline {
             let every = self.keyframes.every;
             let keep = last.position;
             self.keyframes.map.retain(|k, _| k % every == 0 || *k == keep);
+            self.keyframes.mirror.retain(every, Some(keep));
         }
+        self.sums.merge(self.keyframes.every);
         if last.position > self.frontier.position {
             self.frontier = last;
         }
@@ -252,7 +235,7 @@ impl Timeline {
     /// when it lies beyond them, in increasing positions (what a cache
     /// stores).
     pub fn worlds_after(&self, position: u64) -> impl Iterator<Item = &World> {
-        let kf = self.keyframes.map.range(position + 1..).map(|(_, w)| w);
+        let kf = self.keyframes.map.range(position + 1..).map(|(_, w)| &**w);
         let top = self.keyframes.map.keys().next_back().copied().unwrap_or(0).max(position);
         kf.chain((self.frontier.position > top).then_some(&self.frontier))
     }
@@ -307,7 +290,7 @@ impl Timeline {
             }
             Base::Keyframe(k) => {
                 if let Some(kf) = self.keyframes.map.get(&k) {
-                    self.current = kf.clone();
+                    self.current = World::clone(kf);
                 }
             }
             Base::Empty => self.current = World::lazy(),
@@ -353,7 +336,7 @@ impl Timeline {
         if let Some((k, kf)) = self.keyframes.map.iter().next_back()
             && *k > self.frontier.position
         {
-            self.frontier = kf.clone();
+            self.frontier = World::clone(kf);
         }
         let mut left = budget;
         let Self { keyframes, frontier, folded, .. } = self;
@@ -376,6 +359,12 @@ impl Timeline {
         Ok(false)
     }
 }
+
+mod keyframes;
+mod summary;
+pub use keyframes::Frames;
+use keyframes::Keyframes;
+pub use summary::Summaries;
 
 #[cfg(test)]
 mod tests;

@@ -108,3 +108,79 @@ fn before_last_holds_the_state_before_the_cursor_event() {
     c.load_state_into(&mut w, "acc-1").unwrap();
     assert_eq!(w.before_last.clone().unwrap().1, Value::Null, "the first event creates the stream");
 }
+
+#[test]
+fn interval_summaries_add_up_to_a_read_of_any_range_as_k_doubles() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
+    c.demo(DemoOptions { events: 2_000, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+    summaries_add_up(&c);
+}
+
+#[test]
+fn interval_summaries_add_up_on_postgres_too() {
+    let Some(db) = crate::postgres::testing::TestDb::create() else { return };
+    let mut c = Chronicle::open(db.url(), Mode::Write, crate::domain::Registry::builtin()).unwrap();
+    c.demo(DemoOptions { events: 700, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+    summaries_add_up(&c);
+}
+
+/// Interval summaries of a timeline built by seeks here and there, then by
+/// prefetching, summed a bit at a time, sum to a read of any range; they
+/// merge as K doubles.
+fn summaries_add_up(c: &Chronicle) {
+    use crate::es::store::Summing;
+    let head = c.store().head().unwrap();
+    let mut t = Timeline::new(Config { keyframe_every: 16, max_keyframes: 6, ..Config::default() });
+    let sums = t.summaries();
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
+    let read = |a: u64, b: u64| {
+        let mut s = Summing::default();
+        c.store().sum_range(a, b, &mut s).unwrap();
+        s.finish()
+    };
+    for step in 0..30 {
+        if step == 20 {
+            t.prefetch(c.store(), c.registry(), head / 2).unwrap();
+        }
+        if step < 20 {
+            t.seek(c.store(), c.registry(), rng.random_range(0..=head)).unwrap();
+        }
+        // Summed in bits, as an idle front end does between keys.
+        t.sum_ahead(c.store(), rng.random_range(0..200)).unwrap();
+        let a = rng.random_range(0..=head);
+        let b = rng.random_range(a..=head);
+        let got = sums.sum(c.store(), (a, b), true, &|| false).unwrap();
+        assert_eq!(got, read(a, b), "({a}, {b}] after step {step}");
+    }
+    while !t.prefetch(c.store(), c.registry(), 500).unwrap() {}
+    while !t.sum_ahead(c.store(), 100).unwrap() {}
+    let (pieces, events, _) = sums.covered();
+    let (kept, every) = t.keyframes();
+    assert!(every > 16, "K doubled: {every}");
+    assert_eq!(events, head, "every interval built is summed");
+    assert!(pieces <= kept + 2, "intervals merge as K doubles: {pieces} for {kept} keyframes");
+    assert_eq!(sums.sum(c.store(), (0, head), true, &|| false).unwrap(), read(0, head));
+}
+
+#[test]
+fn another_thread_seeks_from_the_shared_keyframes_to_the_same_world() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Chronicle::open(&dir.path().join("t.db"), Mode::Write, crate::domain::Registry::builtin()).unwrap();
+    c.demo(DemoOptions { events: 900, ..DemoOptions::default() }, &mut |_, _| {}).unwrap();
+    let head = c.store().head().unwrap();
+    let mut t = Timeline::new(Config { keyframe_every: 32, max_keyframes: 8, ..Config::default() });
+    let frames = t.frames();
+    // Nothing built yet: only positions within the limit of the first event.
+    assert!(frames.world_at(c.store(), c.registry(), 500, 100).unwrap().is_none());
+    while !t.prefetch(c.store(), c.registry(), 300).unwrap() {}
+    let (_, every) = t.keyframes();
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(5);
+    for _ in 0..20 {
+        let p = rng.random_range(0..=head);
+        let w = frames.world_at(c.store(), c.registry(), p, every).unwrap().expect("a keyframe within K");
+        assert_eq!(seen(&c, &w), seen(&c, &c.world_at(p).unwrap()), "world at {p}");
+    }
+    t.reset(Config::default());
+    assert!(frames.world_at(c.store(), c.registry(), head, 10).unwrap().is_none(), "a reset empties them");
+}

@@ -9,6 +9,7 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 use super::super::action::{Action, BranchOp};
 use super::super::app::{App, BranchEvent, BranchState, BranchView, Refused};
 use super::super::text;
+use crate::app::timeline::{Frames, Summaries};
 use crate::app::whatif::Branch;
 use crate::app::{AppError, Chronicle, Mode, Timeline};
 use crate::es::MemTables;
@@ -42,6 +43,9 @@ pub struct Branches {
     threaded: bool,
     /// The diff running on a thread, if any.
     diff: Option<DiffJob>,
+    /// The time machine's interval summaries and keyframes (diffs count
+    /// from the former and seek their other end from the latter).
+    log_timeline: (Summaries, Frames),
     /// `D` was pressed while a skip folds the read models again: the
     /// branch's diff starts once they are folded.
     diff_after_refold: bool,
@@ -69,10 +73,16 @@ impl Branches {
             refold: None,
             threaded: false,
             diff: None,
+            log_timeline: (Summaries::default(), Frames::default()),
             diff_after_refold: false,
             stem,
             dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         }
+    }
+
+    /// The time machine whose summaries and keyframes diffs use.
+    pub fn set_timeline(&mut self, sums: Summaries, frames: Frames) {
+        self.log_timeline = (sums, frames);
     }
 
     /// Skips refold the read models on a thread from now on.

@@ -91,6 +91,8 @@ impl Session {
             })
             .collect();
         let timeline = Timeline::new(chron.config());
+        let mut branches = Branches::new(db);
+        branches.set_timeline(timeline.summaries(), timeline.frames());
         let actor = crate::app::actor::current();
         app.actor.clone_from(&actor);
         Ok(Self {
@@ -102,7 +104,7 @@ impl Session {
             tree: None,
             streams: None,
             follower: None,
-            branches: Branches::new(db),
+            branches,
             link: Link::default(),
             actor,
             pending_seek: None,
@@ -119,7 +121,10 @@ impl Session {
     /// # Errors
     /// The threads' store handles cannot be opened.
     pub fn spawn_worker(&mut self) -> Result<(), TuiError> {
-        self.worker = Some(Worker::spawn(&self.chron)?);
+        let worker = Worker::spawn(&self.chron)?;
+        let (sums, frames) = worker.shared();
+        self.branches.set_timeline(sums, frames);
+        self.worker = Some(worker);
         self.branches.set_threaded(true);
         self.follower = Some(Follower::spawn(&self.chron, self.app.head)?);
         Ok(())

@@ -1,7 +1,8 @@
 //! A background thread that folds the world at the positions asked for, with
 //! its own read-only handle on the store. Requests that arrive while it folds
 //! are coalesced (only the latest matters); long folds report progress. When
-//! idle it builds keyframes ahead of need, so later jumps are quick.
+//! idle it builds keyframes ahead of need, so later jumps are quick, then
+//! sums up their intervals (so diffs need not read the whole range).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,6 +11,7 @@ use std::thread::JoinHandle;
 
 use super::super::TuiError;
 use crate::app::cache::KeyframeCache;
+use crate::app::timeline::{Frames, Summaries};
 use crate::app::{Chronicle, Mode, Timeline, World};
 
 /// Events folded between progress reports (and checks for a newer request).
@@ -38,6 +40,8 @@ pub struct Worker {
     /// Where keyframes are built to.
     built: Arc<AtomicU64>,
     notices: Receiver<String>,
+    /// The timeline's keyframes and interval summaries, shared (diffs).
+    shared: (Summaries, Frames),
     _thread: JoinHandle<()>,
 }
 
@@ -61,15 +65,16 @@ impl Worker {
             std::thread::Builder::new().name("chronicle-checks".into()).spawn(move || check(&checker, &say))?;
         }
         let shared = Arc::clone(&built);
+        let mut timeline = Timeline::new(chron.config());
+        let handles = (timeline.summaries(), timeline.frames());
         let thread = std::thread::Builder::new().name("chronicle-fold".into()).spawn(move || {
-            let mut timeline = Timeline::new(chron.config());
             // The head's world first (one frame): the rest after the first answer.
             let cache = cache.and_then(|c| restore(c, &chron, &mut timeline, &say, true));
             let pending = cache.is_some();
             let mut fold = Fold { chron: &chron, timeline, cache, built: &shared, saved: 0, pending, say };
             fold.run(&rx, &tx);
         })?;
-        Ok(Self { requests, worlds, built, notices, _thread: thread })
+        Ok(Self { requests, worlds, built, notices, shared: handles, _thread: thread })
     }
 
     /// Warnings found in the background since the last call (a foreign
@@ -77,6 +82,13 @@ impl Worker {
     #[must_use]
     pub fn notices(&self) -> Vec<String> {
         self.notices.try_iter().collect()
+    }
+
+    /// The folding thread's keyframes and interval summaries (handles that
+    /// follow its folds).
+    #[must_use]
+    pub fn shared(&self) -> (Summaries, Frames) {
+        self.shared.clone()
     }
 
     /// Where keyframes are built to (the background fold's progress).
@@ -170,7 +182,7 @@ fn restore(
         Err(e) => {
             tracing::warn!("{e}; carrying on without it");
             let _ = say.send(format!("{e}; carrying on without it"));
-            *timeline = Timeline::new(chron.config());
+            timeline.reset(chron.config());
             None
         }
     }
@@ -266,7 +278,12 @@ fn fold_loop(fold: &mut Fold<'_>, rx: &Receiver<Request>, tx: &Sender<Result<Wor
                 Ok(r) => r,
                 Err(TryRecvError::Disconnected) => return,
                 Err(TryRecvError::Empty) => {
-                    match fold.timeline.prefetch(chron.store(), chron.registry(), STEP) {
+                    // Keyframes first, then the intervals' summaries (diffs).
+                    let step = fold
+                        .timeline
+                        .prefetch(chron.store(), chron.registry(), STEP)
+                        .and_then(|built| if built { fold.timeline.sum_ahead(chron.store(), STEP) } else { Ok(false) });
+                    match step {
                         Ok(done) => {
                             prefetched = done;
                             fold.progress(done);

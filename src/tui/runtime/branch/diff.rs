@@ -2,6 +2,10 @@
 //! the log) on their own thread with their own read-only handle on the
 //! store, so keys keep answering while one runs; Esc drops its answer and
 //! sets its cancel flag, which the diff checks between pages of its reads.
+//! A diff of two positions has the time machine's worlds at both ends (the
+//! one on screen, and the other sought from a keyframe here before the
+//! thread starts) and counts from its interval summaries: the benchmarked
+//! case (`benches/report/debug.rs`, "from the timeline's worlds").
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,7 +15,8 @@ use std::thread::JoinHandle;
 use super::Branches;
 use crate::app::diff::rows::keyed;
 use crate::app::diff::{Scope, rows_diff};
-use crate::app::{AppError, Chronicle, Mode};
+use crate::app::timeline::Frames;
+use crate::app::{AppError, Chronicle, Mode, World};
 use crate::es::TimeTravel;
 use crate::tui::action::Action;
 use crate::tui::app::{App, DiffView};
@@ -69,14 +74,22 @@ impl DiffJob {
     }
 }
 
+/// Events folded at most here (the UI's thread) for the world at a diff's
+/// other end: a keyframe interval (K) is 500 up to 1M events, about 3 ms
+/// of folding; 2,000 stays within a frame. Further (keyframes not built
+/// there yet), the diff's thread reads or folds its read models as
+/// without a world.
+const FOLD_AT_MOST: u64 = 2_000;
+
 impl Branches {
-    /// Diffs `from` against `to`, with the world on screen when it is at
-    /// either end (its read models then need no fold).
+    /// Diffs `from` against `to`, with the time machine's worlds at both
+    /// ends (their read models then need no fold) and its summaries.
     pub(super) fn diff_between(&mut self, c: &Chronicle, app: &App, from: u64, to: u64) -> Option<Action> {
-        let worlds = [from, to].map(|p| (app.world.position == p).then(|| app.world.clone()));
+        let (sums, frames) = self.log_timeline.clone();
+        let worlds = [from, to].map(|p| world_at(c, app, &frames, p));
         self.start_diff(c, move |c, stop| {
             let [a, b] = &worlds;
-            let d = c.diff_unless(from, to, Scope::All, [a.as_ref(), b.as_ref()], stop)?;
+            let d = c.diff_with_summaries((from, to), Scope::All, [a.as_ref(), b.as_ref()], &sums, stop)?;
             Ok(DiffView::of(format!("diff {from} → {to}"), &d))
         })
     }
@@ -146,4 +159,20 @@ impl Branches {
         self.diff = None;
         Some(a)
     }
+}
+
+/// The world at `p`: the one on screen if it is there, else a keyframe
+/// plus the events up to `p` (`None` past [`FOLD_AT_MOST`], or on a store
+/// failure: the diff then does without).
+fn world_at(c: &Chronicle, app: &App, frames: &Frames, p: u64) -> Option<World> {
+    if app.world.position == p {
+        return Some(app.world.clone());
+    }
+    let started = std::time::Instant::now();
+    let w = frames.world_at(c.store(), c.registry(), p, FOLD_AT_MOST).unwrap_or_else(|e| {
+        tracing::warn!(position = p, error = %e, "cannot seek the diff's other end");
+        None
+    });
+    tracing::debug!(position = p, found = w.is_some(), ms = started.elapsed().as_secs_f64() * 1e3, "diff end sought");
+    w
 }

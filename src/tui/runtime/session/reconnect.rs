@@ -111,6 +111,8 @@ impl Session {
             if let Some(world) = chron.head_world()? {
                 worker.seed(world)?;
             }
+            let (sums, frames) = worker.shared();
+            self.branches.set_timeline(sums, frames);
             Some(worker)
         } else {
             None
