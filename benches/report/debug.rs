@@ -50,6 +50,12 @@ pub fn pairs(head: u64, count: usize, seed: u64) -> Vec<(u64, u64)> {
 const MS: fn(u64) -> Option<Duration> = |n| Some(Duration::from_millis(n));
 
 pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
+    // `CHRONICLE_REPORT_DEBUG=diff-warm`: the warm whole-store diff rows
+    // alone, the cache file kept between runs (for iterating on them).
+    if std::env::var("CHRONICLE_REPORT_DEBUG").is_ok_and(|v| v == "diff-warm") {
+        super::debug_warm::diff_warm_only(rows, &fx.open(Mode::Read), &fx.tag());
+        return;
+    }
     let cache_file = super::debug_warm::fresh_cache_file();
     let c = fx.open(Mode::Read);
     let head = c.store().head().unwrap();

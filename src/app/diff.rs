@@ -282,8 +282,7 @@ impl Chronicle {
                 if stop() {
                     return Err(cancelled());
                 }
-                let before = self.state_json_at(&id, &stream_type, from)?;
-                let after = self.state_json_at(&id, &stream_type, to)?;
+                let (before, after) = self.states_json_at_both(&id, &stream_type, (from, to))?;
                 let created = before.is_none();
                 let changes = changes(&before.unwrap_or(Value::Null), &after.unwrap_or(Value::Null));
                 if created || !changes.is_empty() {
@@ -310,7 +309,8 @@ impl Chronicle {
                     rest.push(name);
                 }
             }
-            for (name, (before, after)) in self.rows_at_both(&rest, (from, to), worlds, stop)? {
+            let both = self.rows_at_both(&rest, (from, to), worlds, stop)?;
+            for (name, (before, after)) in both {
                 diff.projections.insert(name, rows_diff(before, after));
             }
         }
@@ -364,6 +364,27 @@ impl Chronicle {
         }
         let loaded = repository::load(&self.store, &self.registry, stream_id, stream_type, position)?;
         Ok((loaded.version > 0).then(|| loaded.state.to_json()))
+    }
+
+    /// A stream's states as JSON at `from` and at `to` (`from <= to`), as
+    /// [`Chronicle::state_json_at`] gives each, the second folded on from
+    /// the first where that reads less ([`repository::load_both`]).
+    ///
+    /// # Errors
+    /// As [`Chronicle::state_json_at`].
+    fn states_json_at_both(
+        &self,
+        stream_id: &str,
+        stream_type: &str,
+        (from, to): (u64, u64),
+    ) -> Result<(Option<Value>, Option<Value>), AppError> {
+        if from == 0 {
+            return Ok((None, self.state_json_at(stream_id, stream_type, to)?));
+        }
+        let mut before = None;
+        let at_from = &mut |l: &repository::Loaded| before = (l.version > 0).then(|| l.state.to_json());
+        let loaded = repository::load_both(&self.store, &self.registry, stream_id, stream_type, (from, to), at_from)?;
+        Ok((before, (loaded.version > 0).then(|| loaded.state.to_json())))
     }
 
     /// A read model's rows at `position`, by key text.
