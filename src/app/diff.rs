@@ -394,7 +394,7 @@ impl Chronicle {
     pub fn keyed_rows(&self, name: &str, position: u64) -> Result<rows::Keyed, AppError> {
         let mut rows = BTreeMap::new();
         self.for_each_projection_row(name, position, &mut |row| {
-            rows.insert(row_key(&row).to_string(), row);
+            rows.insert(rows::key_text(&row), row);
             Ok(())
         })?;
         Ok(rows)
