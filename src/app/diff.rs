@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{AppError, Chronicle, repository};
+use super::{AppError, Chronicle};
 use crate::es::store::LogFilter;
 use crate::es::{Row, StoredEvent};
 
@@ -354,39 +354,6 @@ impl Chronicle {
         if matches!(scope, Scope::Projection(_)) && from < to { self.cached_counts(from, to) } else { None }
     }
 
-    /// A stream's state as JSON at `position`, `None` if it had no event yet.
-    ///
-    /// # Errors
-    /// Store failures; an event that cannot be upcast or decoded.
-    pub fn state_json_at(&self, stream_id: &str, stream_type: &str, position: u64) -> Result<Option<Value>, AppError> {
-        if position == 0 {
-            return Ok(None);
-        }
-        let loaded = repository::load(&self.store, &self.registry, stream_id, stream_type, position)?;
-        Ok((loaded.version > 0).then(|| loaded.state.to_json()))
-    }
-
-    /// A stream's states as JSON at `from` and at `to` (`from <= to`), as
-    /// [`Chronicle::state_json_at`] gives each, the second folded on from
-    /// the first where that reads less ([`repository::load_both`]).
-    ///
-    /// # Errors
-    /// As [`Chronicle::state_json_at`].
-    fn states_json_at_both(
-        &self,
-        stream_id: &str,
-        stream_type: &str,
-        (from, to): (u64, u64),
-    ) -> Result<(Option<Value>, Option<Value>), AppError> {
-        if from == 0 {
-            return Ok((None, self.state_json_at(stream_id, stream_type, to)?));
-        }
-        let mut before = None;
-        let at_from = &mut |l: &repository::Loaded| before = (l.version > 0).then(|| l.state.to_json());
-        let loaded = repository::load_both(&self.store, &self.registry, stream_id, stream_type, (from, to), at_from)?;
-        Ok((before, (loaded.version > 0).then(|| loaded.state.to_json())))
-    }
-
     /// A read model's rows at `position`, by key text.
     ///
     /// # Errors
@@ -409,6 +376,7 @@ fn cancelled() -> AppError {
 mod json;
 pub(crate) mod rows;
 pub use rows::{row_key, rows_diff};
+mod states;
 mod summary;
 
 #[cfg(test)]
