@@ -50,7 +50,20 @@ pub fn pairs(head: u64, count: usize, seed: u64) -> Vec<(u64, u64)> {
 const MS: fn(u64) -> Option<Duration> = |n| Some(Duration::from_millis(n));
 
 pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
+    // `CHRONICLE_REPORT_DEBUG=diff-warm`: the warm whole-store diff rows
+    // alone, the cache file kept between runs (for iterating on them).
+    // `=diff-cold`: the cold one alone (no cache file).
+    let only = std::env::var("CHRONICLE_REPORT_DEBUG").unwrap_or_default();
+    if only == "diff-warm" {
+        super::debug_warm::diff_warm_only(rows, &fx.open(Mode::Read), &fx.tag());
+        return;
+    }
     let cache_file = super::debug_warm::fresh_cache_file();
+    if only == "diff-cold" {
+        let c = fx.open(Mode::Read);
+        whole_store_cold(rows, &c, &fx.tag());
+        return;
+    }
     let c = fx.open(Mode::Read);
     let head = c.store().head().unwrap();
     let tag = fx.tag();
@@ -106,7 +119,8 @@ pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
     super::debug_warm::warm(rows, &c, &tag, &cache_file);
 }
 
-fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String, u64)], tag: &str) {
+/// `diff A B` of random positions without a cache file (read models folded).
+fn whole_store_cold(rows: &mut Vec<Row>, c: &Chronicle, tag: &str) {
     let head = c.store().head().unwrap();
     let mut samples = Vec::new();
     for (a, b) in pairs(head, 5, 23) {
@@ -116,6 +130,11 @@ fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String
     }
     let what = format!("diff A B, random positions, every stream and read model ({tag})");
     latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
+}
+
+fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String, u64)], tag: &str) {
+    let head = c.store().head().unwrap();
+    whole_store_cold(rows, c, tag);
 
     from_worlds(rows, c, tl, Scope::All, tag);
 

@@ -55,6 +55,42 @@ fn find_from(c: &Chronicle, froms: &[u64]) -> Vec<Duration> {
         .collect()
 }
 
+/// The whole-store diff rows alone, with a cache file kept between runs
+/// (built when absent or stale): `CHRONICLE_REPORT_DEBUG=diff-warm`.
+pub fn diff_warm_only(rows: &mut Vec<Row>, c: &Chronicle, tag: &str) {
+    let path = common::stores_dir().join("debug-warm-kept.cache");
+    cache::choose(Choice::File(path.clone()));
+    if c.cached_tables(c.store().head().unwrap()).is_none() {
+        let (written, took) = build(c);
+        eprintln!("  chronicle cache: {written} frames in {:.1} s", took.as_secs_f64());
+    }
+    whole_store_diffs(rows, c, tag, true);
+}
+
+/// `diff A B` (random positions) and `diff A A+1000`, warm.
+fn whole_store_diffs(rows: &mut Vec<Row>, c: &Chronicle, tag: &str, verbose: bool) {
+    let head = c.store().head().unwrap();
+    let mut samples = Vec::new();
+    for (a, b) in pairs(head, 5, 23) {
+        let (d, took) = time(|| c.diff(a, b, Scope::All).unwrap());
+        if verbose {
+            eprintln!("    diff {a} {b}: {} streams, {:.0} ms", d.streams.len(), took.as_secs_f64() * 1e3);
+        }
+        samples.push(took);
+    }
+    let what = format!("diff A B, random positions, warm cache ({tag})");
+    latency_row(rows, what, latency(&mut samples), MS(200), false, "≤ 200 ms");
+
+    // Nearby positions: what a user comparing two moments of an incident asks.
+    let mut samples = Vec::new();
+    for at in positions(head, 5, 31) {
+        let a = at.min(head.saturating_sub(1_000));
+        samples.push(time(|| c.diff(a, a + 1_000, Scope::All).unwrap()).1);
+    }
+    let what = format!("diff A A+1000, warm cache ({tag})");
+    latency_row(rows, what, latency(&mut samples), MS(200), false, "≤ 200 ms");
+}
+
 pub fn warm(rows: &mut Vec<Row>, c: &Chronicle, tag: &str, path: &PathBuf) {
     let head = c.store().head().unwrap();
     let froms = positions(head, 3, 41);
@@ -73,21 +109,7 @@ pub fn warm(rows: &mut Vec<Row>, c: &Chronicle, tag: &str, path: &PathBuf) {
         verdict: "—",
     });
 
-    let mut samples = Vec::new();
-    for (a, b) in pairs(head, 5, 23) {
-        samples.push(time(|| c.diff(a, b, Scope::All).unwrap()).1);
-    }
-    let what = format!("diff A B, random positions, warm cache ({tag})");
-    latency_row(rows, what, latency(&mut samples), MS(200), false, "≤ 200 ms");
-
-    // Nearby positions: what a user comparing two moments of an incident asks.
-    let mut samples = Vec::new();
-    for at in positions(head, 5, 31) {
-        let a = at.min(head.saturating_sub(1_000));
-        samples.push(time(|| c.diff(a, a + 1_000, Scope::All).unwrap()).1);
-    }
-    let what = format!("diff A A+1000, warm cache ({tag})");
-    latency_row(rows, what, latency(&mut samples), MS(200), false, "≤ 200 ms");
+    whole_store_diffs(rows, c, tag, false);
 
     let mut samples = Vec::new();
     for (a, b) in pairs(head, 5, 29) {

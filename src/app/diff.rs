@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{AppError, Chronicle, repository};
+use super::{AppError, Chronicle};
 use crate::es::store::LogFilter;
 use crate::es::{Row, StoredEvent};
 
@@ -298,8 +298,7 @@ impl Chronicle {
                 if stop() {
                     return Err(cancelled());
                 }
-                let before = self.state_json_at(&id, &stream_type, from)?;
-                let after = self.state_json_at(&id, &stream_type, to)?;
+                let (before, after) = self.states_json_at_both(&id, &stream_type, (from, to))?;
                 let created = before.is_none();
                 let changes = changes(&before.unwrap_or(Value::Null), &after.unwrap_or(Value::Null));
                 if created || !changes.is_empty() {
@@ -326,7 +325,8 @@ impl Chronicle {
                     rest.push(name);
                 }
             }
-            for (name, (before, after)) in self.rows_at_both(&rest, (from, to), worlds, stop)? {
+            let both = self.rows_at_both(&rest, (from, to), worlds, stop)?;
+            for (name, (before, after)) in both {
                 diff.projections.insert(name, rows_diff(before, after));
             }
         }
@@ -370,18 +370,6 @@ impl Chronicle {
         if matches!(scope, Scope::Projection(_)) && from < to { self.cached_counts(from, to) } else { None }
     }
 
-    /// A stream's state as JSON at `position`, `None` if it had no event yet.
-    ///
-    /// # Errors
-    /// Store failures; an event that cannot be upcast or decoded.
-    pub fn state_json_at(&self, stream_id: &str, stream_type: &str, position: u64) -> Result<Option<Value>, AppError> {
-        if position == 0 {
-            return Ok(None);
-        }
-        let loaded = repository::load(&self.store, &self.registry, stream_id, stream_type, position)?;
-        Ok((loaded.version > 0).then(|| loaded.state.to_json()))
-    }
-
     /// A read model's rows at `position`, by key text.
     ///
     /// # Errors
@@ -389,7 +377,7 @@ impl Chronicle {
     pub fn keyed_rows(&self, name: &str, position: u64) -> Result<rows::Keyed, AppError> {
         let mut rows = BTreeMap::new();
         self.for_each_projection_row(name, position, &mut |row| {
-            rows.insert(row_key(&row).to_string(), row);
+            rows.insert(rows::key_text(&row), row);
             Ok(())
         })?;
         Ok(rows)
@@ -404,6 +392,7 @@ fn cancelled() -> AppError {
 mod json;
 pub(crate) mod rows;
 pub use rows::{row_key, rows_diff};
+mod states;
 mod summary;
 
 #[cfg(test)]

@@ -37,8 +37,64 @@ pub fn load(
     stream_type: &str,
     max_position: u64,
 ) -> Result<Loaded, AppError> {
-    if let Some(kind) = registry.kind(stream_type)
-        && let Some(snap) = reader.read_snapshot(stream_id, max_position, kind.state_version)?
+    let snap = newest_snapshot(reader, registry, stream_id, stream_type, max_position)?;
+    load_from(reader, registry, stream_id, stream_type, max_position, snap)
+}
+
+/// Loads `stream_id` as of `from`, hands that state to `at_from`, then
+/// returns it as of `to` (`from <= to`): a diff's two ends. The second end
+/// goes on folding from the first when no snapshot newer than the first
+/// end's state is at or before `to` (the snapshot a load at `to` would
+/// start from is then the one the first end started from, so the state is
+/// the same), else it is loaded from that newer snapshot.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_both(
+    reader: &impl StreamReader,
+    registry: &Registry,
+    stream_id: &str,
+    stream_type: &str,
+    (from, to): (u64, u64),
+    at_from: &mut dyn FnMut(&Loaded),
+) -> Result<Loaded, AppError> {
+    let mut loaded = load(reader, registry, stream_id, stream_type, from)?;
+    at_from(&loaded);
+    let snap = newest_snapshot(reader, registry, stream_id, stream_type, to)?;
+    if snap.as_ref().is_some_and(|s| s.version > loaded.version) {
+        return load_from(reader, registry, stream_id, stream_type, to, snap);
+    }
+    let mut scratch = Event::default();
+    reader.scan_stream(stream_id, loaded.version, to, |e| fold_into(registry, &mut loaded, e, &mut scratch))?;
+    Ok(loaded)
+}
+
+/// The newest snapshot of the stream at or before `max_position` in its
+/// aggregate's current state version (`None`: none, or no such aggregate).
+fn newest_snapshot(
+    reader: &impl StreamReader,
+    registry: &Registry,
+    stream_id: &str,
+    stream_type: &str,
+    max_position: u64,
+) -> Result<Option<Snapshot>, AppError> {
+    match registry.kind(stream_type) {
+        Some(kind) => Ok(reader.read_snapshot(stream_id, max_position, kind.state_version)?),
+        None => Ok(None),
+    }
+}
+
+/// As [`load`], starting from `snap` (the newest snapshot at or before
+/// `max_position`) when it is usable.
+fn load_from(
+    reader: &impl StreamReader,
+    registry: &Registry,
+    stream_id: &str,
+    stream_type: &str,
+    max_position: u64,
+    snap: Option<Snapshot>,
+) -> Result<Loaded, AppError> {
+    if let Some(snap) = snap
         && let Ok(json) = serde_json::from_str(&snap.state)
         && let Some(state) = registry.restore_state(stream_type, snap.state_version, json)
         && snap.version > 0

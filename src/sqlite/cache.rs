@@ -39,6 +39,7 @@ pub fn open(path: &Path) -> Result<SqliteCache, String> {
         return Err("no permission to write the file".to_owned());
     }
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| err(&e))?;
+    super::open::stable_plans(&conn).map_err(|e| err(&e))?;
     let app: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(|e| err(&e))?;
     let tables: i64 = conn.query_row(include_str!("cache/count_tables.sql"), [], |r| r.get(0)).map_err(|e| err(&e))?;
     if app != CACHE_APPLICATION_ID {

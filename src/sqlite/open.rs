@@ -162,6 +162,16 @@ pub(super) fn harden(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false)?;
     conn.pragma_update(None, "trusted_schema", false)?;
+    stable_plans(conn)
+}
+
+/// The query planner's stability guarantee: a plan never depends on the
+/// values bound. Without it, SQLite (3.5x) marks a statement with a
+/// `column = ?` term to be re-planned when a bound value changes, and the
+/// statement cache's clearing of bindings then expires it, so every cached
+/// query was parsed and planned again on each use (a third of a stream load).
+pub(super) fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 

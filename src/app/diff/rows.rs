@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::ProjectionDiff;
 use crate::app::{AppError, Chronicle, World, repository};
-use crate::es::{Event, MemTables, Row, TimeTravel};
+use crate::es::{Cell, Event, MemTables, Row, TimeTravel};
 
 /// Rows of one read model by the text of their key ([`row_key`]); a row
 /// becomes JSON only if it differs ([`super::rows_diff`]).
@@ -19,7 +19,38 @@ pub type Keyed = BTreeMap<String, Row>;
 
 /// Keys the rows of `rows` by [`row_key`]'s text.
 pub(crate) fn keyed<'a>(rows: impl Iterator<Item = &'a Row>) -> Keyed {
-    rows.map(|row| (row_key(row).to_string(), row.clone())).collect()
+    rows.map(|row| (key_text(row), row.clone())).collect()
+}
+
+/// The text of [`row_key`] (`row_key(row).to_string()`), written straight
+/// from the key cells: a ledger's diff keys and sorts one row per event of
+/// the range, where building a JSON value per key first was a tenth of it.
+pub(crate) fn key_text(row: &Row) -> String {
+    fn cell(out: &mut Vec<u8>, c: &Cell) {
+        use std::io::Write as _;
+        // Writes to a `Vec` do not fail; `Value`'s text of each kind.
+        let _ = match c {
+            Cell::Null => out.write_all(b"null"),
+            Cell::Int(n) => write!(out, "{n}"),
+            Cell::Text(t) => serde_json::to_writer(&mut *out, t.as_str()).map_err(std::io::Error::other),
+            Cell::Json(v) => serde_json::to_writer(&mut *out, &**v).map_err(std::io::Error::other),
+        };
+    }
+    let mut out = Vec::with_capacity(32);
+    match row.key_cells() {
+        [one] => cell(&mut out, one),
+        many => {
+            out.push(b'[');
+            for (i, c) in many.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                cell(&mut out, c);
+            }
+            out.push(b']');
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// A row's key as JSON: its one key cell's value, or an array of them.
@@ -79,7 +110,7 @@ impl Chronicle {
         }
         let mut rows: Vec<(String, Row)> = Vec::new();
         self.store.scan_table_between(&p.tables()[0], position_column, (from, to), &mut |row| {
-            rows.push((row_key(&row).to_string(), row));
+            rows.push((key_text(&row), row));
             Ok(())
         })?;
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));

@@ -35,6 +35,36 @@ fn rows_differ_by_their_json_and_only_those_are_listed() {
 }
 
 #[test]
+fn a_key_text_is_the_text_of_its_json_key() {
+    use crate::es::{Cell, Column, ColumnKind, Row, TableSpec};
+    static TWO: TableSpec = TableSpec {
+        name: "two",
+        columns: &[
+            Column { name: "a", kind: ColumnKind::Text },
+            Column { name: "b", kind: ColumnKind::Integer },
+            Column { name: "c", kind: ColumnKind::Integer },
+        ],
+        key_len: 2,
+    };
+    let cells = [
+        Cell::Null,
+        Cell::Int(-42),
+        Cell::Int(i64::MAX),
+        Cell::text("acc-\"quoted\"\n\u{7}é 🦀"),
+        Cell::json(json!({"z": [1, 2.5, null], "a": "x"})),
+        Cell::json(json!(1.5)),
+    ];
+    for a in &cells {
+        let one = Row::new(&SPEC, [a.clone(), Cell::Int(1)]);
+        assert_eq!(rows::key_text(&one), row_key(&one).to_string());
+        for b in &cells {
+            let two = Row::new(&TWO, [a.clone(), b.clone(), Cell::Null]);
+            assert_eq!(rows::key_text(&two), row_key(&two).to_string());
+        }
+    }
+}
+
+#[test]
 fn nested_fields_are_dotted_paths_and_equal_values_are_left_out() {
     let before = json!({"a": 1, "b": {"c": "x", "d": [1]}, "gone": true});
     let after = json!({"a": 1, "b": {"c": "y", "d": [1, 2]}, "new": null, "added": 3});
