@@ -3,7 +3,7 @@
 //! apply an event twice or skip one.
 
 use crate::domain::Registry;
-use crate::es::{Event, Rows, TableSpec, WriteTx};
+use crate::es::{Event, Rows, TableSpec, TimeTravel, WriteTx};
 
 use super::AppError;
 
@@ -26,6 +26,14 @@ fn specs(registry: &Registry, only: Option<&str>) -> Vec<&'static TableSpec> {
 /// Store failures.
 pub fn ensure_tables(tx: &mut WriteTx<'_>, registry: &Registry) -> Result<(), AppError> {
     let fresh = tx.ensure_tables(&specs(registry, None))?;
+    // A ledger is read by the positions that wrote its rows (a diff's range,
+    // the ledger as of a position): indexed by them, as its table is made,
+    // and added to a store made before the index was.
+    for p in registry.projections() {
+        if let (TimeTravel::Query { position_column }, Some(first)) = (p.time_travel(), p.tables().first()) {
+            tx.index_positions(first, position_column)?;
+        }
+    }
     for p in registry.projections() {
         if p.tables().iter().any(|t| fresh.contains(&t.name)) {
             tx.clear_tables(p.tables())?;

@@ -309,6 +309,12 @@ pub trait Writes: Reads {
     /// Creates missing read-model tables; one whose columns differ is dropped
     /// and recreated. Returns the tables (re)created empty.
     fn ensure_tables(&mut self, specs: &[&'static TableSpec]) -> Result<Vec<&'static str>, StoreError>;
+    /// Indexes an append-only read-model table (the first table of a
+    /// [`TimeTravel::Query`](super::projection::TimeTravel::Query) read
+    /// model) by `position_column`, if it is not yet: reads of the rows
+    /// written in a range of positions then need not scan the whole table.
+    /// Idempotent; the table exists (see [`Writes::ensure_tables`]).
+    fn index_positions(&mut self, spec: &'static TableSpec, position_column: &str) -> Result<(), StoreError>;
     /// Deletes every row of a read-model table.
     fn clear_table(&mut self, spec: &'static TableSpec) -> Result<(), StoreError>;
     /// Upserts rows of one table (sorted by key by the caller).

@@ -3,7 +3,6 @@
 //! (filtered by the server).
 
 use super::conn::{Conn, col, to_i64};
-use super::rows::ident;
 use crate::es::StoreError;
 use crate::es::projection::{Row, TableSpec};
 use crate::es::store::EventHead;
@@ -38,8 +37,8 @@ impl Conn {
         (after, upto): (u64, u64),
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let column = ident(position_column)?;
-        let filter = format!("{column} > $1 AND {column} <= $2");
-        self.scan_where(spec, &filter, &[to_i64(after), to_i64(upto)], f)
+        let bounds = [to_i64(after), to_i64(upto)];
+        let filter = self.position_filter(spec, position_column, (bounds[0], bounds[1]))?;
+        self.scan_where(spec, &filter, &bounds, f)
     }
 }

@@ -5,6 +5,7 @@
 
 mod cells;
 mod copy;
+mod ledger;
 
 use std::fmt::Write as _;
 

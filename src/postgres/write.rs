@@ -289,6 +289,11 @@ impl Writes for Tx<'_> {
         self.conn.ensure_tables(specs)
     }
 
+    fn index_positions(&mut self, spec: &'static TableSpec, position_column: &str) -> Result<(), StoreError> {
+        self.write_rows()?;
+        self.conn.index_positions(spec, position_column)
+    }
+
     fn clear_table(&mut self, spec: &'static TableSpec) -> Result<(), StoreError> {
         self.write_rows()?;
         self.conn.clear_table(spec)

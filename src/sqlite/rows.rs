@@ -10,10 +10,13 @@ use super::read::to_i64;
 use crate::es::projection::{Cell, ColumnKind, Key, Row, TableSpec};
 use crate::es::store::StoreError;
 use cells::{SqlCell, row_from_sql};
-use sql::{BATCH, TableSql, ident, order_sql, select_sql};
+use sql::{BATCH, TableSql, columns, ident, order_sql, select_sql};
 
 mod cells;
+mod plan;
 mod sql;
+
+pub(super) use plan::ensure_index as index_positions;
 
 /// The statements of the tables a connection has used (a handful: found by
 /// a scan, cheaper than hashing).
@@ -107,17 +110,16 @@ pub(super) fn scan_table(
     if !table_exists(conn, spec)? {
         return Ok(());
     }
-    let (filter, bound) = match upto {
-        Some((column, position)) => (format!(" WHERE {} <= ?1", ident(column)?), to_i64(position)),
-        None => (" WHERE ?1 IS NOT NULL".to_owned(), 0),
+    let Some((column, position)) = upto else {
+        let sql = format!("{} ORDER BY {}", select_sql(spec)?, order_sql(spec)?);
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(row_from_sql(spec, r)?)?;
+        }
+        return Ok(());
     };
-    let sql = format!("{}{filter} ORDER BY {}", select_sql(spec)?, order_sql(spec)?);
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([bound])?;
-    while let Some(r) = rows.next()? {
-        f(row_from_sql(spec, r)?)?;
-    }
-    Ok(())
+    scan_where(conn, spec, column, (i64::MIN, to_i64(position)), f)
 }
 
 /// Calls `f` for every row of a read-model table whose `column` is in
@@ -132,8 +134,12 @@ pub(super) fn scan_where(
     if !table_exists(conn, spec)? {
         return Ok(());
     }
-    let column = ident(column)?;
-    let sql = format!("{} WHERE {column} > ?1 AND {column} <= ?2 ORDER BY {}", select_sql(spec)?, order_sql(spec)?);
+    let (from, column) = plan::plan(conn, spec, column, (after, upto), None)?.source_and_column(spec, column)?;
+    let sql = format!(
+        "SELECT {} FROM {from} WHERE {column} > ?1 AND {column} <= ?2 ORDER BY {}",
+        columns(spec)?,
+        order_sql(spec)?
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query([after, upto])?;
     while let Some(r) = rows.next()? {
@@ -155,14 +161,17 @@ pub(super) fn table_rows_upto(
     if !table_exists(conn, spec)? {
         return Ok(Vec::new());
     }
+    let upto = (i64::MIN, to_i64(position));
+    let need = offset.saturating_add(limit);
+    let (from, column) =
+        plan::plan(conn, spec, position_column, upto, Some(need))?.source_and_column(spec, position_column)?;
     let sql = format!(
-        "{} WHERE {} <= ?1 ORDER BY {} LIMIT ?2 OFFSET ?3",
-        select_sql(spec)?,
-        ident(position_column)?,
+        "SELECT {} FROM {from} WHERE {column} <= ?1 ORDER BY {} LIMIT ?2 OFFSET ?3",
+        columns(spec)?,
         order_sql(spec)?
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let args = [to_i64(position), to_i64(limit), to_i64(offset)];
+    let args = [upto.1, to_i64(limit), to_i64(offset)];
     let rows = stmt.query_map(args, |r| row_from_sql(spec, r))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -88,6 +88,10 @@ impl Writes for SqliteTx<'_> {
         rows::ensure_tables(&self.tx, specs)
     }
 
+    fn index_positions(&mut self, spec: &'static TableSpec, position_column: &str) -> Result<(), StoreError> {
+        rows::index_positions(&self.tx, spec, position_column)
+    }
+
     fn clear_table(&mut self, spec: &'static TableSpec) -> Result<(), StoreError> {
         rows::clear_table(&self.tx, spec)
     }

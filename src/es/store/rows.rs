@@ -183,6 +183,15 @@ impl WriteTx<'_> {
         Ok(fresh)
     }
 
+    /// Indexes the append-only table `spec` by `position_column` (see
+    /// [`crate::es::backend::Writes::index_positions`]); idempotent.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn index_positions(&mut self, spec: &'static TableSpec, position_column: &str) -> Result<(), StoreError> {
+        self.w.index_positions(spec, position_column)
+    }
+
     /// The cache of `spec`'s rows; in a bulk load, a table seen for the first
     /// time is asked once whether it holds any row (if not, it is cached
     /// whole). Nothing of a table not yet cached has been written in this

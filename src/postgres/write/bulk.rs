@@ -45,6 +45,11 @@ impl Tx<'_> {
             drops.push(col::<String>(r, 0)?);
             creates.push(col::<String>(r, 1)?);
         }
+        // The ledgers' position indexes too: built at commit, in one pass.
+        for r in &self.conn.query(include_str!("../sql/bulk_ledger_indexes.sql"), &[])? {
+            drops.push(col::<String>(r, 0)?);
+            creates.push(format!("{}; {}", col::<String>(r, 1)?, col::<String>(r, 2)?));
+        }
         if !drops.is_empty() {
             self.conn.batch(&drops.join("; "))?;
         }

@@ -64,9 +64,14 @@ fn key_where(spec: &TableSpec) -> Result<String, StoreError> {
     Ok(parts?.join(" AND "))
 }
 
-pub(super) fn select_sql(spec: &TableSpec) -> Result<String, StoreError> {
+/// The table's columns, in order, for a `SELECT`.
+pub(super) fn columns(spec: &TableSpec) -> Result<String, StoreError> {
     let cols: Result<Vec<_>, _> = spec.columns.iter().map(|c| ident(c.name)).collect();
-    Ok(format!("SELECT {} FROM {}", cols?.join(", "), ident(spec.name)?))
+    Ok(cols?.join(", "))
+}
+
+pub(super) fn select_sql(spec: &TableSpec) -> Result<String, StoreError> {
+    Ok(format!("SELECT {} FROM {}", columns(spec)?, ident(spec.name)?))
 }
 
 pub(super) fn order_sql(spec: &TableSpec) -> Result<String, StoreError> {
