@@ -169,6 +169,14 @@ fn a_whole_store_diff_takes_its_streams_touched_from_the_cache_and_an_older_file
     compare(&s, &cache, &logs, &whole_store_diffs(&[(0, 643), (100, 642), (639, 643)]));
     assert!(summed_from_cache(&logs) >= summed + 2, "a grown log still sums the cached intervals");
 
+    // An interval overlapping others (as a file extended from a timeline
+    // that did not restore its frames could hold) is never counted twice.
+    let db = rusqlite::Connection::open(&cache).expect("the cache file opens");
+    let sql = "INSERT OR REPLACE INTO cache_sums (position, after, sums) SELECT 600, 0, sums FROM cache_sums WHERE position = 600";
+    assert_eq!(db.execute(sql, []).expect("an overlapping interval written"), 1);
+    drop(db);
+    compare(&s, &cache, &logs, &whole_store_diffs(&[(0, 643), (0, 600), (39, 601)]));
+
     // A file of the previous format (2: frames without interval sums) is
     // never read, for the sums or for the read models.
     let db = rusqlite::Connection::open(&cache).expect("the cache file opens");

@@ -144,8 +144,15 @@ impl Chronicle {
         let Some((path, file, header)) = self.matching_cache()? else { return Ok(None) };
         let io = |e: String| format!("cache {}: {e}", path.display());
         let sums = Summaries::default();
-        let (mut intervals, mut events) = (0_usize, 0_u64);
+        let (mut intervals, mut events, mut last) = (0_usize, 0_u64, from);
         file.sums(from, to.min(header.head), &mut |after, end, bytes| {
+            // An interval overlapping one taken (a file extended from a
+            // timeline that did not restore its frames) is left out: the
+            // stretch it would cover is read instead, never counted twice.
+            if after < last {
+                return Ok(());
+            }
+            last = end;
             sums.insert((after, end), &decode(bytes)?);
             intervals += 1;
             events += end - after;
