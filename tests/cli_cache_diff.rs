@@ -137,3 +137,53 @@ fn counts_from_the_cached_keyframes_are_the_counts_of_the_range() {
     compare(&s, &cache, &logs, &queries);
     assert!(counted() - before >= 5, "the counts came from the cache ({} times)", counted() - before);
 }
+
+/// How many times the log file says a diff summed the cached intervals.
+fn summed_from_cache(logs: &Path) -> usize {
+    std::fs::read_to_string(logs.join("chronicle.log"))
+        .unwrap_or_default()
+        .matches("streams touched from cached interval sums")
+        .count()
+}
+
+fn whole_store_diffs(ends: &[(u64, u64)]) -> Vec<Vec<String>> {
+    ends.iter().map(|(a, b)| vec!["diff".to_owned(), a.to_string(), b.to_string(), "--json".to_owned()]).collect()
+}
+
+#[test]
+fn a_whole_store_diff_takes_its_streams_touched_from_the_cache_and_an_older_file_is_not_read() {
+    let s = Store::demo(640);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (cache, logs) = (dir.path().join("store.cache"), dir.path().join("logs"));
+    with(&s, Some(&cache), &logs, &["cache"]).expect_code(0, "chronicle cache");
+    // Ends on keyframes (every 40), between them, at 0 and at the head.
+    let ends = [(0, 640), (37, 530), (40, 400), (41, 599), (200, 640), (39, 121)];
+    compare(&s, &cache, &logs, &whole_store_diffs(&ends));
+    let summed = summed_from_cache(&logs);
+    assert!(summed >= ends.len(), "the counts and streams touched came from the cache ({summed} times)");
+
+    // A log that grew past the cached head: the edge read covers the rest.
+    for line in ["open acc-y Ada Lovelace", "deposit acc-y 12000", "withdraw acc-y 500"] {
+        s.exec(line);
+    }
+    compare(&s, &cache, &logs, &whole_store_diffs(&[(0, 643), (100, 642), (639, 643)]));
+    assert!(summed_from_cache(&logs) >= summed + 2, "a grown log still sums the cached intervals");
+
+    // An interval overlapping others (as a file extended from a timeline
+    // that did not restore its frames could hold) is never counted twice.
+    let db = rusqlite::Connection::open(&cache).expect("the cache file opens");
+    let sql = "INSERT OR REPLACE INTO cache_sums (position, after, sums) SELECT 600, 0, sums FROM cache_sums WHERE position = 600";
+    assert_eq!(db.execute(sql, []).expect("an overlapping interval written"), 1);
+    drop(db);
+    compare(&s, &cache, &logs, &whole_store_diffs(&[(0, 643), (0, 600), (39, 601)]));
+
+    // A file of the previous format (2: frames without interval sums) is
+    // never read, for the sums or for the read models.
+    let db = rusqlite::Connection::open(&cache).expect("the cache file opens");
+    db.execute("UPDATE cache_header SET header = json_set(header, '$.format', 2)", []).expect("header rewritten");
+    drop(db);
+    let (summed, reads) = (summed_from_cache(&logs), cache_reads(&logs));
+    compare(&s, &cache, &logs, &whole_store_diffs(&[(0, 643), (37, 530)]));
+    assert_eq!(summed_from_cache(&logs), summed, "an older file's sums are not read");
+    assert_eq!(cache_reads(&logs), reads, "an older file's frames are not read");
+}

@@ -17,6 +17,8 @@
 pub mod counts;
 mod frame;
 pub mod read;
+mod save;
+pub mod sums;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -73,8 +75,9 @@ pub struct Header {
 }
 
 /// The frames' format this build writes and reads: 2 since the frames keep
-/// the events counted by type and actor (`counts.rs`).
-pub const FORMAT: u32 = 2;
+/// the events counted by type and actor (`counts.rs`), 3 since the file
+/// keeps each frame interval's sums, streams touched included (`sums.rs`).
+pub const FORMAT: u32 = 3;
 
 /// What [`CacheFile::frames`] hands each frame to: its position and bytes.
 pub type EachFrame<'a> = dyn FnMut(u64, &[u8]) -> Result<(), String> + 'a;
@@ -83,7 +86,16 @@ pub type EachFrame<'a> = dyn FnMut(u64, &[u8]) -> Result<(), String> + 'a;
 /// bytes; it returns whether to go on.
 pub type EachBack<'a> = dyn FnMut(u64, &[u8]) -> Result<bool, String> + 'a;
 
-/// Storage of a cache file: a header and frames by position.
+/// What [`CacheFile::sums`] hands each interval to: its first position − 1,
+/// its last position, and its sums' bytes.
+pub type EachSum<'a> = dyn FnMut(u64, u64, &[u8]) -> Result<(), String> + 'a;
+
+/// One frame interval's sums as stored: its first position − 1, its last
+/// position, and the bytes (`sums.rs`).
+pub type IntervalBytes = (u64, u64, Vec<u8>);
+
+/// Storage of a cache file: a header, frames by position, and the sums of
+/// the intervals between frames.
 pub trait CacheFile: Send + std::fmt::Debug {
     /// The header, if the file holds one.
     ///
@@ -105,12 +117,24 @@ pub trait CacheFile: Send + std::fmt::Debug {
     /// # Errors
     /// The file cannot be written.
     fn reset(&mut self, header: &Header) -> Result<(), String>;
-    /// Adds `frames`, records `header` and the last world whole (`head`),
-    /// all or nothing.
+    /// The interval sums lying wholly inside `(after, upto]`, in position
+    /// order (read apart from the frames: no frame is decoded).
+    ///
+    /// # Errors
+    /// As [`CacheFile::frames`].
+    fn sums(&self, after: u64, upto: u64, each: &mut EachSum<'_>) -> Result<(), String>;
+    /// Adds `frames` and the `sums` of the intervals they end, records
+    /// `header` and the last world whole (`head`), all or nothing.
     ///
     /// # Errors
     /// The file cannot be written.
-    fn append(&mut self, header: &Header, frames: &[(u64, Vec<u8>)], head: &[u8]) -> Result<(), String>;
+    fn append(
+        &mut self,
+        header: &Header,
+        frames: &[(u64, Vec<u8>)],
+        sums: &[IntervalBytes],
+        head: &[u8],
+    ) -> Result<(), String>;
     /// The last world, whole (a frame that needs none before it).
     ///
     /// # Errors
@@ -341,55 +365,6 @@ impl KeyframeCache {
         timeline.restore(worlds);
         self.encoder = Encoder::after(&decoder);
         Ok(n)
-    }
-
-    /// Writes the keyframes `timeline` holds past what the file covers, and
-    /// the world it has folded to (the head, when built). Returns how many
-    /// frames were written.
-    ///
-    /// # Errors
-    /// The log cannot be read, or the file cannot be written.
-    pub fn save(&mut self, chron: &Chronicle, timeline: &Timeline) -> Result<usize, String> {
-        let since = self.encoder.position();
-        // Counts carry on from the last frame's (none: from position 1).
-        let mut counts = if since == 0 { Some(counts::Counts::default()) } else { self.encoder.counts().cloned() };
-        let mut at = since;
-        let mut frames = Vec::new();
-        for w in timeline.worlds_after(since) {
-            if let Some(c) = counts.as_mut() {
-                let mut sum = crate::es::store::Summing::default();
-                chron.store().sum_range(at, w.position, &mut sum).map_err(|e| e.to_string())?;
-                c.add(&sum.finish());
-            }
-            at = w.position;
-            frames.push((w.position, self.encoder.encode_counted(w, counts.clone())?));
-        }
-        let Some(&(head, _)) = frames.last() else { return Ok(0) };
-        // The last world also whole, for a quick first frame next time.
-        let whole = match timeline.worlds_after(since).last() {
-            Some(w) => Encoder::default().encode(w)?,
-            None => return Ok(0),
-        };
-        let fp = |p: u64| -> Result<String, String> {
-            plain_event(chron, p)?.map(|e| fingerprint(&e)).ok_or_else(|| format!("no event at position {p}"))
-        };
-        let problems = timeline.worlds_after(since).last().map(|w| w.problems.len() as u64);
-        let header = Header {
-            log: self.log.clone(),
-            layout: self.layout.clone(),
-            first: fp(1)?,
-            head,
-            last: fp(head)?,
-            problems,
-            format: FORMAT,
-        };
-        let io = |e: String| format!("cache {}: {e}", self.path.display());
-        if self.header.is_none() {
-            self.file.reset(&header).map_err(io)?;
-        }
-        self.file.append(&header, &frames, &whole).map_err(io)?;
-        self.header = Some(header);
-        Ok(frames.len())
     }
 }
 

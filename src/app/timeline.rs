@@ -364,7 +364,7 @@ mod keyframes;
 mod summary;
 pub use keyframes::Frames;
 use keyframes::Keyframes;
-pub use summary::Summaries;
+pub use summary::{IntervalSums, Summaries};
 
 #[cfg(test)]
 mod tests;

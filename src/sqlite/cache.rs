@@ -1,13 +1,13 @@
 //! The keyframe cache's storage (`crate::app::cache`): an SQLite file
 //! chronicle owns, marked with its own application id, holding one header
-//! row and frames by position. A file that exists and is something else (not
+//! row, frames by position and each frame interval's sums. A file that exists and is something else (not
 //! SQLite, another application's database) is refused, never changed.
 
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use crate::app::cache::{CacheFile, EachBack, EachFrame, Header};
+use crate::app::cache::{CacheFile, EachBack, EachFrame, EachSum, Header, IntervalBytes};
 
 /// `application_id` of a cache file ("CHRK").
 pub const CACHE_APPLICATION_ID: i64 = 0x4348_524B;
@@ -112,7 +112,25 @@ impl CacheFile for SqliteCache {
             .map_err(|e| err(&e))
     }
 
-    fn append(&mut self, header: &Header, frames: &[(u64, Vec<u8>)], head: &[u8]) -> Result<(), String> {
+    fn sums(&self, after: u64, upto: u64, each: &mut EachSum<'_>) -> Result<(), String> {
+        let mut stmt = self.conn.prepare(include_str!("cache/select_sums.sql")).map_err(|e| err(&e))?;
+        let bound = |p: u64| i64::try_from(p).unwrap_or(i64::MAX);
+        let mut rows = stmt.query([bound(after), bound(upto)]).map_err(|e| err(&e))?;
+        while let Some(row) = rows.next().map_err(|e| err(&e))? {
+            let (a, p): (i64, i64) = (row.get(0).map_err(|e| err(&e))?, row.get(1).map_err(|e| err(&e))?);
+            let bytes = row.get_ref(2).map_err(|e| err(&e))?.as_bytes_or_null().map_err(|e| e.to_string())?;
+            each(u64::try_from(a).unwrap_or(0), u64::try_from(p).unwrap_or(0), bytes.unwrap_or_default())?;
+        }
+        Ok(())
+    }
+
+    fn append(
+        &mut self,
+        header: &Header,
+        frames: &[(u64, Vec<u8>)],
+        sums: &[IntervalBytes],
+        head: &[u8],
+    ) -> Result<(), String> {
         let text = serde_json::to_string(header).map_err(|e| e.to_string())?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| err(&e))?;
         let now: Option<String> =
@@ -124,6 +142,13 @@ impl CacheFile for SqliteCache {
             let mut stmt = tx.prepare(include_str!("cache/insert_frame.sql")).map_err(|e| err(&e))?;
             for (p, bytes) in frames {
                 stmt.execute(rusqlite::params![i64::try_from(*p).unwrap_or(i64::MAX), bytes]).map_err(|e| err(&e))?;
+            }
+        }
+        {
+            let mut stmt = tx.prepare(include_str!("cache/insert_sums.sql")).map_err(|e| err(&e))?;
+            let bound = |p: u64| i64::try_from(p).unwrap_or(i64::MAX);
+            for (after, end, bytes) in sums {
+                stmt.execute(rusqlite::params![bound(*end), bound(*after), bytes]).map_err(|e| err(&e))?;
             }
         }
         tx.execute(include_str!("cache/upsert_head.sql"), [head]).map_err(|e| err(&e))?;

@@ -21,7 +21,7 @@ use crate::es::store::Summing;
 use crate::es::{Event, MemTables};
 
 /// A cache file that matches the log: its path, storage and header.
-type Matching = (PathBuf, Box<dyn CacheFile>, Header);
+pub(super) type Matching = (PathBuf, Box<dyn CacheFile>, Header);
 
 /// Events by type and by actor.
 pub type CountsBetween = (BTreeMap<String, u64>, BTreeMap<String, u64>);
@@ -117,7 +117,7 @@ impl Chronicle {
     }
 
     /// The cache file, when one exists whose header matches the log.
-    fn matching_cache(&self) -> Result<Option<Matching>, String> {
+    pub(super) fn matching_cache(&self) -> Result<Option<Matching>, String> {
         let (log, layout) = identity(self);
         let Some(path) = chosen_path(&log, &layout)? else { return Ok(None) };
         if !path.is_file() {

@@ -1,7 +1,8 @@
 //! A diff's counts by type and actor and its streams touched: from the
 //! timeline's interval summaries when the caller has a timeline
 //! ([`Chronicle::diff_with_summaries`]: the intervals inside the range plus
-//! reads of its edges), else from a read of the whole range without
+//! reads of its edges) or, for a whole-store diff, from the keyframe cache's
+//! ([`Chronicle::cached_summaries`]), else from a read of the whole range without
 //! payloads ([`crate::es::Store::sum_range`]), a page of positions at a
 //! time so a front end can stop it between pages.
 
@@ -44,6 +45,16 @@ impl Chronicle {
         sums: Option<&Summaries>,
         stop: &dyn Fn() -> bool,
     ) -> Result<RangeSummary, AppError> {
+        // Without a timeline, a whole-store diff sums the keyframe cache's
+        // intervals when `chronicle cache` built them (`cache/sums.rs`).
+        let cached;
+        let sums = match sums {
+            None if matches!(scope, Scope::All) => {
+                cached = self.cached_summaries(from, to);
+                cached.as_ref()
+            }
+            given => given,
+        };
         if let Some(sums) = sums {
             return sums.sum(&self.store, (from, to), !matches!(scope, Scope::Projection(_)), stop);
         }

@@ -313,6 +313,35 @@ impl Summaries {
     }
 }
 
+/// One interval's sums kept elsewhere (the keyframe cache's file), borrowed:
+/// what [`Summaries::insert`] takes.
+#[derive(Debug, Default)]
+pub struct IntervalSums<'a> {
+    /// Events by type.
+    pub by_type: Vec<(&'a str, u64)>,
+    /// Events by actor.
+    pub by_actor: Vec<(&'a str, u64)>,
+    /// The stream types of the interval.
+    pub types: Vec<&'a str>,
+    /// Streams touched, sorted by id, with an index into `types`.
+    pub streams: Vec<(&'a str, u16)>,
+}
+
+impl Summaries {
+    /// Holds `sums` as the interval `(after, end]`'s, as if summed here (so
+    /// a diff without a timeline sums a range from a file's intervals).
+    pub fn insert(&self, (after, end): (u64, u64), sums: &IntervalSums<'_>) {
+        let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut counts = |v: &[(&str, u64)]| v.iter().map(|(k, n)| (intern(&mut names, k), *n)).collect::<Vec<_>>();
+        let (by_type, by_actor) = (counts(&sums.by_type), counts(&sums.by_actor));
+        let types: Box<[Arc<str>]> = sums.types.iter().map(|t| intern(&mut names, t)).collect();
+        let ids = sums.streams.iter().map(|(id, _)| Arc::from(*id)).collect();
+        let kinds = sums.streams.iter().map(|(_, k)| *k).collect();
+        drop(names);
+        self.lock().insert(after, Arc::new(Piece { end, by_type, by_actor, ids, kinds, types }));
+    }
+}
+
 impl super::Timeline {
     /// The summaries of its intervals ([`Self::sum_ahead`]): a handle that
     /// follows later sums too (see [`Summaries::sum`]).

@@ -11,3 +11,10 @@ CREATE TABLE IF NOT EXISTS cache_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     frame BLOB NOT NULL
 );
+-- Each frame interval's events summed up (counts by type and actor, streams
+-- touched), apart from the frames so a diff reads them without decoding one.
+CREATE TABLE IF NOT EXISTS cache_sums (
+    position INTEGER PRIMARY KEY,
+    after INTEGER NOT NULL,
+    sums BLOB NOT NULL
+);
