@@ -54,6 +54,11 @@ pub struct Tx<'a> {
     direct: usize,
     /// Whether the events' indexes wait for the commit (see `bulk.rs`).
     bulk: RefCell<bulk::Bulk>,
+    /// Checkpoints this transaction set or read: under the store's lock
+    /// only it moves them, so a projector asking again (once per chunk of
+    /// an import) is answered without a round trip, which would wait for
+    /// the events' `COPY` running behind.
+    checkpoints: RefCell<HashMap<String, u64>>,
     /// A bulk load's full buffer of events, its `COPY` not yet started
     /// ([`Tx::seal`]).
     sealed: RefCell<Option<copy::Rows>>,
@@ -70,8 +75,9 @@ impl<'a> Tx<'a> {
         // Made before BEGIN is sent: if any of it fails, dropping it rolls back.
         let (pending, bulk) = (RefCell::default(), RefCell::default());
         let keyed = rustc_hash::FxHashSet::default();
-        let sealed = RefCell::default();
-        let tx = Self { conn, channel, pending, head: Cell::new(0), direct: 0, bulk, sealed, keyed, done: false };
+        let (sealed, checkpoints) = (RefCell::default(), RefCell::default());
+        let head = Cell::new(0);
+        let tx = Self { conn, channel, pending, head, direct: 0, bulk, checkpoints, sealed, keyed, done: false };
         tx.conn.batch(&format!("BEGIN; SET LOCAL lock_timeout = '60s'; SELECT pg_advisory_xact_lock({lock_key})"))?;
         Ok(tx)
     }
@@ -92,6 +98,20 @@ impl<'a> Tx<'a> {
             self.pending.borrow_mut().events = events; // its allocation, for the next
         }
         self.write_others()
+    }
+
+    /// The checkpoints of `projections` if this transaction knows them all.
+    pub(super) fn known_checkpoints(&self, projections: &[&str]) -> Option<Vec<u64>> {
+        let known = self.checkpoints.borrow();
+        projections.iter().map(|p| known.get(*p).copied()).collect()
+    }
+
+    /// Remembers checkpoints read from the store (see [`Tx::known_checkpoints`]).
+    pub(super) fn learn_checkpoints(&self, projections: &[&str], read: &[u64]) {
+        let mut known = self.checkpoints.borrow_mut();
+        for (p, at) in projections.iter().zip(read) {
+            known.entry((*p).to_owned()).or_insert(*at);
+        }
     }
 
     /// Whether `events` has no index left to refuse a row (dropped by a bulk
@@ -351,6 +371,7 @@ impl Writes for Tx<'_> {
 
     fn set_checkpoint(&mut self, projection: &str, position: u64) -> Result<(), StoreError> {
         self.pending.borrow_mut().checkpoints.insert(projection.to_owned(), to_i64(position));
+        self.checkpoints.borrow_mut().insert(projection.to_owned(), position);
         Ok(())
     }
 
