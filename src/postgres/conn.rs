@@ -1,9 +1,12 @@
 //! One session on the server, shared by the engine's reads and its write
 //! transaction: the client behind a `RefCell` (reads take `&self`), and the
-//! statements prepared once per session.
+//! statements prepared once per session. A bulk load's events `COPY` may run
+//! on a thread of its own ([`Conn::behind`]) while the caller prepares the
+//! next batch; the session's next statement waits for it.
 
 use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -19,7 +22,10 @@ pub const PAGE: i64 = 10_000;
 
 /// The session.
 pub struct Conn {
-    client: RefCell<Client>,
+    /// None only while a statement runs behind ([`Conn::behind`]).
+    client: RefCell<Option<Client>>,
+    /// The statement running behind, handing the client back when done.
+    running: RefCell<Option<Behind>>,
     statements: RefCell<HashMap<String, Statement>>,
     /// Inside an explicit transaction (a lost connection then means it was killed).
     pub in_tx: Cell<bool>,
@@ -37,6 +43,9 @@ pub struct Conn {
     pub trusts_checked: bool,
 }
 
+/// A statement run on its own thread: the client back, and its outcome.
+type Behind = JoinHandle<(Client, Result<(), postgres::Error>)>;
+
 /// Names of the tables [`Conn::checked`] holds.
 pub type Shared = Arc<Mutex<rustc_hash::FxHashSet<String>>>;
 
@@ -50,7 +59,8 @@ impl Conn {
         Self {
             trusts_checked: checked.is_some(),
             checked: checked.unwrap_or_default(),
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
+            running: RefCell::default(),
             statements: RefCell::default(),
             in_tx: Cell::new(false),
             known_tables: RefCell::default(),
@@ -60,8 +70,48 @@ impl Conn {
 
     /// Runs `f` on the client; its failure mapped to a store error.
     pub fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>) -> Result<T, StoreError> {
-        let mut client = self.client.try_borrow_mut().map_err(|_| busy_session())?;
-        f(&mut client).map_err(|e| self.error(e))
+        let mut slot = self.client.try_borrow_mut().map_err(|_| busy_session())?;
+        let client = self.settle(&mut slot)?;
+        f(client).map_err(|e| self.error(e))
+    }
+
+    /// Runs `f` on the client on a thread of its own and returns at once
+    /// (after waiting for any statement already behind). The session's next
+    /// use waits for it; its failure is then that use's error (a failed
+    /// statement aborts the transaction, so nothing after it is committed).
+    pub fn behind(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<(), postgres::Error> + Send + 'static,
+    ) -> Result<(), StoreError> {
+        let mut slot = self.client.try_borrow_mut().map_err(|_| busy_session())?;
+        self.settle(&mut slot)?;
+        let Some(mut client) = slot.take() else { return Err(lost_session()) };
+        let spawned = std::thread::Builder::new().name("chronicle-copy".into()).spawn(move || {
+            let result = f(&mut client);
+            (client, result)
+        });
+        match spawned {
+            Ok(handle) => {
+                *self.running.borrow_mut() = Some(handle);
+                Ok(())
+            }
+            Err(e) => Err(StoreError::Backend {
+                kind: BackendKind::Other,
+                message: format!("could not start a thread for the PostgreSQL session: {e}"),
+                source: Box::new(e),
+            }),
+        }
+    }
+
+    /// The client, once the statement behind (if any) has ended; that
+    /// statement's failure, if it failed.
+    fn settle<'s>(&self, slot: &'s mut Option<Client>) -> Result<&'s mut Client, StoreError> {
+        if let Some(handle) = self.running.borrow_mut().take() {
+            let (client, result) = handle.join().map_err(|_| lost_session())?;
+            *slot = Some(client);
+            result.map_err(|e| self.error(e))?;
+        }
+        slot.as_mut().ok_or_else(lost_session)
     }
 
     /// `e` as a store error, knowing whether a transaction is open.
@@ -131,7 +181,8 @@ impl Conn {
         sql: &str,
         f: &mut dyn FnMut(&mut postgres::CopyOutReader<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut client = self.client.try_borrow_mut().map_err(|_| busy_session())?;
+        let mut slot = self.client.try_borrow_mut().map_err(|_| busy_session())?;
+        let client = self.settle(&mut slot)?;
         let mut reader = client.copy_out(sql).map_err(|e| self.error(e))?;
         f(&mut reader)
     }
@@ -149,6 +200,25 @@ fn busy_session() -> StoreError {
         kind: BackendKind::Other,
         message: "the PostgreSQL session is busy with another statement".to_owned(),
         source: "re-entrant use of one PostgreSQL session".into(),
+    }
+}
+
+/// The session's thread for a statement run behind ended without handing
+/// the session back (it panicked): the session is gone.
+fn lost_session() -> StoreError {
+    StoreError::Backend {
+        kind: BackendKind::Other,
+        message: "the PostgreSQL session was lost by a failed COPY thread".to_owned(),
+        source: "session thread ended abnormally".into(),
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // A statement still behind ends before the session closes.
+        if let Some(handle) = self.running.get_mut().take() {
+            let _ = handle.join();
+        }
     }
 }
 

@@ -388,9 +388,4 @@ impl Conn {
         let rows = self.query(include_str!("sql/select_checkpoints.sql"), &[&projections])?;
         rows.iter().map(|r| ucol(r, 0)).collect()
     }
-
-    pub fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
-        let row = self.query_opt("SELECT position FROM checkpoints WHERE projection = $1", &[&projection])?;
-        row.map_or(Ok(0), |r| ucol(&r, 0))
-    }
 }

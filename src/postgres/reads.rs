@@ -113,12 +113,16 @@ macro_rules! reads_via {
                 $conn.snapshot_positions()
             }
             fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
-                let $s = self;
-                $conn.checkpoint(projection)
+                Ok(self.checkpoints(&[projection])?.first().copied().unwrap_or(0))
             }
             fn checkpoints(&self, projections: &[&str]) -> Result<Vec<u64>, StoreError> {
+                if let Some(known) = self.known_checkpoints(projections) {
+                    return Ok(known);
+                }
                 let $s = self;
-                $conn.checkpoints(projections)
+                let read = $conn.checkpoints(projections)?;
+                self.learn_checkpoints(projections, &read);
+                Ok(read)
             }
             fn table_rows(&self, spec: &'static TableSpec, offset: u64, limit: u64) -> Result<Vec<Row>, StoreError> {
                 let $s = self;
@@ -173,6 +177,18 @@ macro_rules! reads_via {
             }
         }
     };
+}
+
+/// Outside a write transaction checkpoints are always read: another
+/// session may move them.
+impl Conn {
+    #[allow(clippy::unused_self)]
+    fn known_checkpoints(&self, _projections: &[&str]) -> Option<Vec<u64>> {
+        None
+    }
+
+    #[allow(clippy::unused_self)]
+    fn learn_checkpoints(&self, _projections: &[&str], _read: &[u64]) {}
 }
 
 reads_via!(Conn, |s| s);

@@ -54,6 +54,14 @@ pub struct Tx<'a> {
     direct: usize,
     /// Whether the events' indexes wait for the commit (see `bulk.rs`).
     bulk: RefCell<bulk::Bulk>,
+    /// Checkpoints this transaction set or read: under the store's lock
+    /// only it moves them, so a projector asking again (once per chunk of
+    /// an import) is answered without a round trip, which would wait for
+    /// the events' `COPY` running behind.
+    checkpoints: RefCell<HashMap<String, u64>>,
+    /// A bulk load's full buffer of events, its `COPY` not yet started
+    /// ([`Tx::seal`]).
+    sealed: RefCell<Option<copy::Rows>>,
     /// Read-model tables a large insert found a taken key in (then upserted).
     keyed: rustc_hash::FxHashSet<&'static str>,
     done: bool,
@@ -67,20 +75,97 @@ impl<'a> Tx<'a> {
         // Made before BEGIN is sent: if any of it fails, dropping it rolls back.
         let (pending, bulk) = (RefCell::default(), RefCell::default());
         let keyed = rustc_hash::FxHashSet::default();
-        let tx = Self { conn, channel, pending, head: Cell::new(0), direct: 0, bulk, keyed, done: false };
+        let (sealed, checkpoints) = (RefCell::default(), RefCell::default());
+        let head = Cell::new(0);
+        let tx = Self { conn, channel, pending, head, direct: 0, bulk, checkpoints, sealed, keyed, done: false };
         tx.conn.batch(&format!("BEGIN; SET LOCAL lock_timeout = '60s'; SELECT pg_advisory_xact_lock({lock_key})"))?;
         Ok(tx)
     }
 
     /// Writes everything buffered (before any read, and at commit).
     pub fn flush(&self) -> Result<(), StoreError> {
+        self.launch()?;
         let mut events = std::mem::take(&mut self.pending.borrow_mut().events);
         if !events.is_empty() {
             self.defer_indexes(events.len())?;
+            if self.unguarded() {
+                self.pending.borrow_mut().events = events.empty_like();
+                self.write_others()?;
+                return self.copy_behind(events);
+            }
             self.copy_events(&events, events.len())?;
             events.clear();
             self.pending.borrow_mut().events = events; // its allocation, for the next
         }
+        self.write_others()
+    }
+
+    /// The checkpoints of `projections` if this transaction knows them all.
+    pub(super) fn known_checkpoints(&self, projections: &[&str]) -> Option<Vec<u64>> {
+        let known = self.checkpoints.borrow();
+        projections.iter().map(|p| known.get(*p).copied()).collect()
+    }
+
+    /// Remembers checkpoints read from the store (see [`Tx::known_checkpoints`]).
+    pub(super) fn learn_checkpoints(&self, projections: &[&str], read: &[u64]) {
+        let mut known = self.checkpoints.borrow_mut();
+        for (p, at) in projections.iter().zip(read) {
+            known.entry((*p).to_owned()).or_insert(*at);
+        }
+    }
+
+    /// Whether `events` has no index left to refuse a row (dropped by a bulk
+    /// load): a `COPY` then cannot fail on a taken id or version, and may
+    /// run behind (the build at commit reports a duplicate, typed).
+    fn unguarded(&self) -> bool {
+        matches!(&*self.bulk.borrow(), bulk::Bulk::Deferred(creates) if !creates.is_empty())
+    }
+
+    /// A full buffer of events, in a bulk load: set aside until the caller
+    /// comes back with the next event, so that the `COPY` runs behind the
+    /// caller's next stretch of work (projecting these events, writing their
+    /// rows, encoding the next) rather than making it wait now.
+    fn seal(&self) -> Result<(), StoreError> {
+        let len = self.pending.borrow().events.len();
+        self.defer_indexes(len)?;
+        if !self.unguarded() {
+            return self.flush();
+        }
+        self.launch()?;
+        let mut p = self.pending.borrow_mut();
+        let fresh = p.events.empty_like();
+        *self.sealed.borrow_mut() = Some(std::mem::replace(&mut p.events, fresh));
+        Ok(())
+    }
+
+    /// Starts the `COPY` of the events set aside by [`Tx::seal`], if any.
+    fn launch(&self) -> Result<(), StoreError> {
+        let sealed = self.sealed.borrow_mut().take();
+        sealed.map_or(Ok(()), |events| self.copy_behind(events))
+    }
+
+    /// `COPY`s `events` on the session's own thread ([`Conn::behind`]): the
+    /// session's next statement waits for it, and its failure (no index is
+    /// there to refuse a duplicate: the build at commit does) aborts the
+    /// transaction.
+    fn copy_behind(&self, events: copy::Rows) -> Result<(), StoreError> {
+        let last = events.len().checked_sub(1).and_then(|i| events.keys(i)).map_or(0, |k| k.position);
+        self.conn.behind(move |c| {
+            let mut w = c.copy_in(include_str!("sql/copy_events.sql"))?;
+            for part in events.data(events.len()) {
+                // A write error is the session's: `finish` reports it.
+                if w.write_all(part).is_err() {
+                    break;
+                }
+            }
+            w.finish().map(drop)
+        })?;
+        self.head.set(self.head.get().max(last));
+        Ok(())
+    }
+
+    /// Writes the held rows, stream summaries and checkpoints.
+    fn write_others(&self) -> Result<(), StoreError> {
         self.write_rows()?;
         let streams = std::mem::take(&mut self.pending.borrow_mut().streams);
         let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -258,12 +343,17 @@ impl Writes for Tx<'_> {
             self.direct += 1;
             return self.insert_direct(e);
         }
+        self.launch()?;
         let full = {
             let mut p = self.pending.borrow_mut();
             p.events.push(e)?;
             p.events.len() >= FLUSH_EVENTS
         };
-        if full { self.flush() } else { Ok(()) }
+        match (full, bulk_on) {
+            (false, _) => Ok(()),
+            (true, true) => self.seal(),
+            (true, false) => self.flush(),
+        }
     }
 
     fn upsert_stream(&mut self, s: &StreamInfo) -> Result<(), StoreError> {
@@ -281,6 +371,7 @@ impl Writes for Tx<'_> {
 
     fn set_checkpoint(&mut self, projection: &str, position: u64) -> Result<(), StoreError> {
         self.pending.borrow_mut().checkpoints.insert(projection.to_owned(), to_i64(position));
+        self.checkpoints.borrow_mut().insert(projection.to_owned(), position);
         Ok(())
     }
 

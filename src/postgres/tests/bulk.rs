@@ -22,7 +22,12 @@ fn catalog(db: &TestDb) -> Vec<String> {
 
 /// `N` events over ten streams, positions and versions contiguous.
 fn events() -> Vec<Ev> {
-    (1..=N).map(|p| Ev::new(p, &format!("s{}", p % 10), p.div_ceil(10))).collect()
+    many(N)
+}
+
+/// `n` events over ten streams, positions and versions contiguous.
+fn many(n: u64) -> Vec<Ev> {
+    (1..=n).map(|p| Ev::new(p, &format!("s{}", p % 10), p.div_ceil(10))).collect()
 }
 
 /// Appends `evs` in one bulk-load transaction; the commit's outcome.
@@ -90,6 +95,68 @@ fn a_duplicate_in_a_bulk_load_is_refused_typed_at_commit_and_records_nothing() {
     // Without the duplicate the same load goes through.
     bulk_append(&mut e, &events()).unwrap();
     assert_eq!(e.reads().head().unwrap(), N);
+}
+
+/// Events enough for several full buffers, each copied on the session's
+/// thread while the next is appended.
+const MANY: u64 = 25_000;
+
+#[test]
+fn a_bulk_load_of_several_buffers_reads_its_own_events_and_refuses_a_duplicate_copied_early() {
+    let db = db!();
+    let mut e = create(&db);
+    let before = catalog(&db);
+
+    let mut evs = many(MANY);
+    evs[3_000].id = "ev-5".into(); // in the first buffer, copied long before the commit
+    assert!(matches!(bulk_append(&mut e, &evs), Err(StoreError::EventIdTaken(id)) if id == "ev-5"));
+    assert_eq!(e.reads().head().unwrap(), 0, "nothing recorded");
+    assert_eq!(catalog(&db), before);
+
+    let evs = many(MANY);
+    let mut tx = e.begin().unwrap();
+    tx.bulk_load().unwrap();
+    for ev in &evs[..15_000] {
+        tx.insert_event(&ev.row()).unwrap();
+    }
+    // A read inside the load sees every event appended so far.
+    assert_eq!(tx.head().unwrap(), 15_000);
+    assert_eq!(tx.event_position("ev-10001").unwrap(), Some(10_001));
+    for ev in &evs[15_000..] {
+        tx.insert_event(&ev.row()).unwrap();
+    }
+    tx.commit().unwrap();
+    let r = e.reads();
+    assert_eq!(r.head().unwrap(), MANY);
+    assert_eq!(r.event_position("ev-24999").unwrap(), Some(24_999));
+    assert_eq!(catalog(&db), before);
+}
+
+#[test]
+fn a_bulk_load_whose_session_dies_while_copying_fails_and_records_nothing() {
+    let db = db!();
+    let mut e = create(&db);
+    let pid: i32 = e.conn.query_opt("SELECT pg_backend_pid()", &[]).unwrap().unwrap().get(0);
+    let evs = many(MANY);
+    let mut tx = e.begin().unwrap();
+    tx.bulk_load().unwrap();
+    let mut failed = None;
+    for (i, ev) in evs.iter().enumerate() {
+        if i == 12_000 {
+            db.client().execute("SELECT pg_terminate_backend($1)", &[&pid]).unwrap();
+        }
+        if let Err(err) = tx.insert_event(&ev.row()) {
+            failed = Some(err);
+            break;
+        }
+    }
+    let err = match failed {
+        Some(err) => err,
+        None => tx.commit().unwrap_err(),
+    };
+    assert!(matches!(err, StoreError::Backend { .. }), "{err:?}");
+    let count: i64 = db.client().query_one("SELECT count(*) FROM chronicle.events", &[]).unwrap().get(0);
+    assert_eq!(count, 0, "nothing recorded");
 }
 
 static LEDGER: TableSpec = TableSpec {

@@ -116,6 +116,11 @@ impl Rows {
         Some(Keys { position, event_id, stream_id, version })
     }
 
+    /// An empty buffer with room for as many rows as this one holds.
+    pub fn empty_like(&self) -> Self {
+        Self { buf: Vec::with_capacity(self.buf.len()), starts: Vec::with_capacity(self.starts.len()) }
+    }
+
     /// Empties the buffer, keeping its allocation.
     pub fn clear(&mut self) {
         self.buf.clear();
