@@ -293,44 +293,37 @@ impl Chronicle {
             let sum = self.summarize((from, to), scope, sums, stop)?;
             (diff.by_type, diff.by_actor, touched) = (sum.by_type, sum.by_actor, sum.streams);
         }
-        if !matches!(scope, Scope::Projection(_)) {
-            for (id, stream_type) in touched {
-                if stop() {
-                    return Err(cancelled());
-                }
-                let (before, after) = self.states_json_at_both(&id, &stream_type, (from, to))?;
-                let created = before.is_none();
-                let changes = changes(&before.unwrap_or(Value::Null), &after.unwrap_or(Value::Null));
-                if created || !changes.is_empty() {
-                    diff.streams.push(StreamDiff { stream_id: id, stream_type, created, changes });
-                }
-            }
-        }
         let names: Vec<String> = match scope {
             Scope::All => self.registry.projections().iter().map(|p| p.name().to_owned()).collect(),
             Scope::Projection(name) => vec![name.to_owned()],
             Scope::Stream(_) => Vec::new(),
         };
-        if from == to {
-            diff.projections = names.into_iter().map(|n| (n, ProjectionDiff::default())).collect();
-        } else {
-            let mut rest = Vec::new();
-            for name in names {
-                if stop() {
-                    return Err(cancelled());
-                }
-                if let Some(rows) = self.ledger_between(&name, (from, to))? {
-                    diff.projections.insert(name, rows);
-                } else {
-                    rest.push(name);
+        std::thread::scope(|s| {
+            // A wide whole-store diff reads its ledgers beside the streams.
+            let (beside, reading) = match scope {
+                Scope::All if from < to => self.ledgers_beside(s, &names, (from, to))?,
+                _ => (Vec::new(), None),
+            };
+            if !matches!(scope, Scope::Projection(_)) {
+                for (id, stream_type) in touched {
+                    if stop() {
+                        return Err(cancelled());
+                    }
+                    let (before, after) = self.states_json_at_both(&id, &stream_type, (from, to))?;
+                    let created = before.is_none();
+                    let changes = changes(&before.unwrap_or(Value::Null), &after.unwrap_or(Value::Null));
+                    if created || !changes.is_empty() {
+                        diff.streams.push(StreamDiff { stream_id: id, stream_type, created, changes });
+                    }
                 }
             }
-            let both = self.rows_at_both(&rest, (from, to), worlds, stop)?;
-            for (name, (before, after)) in both {
-                diff.projections.insert(name, rows_diff(before, after));
+            let rest: Vec<String> = names.into_iter().filter(|n| !beside.contains(n)).collect();
+            diff.projections = self.projection_diffs(rest, (from, to), worlds, stop)?;
+            if let Some(reading) = reading {
+                diff.projections.extend(reading.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
             }
-        }
-        Ok(diff)
+            Ok(diff)
+        })
     }
 
     /// Calls `f` for each event in `(from, to]` the scope covers: one
@@ -390,6 +383,7 @@ fn cancelled() -> AppError {
 }
 
 mod json;
+mod ledgers;
 pub(crate) mod rows;
 pub use rows::{row_key, rows_diff};
 mod states;

@@ -94,27 +94,37 @@ impl Chronicle {
         Ok(checkpoint == position || matches!(p.time_travel(), TimeTravel::Query { .. }) && checkpoint >= position)
     }
 
-    /// What differs of a ledger ([`TimeTravel::Query`]) the store holds up
-    /// to `to` between `from` and `to` (`None`: not such a read model): the
-    /// rows it gained in `(from, to]`, by key text as [`rows_diff`] orders
-    /// them. Its rows never change once written, so nothing else differs.
-    pub(super) fn ledger_between(
+    /// Every read model of `names` diffed between `from` and `to`: a
+    /// ledger by the rows it gained, the others by their rows at both ends.
+    ///
+    /// # Errors
+    /// Store failures; an event that cannot be upcast or decoded.
+    pub(super) fn projection_diffs(
         &self,
-        name: &str,
+        names: Vec<String>,
         (from, to): (u64, u64),
-    ) -> Result<Option<ProjectionDiff>, AppError> {
-        let Some(p) = self.registry.projection(name) else { return Ok(None) };
-        let TimeTravel::Query { position_column } = p.time_travel() else { return Ok(None) };
-        if self.store.checkpoint(name)? < to {
-            return Ok(None);
+        worlds: [Option<&World>; 2],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<BTreeMap<String, ProjectionDiff>, AppError> {
+        if from == to {
+            return Ok(names.into_iter().map(|n| (n, ProjectionDiff::default())).collect());
         }
-        let mut rows: Vec<(String, Row)> = Vec::new();
-        self.store.scan_table_between(&p.tables()[0], position_column, (from, to), &mut |row| {
-            rows.push((key_text(&row), row));
-            Ok(())
-        })?;
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(Some(ProjectionDiff { added: rows.into_iter().map(|(_, row)| row).collect(), ..ProjectionDiff::default() }))
+        let mut out = BTreeMap::new();
+        let mut rest = Vec::new();
+        for name in names {
+            if stop() {
+                return Err(super::cancelled());
+            }
+            if let Some(rows) = self.ledger_between(&name, (from, to))? {
+                out.insert(name, rows);
+            } else {
+                rest.push(name);
+            }
+        }
+        for (name, (before, after)) in self.rows_at_both(&rest, (from, to), worlds, stop)? {
+            out.insert(name, rows_diff(before, after));
+        }
+        Ok(out)
     }
 
     /// The rows of each of `names` at `from` and at `to` (`from <= to`).
