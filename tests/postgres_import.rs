@@ -26,13 +26,7 @@ fn sqlite_state(db: &std::path::Path, projection: &str) -> Value {
 #[test]
 fn an_import_into_an_empty_database_builds_the_rows_the_commands_built() {
     let Some(a) = Pg::demo(3000) else { return };
-    let Some(b) = Pg::new() else { return };
-    let file = a.dir.path().join("export.jsonl");
-    std::fs::write(&file, a.export()).expect("write the export");
-    let path = file.to_str().expect("UTF-8 path");
-    b.ok(&["import", path]);
-    let sqlite = a.dir.path().join("copy.db");
-    run(chronicle().arg("--db").arg(&sqlite).args(["import", path])).expect_code(0, "import into a file");
+    let Some((b, sqlite)) = a.imported_copies() else { return };
     for projection in PROJECTIONS {
         let want = a.state(&["--projection", projection]);
         assert_eq!(b.state(&["--projection", projection]), want, "{projection}: PostgreSQL import");

@@ -9,6 +9,7 @@ mod pg;
 #[path = "helpers/cli.rs"]
 mod support;
 
+use pg::correlations;
 use serde_json::Value;
 use support::{Store, json_lines};
 
@@ -39,20 +40,6 @@ fn has_index(s: &Store) -> bool {
         })
         .expect("sqlite_schema")
         == 1
-}
-
-/// The correlation ids of `log`, each with how many events it has, most first.
-fn correlations(log: &[Value]) -> Vec<String> {
-    let mut ids: Vec<(usize, String)> = Vec::new();
-    for e in log {
-        let id = e["metadata"]["correlation_id"].as_str().expect("correlation_id").to_owned();
-        match ids.iter_mut().find(|(_, i)| *i == id) {
-            Some((n, _)) => *n += 1,
-            None => ids.push((1, id)),
-        }
-    }
-    ids.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
-    ids.into_iter().map(|(_, id)| id).collect()
 }
 
 /// `log --correlation ID --json` and `log --correlation ID --tree --json`.

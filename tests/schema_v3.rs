@@ -12,34 +12,13 @@ mod pg;
 #[path = "helpers/cli.rs"]
 mod support;
 
-use pg::Pg;
-use serde_json::Value;
+use pg::{Pg, correlations};
 use support::{chronicle, run};
-
-/// The correlation ids of `log`, each once, most events first.
-fn correlations(log: &[Value]) -> Vec<String> {
-    let mut ids: Vec<(usize, String)> = Vec::new();
-    for e in log {
-        let id = e["metadata"]["correlation_id"].as_str().expect("correlation_id").to_owned();
-        match ids.iter_mut().find(|(_, i)| *i == id) {
-            Some((n, _)) => *n += 1,
-            None => ids.push((1, id)),
-        }
-    }
-    ids.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
-    ids.into_iter().map(|(_, id)| id).collect()
-}
 
 #[test]
 fn correlations_answer_alike_after_commands_after_an_import_and_in_sqlite() {
     let Some(a) = Pg::demo(1_500) else { return };
-    let Some(b) = Pg::new() else { return };
-    let file = a.dir.path().join("export.jsonl");
-    std::fs::write(&file, a.export()).expect("write the export");
-    let path = file.to_str().expect("UTF-8 path");
-    b.ok(&["import", path]);
-    let sqlite = a.dir.path().join("copy.db");
-    run(chronicle().arg("--db").arg(&sqlite).args(["import", path])).expect_code(0, "import into a file");
+    let Some((b, sqlite)) = a.imported_copies() else { return };
 
     let ids = correlations(&a.log(&[]));
     let picked: Vec<&String> = ids.iter().take(3).chain(ids.last()).collect();

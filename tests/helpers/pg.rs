@@ -87,6 +87,19 @@ impl Pg {
         self.ok(&["export"])
     }
 
+    /// The store's export imported into a fresh database and into a SQLite
+    /// file next to it (`None` without a server).
+    pub fn imported_copies(&self) -> Option<(Pg, std::path::PathBuf)> {
+        let pg = Pg::new()?;
+        let file = self.dir.path().join("export.jsonl");
+        std::fs::write(&file, self.export()).expect("write the export");
+        let path = file.to_str().expect("UTF-8 path");
+        pg.ok(&["import", path]);
+        let sqlite = self.dir.path().join("copy.db");
+        run(chronicle().arg("--db").arg(&sqlite).args(["import", path])).expect_code(0, "import into a file");
+        Some((pg, sqlite))
+    }
+
     /// `state --json` with extra arguments, parsed.
     pub fn state(&self, extra: &[&str]) -> Value {
         let mut args = vec!["state", "--json"];
@@ -146,4 +159,18 @@ impl Drop for CheckpointLock {
     fn drop(&mut self) {
         let _ = self.client.batch_execute("ROLLBACK");
     }
+}
+
+/// The correlation ids of `log`, each once, those with the most events first.
+pub fn correlations(log: &[Value]) -> Vec<String> {
+    let mut ids: Vec<(usize, String)> = Vec::new();
+    for e in log {
+        let id = e["metadata"]["correlation_id"].as_str().expect("correlation_id").to_owned();
+        match ids.iter_mut().find(|(_, i)| *i == id) {
+            Some((n, _)) => *n += 1,
+            None => ids.push((1, id)),
+        }
+    }
+    ids.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    ids.into_iter().map(|(_, id)| id).collect()
 }
