@@ -228,6 +228,23 @@ pub trait Reads {
     fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError>;
     /// Positions of snapshots, in order.
     fn snapshot_positions(&self) -> Result<Vec<u64>, StoreError>;
+    /// The newest read-model snapshot of `projection` tagged `tag` at or
+    /// before `max_position`: its position and its body as saved
+    /// ([`Writes::save_model_snapshot`]; opaque to the engine). Default:
+    /// none (a log that keeps none, such as another tool's).
+    fn model_snapshot(
+        &self,
+        _projection: &str,
+        _tag: &str,
+        _max_position: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        Ok(None)
+    }
+    /// Every read-model snapshot's projection, position and tag (bodies not
+    /// read), by projection then position. Default: none.
+    fn model_snapshot_list(&self) -> Result<Vec<(String, u64, String)>, StoreError> {
+        Ok(Vec::new())
+    }
     /// A projection's checkpoint (0 = nothing applied).
     fn checkpoint(&self, projection: &str) -> Result<u64, StoreError>;
     /// Several projections' checkpoints, in the order given ([`Reads::checkpoint`]
@@ -306,6 +323,19 @@ pub trait Writes: Reads {
     fn save_snapshot(&mut self, s: &Snapshot) -> Result<(), StoreError>;
     /// Sets a projection's checkpoint.
     fn set_checkpoint(&mut self, projection: &str, position: u64) -> Result<(), StoreError>;
+    /// Stores a read-model snapshot: `body` (bytes the engine keeps as
+    /// given) holds `projection`'s rows as of `position`, tagged `tag`;
+    /// replaces one of the same projection and position.
+    fn save_model_snapshot(
+        &mut self,
+        projection: &str,
+        position: u64,
+        tag: &str,
+        body: &[u8],
+    ) -> Result<(), StoreError>;
+    /// Deletes every read-model snapshot of `projection` (its rows are
+    /// about to be rebuilt from position 0).
+    fn clear_model_snapshots(&mut self, projection: &str) -> Result<(), StoreError>;
     /// Creates missing read-model tables; one whose columns differ is dropped
     /// and recreated. Returns the tables (re)created empty.
     fn ensure_tables(&mut self, specs: &[&'static TableSpec]) -> Result<Vec<&'static str>, StoreError>;

@@ -375,6 +375,15 @@ impl Writes for Tx<'_> {
         Ok(())
     }
 
+    // Placeholder until the engine keeps read-model snapshots (branch rmsnap-engines).
+    fn save_model_snapshot(&mut self, _: &str, _: u64, _: &str, _: &[u8]) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn clear_model_snapshots(&mut self, _: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     fn ensure_tables(&mut self, specs: &[&'static TableSpec]) -> Result<Vec<&'static str>, StoreError> {
         self.write_rows()?;
         self.conn.ensure_tables(specs)

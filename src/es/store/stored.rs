@@ -35,6 +35,28 @@ impl Store {
         self.reads().snapshot_positions()
     }
 
+    /// The newest read-model snapshot of `projection` tagged `tag` at or
+    /// before `max_position`: its position and body.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn model_snapshot(
+        &self,
+        projection: &str,
+        tag: &str,
+        max_position: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        self.reads().model_snapshot(projection, tag, max_position)
+    }
+
+    /// Every read-model snapshot's projection, position and tag.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn model_snapshot_list(&self) -> Result<Vec<(String, u64, String)>, StoreError> {
+        self.reads().model_snapshot_list()
+    }
+
     /// A projection's checkpoint (0 = nothing applied).
     ///
     /// # Errors

@@ -356,6 +356,29 @@ impl WriteTx<'_> {
         self.w.save_snapshot(s)
     }
 
+    /// Stores `projection`'s read-model snapshot at `position` (see
+    /// [`super::super::backend::Writes::save_model_snapshot`]).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn save_model_snapshot(
+        &mut self,
+        projection: &str,
+        position: u64,
+        tag: &str,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
+        self.w.save_model_snapshot(projection, position, tag, body)
+    }
+
+    /// Deletes every read-model snapshot of `projection`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn clear_model_snapshots(&mut self, projection: &str) -> Result<(), StoreError> {
+        self.w.clear_model_snapshots(projection)
+    }
+
     /// A projection's checkpoint.
     ///
     /// # Errors
