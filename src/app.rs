@@ -13,6 +13,7 @@ pub mod demo;
 pub mod diff;
 pub mod error;
 pub mod exchange;
+pub mod models;
 pub mod overview;
 pub mod projector;
 pub mod query;

@@ -1,14 +1,46 @@
 //! Keeps the persistent read models in step with the log: every projection's
 //! rows and checkpoint move in the same transaction, so a crash can never
 //! apply an event twice or skip one.
+//!
+//! Each time the log crosses a multiple of [`model_snapshot_every`], every
+//! read model the time machine folds in memory ([`TimeTravel::Fold`]) is
+//! also saved as it stands after that event (a read-model snapshot, in the
+//! same transaction): a diff, a what-if or a find at a past position then
+//! starts from the nearest one instead of folding the log from position 1
+//! (`super::models`).
+
+use std::sync::OnceLock;
 
 use crate::domain::Registry;
-use crate::es::{Event, Rows, TableSpec, TimeTravel, WriteTx};
+use crate::es::projection::pack;
+use crate::es::{Event, Projection, Row, Rows, TableSpec, TimeTravel, WriteTx};
 
 use super::AppError;
 
 /// Events read per chunk while catching up.
 const CHUNK: u64 = 2_000;
+
+/// Read models are saved every this many events unless
+/// `CHRONICLE_MODEL_SNAPSHOT_EVERY` says otherwise. 20,000: a past
+/// position's read models then cost one snapshot (~440 KB on the demo's
+/// 1M store) and a fold of at most 19,999 events (~20 ms), and the 1M store
+/// keeps 50 of them (~22 MB); see BENCHMARKS.md.
+pub const MODEL_SNAPSHOT_EVERY: u64 = 20_000;
+
+/// How often read models are saved: `CHRONICLE_MODEL_SNAPSHOT_EVERY` when
+/// it is a positive integer (read once per process), else
+/// [`MODEL_SNAPSHOT_EVERY`].
+#[must_use]
+pub fn model_snapshot_every() -> u64 {
+    static EVERY: OnceLock<u64> = OnceLock::new();
+    *EVERY.get_or_init(|| {
+        std::env::var("CHRONICLE_MODEL_SNAPSHOT_EVERY")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(MODEL_SNAPSHOT_EVERY)
+    })
+}
 
 fn specs(registry: &Registry, only: Option<&str>) -> Vec<&'static TableSpec> {
     registry
@@ -37,6 +69,7 @@ pub fn ensure_tables(tx: &mut WriteTx<'_>, registry: &Registry) -> Result<(), Ap
     for p in registry.projections() {
         if p.tables().iter().any(|t| fresh.contains(&t.name)) {
             tx.clear_tables(p.tables())?;
+            tx.clear_model_snapshots(p.name())?;
             tx.set_checkpoint(p.name(), 0)?;
         }
     }
@@ -90,6 +123,25 @@ fn apply_one(tx: &mut WriteTx<'_>, registry: &Registry, checkpoints: &[u64], eve
             p.apply(tx as &mut dyn Rows, event)?;
         }
     }
+    if event.position.is_multiple_of(model_snapshot_every()) {
+        let applied = registry.projections().iter().zip(checkpoints).filter(|(_, cp)| **cp < event.position);
+        save_models(tx, applied.map(|(p, _)| p.as_ref()), event.position)?;
+    }
+    Ok(())
+}
+
+/// Saves each of `projections` that the time machine folds in memory as
+/// its rows stand in `tx` (just after the event at `position`).
+fn save_models<'a>(
+    tx: &mut WriteTx<'_>,
+    projections: impl Iterator<Item = &'a dyn Projection>,
+    position: u64,
+) -> Result<(), AppError> {
+    for p in projections.filter(|p| p.time_travel() == TimeTravel::Fold) {
+        let rows = p.tables().iter().map(|t| tx.table_rows(t)).collect::<Result<Vec<Vec<Row>>, _>>()?;
+        let body = pack::pack(p.tables().iter().zip(&rows).map(|(t, r)| (t, r.as_slice())));
+        tx.save_model_snapshot(p.name(), position, &pack::tag(p.tables()), &body)?;
+    }
     Ok(())
 }
 
@@ -114,6 +166,7 @@ pub fn rebuild(
     let chosen: Vec<_> = registry.projections().iter().filter(|p| only.is_none_or(|n| n == p.name())).collect();
     for p in &chosen {
         tx.clear_tables(p.tables())?;
+        tx.clear_model_snapshots(p.name())?;
         tx.set_checkpoint(p.name(), 0)?;
     }
     let head = tx.head();
@@ -132,6 +185,9 @@ pub fn rebuild(
         for event in &events {
             for p in &chosen {
                 p.apply(tx as &mut dyn Rows, event)?;
+            }
+            if event.position.is_multiple_of(model_snapshot_every()) {
+                save_models(tx, chosen.iter().map(|p| p.as_ref()), event.position)?;
             }
         }
         progress(to, head);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::es::store::LogFilter;
-use crate::es::{MemTables, Row, Rows, StoredEvent, TimeTravel};
+use crate::es::{Row, Rows, StoredEvent, TimeTravel};
 
 use super::timeline::{StreamAt, World};
 use super::{AppError, Chronicle, repository};
@@ -219,9 +219,11 @@ impl Chronicle {
         {
             return Ok(window(&mut w.tables.rows(spec.name)));
         }
-        let mut tables = MemTables::default();
+        // From the nearest keyframe (cache frame or read-model snapshot) when
+        // there is one, else from position 1.
+        let (at, mut tables) = self.cached_tables(position).unwrap_or_default();
         let mut event = crate::es::Event::default();
-        self.store.scan_fold(1, position, |e| {
+        self.store.scan_fold(at + 1, position, |e| {
             self.registry.upcasters().upcast_into(e, &mut event)?;
             // Never fold around an event the aggregate cannot decode.
             self.registry.decode(&event).map_err(|v| repository::refused(&event, v))?;

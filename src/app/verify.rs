@@ -18,6 +18,7 @@ use super::{AppError, Chronicle};
 
 mod chain;
 mod digest;
+mod models;
 mod stored;
 mod unregistered;
 
@@ -54,6 +55,8 @@ pub struct Report {
     pub streams: u64,
     /// Snapshots compared.
     pub snapshots: u64,
+    /// Read-model snapshots listed (those under today's tables compared).
+    pub model_snapshots: u64,
     /// Read models compared.
     pub projections: u64,
     /// Problems, earliest first, at most 50 (empty = all good).
@@ -119,6 +122,7 @@ struct Walk {
     tables: MemTables,
     digests: HashMap<&'static str, Digest>,
     at_checkpoint: HashMap<&'static str, (MemTables, Digest)>,
+    models: models::Models,
 }
 
 /// How deep `verify` looks.
@@ -255,7 +259,8 @@ impl Chronicle {
                 Some(_) => {}
             }
         }
-        if let Some((walk, checkpoints)) = walk {
+        if let Some((mut walk, checkpoints)) = walk {
+            std::mem::take(&mut walk.models).check(self, report)?;
             self.check_read_models(walk, &checkpoints, head, report)?;
         }
         Ok(())
@@ -275,6 +280,7 @@ impl Chronicle {
             tables: MemTables::default(),
             digests: HashMap::new(),
             at_checkpoint: HashMap::new(),
+            models: models::Models::listed(self, head, report)?,
         };
         for s in self.store.snapshots()? {
             walk.snapshots.entry(s.stream_id).or_default().push((s.version, s.state_version, s.state, s.position));
@@ -358,6 +364,7 @@ impl Chronicle {
                 );
             }
         }
+        walk.models.passed(e.position, &walk.tables);
         for (name, cp) in checkpoints {
             if *cp == e.position {
                 let digest = walk.digests.get(name).copied().unwrap_or_default();

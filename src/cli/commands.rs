@@ -242,11 +242,12 @@ fn verify(db: &Path, reg: &Arc<Registry>, depth: Depth) -> Result<ExitCode, AppE
             )
         } else {
             format!(
-                "ok: {} events in {} streams, {}, {} snapshots and {} read models match their replay ({secs:.2} s)",
+                "ok: {} events in {} streams, {}, {} snapshots, {} read-model snapshots and {} read models match their replay ({secs:.2} s)",
                 report.events,
                 report.streams,
                 report.chain_summary(),
                 report.snapshots,
+                report.model_snapshots,
                 report.projections
             )
         };

@@ -7,6 +7,7 @@
 
 mod key;
 mod mem;
+pub mod pack;
 mod row;
 mod typed;
 

@@ -28,17 +28,17 @@ pub type CountsBetween = (BTreeMap<String, u64>, BTreeMap<String, u64>);
 
 impl Chronicle {
     /// The in-memory read models' rows at the nearest cached frame at or
-    /// before `position`, with that frame's position (`None`: no usable
-    /// cache, or no frame there).
+    /// before `position`, with that frame's position; without a usable
+    /// cache (or a frame there), at the store's nearest read-model snapshot
+    /// ([`Chronicle::stored_tables`]). `None`: neither.
     #[must_use]
     pub fn cached_tables(&self, position: u64) -> Option<(u64, MemTables)> {
         match self.try_cached_tables(position) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!("keyframe cache not used: {e}");
-                None
-            }
+            Ok(Some(found)) => return Some(found),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("keyframe cache not used: {e}"),
         }
+        self.stored_tables(position)
     }
 
     /// The world at `position` with its in-memory read models (streams
