@@ -1,6 +1,7 @@
 use super::*;
 use crate::app::demo::DemoOptions;
 use crate::app::{Chronicle, Mode};
+use crate::es::MemTables;
 
 #[test]
 fn read_models_at_earlier_positions_equal_a_fold_of_that_projection() {
