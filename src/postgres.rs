@@ -14,6 +14,7 @@ mod correlation;
 mod error;
 pub mod mapped;
 mod migrate;
+mod model;
 mod range;
 mod read;
 mod reads;

@@ -1,9 +1,10 @@
 //! The SQLite engine: the only place rusqlite and SQLite's SQL live.
 //!
 //! One file holds the append-only `events` log (guarded by triggers), the
-//! `streams` index, `snapshots`, projection `checkpoints` and the read-model
-//! tables. Writers take the lock with `BEGIN IMMEDIATE` (WAL, busy timeout),
-//! so several processes can append to one file safely.
+//! `streams` index, `snapshots`, projection `checkpoints`, read-model
+//! snapshots (`model_snapshots`) and the read-model tables. Writers take
+//! the lock with `BEGIN IMMEDIATE` (WAL, busy timeout), so several
+//! processes can append to one file safely.
 
 pub mod cache;
 mod chain;
@@ -11,6 +12,7 @@ mod error;
 mod fold;
 mod handle;
 pub mod mapped;
+mod model;
 mod open;
 mod range;
 mod read;

@@ -13,7 +13,7 @@ use crate::es::backend::{Access, BackendKind};
 
 /// Store schema version this build writes and reads (a writable open
 /// migrates an older store: see `migrate.rs`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = include_str!("sql/schema.sql");
 
@@ -182,7 +182,8 @@ fn create(client: &mut Client, target: &Target) -> Result<bool, StoreError> {
             return Ok(true);
         }
         let derived: String = super::shape::DERIVED.iter().map(|(_, sql)| *sql).collect::<Vec<_>>().join("\n");
-        tx.batch_execute(&format!("{SCHEMA}\n{}\n{}\n{derived}", super::migrate::V2, super::migrate::V3)).map_err(
+        let steps = [super::migrate::V2, super::migrate::V3, super::migrate::V4].join("\n");
+        tx.batch_execute(&format!("{SCHEMA}\n{steps}\n{derived}")).map_err(
             |e| match e.code() {
                 Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
                     path: PathBuf::from(&target.display),

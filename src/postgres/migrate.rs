@@ -7,8 +7,10 @@
 //! `log --correlation` reads by, on an expression of the metadata. Version 3
 //! (`sql/migrate_v3.sql`) made the correlation id a column written with each
 //! event (backfilled from the metadata by a rewrite of the table, not an
-//! `UPDATE`: the log stays append-only) and the index a plain one on it. A read-only session
-//! never migrates: it reads a version 1 or 2 store as it is (read.rs).
+//! `UPDATE`: the log stays append-only) and the index a plain one on it.
+//! Version 4 (`sql/migrate_v4.sql`) added the derived table `model_snapshots`
+//! (read-model snapshots). A read-only session never migrates: it reads a
+//! version 1, 2 or 3 store as it is (read.rs, model.rs).
 
 use std::path::PathBuf;
 
@@ -27,6 +29,14 @@ pub const V2: &str = include_str!("sql/migrate_v2.sql");
 /// Version 2 → 3. Also run right after [`V2`] when a store is created.
 pub const V3: &str = include_str!("sql/migrate_v3.sql");
 
+/// Version 3 → 4's version number. Its table, `model_snapshots`, is a
+/// derived one (`shape::DERIVED`): a created store gets it with the others,
+/// and [`run`] creates it right before this ([`V4_STEP`]).
+pub const V4: &str = include_str!("sql/migrate_v4.sql");
+
+/// Version 3 → 4 on an existing store: the table, then the version.
+const V4_STEP: &str = concat!(include_str!("sql/model_snapshots.sql"), "\n", include_str!("sql/migrate_v4.sql"));
+
 /// Brings the store to [`SCHEMA_VERSION`] if it is older (the version is
 /// read again under the lock: another process may have migrated it since
 /// the caller looked).
@@ -42,7 +52,7 @@ pub fn run(client: &mut Client, target: &Target) -> Result<(), StoreError> {
     if version >= SCHEMA_VERSION {
         return Ok(()); // dropping `tx` ends it, having changed nothing
     }
-    let steps = [(2, V2), (3, V3)];
+    let steps = [(2, V2), (3, V3), (4, V4_STEP)];
     let sql: Vec<&str> = steps.iter().filter(|(to, _)| version < *to).map(|(_, sql)| *sql).collect();
     tx.batch_execute(&sql.join("\n")).map_err(|e| match e.code() {
         Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {

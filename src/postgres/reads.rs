@@ -112,6 +112,19 @@ macro_rules! reads_via {
                 let $s = self;
                 $conn.snapshot_positions()
             }
+            fn model_snapshot(
+                &self,
+                projection: &str,
+                tag: &str,
+                max: u64,
+            ) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+                let $s = self;
+                $conn.model_snapshot(projection, tag, max)
+            }
+            fn model_snapshot_list(&self) -> Result<Vec<(String, u64, String)>, StoreError> {
+                let $s = self;
+                $conn.model_snapshot_list()
+            }
             fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
                 Ok(self.checkpoints(&[projection])?.first().copied().unwrap_or(0))
             }

@@ -1,6 +1,6 @@
 //! The store's tables against chronicle's schema, by their columns: the log
 //! must be as chronicle made it; a derived table (streams, snapshots,
-//! checkpoints) that differs is recreated empty by a repairing open, for
+//! checkpoints, model snapshots) that differs is recreated empty by a repairing open, for
 //! `rebuild` to derive again.
 
 use std::path::PathBuf;
@@ -14,16 +14,17 @@ use crate::es::StoreError;
 use crate::es::backend::Access;
 
 /// The derived tables and the SQL that creates each.
-pub const DERIVED: [(&str, &str); 3] = [
+pub const DERIVED: [(&str, &str); 4] = [
     ("streams", include_str!("sql/streams.sql")),
     ("snapshots", include_str!("sql/snapshots.sql")),
     ("checkpoints", include_str!("sql/checkpoints.sql")),
+    ("model_snapshots", include_str!("sql/model_snapshots.sql")),
 ];
 
 type Shape = (&'static str, &'static [(&'static str, &'static str)]);
 
 /// Every table's columns and types, as the schema files create them.
-const SHAPES: [Shape; 4] = [
+const SHAPES: [Shape; 5] = [
     (
         "events",
         &[
@@ -63,6 +64,7 @@ const SHAPES: [Shape; 4] = [
         ],
     ),
     ("checkpoints", &[("projection", "text"), ("position", "bigint")]),
+    ("model_snapshots", &[("projection", "text"), ("position", "bigint"), ("tag", "text"), ("body", "bytea")]),
 ];
 
 /// How table `name` differs from `want`, if it does.
@@ -109,6 +111,10 @@ fn columns(client: &mut Client, schema: &str) -> Result<Vec<Found>, StoreError> 
 /// (table, column): an older store read without migrating has none of them.
 const SINCE: [(&str, &str, i64); 1] = [("events", "correlation_id", 3)];
 
+/// The tables a store of schema `version` has that an older one lacks: an
+/// older store read without migrating has none (one there is not chronicle's).
+const TABLES_SINCE: [(&str, i64); 1] = [("model_snapshots", 4)];
+
 /// Checks every table of a store at schema `version`; with
 /// [`Access::Repair`] recreates the derived ones that differ (returned),
 /// otherwise a difference is the error.
@@ -125,7 +131,15 @@ pub fn check(
         let have = found.iter().find(|(t, _)| t == table).map_or(&[][..], |(_, cols)| cols.as_slice());
         let later = |c: &str| SINCE.iter().any(|&(t, n, v)| t == table && n == c && version < v);
         let want: Vec<(&str, &str)> = want.iter().copied().filter(|(c, _)| !later(c)).collect();
-        let Some(what) = difference(have, &want) else { continue };
+        let what = if TABLES_SINCE.iter().any(|&(t, v)| t == table && version < v) {
+            if have.is_empty() {
+                continue;
+            }
+            format!("is not chronicle's (a store of schema version {version} has none)")
+        } else {
+            let Some(what) = difference(have, &want) else { continue };
+            what
+        };
         let derived = DERIVED.iter().find(|(n, _)| *n == table);
         match derived {
             Some(&(name, sql)) if access == Access::Repair => repair.push((name, sql)),

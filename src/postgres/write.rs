@@ -375,13 +375,12 @@ impl Writes for Tx<'_> {
         Ok(())
     }
 
-    // Placeholder until the engine keeps read-model snapshots (branch rmsnap-engines).
-    fn save_model_snapshot(&mut self, _: &str, _: u64, _: &str, _: &[u8]) -> Result<(), StoreError> {
-        Ok(())
+    fn save_model_snapshot(&mut self, projection: &str, position: u64, tag: &str, body: &[u8]) -> Result<(), StoreError> {
+        self.conn.save_model_snapshot(projection, position, tag, body)
     }
 
-    fn clear_model_snapshots(&mut self, _: &str) -> Result<(), StoreError> {
-        Ok(())
+    fn clear_model_snapshots(&mut self, projection: &str) -> Result<(), StoreError> {
+        self.conn.clear_model_snapshots(projection)
     }
 
     fn ensure_tables(&mut self, specs: &[&'static TableSpec]) -> Result<Vec<&'static str>, StoreError> {

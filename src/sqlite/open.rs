@@ -16,9 +16,9 @@ mod path;
 mod read;
 mod shape;
 
-/// Store schema version this build writes and reads (it also reads version
-/// 1, and a writable open migrates a version 1 file: see [`migrate`]).
-pub const SCHEMA_VERSION: i64 = 2;
+/// Store schema version this build writes and reads (it also reads versions
+/// 1 and 2, and a writable open migrates an older file: see [`migrate`]).
+pub const SCHEMA_VERSION: i64 = 3;
 /// `PRAGMA application_id` of chronicle stores ("CHRN").
 pub const APPLICATION_ID: i64 = 0x4348_524E;
 const SCHEMA: &str = include_str!("sql/schema.sql");

@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 use super::rows::SqlCache;
-use super::{chain, fold, handle, range, read, rows};
+use super::{chain, fold, handle, model, range, read, rows};
 use crate::es::backend::Reads;
 use crate::es::event::{EventRef, StoredEvent};
 use crate::es::projection::{Cell, Row, TableSpec};
@@ -130,6 +130,19 @@ impl<T: Connected> Reads for T {
 
     fn snapshot_positions(&self) -> Result<Vec<u64>, StoreError> {
         read::snapshot_positions(self.conn())
+    }
+
+    fn model_snapshot(
+        &self,
+        projection: &str,
+        tag: &str,
+        max_position: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        model::latest(self.conn(), projection, tag, max_position)
+    }
+
+    fn model_snapshot_list(&self) -> Result<Vec<(String, u64, String)>, StoreError> {
+        model::list(self.conn())
     }
 
     fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::error::insert_error;
-use super::handle;
+use super::{handle, model};
 use super::read::to_i64;
 use super::reads::Connected;
 use super::rows::{self, SqlCache};
@@ -84,13 +84,12 @@ impl Writes for SqliteTx<'_> {
         Ok(())
     }
 
-    // Placeholder until the engine keeps read-model snapshots (branch rmsnap-engines).
-    fn save_model_snapshot(&mut self, _: &str, _: u64, _: &str, _: &[u8]) -> Result<(), StoreError> {
-        Ok(())
+    fn save_model_snapshot(&mut self, projection: &str, position: u64, tag: &str, body: &[u8]) -> Result<(), StoreError> {
+        model::save(&self.tx, projection, position, tag, body)
     }
 
-    fn clear_model_snapshots(&mut self, _: &str) -> Result<(), StoreError> {
-        Ok(())
+    fn clear_model_snapshots(&mut self, projection: &str) -> Result<(), StoreError> {
+        model::clear(&self.tx, projection)
     }
 
     fn ensure_tables(&mut self, specs: &[&'static TableSpec]) -> Result<Vec<&'static str>, StoreError> {

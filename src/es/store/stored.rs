@@ -2,7 +2,7 @@
 //! snapshots, projection checkpoints and read-model tables (whole, as of a
 //! position, or streamed).
 
-use super::{Snapshot, Store, StoreError};
+use super::{Snapshot, Store, StoreError, WriteTx};
 use crate::es::projection::{Row, TableSpec};
 
 impl Store {
@@ -101,5 +101,21 @@ impl Store {
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.reads().scan_table(spec, upto, f)
+    }
+}
+
+impl WriteTx<'_> {
+    /// As [`Store::model_snapshot`], inside this transaction (which sees the
+    /// read-model snapshots it saved).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn model_snapshot(
+        &self,
+        projection: &str,
+        tag: &str,
+        max_position: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        self.reads().model_snapshot(projection, tag, max_position)
     }
 }

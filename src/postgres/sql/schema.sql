@@ -1,9 +1,10 @@
--- chronicle store schema, version 1: migrate_v2.sql, run right after it,
--- makes it version 2 (with streams.sql, snapshots.sql and
--- checkpoints.sql, the derived tables), in the schema named by the URL (the
--- connection's search_path). Created by the program in one transaction under
--- the store's advisory lock; `meta` records the version. Text columns use the
--- "C" collation: ordered by bytes, as SQLite orders them.
+-- chronicle store schema, version 1: migrate_v2.sql, migrate_v3.sql and
+-- migrate_v4.sql, run right after it, make it version 4 (with streams.sql,
+-- snapshots.sql, checkpoints.sql and model_snapshots.sql, the derived
+-- tables), in the schema named by the URL (the connection's search_path).
+-- Created by the program in one transaction under the store's advisory
+-- lock; `meta` records the version. Text columns use the "C" collation:
+-- ordered by bytes, as SQLite orders them.
 
 CREATE TABLE events (
     position       bigint  PRIMARY KEY CHECK (position > 0), -- global, 1-based, gapless

@@ -56,8 +56,9 @@ pub(super) fn open_read(path: &Path, abs: &Path, len: Option<u64>) -> Result<Con
         return empty_store().map_err(|e| failure(path, abs, true, e));
     }
     check_foreign_code(&conn).map_err(|r| not_a_store(&r))?;
-    // A version 1 file is read as it is (a read never migrates): its reads
-    // by correlation scan the log instead of using version 2's index.
+    // An older file is read as it is (a read never migrates): a version 1
+    // file's reads by correlation scan the log instead of using version 2's
+    // index; a version 2 file holds no read-model snapshots (model.rs).
     check_shape(&conn, path, version)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(64);

@@ -7,12 +7,13 @@ use std::sync::OnceLock;
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
-use super::migrate::ADDED_IN_V2;
+use super::migrate::added_after;
 use super::{SCHEMA, SCHEMA_VERSION};
 
 /// chronicle's tables: `events` holds the log; the others are derived from
-/// it (and from the read models) and can be rebuilt.
-const TABLES: [&str; 4] = ["events", "streams", "snapshots", "checkpoints"];
+/// it (and from the read models) and can be rebuilt. `model_snapshots` is
+/// since version 3.
+const TABLES: [&str; 5] = ["events", "streams", "snapshots", "checkpoints", "model_snapshots"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Column {
@@ -116,21 +117,20 @@ fn expressions(conn: &Connection, index: &str) -> rusqlite::Result<String> {
     Ok(key.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-/// `schema.sql` as it was at `version` (1 or 2): version 1 is version 2
-/// without the statements version 2 added.
+/// `schema.sql` as it was at `version` (1 to [`SCHEMA_VERSION`]): the
+/// current one without the statements later versions added.
 pub(super) fn schema_at(version: i64) -> String {
-    if version >= SCHEMA_VERSION {
-        return SCHEMA.to_owned();
-    }
-    ADDED_IN_V2.iter().filter_map(|head| statement(head)).fold(SCHEMA.to_owned(), |s, sql| s.replace(sql, ""))
+    added_after(version).filter_map(statement).fold(SCHEMA.to_owned(), |s, sql| s.replace(sql, ""))
 }
 
 type Shapes = Result<Vec<(&'static str, Shape)>, String>;
 
-/// The shapes `schema.sql` creates at `version` (1 or 2).
+/// The shapes `schema.sql` creates at `version` (1 to [`SCHEMA_VERSION`]);
+/// a table of a later version has no columns.
 fn expected(version: i64) -> Result<&'static [(&'static str, Shape)], String> {
-    static EXPECTED: [OnceLock<Shapes>; 2] = [OnceLock::new(), OnceLock::new()];
-    let slot = &EXPECTED[usize::from(version >= SCHEMA_VERSION)];
+    static EXPECTED: [OnceLock<Shapes>; SCHEMA_VERSION as usize] = [const { OnceLock::new() }; SCHEMA_VERSION as usize];
+    let version = version.clamp(1, SCHEMA_VERSION);
+    let slot = &EXPECTED[usize::try_from(version - 1).unwrap_or(0)];
     let built = slot.get_or_init(|| {
         let build = || -> rusqlite::Result<Vec<(&'static str, Shape)>> {
             // Our own scratch database, never a user's path.
@@ -202,7 +202,8 @@ fn compare(table: &'static str, want: &Shape, have: &Shape, out: &mut Vec<Mismat
 }
 
 /// Every difference between the file's tables and `schema.sql`'s at
-/// `version` (the file's: 1 or 2).
+/// `version` (the file's: 1 to [`SCHEMA_VERSION`]). A table of a later
+/// version must be absent: one there is not chronicle's.
 ///
 /// # Errors
 /// The schema cannot be read (damaged file) or the built-in one does not load.
@@ -210,7 +211,12 @@ pub(super) fn check(conn: &Connection, version: i64) -> Result<Vec<Mismatch>, St
     let mut out = Vec::new();
     for (table, want) in expected(version)? {
         let have = shape(conn, table).map_err(|e| e.to_string())?;
-        compare(table, want, &have, &mut out);
+        if !want.columns.is_empty() {
+            compare(table, want, &have, &mut out);
+        } else if !have.columns.is_empty() {
+            let what = format!("table `{table}` is not chronicle's (a store of schema version {version} has none)");
+            out.push(Mismatch { table, what, repairable: true });
+        }
     }
     Ok(out)
 }
@@ -312,6 +318,31 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:?}");
         let tx = conn.transaction().unwrap();
         assert_eq!(repair(&tx, &found).unwrap(), vec!["streams"]);
+        tx.commit().unwrap();
+        assert_eq!(check(&conn, SCHEMA_VERSION).unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn version_2_is_version_3_without_model_snapshots() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&schema_at(2)).unwrap();
+        assert_eq!(check(&conn, 2).unwrap(), Vec::new());
+        let found = check(&conn, 3).unwrap();
+        let what: Vec<&str> = found.iter().map(|m| m.what.as_str()).collect();
+        assert_eq!(what, ["table `model_snapshots` is missing"]);
+        assert!(found[0].repairable, "derived: rebuild recreates it");
+    }
+
+    #[test]
+    fn a_wrongly_shaped_model_snapshots_table_is_named_and_repaired_empty() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&SCHEMA.replace("    body       BLOB    NOT NULL,", "    body       TEXT    NOT NULL,"))
+            .unwrap();
+        let found = check(&conn, SCHEMA_VERSION).unwrap();
+        let what: Vec<&str> = found.iter().map(|m| m.what.as_str()).collect();
+        assert_eq!(what, ["column `model_snapshots.body` is declared `TEXT NOT NULL`, chronicle declares `BLOB NOT NULL`"]);
+        let tx = conn.transaction().unwrap();
+        assert_eq!(repair(&tx, &found).unwrap(), vec!["model_snapshots"]);
         tx.commit().unwrap();
         assert_eq!(check(&conn, SCHEMA_VERSION).unwrap(), Vec::new());
     }

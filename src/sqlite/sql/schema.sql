@@ -1,7 +1,8 @@
--- chronicle store schema, version 2. Created by the program on first open;
+-- chronicle store schema, version 3. Created by the program on first open;
 -- `PRAGMA user_version` records the version, `application_id` the owner.
--- Version 2 added `events_correlation`: opening a version 1 file for writing
--- creates it (open/migrate.rs), a read-only open reads version 1 as it is.
+-- Version 2 added `events_correlation`, version 3 `model_snapshots`: opening
+-- an older file for writing creates what it lacks (open/migrate.rs), a
+-- read-only open reads it as it is.
 
 CREATE TABLE events (
     position       INTEGER PRIMARY KEY,          -- global, 1-based, gapless
@@ -66,3 +67,17 @@ CREATE TABLE checkpoints (
     projection TEXT    PRIMARY KEY,
     position   INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- Since version 3: read-model snapshots, each one projection's rows as of a
+-- position, encoded by the program (the bytes are kept as given) and tagged
+-- with what the encoding depends on; a diff or whatif at any position folds
+-- from the newest one at or before it. Derived data. A rowid table, not
+-- WITHOUT ROWID: a body is often larger than a twentieth of a page, and
+-- `body` comes last so listing them never reads a body's overflow pages.
+CREATE TABLE model_snapshots (
+    projection TEXT    NOT NULL,
+    position   INTEGER NOT NULL,
+    tag        TEXT    NOT NULL,
+    body       BLOB    NOT NULL,
+    PRIMARY KEY (projection, position)
+);

@@ -1,0 +1,3 @@
+SELECT projection, position, tag
+FROM model_snapshots
+ORDER BY projection, position

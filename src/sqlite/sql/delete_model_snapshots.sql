@@ -1,0 +1,1 @@
+DELETE FROM model_snapshots WHERE projection = ?1
