@@ -163,7 +163,7 @@ fn postgres_keeps_read_model_snapshots_too() {
     let Some(pg) = pg::Pg::new() else { return };
     run(pg.cmd().env("CHRONICLE_MODEL_SNAPSHOT_EVERY", EVERY).args(["demo", "--no-tui", "--events", "600"]))
         .expect_code(0, "demo");
-    assert_eq!(pg.count("SELECT count(*) FROM model_snapshots"), 6 * 3);
+    assert_eq!(pg.count("SELECT count(*) FROM chronicle.model_snapshots"), 6 * 3);
     assert!(pg.ok(&["verify"]).contains("18 read-model snapshots"));
     let Some(plain) = pg::Pg::new() else { return };
     // The same log without snapshots: the export imported (imports save
@@ -171,7 +171,7 @@ fn postgres_keeps_read_model_snapshots_too() {
     let export = pg.dir.path().join("log.jsonl");
     std::fs::write(&export, pg.export()).expect("write the export");
     plain.ok(&["import", &export.to_string_lossy()]);
-    plain.sql("DELETE FROM model_snapshots");
+    plain.sql("DELETE FROM chronicle.model_snapshots");
     let logs = pg.dir.path().join("logs");
     assert!(compare(pg.url(), plain.url(), &logs) >= 6, "the answers read the snapshots");
 }
