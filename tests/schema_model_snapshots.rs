@@ -85,7 +85,8 @@ fn a_version_3_postgres_store_is_read_as_it_is_and_migrated_by_a_write() {
          UPDATE chronicle.meta SET value = '3' WHERE name = 'schema_version'",
     );
     let version = || pg.count("SELECT value::bigint FROM chronicle.meta WHERE name = 'schema_version'");
-    let table = || pg.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'chronicle' AND tablename = 'model_snapshots'");
+    let table =
+        || pg.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'chronicle' AND tablename = 'model_snapshots'");
     let log = pg.ok(&["log", "--json"]);
     pg.ok(&["verify"]);
     let read = chronicle::engines::open(pg.url(), Access::Read).expect("open to read");

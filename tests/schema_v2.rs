@@ -69,7 +69,11 @@ fn a_version_1_file_is_read_as_it_is_and_migrated_by_a_write_with_the_same_answe
     assert_eq!((user_version(&s), has_index(&s)), (1, false), "reading never migrates");
 
     s.exec("open acc-900 carol");
-    assert_eq!((user_version(&s), has_index(&s)), (3, true), "a writable open migrates (to version 3: tests/schema_model_snapshots.rs)");
+    assert_eq!(
+        (user_version(&s), has_index(&s)),
+        (3, true),
+        "a writable open migrates (to version 3: tests/schema_model_snapshots.rs)"
+    );
     assert_eq!(answers(&|a| s.ok(a), &picked), before, "the index answers as the scan did");
     s.ok(&["verify"]);
     let plan: String = s
@@ -131,7 +135,11 @@ fn a_version_1_postgres_store_is_read_as_it_is_and_migrated_by_a_write() {
     assert_eq!((version(), index()), (1, 0), "reading never migrates");
 
     pg.exec("open acc-900 carol");
-    assert_eq!((version(), index()), (4, 1), "a writable open migrates (to version 4: tests/schema_model_snapshots.rs)");
+    assert_eq!(
+        (version(), index()),
+        (4, 1),
+        "a writable open migrates (to version 4: tests/schema_model_snapshots.rs)"
+    );
     assert_eq!(answers(&|a| pg.ok(a), &picked), before, "the index answers as the scan did");
     pg.ok(&["verify"]);
     let mut client = pg.db.client();

@@ -29,7 +29,11 @@ pub(super) fn added_after(version: i64) -> impl Iterator<Item = &'static str> {
 
 /// `sql` (a `CREATE INDEX` or `CREATE TABLE`) as a no-op where the object exists.
 fn if_not_exists(sql: &str) -> String {
-    sql.replacen("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1).replacen("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)
+    sql.replacen("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1).replacen(
+        "CREATE TABLE",
+        "CREATE TABLE IF NOT EXISTS",
+        1,
+    )
 }
 
 /// Brings the file to [`SCHEMA_VERSION`], inside `tx` (which holds the write
