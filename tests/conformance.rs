@@ -22,6 +22,8 @@ mod chain;
 mod fixture;
 #[path = "conformance/idempotency.rs"]
 mod idempotency;
+#[path = "conformance/model_snapshots.rs"]
+mod model_snapshots;
 #[path = "conformance/processes.rs"]
 mod processes;
 #[path = "conformance/races.rs"]
@@ -86,6 +88,10 @@ macro_rules! engines {
                     snapshots::snapshots_read_at_or_before_a_position,
                     snapshots::another_state_version_is_ignored,
                     snapshots::a_snapshot_is_replaced_and_rolls_back_with_its_write,
+                    model_snapshots::model_snapshots_read_newest_at_or_before_a_position_per_tag,
+                    model_snapshots::a_model_snapshot_is_replaced_and_cleared_per_projection_and_listed_in_order,
+                    model_snapshots::model_snapshots_are_seen_inside_their_write_and_roll_back_with_it,
+                    model_snapshots::model_snapshots_saved_during_a_bulk_load_are_committed_with_it,
                     races::a_writer_waits_for_the_write_lock_and_builds_on_what_was_committed,
                     races::the_same_batch_from_racing_connections_is_recorded_once,
                     read_models::rows_and_checkpoint_commit_together,

@@ -69,7 +69,11 @@ fn a_version_1_file_is_read_as_it_is_and_migrated_by_a_write_with_the_same_answe
     assert_eq!((user_version(&s), has_index(&s)), (1, false), "reading never migrates");
 
     s.exec("open acc-900 carol");
-    assert_eq!((user_version(&s), has_index(&s)), (2, true), "a writable open migrates");
+    assert_eq!(
+        (user_version(&s), has_index(&s)),
+        (3, true),
+        "a writable open migrates (to version 3: tests/schema_model_snapshots.rs)"
+    );
     assert_eq!(answers(&|a| s.ok(a), &picked), before, "the index answers as the scan did");
     s.ok(&["verify"]);
     let plan: String = s
@@ -104,7 +108,7 @@ fn the_correlation_index_dropped_is_named_and_rebuild_recreates_it() {
 #[test]
 fn a_newer_schema_is_still_refused() {
     let s = Store::demo(10);
-    s.sql().pragma_update(None, "user_version", 3).expect("user_version");
+    s.sql().pragma_update(None, "user_version", 4).expect("user_version");
     let line = s.fails(&["log"], 2);
     assert!(line.contains("newer"), "{line}");
 }
@@ -115,10 +119,10 @@ fn a_version_1_postgres_store_is_read_as_it_is_and_migrated_by_a_write() {
     let v1 = v1_store();
     pg.ok(&["copy", "--from", v1.path.to_str().expect("utf-8 path"), "--to", pg.url()]);
     // What version 1 created: schema.sql and the derived tables, without
-    // what migrate_v2.sql and migrate_v3.sql add (the column's index goes
-    // with it).
+    // what migrate_v2.sql, migrate_v3.sql and migrate_v4.sql add (the
+    // column's index goes with it).
     pg.sql(
-        "ALTER TABLE chronicle.events DROP COLUMN correlation_id; \
+        "ALTER TABLE chronicle.events DROP COLUMN correlation_id; DROP TABLE chronicle.model_snapshots; \
          UPDATE chronicle.meta SET value = '1' WHERE name = 'schema_version'",
     );
     let version = || pg.count("SELECT value::bigint FROM chronicle.meta WHERE name = 'schema_version'");
@@ -131,7 +135,11 @@ fn a_version_1_postgres_store_is_read_as_it_is_and_migrated_by_a_write() {
     assert_eq!((version(), index()), (1, 0), "reading never migrates");
 
     pg.exec("open acc-900 carol");
-    assert_eq!((version(), index()), (3, 1), "a writable open migrates (to version 3: tests/schema_v3.rs)");
+    assert_eq!(
+        (version(), index()),
+        (4, 1),
+        "a writable open migrates (to version 4: tests/schema_model_snapshots.rs)"
+    );
     assert_eq!(answers(&|a| pg.ok(a), &picked), before, "the index answers as the scan did");
     pg.ok(&["verify"]);
     let mut client = pg.db.client();
@@ -158,6 +166,6 @@ fn metadata_that_is_not_json_matches_no_correlation_and_does_not_stop_the_migrat
     let found = json_lines(&s.ok(&["log", "--correlation", &any, "--json"]));
     assert!(!found.is_empty() && found.iter().all(|e| e["position"] != 2), "{found:?}");
     s.ok(&["rebuild"]); // a writable open: migrates, the index takes the row
-    assert_eq!((user_version(&s), has_index(&s)), (2, true));
+    assert_eq!((user_version(&s), has_index(&s)), (3, true));
     assert_eq!(json_lines(&s.ok(&["log", "--correlation", &any, "--json"])), found);
 }

@@ -183,15 +183,13 @@ fn create(client: &mut Client, target: &Target) -> Result<bool, StoreError> {
         }
         let derived: String = super::shape::DERIVED.iter().map(|(_, sql)| *sql).collect::<Vec<_>>().join("\n");
         let steps = [super::migrate::V2, super::migrate::V3, super::migrate::V4].join("\n");
-        tx.batch_execute(&format!("{SCHEMA}\n{steps}\n{derived}")).map_err(
-            |e| match e.code() {
-                Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
-                    path: PathBuf::from(&target.display),
-                    reason: format!("this role may not create the schema's tables: {}", one_line(&e)),
-                },
-                _ => store_error(e),
+        tx.batch_execute(&format!("{SCHEMA}\n{steps}\n{derived}")).map_err(|e| match e.code() {
+            Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => StoreError::ReadOnly {
+                path: PathBuf::from(&target.display),
+                reason: format!("this role may not create the schema's tables: {}", one_line(&e)),
             },
-        )?;
+            _ => store_error(e),
+        })?;
     }
     tx.commit().map_err(store_error)?;
     Ok(false)

@@ -4,6 +4,7 @@
 mod bulk;
 mod correlation;
 mod events;
+mod model;
 mod tables;
 
 use super::testing::TestDb;
@@ -118,10 +119,10 @@ fn only_the_stores_schema_is_touched() {
 fn a_store_written_by_a_newer_release_is_refused() {
     let db = db!();
     drop(create(&db));
-    db.client().batch_execute("UPDATE chronicle.meta SET value = '4' WHERE name = 'schema_version'").unwrap();
+    db.client().batch_execute("UPDATE chronicle.meta SET value = '5' WHERE name = 'schema_version'").unwrap();
     for access in [Access::Create, Access::Read] {
         let err = open(db.url(), access).unwrap_err();
-        assert!(matches!(err, StoreError::NewerSchema { found: 4, supported: 3, .. }), "{err}");
+        assert!(matches!(err, StoreError::NewerSchema { found: 5, supported: 4, .. }), "{err}");
     }
 }
 

@@ -375,7 +375,13 @@ impl Writes for Tx<'_> {
         Ok(())
     }
 
-    fn save_model_snapshot(&mut self, projection: &str, position: u64, tag: &str, body: &[u8]) -> Result<(), StoreError> {
+    fn save_model_snapshot(
+        &mut self,
+        projection: &str,
+        position: u64,
+        tag: &str,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
         self.conn.save_model_snapshot(projection, position, tag, body)
     }
 

@@ -4,10 +4,10 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::error::insert_error;
-use super::{handle, model};
 use super::read::to_i64;
 use super::reads::Connected;
 use super::rows::{self, SqlCache};
+use super::{handle, model};
 use crate::es::backend::{EventRow, Writes};
 use crate::es::projection::{Key, Row, TableSpec};
 use crate::es::store::{Snapshot, StoreError, StreamInfo};
@@ -84,7 +84,13 @@ impl Writes for SqliteTx<'_> {
         Ok(())
     }
 
-    fn save_model_snapshot(&mut self, projection: &str, position: u64, tag: &str, body: &[u8]) -> Result<(), StoreError> {
+    fn save_model_snapshot(
+        &mut self,
+        projection: &str,
+        position: u64,
+        tag: &str,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
         model::save(&self.tx, projection, position, tag, body)
     }
 

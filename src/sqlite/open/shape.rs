@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
-use super::migrate::added_after;
+use super::migrate::{ADDED, added_after};
 use super::{SCHEMA, SCHEMA_VERSION};
 
 /// chronicle's tables: `events` holds the log; the others are derived from
@@ -128,9 +128,11 @@ type Shapes = Result<Vec<(&'static str, Shape)>, String>;
 /// The shapes `schema.sql` creates at `version` (1 to [`SCHEMA_VERSION`]);
 /// a table of a later version has no columns.
 fn expected(version: i64) -> Result<&'static [(&'static str, Shape)], String> {
-    static EXPECTED: [OnceLock<Shapes>; SCHEMA_VERSION as usize] = [const { OnceLock::new() }; SCHEMA_VERSION as usize];
+    // One per version: version 1, then one per step of `ADDED`.
+    static EXPECTED: [OnceLock<Shapes>; ADDED.len() + 1] = [const { OnceLock::new() }; ADDED.len() + 1];
     let version = version.clamp(1, SCHEMA_VERSION);
-    let slot = &EXPECTED[usize::try_from(version - 1).unwrap_or(0)];
+    let slot = usize::try_from(version - 1).ok().and_then(|i| EXPECTED.get(i));
+    let slot = slot.ok_or_else(|| format!("the built-in schema has no version {version}"))?;
     let built = slot.get_or_init(|| {
         let build = || -> rusqlite::Result<Vec<(&'static str, Shape)>> {
             // Our own scratch database, never a user's path.
@@ -203,19 +205,19 @@ fn compare(table: &'static str, want: &Shape, have: &Shape, out: &mut Vec<Mismat
 
 /// Every difference between the file's tables and `schema.sql`'s at
 /// `version` (the file's: 1 to [`SCHEMA_VERSION`]). A table of a later
-/// version must be absent: one there is not chronicle's.
+/// version may be absent (its reads then find nothing); one that is there
+/// is checked as the current schema's.
 ///
 /// # Errors
 /// The schema cannot be read (damaged file) or the built-in one does not load.
 pub(super) fn check(conn: &Connection, version: i64) -> Result<Vec<Mismatch>, String> {
     let mut out = Vec::new();
-    for (table, want) in expected(version)? {
+    for ((table, want), (_, current)) in expected(version)?.iter().zip(expected(SCHEMA_VERSION)?) {
         let have = shape(conn, table).map_err(|e| e.to_string())?;
         if !want.columns.is_empty() {
             compare(table, want, &have, &mut out);
         } else if !have.columns.is_empty() {
-            let what = format!("table `{table}` is not chronicle's (a store of schema version {version} has none)");
-            out.push(Mismatch { table, what, repairable: true });
+            compare(table, current, &have, &mut out);
         }
     }
     Ok(out)
@@ -340,7 +342,10 @@ mod tests {
             .unwrap();
         let found = check(&conn, SCHEMA_VERSION).unwrap();
         let what: Vec<&str> = found.iter().map(|m| m.what.as_str()).collect();
-        assert_eq!(what, ["column `model_snapshots.body` is declared `TEXT NOT NULL`, chronicle declares `BLOB NOT NULL`"]);
+        assert_eq!(
+            what,
+            ["column `model_snapshots.body` is declared `TEXT NOT NULL`, chronicle declares `BLOB NOT NULL`"]
+        );
         let tx = conn.transaction().unwrap();
         assert_eq!(repair(&tx, &found).unwrap(), vec!["model_snapshots"]);
         tx.commit().unwrap();
