@@ -43,9 +43,12 @@ fn sql(path: &Path, sql: &str) {
     conn.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-fn count(path: &Path) -> i64 {
+/// How many read-model snapshots (`models`: of read models, else interval sums).
+fn count(path: &Path, models: bool) -> i64 {
     let conn = rusqlite::Connection::open(path).expect("open the store");
-    conn.query_row("SELECT count(*) FROM model_snapshots", [], |r| r.get(0)).expect("count")
+    let op = if models { "<>" } else { "=" };
+    let sql = format!("SELECT count(*) FROM model_snapshots WHERE projection {op} '$sums'");
+    conn.query_row(&sql, [], |r| r.get(0)).expect("count")
 }
 
 /// `chronicle --no-cache --db <store> args…`, logging at debug level to `logs`.
@@ -59,10 +62,9 @@ fn with(db: &str, logs: &Path, args: &[&str]) -> Run {
 
 /// How many times the log file says read models came from a snapshot.
 fn snapshot_reads(logs: &Path) -> usize {
-    std::fs::read_to_string(logs.join("chronicle.log"))
-        .unwrap_or_default()
-        .matches("read models from a read-model snapshot")
-        .count()
+    let log = std::fs::read_to_string(logs.join("chronicle.log")).unwrap_or_default();
+    log.matches("read models from a read-model snapshot").count()
+        + log.matches("streams touched from stored interval sums").count()
 }
 
 fn queries() -> Vec<Vec<&'static str>> {
@@ -97,13 +99,14 @@ fn compare(with_db: &str, without_db: &str, logs: &Path) -> usize {
 #[test]
 fn past_read_models_come_from_the_nearest_snapshot_and_answer_as_a_fold() {
     let s = demo(700);
-    assert_eq!(count(&s.path), 7 * 3, "one per 100 events for each of the demo's three in-memory read models");
+    assert_eq!(count(&s.path, true), 7 * 3, "one per 100 events for each of the demo's three in-memory read models");
+    assert_eq!(count(&s.path, false), 7, "and the interval's sums");
     let plain = without_snapshots(&s);
     let logs = s.file("logs");
     let (a, b) = (s.path.to_string_lossy().into_owned(), plain.path.to_string_lossy().into_owned());
-    assert!(compare(&a, &b, &logs) >= 6, "the answers read the snapshots");
+    assert!(compare(&a, &b, &logs) >= 8, "the answers read the snapshots");
     let said = s.ok(&["verify"]);
-    assert!(said.contains("21 read-model snapshots"), "verify counts them: {said}");
+    assert!(said.contains("28 read-model snapshots"), "verify counts them: {said}");
     // `rebuild` saves them afresh, at the same positions; at another
     // interval, at its positions alone.
     let rebuild = |every: &str| {
@@ -111,10 +114,14 @@ fn past_read_models_come_from_the_nearest_snapshot_and_answer_as_a_fold() {
         r.expect_code(0, "rebuild");
     };
     rebuild("350");
-    assert_eq!(count(&s.path), 2 * 3);
+    assert_eq!(count(&s.path, true), 2 * 3);
     rebuild(EVERY);
-    assert_eq!(count(&s.path), 21);
-    assert!(s.ok(&["verify"]).contains("21 read-model snapshots"));
+    assert_eq!(count(&s.path, true), 21);
+    // Interval sums are of the log, not of a read model: kept (and one
+    // more, of the 350 interval); those overlapping are never summed twice.
+    assert_eq!(count(&s.path, false), 8);
+    assert!(s.ok(&["verify"]).contains("29 read-model snapshots"));
+    assert!(compare(&a, &b, &logs) >= 8, "the answers read the snapshots");
 }
 
 /// Changes the first integer value cell (not the key) of the body of the
@@ -156,6 +163,14 @@ fn verify_names_an_edited_snapshot_and_an_unreadable_one_is_not_used() {
     let said = format!("{}{}", r.stdout, r.stderr);
     assert!(said.contains("position 400: read-model snapshot of `"), "{said}");
     assert!(said.contains("cannot be read"), "{said}");
+    // An interval's sums edited: named too.
+    sql(
+        &s.path,
+        "UPDATE model_snapshots SET body = substr(body, 1, length(body) - 1) || x'41' WHERE projection = '$sums' AND position = 200",
+    );
+    let r = s.run(&["verify"]);
+    let said = format!("{}{}", r.stdout, r.stderr);
+    assert!(said.contains("position 200: interval sum differs from the events it sums"), "{said}");
 }
 
 #[test]
@@ -163,8 +178,8 @@ fn postgres_keeps_read_model_snapshots_too() {
     let Some(pg) = pg::Pg::new() else { return };
     run(pg.cmd().env("CHRONICLE_MODEL_SNAPSHOT_EVERY", EVERY).args(["demo", "--no-tui", "--events", "600"]))
         .expect_code(0, "demo");
-    assert_eq!(pg.count("SELECT count(*) FROM chronicle.model_snapshots"), 6 * 3);
-    assert!(pg.ok(&["verify"]).contains("18 read-model snapshots"));
+    assert_eq!(pg.count("SELECT count(*) FROM chronicle.model_snapshots"), 6 * 3 + 6);
+    assert!(pg.ok(&["verify"]).contains("24 read-model snapshots"));
     let Some(plain) = pg::Pg::new() else { return };
     // The same log without snapshots: the export imported (imports save
     // read models as they go, so they are dropped afterwards).

@@ -10,9 +10,42 @@
 //! warning) callers fold, with the same results. `verify` checks every
 //! snapshot against the fold of the log.
 
+use crate::app::cache::sums;
+use crate::app::timeline::Summaries;
 use crate::app::{AppError, Chronicle};
 use crate::es::projection::pack;
+use crate::es::store::RangeSummary;
 use crate::es::{MemTables, Projection, TimeTravel};
+
+/// The name the interval sums are saved under beside the read models
+/// (no read model's name starts with `$`): at each multiple of the
+/// interval, the events since the one before summed up, as the keyframe
+/// cache keeps them (`super::cache::sums`), so a diff without a cache sums
+/// a range from the intervals inside it plus reads of its edges.
+pub const SUMS: &str = "$sums";
+
+/// The tag of [`SUMS`]' bodies: the first position − 1 they cover (`u64`,
+/// little-endian), then the interval's sums as the cache encodes them.
+pub const SUMS_TAG: &str = "sums/1";
+
+/// The body of [`SUMS`] for the events of `(after, …]` summed in `sum`.
+///
+/// # Errors
+/// An interval too large to encode (see `cache::sums::encode`).
+pub fn sums_body(after: u64, sum: &RangeSummary) -> Result<Vec<u8>, String> {
+    let mut body = after.to_le_bytes().to_vec();
+    body.extend(sums::encode(sum)?);
+    Ok(body)
+}
+
+/// The first position − 1 a [`SUMS`] body covers, and its encoded sums.
+///
+/// # Errors
+/// A body too short to hold one.
+pub fn sums_of(body: &[u8]) -> Result<(u64, &[u8]), String> {
+    let (head, rest) = body.split_first_chunk::<8>().ok_or("an interval sum cut short")?;
+    Ok((u64::from_le_bytes(*head), rest))
+}
 
 /// Tries to line the read models' snapshots up at one position this many
 /// times (each try moves down to the lowest position found).
@@ -66,5 +99,52 @@ impl Chronicle {
             max = low;
         }
         Ok(None)
+    }
+}
+
+impl Chronicle {
+    /// The stored interval sums ([`SUMS`]) lying inside `(from, to]`, as a
+    /// timeline's ([`Summaries::sum`] reads the rest of the range). `None`
+    /// when none lies inside (or on a failure: a warning).
+    #[must_use]
+    pub fn stored_summaries(&self, from: u64, to: u64) -> Option<Summaries> {
+        match self.try_stored_summaries(from, to) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("stored interval sums not used: {e}");
+                None
+            }
+        }
+    }
+
+    fn try_stored_summaries(&self, from: u64, to: u64) -> Result<Option<Summaries>, AppError> {
+        if from >= to {
+            return Ok(None);
+        }
+        let ends: Vec<u64> = self
+            .store()
+            .model_snapshot_list()?
+            .into_iter()
+            .filter(|(name, end, tag)| name == SUMS && tag == SUMS_TAG && *end > from && *end <= to)
+            .map(|(_, end, _)| end)
+            .collect();
+        let sums = Summaries::default();
+        let (mut intervals, mut last) = (0_usize, from);
+        for end in ends {
+            let Some((at, body)) = self.store().model_snapshot(SUMS, SUMS_TAG, end)? else { continue };
+            let bad = |e: String| AppError::Usage(format!("interval sum at {at}: {e}"));
+            let (after, bytes) = sums_of(&body).map_err(bad)?;
+            // Only whole intervals inside the range, never two overlapping.
+            if at != end || after < last || after >= end {
+                continue;
+            }
+            sums.insert((after, end), &sums::decode(bytes).map_err(bad)?);
+            (intervals, last) = (intervals + 1, end);
+        }
+        if intervals == 0 {
+            return Ok(None);
+        }
+        tracing::debug!(from, to, intervals, "streams touched from stored interval sums");
+        Ok(Some(sums))
     }
 }

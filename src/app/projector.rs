@@ -126,7 +126,20 @@ fn apply_one(tx: &mut WriteTx<'_>, registry: &Registry, checkpoints: &[u64], eve
     if event.position.is_multiple_of(model_snapshot_every()) {
         let applied = registry.projections().iter().zip(checkpoints).filter(|(_, cp)| **cp < event.position);
         save_models(tx, applied.map(|(p, _)| p.as_ref()), event.position)?;
+        save_sums(tx, event.position)?;
     }
+    Ok(())
+}
+
+/// Saves the interval just ended at `position` summed up (events by type
+/// and actor, streams touched; `super::models::SUMS`), read back through
+/// `tx` without payloads.
+fn save_sums(tx: &mut WriteTx<'_>, position: u64) -> Result<(), AppError> {
+    let after = position.saturating_sub(model_snapshot_every());
+    let mut sum = crate::es::store::Summing::default();
+    tx.sum_range(after, position, &mut sum)?;
+    let body = super::models::sums_body(after, &sum.finish()).map_err(AppError::Usage)?;
+    tx.save_model_snapshot(super::models::SUMS, position, super::models::SUMS_TAG, &body)?;
     Ok(())
 }
 
@@ -188,6 +201,7 @@ pub fn rebuild(
             }
             if event.position.is_multiple_of(model_snapshot_every()) {
                 save_models(tx, chosen.iter().map(|p| p.as_ref()), event.position)?;
+                save_sums(tx, event.position)?;
             }
         }
         progress(to, head);

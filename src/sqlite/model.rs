@@ -3,7 +3,7 @@
 //! version 2 file opened read-only (never migrated) has no such table and
 //! reads as holding none.
 
-use rusqlite::types::Type;
+use rusqlite::types::{Type, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::read::to_i64;
@@ -12,6 +12,16 @@ use crate::es::store::StoreError;
 /// A stored position read back (never negative in a file chronicle wrote).
 fn position(v: i64, column: usize) -> rusqlite::Result<u64> {
     u64::try_from(v).map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, Type::Integer, Box::new(e)))
+}
+
+/// A body's bytes: a blob as written, or the bytes of whatever else an
+/// edited file holds there (text; nothing for a number or null), which the
+/// reader then fails to unpack and `verify` names.
+fn body(v: ValueRef<'_>) -> Vec<u8> {
+    match v {
+        ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+        _ => Vec::new(),
+    }
 }
 
 /// Whether the file has the table (a version 2 file read as it is has not).
@@ -32,7 +42,9 @@ pub(super) fn latest(
     }
     let mut stmt = conn.prepare_cached(include_str!("sql/select_model_snapshot.sql"))?;
     let found = stmt
-        .query_row(params![projection, tag, to_i64(max_position)], |r| Ok((position(r.get(0)?, 0)?, r.get(1)?)))
+        .query_row(params![projection, tag, to_i64(max_position)], |r| {
+            Ok((position(r.get(0)?, 0)?, body(r.get_ref(1)?)))
+        })
         .optional()?;
     Ok(found)
 }

@@ -19,7 +19,7 @@ use crate::es::store::RangeSummary;
 /// # Errors
 /// More than 65,536 stream types in one interval, or a text or list past
 /// `u32`'s range.
-pub(super) fn encode(sum: &RangeSummary) -> Result<Vec<u8>, String> {
+pub(crate) fn encode(sum: &RangeSummary) -> Result<Vec<u8>, String> {
     fn len(out: &mut Vec<u8>, n: usize) -> Result<(), String> {
         let n = u32::try_from(n).map_err(|_| "an interval too large to cache".to_owned())?;
         out.extend_from_slice(&n.to_le_bytes());
@@ -102,7 +102,7 @@ impl<'a> Cursor<'a> {
 /// # Errors
 /// The bytes are cut short, hold text that is not UTF-8 or a stream type
 /// index out of range.
-pub(super) fn decode(bytes: &[u8]) -> Result<IntervalSums<'_>, String> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<IntervalSums<'_>, String> {
     let mut c = Cursor(bytes);
     let (by_type, by_actor) = (c.counts()?, c.counts()?);
     let n = c.len()?;

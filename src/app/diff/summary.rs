@@ -49,8 +49,10 @@ impl Chronicle {
         // intervals when `chronicle cache` built them (`cache/sums.rs`).
         let cached;
         let sums = match sums {
-            None if matches!(scope, Scope::All) => {
-                cached = self.cached_summaries(from, to);
+            None => {
+                let from_cache = if matches!(scope, Scope::All) { self.cached_summaries(from, to) } else { None };
+                // Else the store's own interval sums (`app::models`).
+                cached = from_cache.or_else(|| self.stored_summaries(from, to));
                 cached.as_ref()
             }
             given => given,

@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 
 use super::Report;
-use crate::app::{AppError, Chronicle};
+use crate::app::{AppError, Chronicle, models};
 use crate::es::projection::pack;
+use crate::es::store::Summing;
 use crate::es::{MemTables, Projection};
 
 /// The snapshots listed in the store, and the folded read models at their
@@ -18,6 +19,8 @@ pub(super) struct Models {
     wanted: BTreeMap<u64, Vec<String>>,
     /// The fold's read models at each wanted position.
     folded: Vec<(u64, MemTables)>,
+    /// Positions of the interval sums listed under today's tag.
+    sums: Vec<u64>,
     /// How many snapshots are listed (any tag).
     listed: u64,
 }
@@ -31,6 +34,14 @@ impl Models {
         for (name, position, tag) in c.store().model_snapshot_list()? {
             models.listed += 1;
             let shown = crate::domain::ids::shown(&name);
+            if name == models::SUMS {
+                if position > head || position == 0 {
+                    report.problem(None, format!("interval sum at {position} is not a position of the log"));
+                } else if tag == models::SUMS_TAG {
+                    models.sums.push(position);
+                }
+                continue;
+            }
             match c.registry().projection(&name) {
                 None => {
                     report.problem(None, format!("read-model snapshot of unknown read model `{shown}` at {position}"))
@@ -53,9 +64,27 @@ impl Models {
         }
     }
 
-    /// Compares every wanted snapshot with the fold's read models there.
+    /// Compares every wanted snapshot with the fold's read models there,
+    /// and every interval sum with the events it sums.
     pub(super) fn check(self, c: &Chronicle, report: &mut Report) -> Result<(), AppError> {
         report.model_snapshots = self.listed;
+        for end in self.sums {
+            let Some((at, body)) = c.store().model_snapshot(models::SUMS, models::SUMS_TAG, end)? else { continue };
+            let what = match models::sums_of(&body) {
+                _ if at != end => None,
+                Err(e) => Some(format!("cannot be read: {e}")),
+                Ok((after, _)) if after >= end => Some(format!("claims to start after its end ({after})")),
+                Ok((after, _)) => {
+                    let mut sum = Summing::default();
+                    c.store().sum_range(after, end, &mut sum)?;
+                    let recomputed = models::sums_body(after, &sum.finish()).map_err(AppError::Usage)?;
+                    (recomputed != body).then(|| "differs from the events it sums".to_owned())
+                }
+            };
+            if let Some(what) = what {
+                report.problem(Some(end), format!("interval sum {what}"));
+            }
+        }
         for (position, folded) in self.folded {
             for name in self.wanted.get(&position).into_iter().flatten() {
                 let Some(p) = c.registry().projection(name) else { continue };

@@ -128,6 +128,23 @@ impl Store {
     }
 }
 
+impl super::WriteTx<'_> {
+    /// As [`Store::sum_range`], through this transaction (its own appends
+    /// included).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn sum_range(&self, after: u64, upto: u64, sum: &mut Summing) -> Result<(), StoreError> {
+        if after >= upto {
+            return Ok(());
+        }
+        self.reads().scan_heads(after, upto, &mut |e| {
+            sum.add(e);
+            Ok(())
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::actor_of;
