@@ -18,7 +18,7 @@ use super::frame::{counts_only, tables_only};
 use super::{CacheFile, FORMAT, Header, chosen_path, fingerprint, identity, plain_event};
 use crate::app::{AppError, Chronicle, World};
 use crate::es::store::Summing;
-use crate::es::{Event, MemTables};
+use crate::es::{Event, MemTables, TimeTravel};
 
 /// A cache file that matches the log: its path, storage and header.
 pub(super) type Matching = (PathBuf, Box<dyn CacheFile>, Header);
@@ -41,25 +41,33 @@ impl Chronicle {
         self.stored_tables(position)
     }
 
-    /// The world at `position` with its in-memory read models (streams
-    /// only as far as the fold from the cached frame touched them): what
-    /// [`Chronicle::diff_with_worlds`] and a what-if's read-model diff take.
-    /// `None` as [`Chronicle::cached_tables`].
+    /// The world at `position` with its in-memory read models (no stream
+    /// states or versions): what [`Chronicle::diff_with_worlds`] and a
+    /// what-if's read-model diff take. `None` as [`Chronicle::cached_tables`],
+    /// or when an event after the keyframe does not fold (the caller's own
+    /// fold from position 1 then says which).
     #[must_use]
     pub fn cached_world(&self, position: u64) -> Option<World> {
-        let (at, tables) = self.cached_tables(position)?;
-        let mut world = World { position: at, tables, ..World::lazy() };
-        let mut event = Event::default();
+        let (at, mut tables) = self.cached_tables(position)?;
         let registry = self.registry();
-        let folded = self.store().scan_fold(at + 1, position, |e| {
-            world.apply_ref(registry, e, false, &mut event);
+        // Only the read models: a stream's bookkeeping per event would cost
+        // more than the fold (a keyframe may be an interval behind).
+        let folded: Vec<_> = registry.projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold).collect();
+        let (mut event, mut last) = (Event::default(), at);
+        let done = self.store().scan_fold(at + 1, position, |e| {
+            registry.upcasters().upcast_into(e, &mut event)?;
+            registry.decode(&event).map_err(|v| crate::app::repository::refused(&event, v))?;
+            for p in &folded {
+                p.apply(&mut tables, &event)?;
+            }
+            last = e.position;
             Ok::<_, AppError>(())
         });
-        match folded {
-            Ok(()) if world.position == position => Some(world),
+        match done {
+            Ok(()) if last == position => Some(World { position, tables, ..World::lazy() }),
             Ok(()) => None,
             Err(e) => {
-                tracing::warn!("keyframe cache not used: {e}");
+                tracing::warn!("keyframe not used: {e}");
                 None
             }
         }
