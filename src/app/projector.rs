@@ -200,7 +200,7 @@ pub fn rebuild(
                 p.apply(tx as &mut dyn Rows, event)?;
             }
             if event.position.is_multiple_of(model_snapshot_every()) {
-                save_models(tx, chosen.iter().map(|p| p.as_ref()), event.position)?;
+                save_models(tx, chosen.iter().map(AsRef::as_ref), event.position)?;
                 save_sums(tx, event.position)?;
             }
         }

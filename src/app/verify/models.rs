@@ -44,7 +44,7 @@ impl Models {
             }
             match c.registry().projection(&name) {
                 None => {
-                    report.problem(None, format!("read-model snapshot of unknown read model `{shown}` at {position}"))
+                    report.problem(None, format!("read-model snapshot of unknown read model `{shown}` at {position}"));
                 }
                 Some(_) if position > head || position == 0 => report.problem(
                     None,
