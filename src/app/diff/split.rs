@@ -31,8 +31,9 @@ const TWO_FROM_EVENTS: u64 = 20_000;
 /// See [`TWO_FROM_EVENTS`].
 const TWO_FROM_STREAMS: usize = 200;
 
-/// Streams loaded per piece.
-const STREAMS_PER_PIECE: usize = 32;
+/// Streams loaded per piece (fewer under test, so that a small store's
+/// streams make several pieces).
+const STREAMS_PER_PIECE: usize = if cfg!(test) { 4 } else { 32 };
 
 /// From this many events apart a ledger's rows are read in two pieces (on
 /// SQLite each piece walks the whole table when the range is a large share
@@ -81,14 +82,14 @@ struct Work<'a> {
 pub(super) type StoreReads = (Vec<StreamDiff>, BTreeMap<String, ProjectionDiff>);
 
 impl<'a> Work<'a> {
-    fn new(touched: &'a [(String, String)], ledgers: &'a [Ledger], (from, to): (u64, u64)) -> Self {
+    /// The pieces: each ledger's rows in `parts` spans of the range, then
+    /// the streams.
+    fn new(touched: &'a [(String, String)], ledgers: &'a [Ledger], (from, to): (u64, u64), parts: u64) -> Self {
         let mut pieces = Vec::new();
-        // A ledger's rows, in two halves of the range when it is wide enough
-        // to repay reading its table twice.
-        let halves = if to.saturating_sub(from) >= HALVES_FROM { 2 } else { 1 };
+        let n = parts.max(1);
         for i in 0..ledgers.len() {
-            for k in 0..halves {
-                let span = (from + (to - from) * k / halves, from + (to - from) * (k + 1) / halves);
+            for k in 0..n {
+                let span = (from + (to - from) * k / n, from + (to - from) * (k + 1) / n);
                 pieces.push(Piece::Rows(i, span));
             }
         }
@@ -165,16 +166,35 @@ impl Chronicle {
         worlds: [Option<&World>; 2],
         stop: &dyn Fn() -> bool,
     ) -> Result<StoreReads, AppError> {
-        let (from, to) = between;
-        let wide = to.saturating_sub(from) >= TWO_FROM_EVENTS || touched.len() >= TWO_FROM_STREAMS;
+        let width = between.1.saturating_sub(between.0);
+        let wide = width >= TWO_FROM_EVENTS || touched.len() >= TWO_FROM_STREAMS;
+        // A ledger's rows in two halves of the range when it is wide enough
+        // to repay reading its table twice.
+        let parts = if width >= HALVES_FROM { 2 } else { 1 };
+        self.read_split(touched, names, between, worlds, stop, wide.then_some(parts))
+    }
+
+    /// As [`Chronicle::read_streams_and_models`], on two connections when
+    /// `split` says in how many parts to read each ledger's range, else on
+    /// the diff's own.
+    fn read_split(
+        &self,
+        touched: &[(String, String)],
+        names: Vec<String>,
+        (from, to): (u64, u64),
+        worlds: [Option<&World>; 2],
+        stop: &dyn Fn() -> bool,
+        split: Option<u64>,
+    ) -> Result<StoreReads, AppError> {
+        let between = (from, to);
         let mut ledgers = Vec::new();
-        if wide {
+        if split.is_some() {
             for name in &names {
                 ledgers.extend(self.ledger(name, to)?);
             }
         }
-        let work = Work::new(touched, &ledgers, between);
-        if !wide || work.pieces.len() < 2 {
+        let work = Work::new(touched, &ledgers, between, split.unwrap_or(1));
+        if split.is_none() || work.pieces.len() < 2 {
             return self.read_in_turn(touched, names, between, worlds, stop);
         }
         let other = match self.store.reconnect(Access::Read) {
@@ -206,7 +226,7 @@ impl Chronicle {
         worlds: [Option<&World>; 2],
         stop: &dyn Fn() -> bool,
     ) -> Result<StoreReads, AppError> {
-        let work = Work::new(touched, &[], between);
+        let work = Work::new(touched, &[], between, 1);
         let reads = match work.take(&self.store, &self.registry, stop) {
             Ok(reads) => reads,
             Err(Halt::GaveUp) => return Err(cancelled()),
@@ -284,3 +304,6 @@ impl Chronicle {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
