@@ -1,11 +1,13 @@
 //! A diff's reads of the store: the touched streams' states at both ends
 //! and, for a wide range, the ledgers' rows written in it. The reads are cut
-//! into pieces (each ledger's rows first, in two halves of the range from
-//! [`HALVES_FROM`] events, then the streams [`STREAMS_PER_PIECE`] at a
-//! time); a wide range's pieces are shared by the diff's own connection and
-//! a second one on a second thread, each taking the next piece not taken
-//! until none is left (the diff's own thread first diffs the other read
-//! models). The results are put back in the pieces' order, so they are the
+//! into pieces (each ledger's rows first, in two halves of the range, then
+//! the streams [`STREAMS_PER_PIECE`] at a time); a wide range's pieces are
+//! shared by the diff's own connection and a second one on a second thread,
+//! each taking the next piece not taken until none is left (the diff's own
+//! thread first diffs the other read models). A ledger read in two halves
+//! costs one more walk of its table when the range is a large share of it
+//! (SQLite's plan then; ~20 ms for the demo's 765k rows at 1M), less than
+//! building half of the rows in range saves (~1 µs a row). The results are put back in the pieces' order, so they are the
 //! ones one connection reads: states at a position and a ledger's rows up
 //! to its checkpoint never change. A narrow range reads on its own
 //! connection, in turn.
@@ -24,8 +26,10 @@ use crate::es::backend::Access;
 use crate::es::store::Store;
 
 /// From this many events apart a diff's reads are shared with a second
-/// connection, or from [`TWO_FROM_STREAMS`] streams touched (below both,
-/// opening one costs more than it saves).
+/// connection, or from [`TWO_FROM_STREAMS`] streams touched. Below both it
+/// saved nothing measurable (the demo's 1M store: reads 10k events apart,
+/// ~105 streams, 16-22 ms either way; 20k apart, ~190 streams, 27-34 ms
+/// against 29-37; 40k apart 51-54 ms against 53-72).
 const TWO_FROM_EVENTS: u64 = 20_000;
 
 /// See [`TWO_FROM_EVENTS`].
@@ -34,12 +38,6 @@ const TWO_FROM_STREAMS: usize = 200;
 /// Streams loaded per piece (fewer under test, so that a small store's
 /// streams make several pieces).
 const STREAMS_PER_PIECE: usize = if cfg!(test) { 4 } else { 32 };
-
-/// From this many events apart a ledger's rows are read in two pieces (on
-/// SQLite each piece walks the whole table when the range is a large share
-/// of it: ~20 ms for the demo's 765k rows at 1M; half of this range's
-/// ~76k rows cost more to read than that).
-const HALVES_FROM: u64 = 100_000;
 
 /// How often the diff's own thread, waiting for the second one, asks its
 /// caller whether to give up.
@@ -168,10 +166,7 @@ impl Chronicle {
     ) -> Result<StoreReads, AppError> {
         let width = between.1.saturating_sub(between.0);
         let wide = width >= TWO_FROM_EVENTS || touched.len() >= TWO_FROM_STREAMS;
-        // A ledger's rows in two halves of the range when it is wide enough
-        // to repay reading its table twice.
-        let parts = if width >= HALVES_FROM { 2 } else { 1 };
-        self.read_split(touched, names, between, worlds, stop, wide.then_some(parts))
+        self.read_split(touched, names, between, worlds, stop, wide.then_some(2))
     }
 
     /// As [`Chronicle::read_streams_and_models`], on two connections when
