@@ -52,18 +52,18 @@ pub(super) fn ledger_piece(
     give_up: &dyn Fn() -> bool,
 ) -> Result<Option<Keyed>, AppError> {
     let mut keyed = Keyed::default();
-    let (mut seen, mut gave_up) = (0, false);
+    let (mut seen, mut stopped) = (0, false);
     store.scan_table_between(table, position_column, (from, to), &mut |row| {
         seen += 1;
-        gave_up = gave_up || (seen % ASK_EVERY == 0 && give_up());
-        if !gave_up {
+        stopped = stopped || (seen % ASK_EVERY == 0 && give_up());
+        if !stopped {
             let start = keyed.texts.len();
             keyed.texts.push_str(&key_text(&row));
             keyed.rows.push((start..keyed.texts.len(), row));
         }
         Ok(())
     })?;
-    if gave_up {
+    if stopped {
         return Ok(None);
     }
     let Keyed { texts, rows } = &mut keyed;
