@@ -8,7 +8,8 @@
 //! index); the streams' states at both ends come from the state-at-position
 //! code (snapshot plus tail), so a diff never folds the whole log for
 //! streams. A ledger's rows that differ are the ones written in the range
-//! (a position-bounded scan). In-memory read models at both ends come from
+//! (a position-bounded scan). A wide range's reads of the store are shared
+//! by two connections (`diff/split.rs`). In-memory read models at both ends come from
 //! the time machine's worlds when the caller has them
 //! ([`Chronicle::diff_with_worlds`]), else from the store or a fold
 //! (`diff/rows.rs`). A front end can stop a diff between pages
@@ -273,7 +274,7 @@ impl Chronicle {
             _ => {}
         }
         let mut diff = Diff { from, to, ..Diff::default() };
-        // Streams touched in (from, to], in first-touch order, with their type.
+        // Streams touched in (from, to], by id, with their type.
         let mut touched: BTreeMap<String, String> = BTreeMap::new();
         if from < to && matches!(scope, Scope::Stream(_)) {
             self.events_between(from, to, scope, PAGE, &mut |e| {
@@ -298,32 +299,13 @@ impl Chronicle {
             Scope::Projection(name) => vec![name.to_owned()],
             Scope::Stream(_) => Vec::new(),
         };
-        std::thread::scope(|s| {
-            // A wide whole-store diff reads its ledgers beside the streams.
-            let (beside, reading) = match scope {
-                Scope::All if from < to => self.ledgers_beside(s, &names, (from, to))?,
-                _ => (Vec::new(), None),
-            };
-            if !matches!(scope, Scope::Projection(_)) {
-                for (id, stream_type) in touched {
-                    if stop() {
-                        return Err(cancelled());
-                    }
-                    let (before, after) = self.states_json_at_both(&id, &stream_type, (from, to))?;
-                    let created = before.is_none();
-                    let changes = changes(&before.unwrap_or(Value::Null), &after.unwrap_or(Value::Null));
-                    if created || !changes.is_empty() {
-                        diff.streams.push(StreamDiff { stream_id: id, stream_type, created, changes });
-                    }
-                }
-            }
-            let rest: Vec<String> = names.into_iter().filter(|n| !beside.contains(n)).collect();
-            diff.projections = self.projection_diffs(rest, (from, to), worlds, stop)?;
-            if let Some(reading) = reading {
-                diff.projections.extend(reading.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
-            }
-            Ok(diff)
-        })
+        // Streams touched by id (a projection's diff has none).
+        let touched: Vec<(String, String)> = match scope {
+            Scope::Projection(_) => Vec::new(),
+            _ => touched.into_iter().collect(),
+        };
+        (diff.streams, diff.projections) = self.read_streams_and_models(&touched, names, (from, to), worlds, stop)?;
+        Ok(diff)
     }
 
     /// Calls `f` for each event in `(from, to]` the scope covers: one
@@ -386,6 +368,7 @@ mod json;
 mod ledgers;
 pub(crate) mod rows;
 pub use rows::{row_key, rows_diff};
+mod split;
 mod states;
 mod summary;
 

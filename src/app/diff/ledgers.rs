@@ -1,29 +1,28 @@
 //! A ledger's rows in a diff ([`TimeTravel::Query`] read models: rows only
-//! ever added, each carrying the position that wrote it), and reading them
-//! beside the rest of a wide diff: on a second connection, on a second
-//! thread, while the diff's own connection loads the touched streams'
-//! states. The two are independent: a ledger's rows up to its checkpoint
-//! never change, so the second connection reads what the first would. On a
-//! range of a third of a 1M log that is ~255k rows, the largest single part
-//! of a whole-store diff, and the machine has a second core for it.
+//! ever added, each carrying the position that wrote it), read whole or a
+//! piece of the range at a time (`diff/split.rs` shares a wide range's
+//! pieces between two connections). A ledger's rows up to its checkpoint
+//! never change, so any connection reads what another would.
+
+use std::ops::Range;
 
 use super::ProjectionDiff;
 use super::rows::key_text;
 use crate::app::{AppError, Chronicle};
-use crate::es::backend::Access;
 use crate::es::store::Store;
 use crate::es::{Row, TableSpec, TimeTravel};
-
-/// From this many events apart, a whole-store diff reads its ledgers on a
-/// second connection (below it, opening one would cost more than it saves).
-const BESIDE_FROM: u64 = 20_000;
 
 /// A ledger a diff reads: its name, first table and position column.
 pub(super) type Ledger = (String, &'static TableSpec, &'static str);
 
-/// The ledgers' rows being read on a second thread, if they are.
-pub(super) type Beside<'scope> =
-    Option<std::thread::ScopedJoinHandle<'scope, Result<Vec<(String, ProjectionDiff)>, AppError>>>;
+/// Rows of a ledger in key-text order, each with where its key's text is
+/// in `texts` (one buffer: no allocation per row to free later, maybe on
+/// another thread).
+#[derive(Default)]
+pub(super) struct Keyed {
+    texts: String,
+    rows: Vec<(Range<usize>, Row)>,
+}
 
 /// The rows of the ledger in `(from, to]`, by key text as
 /// [`super::rows_diff`] orders them. Its rows never change once written,
@@ -35,15 +34,72 @@ pub(super) fn ledger_rows(
     store: &Store,
     table: &'static TableSpec,
     position_column: &str,
-    (from, to): (u64, u64),
+    between: (u64, u64),
 ) -> Result<ProjectionDiff, AppError> {
-    let mut rows: Vec<(String, Row)> = Vec::new();
+    Ok(merged(ledger_piece(store, table, position_column, between, &|| false)?.into_iter().collect()))
+}
+
+/// The rows of the ledger written in `(from, to]`, in key-text order;
+/// `None` once `give_up` says so (asked every [`ASK_EVERY`] rows).
+///
+/// # Errors
+/// Store failures.
+pub(super) fn ledger_piece(
+    store: &Store,
+    table: &'static TableSpec,
+    position_column: &str,
+    (from, to): (u64, u64),
+    give_up: &dyn Fn() -> bool,
+) -> Result<Option<Keyed>, AppError> {
+    let mut keyed = Keyed::default();
+    let (mut seen, mut stopped) = (0, false);
     store.scan_table_between(table, position_column, (from, to), &mut |row| {
-        rows.push((key_text(&row), row));
+        seen += 1;
+        stopped = stopped || (seen % ASK_EVERY == 0 && give_up());
+        if !stopped {
+            let start = keyed.texts.len();
+            keyed.texts.push_str(&key_text(&row));
+            keyed.rows.push((start..keyed.texts.len(), row));
+        }
         Ok(())
     })?;
-    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Ok(ProjectionDiff { added: rows.into_iter().map(|(_, row)| row).collect(), ..ProjectionDiff::default() })
+    if stopped {
+        return Ok(None);
+    }
+    let Keyed { texts, rows } = &mut keyed;
+    rows.sort_unstable_by(|a, b| texts[a.0.clone()].cmp(&texts[b.0.clone()]));
+    Ok(Some(keyed))
+}
+
+/// How many rows a ledger's piece reads between two questions to its
+/// `give_up`.
+const ASK_EVERY: usize = 4_096;
+
+/// One ledger's diff from its pieces (each in key-text order; their keys
+/// differ): the rows gained, in key-text order (the pieces merged).
+pub(super) fn merged(pieces: Vec<Keyed>) -> ProjectionDiff {
+    let added = match <[Keyed; 1]>::try_from(pieces) {
+        Ok([one]) => one.rows.into_iter().map(|(_, row)| row).collect(),
+        Err(pieces) => {
+            let mut added = Vec::with_capacity(pieces.iter().map(|p| p.rows.len()).sum());
+            let (mut keys, mut rows) = (Vec::new(), Vec::new());
+            for Keyed { texts, rows: keyed } in pieces {
+                let (ranges, piece): (Vec<_>, Vec<_>) = keyed.into_iter().unzip();
+                keys.push((texts, ranges));
+                rows.push(piece.into_iter());
+            }
+            let mut next = vec![0; keys.len()];
+            let key = |i: usize, at: usize| &keys[i].0[keys[i].1[at].clone()];
+            // The piece whose next row has the lowest key, while one has a row.
+            while let Some(i) = (0..keys.len()).filter(|&i| next[i] < keys[i].1.len()).min_by_key(|&i| key(i, next[i]))
+            {
+                added.extend(rows[i].next());
+                next[i] += 1;
+            }
+            added
+        }
+    };
+    ProjectionDiff { added, ..ProjectionDiff::default() }
 }
 
 impl Chronicle {
@@ -74,46 +130,5 @@ impl Chronicle {
             Some((_, table, column)) => Ok(Some(ledger_rows(&self.store, table, column, (from, to))?)),
             None => Ok(None),
         }
-    }
-
-    /// Starts reading the ledgers among `names` on a second connection and
-    /// thread when `(from, to]` is wide, returning their names (the caller
-    /// leaves them out of its own reads) and the thread. A store that cannot
-    /// open a second connection is read in turn, as a narrow range is.
-    ///
-    /// # Errors
-    /// Store failures reading the checkpoints.
-    pub(super) fn ledgers_beside<'scope>(
-        &self,
-        scope: &'scope std::thread::Scope<'scope, '_>,
-        names: &[String],
-        (from, to): (u64, u64),
-    ) -> Result<(Vec<String>, Beside<'scope>), AppError> {
-        if to.saturating_sub(from) < BESIDE_FROM {
-            return Ok((Vec::new(), None));
-        }
-        let mut ledgers = Vec::new();
-        for name in names {
-            ledgers.extend(self.ledger(name, to)?);
-        }
-        if ledgers.is_empty() {
-            return Ok((Vec::new(), None));
-        }
-        let other = match self.store.reconnect(Access::Read) {
-            Ok(other) => other,
-            Err(e) => {
-                tracing::debug!("ledgers read in turn (no second connection: {e})");
-                return Ok((Vec::new(), None));
-            }
-        };
-        let taken: Vec<String> = ledgers.iter().map(|(name, _, _)| name.clone()).collect();
-        tracing::debug!(ledgers = ?taken, from, to, "ledgers read beside the streams, on a second connection");
-        let handle = scope.spawn(move || {
-            ledgers
-                .into_iter()
-                .map(|(name, table, column)| Ok((name, ledger_rows(&other, table, column, (from, to))?)))
-                .collect()
-        });
-        Ok((taken, Some(handle)))
     }
 }

@@ -1,0 +1,304 @@
+//! A diff's reads of the store: the touched streams' states at both ends
+//! and, for a wide range, the ledgers' rows written in it. The reads are cut
+//! into pieces (each ledger's rows first, in two halves of the range, then
+//! the streams [`STREAMS_PER_PIECE`] at a time); a wide range's pieces are
+//! shared by the diff's own connection and a second one on a second thread,
+//! each taking the next piece not taken until none is left (the diff's own
+//! thread first diffs the other read models). A ledger read in two halves
+//! costs one more walk of its table when the range is a large share of it
+//! (SQLite's plan then; ~20 ms for the demo's 765k rows at 1M), less than
+//! building half of the rows in range saves (~1 µs a row). The results are put back in the pieces' order, so they are the
+//! ones one connection reads: states at a position and a ledger's rows up
+//! to its checkpoint never change. A narrow range reads on its own
+//! connection, in turn.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use super::ledgers::{Keyed, Ledger, ledger_piece, merged};
+use super::{ProjectionDiff, StreamDiff, cancelled, states::stream_diff};
+use crate::app::{AppError, Chronicle, World};
+use crate::domain::Registry;
+use crate::es::backend::Access;
+use crate::es::store::Store;
+
+/// From this many events apart a diff's reads are shared with a second
+/// connection, or from [`TWO_FROM_STREAMS`] streams touched. Below both it
+/// saved nothing measurable (the demo's 1M store: reads 10k events apart,
+/// ~105 streams, 16-22 ms either way; 20k apart, ~190 streams, 27-34 ms
+/// against 29-37; 40k apart 51-54 ms against 53-72).
+const TWO_FROM_EVENTS: u64 = 20_000;
+
+/// See [`TWO_FROM_EVENTS`].
+const TWO_FROM_STREAMS: usize = 200;
+
+/// Streams loaded per piece (fewer under test, so that a small store's
+/// streams make several pieces).
+const STREAMS_PER_PIECE: usize = if cfg!(test) { 4 } else { 32 };
+
+/// How often the diff's own thread, waiting for the second one, asks its
+/// caller whether to give up.
+const ASK_WHILE_WAITING: Duration = Duration::from_millis(10);
+
+/// A piece of a diff's reads.
+enum Piece {
+    /// The streams touched at these indexes.
+    Streams(Range<usize>),
+    /// The rows of one ledger (an index of the ledgers read) in `(from, to]`.
+    Rows(usize, (u64, u64)),
+}
+
+/// What a piece read.
+enum Read {
+    /// The entries of its streams that differ, in order.
+    Streams(Vec<StreamDiff>),
+    /// Its ledger's rows.
+    Rows(Keyed),
+}
+
+/// Why a thread stopped before the pieces were all read.
+enum Halt {
+    /// Its `give_up` said so (the caller's cancel, or the other thread's failure).
+    GaveUp,
+    /// A read failed.
+    Failed(AppError),
+}
+
+/// The pieces of a diff's reads and the next one not taken.
+struct Work<'a> {
+    touched: &'a [(String, String)],
+    ledgers: &'a [Ledger],
+    between: (u64, u64),
+    pieces: Vec<Piece>,
+    next: AtomicUsize,
+}
+
+/// What both connections read: the streams' entries and the ledgers' diffs.
+pub(super) type StoreReads = (Vec<StreamDiff>, BTreeMap<String, ProjectionDiff>);
+
+impl<'a> Work<'a> {
+    /// The pieces: each ledger's rows in `parts` spans of the range, then
+    /// the streams.
+    fn new(touched: &'a [(String, String)], ledgers: &'a [Ledger], (from, to): (u64, u64), parts: u64) -> Self {
+        let mut pieces = Vec::new();
+        let n = parts.max(1);
+        for i in 0..ledgers.len() {
+            for k in 0..n {
+                let span = (from + (to - from) * k / n, from + (to - from) * (k + 1) / n);
+                pieces.push(Piece::Rows(i, span));
+            }
+        }
+        let chunks = (0..touched.len()).step_by(STREAMS_PER_PIECE);
+        pieces.extend(chunks.map(|i| Piece::Streams(i..(i + STREAMS_PER_PIECE).min(touched.len()))));
+        Self { touched, ledgers, between: (from, to), pieces, next: AtomicUsize::new(0) }
+    }
+
+    /// Reads the pieces not taken yet through `store`, one at a time, until
+    /// none is left: each with its index.
+    fn take(&self, store: &Store, registry: &Registry, give_up: &dyn Fn() -> bool) -> Result<Vec<(usize, Read)>, Halt> {
+        let mut out = Vec::new();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(piece) = self.pieces.get(i) else { return Ok(out) };
+            let read = match piece {
+                Piece::Streams(range) => {
+                    let mut diffs = Vec::new();
+                    for (id, stream_type) in &self.touched[range.clone()] {
+                        if give_up() {
+                            return Err(Halt::GaveUp);
+                        }
+                        let diff = stream_diff(store, registry, (id, stream_type), self.between);
+                        diffs.extend(diff.map_err(Halt::Failed)?);
+                    }
+                    Read::Streams(diffs)
+                }
+                &Piece::Rows(ledger, span) => {
+                    let (_, table, column) = &self.ledgers[ledger];
+                    match ledger_piece(store, table, column, span, give_up).map_err(Halt::Failed)? {
+                        Some(rows) => Read::Rows(rows),
+                        None => return Err(Halt::GaveUp),
+                    }
+                }
+            };
+            out.push((i, read));
+        }
+    }
+
+    /// The reads of every piece put back in order (`reads`: each piece once).
+    fn assemble(&self, reads: impl IntoIterator<Item = (usize, Read)>) -> StoreReads {
+        let mut by_piece: Vec<Option<Read>> = self.pieces.iter().map(|_| None).collect();
+        for (i, read) in reads {
+            by_piece[i] = Some(read);
+        }
+        let mut streams = Vec::new();
+        let mut rows: Vec<Vec<Keyed>> = self.ledgers.iter().map(|_| Vec::new()).collect();
+        for (piece, read) in self.pieces.iter().zip(by_piece) {
+            match (piece, read) {
+                (Piece::Streams(_), Some(Read::Streams(diffs))) => streams.extend(diffs),
+                (&Piece::Rows(ledger, _), Some(Read::Rows(keyed))) => rows[ledger].push(keyed),
+                _ => {}
+            }
+        }
+        let names = self.ledgers.iter().map(|(name, _, _)| name.clone());
+        (streams, names.zip(rows).map(|(name, pieces)| (name, merged(pieces))).collect())
+    }
+}
+
+impl Chronicle {
+    /// The entries of the streams `touched` (in their order) that differ
+    /// between `from` and `to`, and the diffs of the read models `names`,
+    /// read on a second connection too when the range is wide (see the
+    /// module's doc); `stop` is asked between streams and pages.
+    ///
+    /// # Errors
+    /// Store failures (the first found); an event that cannot be upcast or
+    /// decoded; `cancelled` once `stop` says so.
+    pub(super) fn read_streams_and_models(
+        &self,
+        touched: &[(String, String)],
+        names: Vec<String>,
+        between: (u64, u64),
+        worlds: [Option<&World>; 2],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<StoreReads, AppError> {
+        let width = between.1.saturating_sub(between.0);
+        let wide = width >= TWO_FROM_EVENTS || touched.len() >= TWO_FROM_STREAMS;
+        self.read_split(touched, names, between, worlds, stop, wide.then_some(2))
+    }
+
+    /// As [`Chronicle::read_streams_and_models`], on two connections when
+    /// `split` says in how many parts to read each ledger's range, else on
+    /// the diff's own.
+    fn read_split(
+        &self,
+        touched: &[(String, String)],
+        names: Vec<String>,
+        (from, to): (u64, u64),
+        worlds: [Option<&World>; 2],
+        stop: &dyn Fn() -> bool,
+        split: Option<u64>,
+    ) -> Result<StoreReads, AppError> {
+        let between = (from, to);
+        let mut ledgers = Vec::new();
+        if split.is_some() {
+            for name in &names {
+                ledgers.extend(self.ledger(name, to)?);
+            }
+        }
+        let work = Work::new(touched, &ledgers, between, split.unwrap_or(1));
+        if split.is_none() || work.pieces.len() < 2 {
+            return self.read_in_turn(touched, names, between, worlds, stop);
+        }
+        let other = match self.store.reconnect(Access::Read) {
+            Ok(other) => other,
+            Err(e) => {
+                tracing::debug!("diff read on one connection (no second one: {e})");
+                return self.read_in_turn(touched, names, between, worlds, stop);
+            }
+        };
+        let rest: Vec<String> = names.into_iter().filter(|n| !ledgers.iter().any(|l| &l.0 == n)).collect();
+        tracing::debug!(
+            streams = touched.len(),
+            ledgers = ?ledgers.iter().map(|l| &l.0).collect::<Vec<_>>(),
+            pieces = work.pieces.len(),
+            from,
+            to,
+            "diff read on two connections"
+        );
+        self.read_on_two(&work, other, rest, worlds, stop)
+    }
+
+    /// As [`Chronicle::read_streams_and_models`] on the diff's own
+    /// connection alone: the streams, then the read models.
+    fn read_in_turn(
+        &self,
+        touched: &[(String, String)],
+        names: Vec<String>,
+        between: (u64, u64),
+        worlds: [Option<&World>; 2],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<StoreReads, AppError> {
+        let work = Work::new(touched, &[], between, 1);
+        let reads = match work.take(&self.store, &self.registry, stop) {
+            Ok(reads) => reads,
+            Err(Halt::GaveUp) => return Err(cancelled()),
+            Err(Halt::Failed(e)) => return Err(e),
+        };
+        let (streams, _) = work.assemble(reads);
+        Ok((streams, self.projection_diffs(names, between, worlds, stop)?))
+    }
+
+    /// The pieces of `work` taken by this thread and by a second one on
+    /// `other`, this one diffing the read models `rest` first.
+    fn read_on_two(
+        &self,
+        work: &Work<'_>,
+        other: Store,
+        rest: Vec<String>,
+        worlds: [Option<&World>; 2],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<StoreReads, AppError> {
+        // `stop` is not `Sync`: this thread asks it and tells the other.
+        let (stopped, failed) = (AtomicBool::new(false), AtomicBool::new(false));
+        let give_up = || {
+            if stop() {
+                stopped.store(true, Ordering::Relaxed);
+            }
+            stopped.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed)
+        };
+        let registry: &Registry = &self.registry;
+        std::thread::scope(|s| {
+            let (tx, rx) = mpsc::channel();
+            let (stopped, failed) = (&stopped, &failed);
+            let theirs = s.spawn(move || {
+                let read =
+                    work.take(&other, registry, &|| stopped.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed));
+                if matches!(read, Err(Halt::Failed(_))) {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                // The receiver waits for this unless it failed first.
+                let _ = tx.send(read);
+            });
+            let mine = match self.projection_diffs(rest, work.between, worlds, &give_up) {
+                Ok(models) => work.take(&self.store, registry, &give_up).map(|reads| (models, reads)),
+                Err(_) if give_up() => Err(Halt::GaveUp),
+                Err(e) => Err(Halt::Failed(e)),
+            };
+            if matches!(mine, Err(Halt::Failed(_))) {
+                failed.store(true, Ordering::Relaxed);
+            }
+            let theirs = loop {
+                match rx.recv_timeout(ASK_WHILE_WAITING) {
+                    Ok(read) => break read,
+                    Err(RecvTimeoutError::Timeout) => {
+                        give_up();
+                    }
+                    // It panicked: so does this thread, with its payload.
+                    Err(RecvTimeoutError::Disconnected) => match theirs.join() {
+                        Err(payload) => std::panic::resume_unwind(payload),
+                        Ok(()) => break Err(Halt::GaveUp),
+                    },
+                }
+            };
+            if stopped.load(Ordering::Relaxed) {
+                return Err(cancelled());
+            }
+            match (mine, theirs) {
+                (Ok((mut models, mine)), Ok(theirs)) => {
+                    let (streams, ledgers) = work.assemble(mine.into_iter().chain(theirs));
+                    models.extend(ledgers);
+                    Ok((streams, models))
+                }
+                (Err(Halt::Failed(e)), _) | (_, Err(Halt::Failed(e))) => Err(e),
+                // Gave up with nothing failed: only `stop` makes that.
+                _ => Err(cancelled()),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
