@@ -119,7 +119,8 @@ pub fn debug(rows: &mut Vec<Row>, fx: &Fixture) {
     super::debug_warm::warm(rows, &c, &tag, &cache_file);
 }
 
-/// `diff A B` of random positions without a cache file (read models folded).
+/// `diff A B` of random positions without a cache file (read models from the
+/// store's read-model snapshots, counts from its interval sums).
 fn whole_store_cold(rows: &mut Vec<Row>, c: &Chronicle, tag: &str) {
     let head = c.store().head().unwrap();
     let mut samples = Vec::new();
@@ -128,7 +129,9 @@ fn whole_store_cold(rows: &mut Vec<Row>, c: &Chronicle, tag: &str) {
         eprintln!("    diff {a} {b}: {} streams, {:.0} ms", d.streams.len(), took.as_secs_f64() * 1e3);
         samples.push(took);
     }
-    let what = format!("diff A B, random positions, every stream and read model ({tag})");
+    let what = format!(
+        "diff A B, random positions, every stream and read model, no cache file (read-model snapshots in the store) ({tag})"
+    );
     latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
 }
 
@@ -145,7 +148,7 @@ fn diff(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, picked: &[(String
         });
         samples.push(took);
     }
-    let what = format!("diff A B --projection account_balances, random positions ({tag})");
+    let what = format!("diff A B --projection account_balances, random positions, no cache file ({tag})");
     latency_row(rows, what, latency(&mut samples), MS(200), true, "≤ 200 ms");
 
     from_worlds(rows, c, tl, Scope::Projection("account_balances"), tag);
@@ -254,7 +257,7 @@ fn branch(rows: &mut Vec<Row>, c: &Chronicle, tl: &mut Timeline, tag: &str) {
         });
         samples.push(took);
     }
-    let what = format!("whatif --at P: branch ready (fork + its diff, read models folded) ({tag})");
+    let what = format!("whatif --at P: branch ready (fork + its diff), no cache file ({tag})");
     latency_row(rows, what, latency(&mut samples), MS(100), true, "≤ 100 ms");
 
     // The TUI's: the time machine's world at P (keyframes built) seeds the
