@@ -119,6 +119,9 @@ pub struct Chronicle {
     store: Store,
     registry: Arc<Registry>,
     config: Config,
+    /// A second read connection a wide diff used (`diff/split.rs`), kept
+    /// for the next one.
+    spare: std::sync::Mutex<Option<Store>>,
 }
 
 impl Chronicle {
@@ -166,7 +169,7 @@ impl Chronicle {
     /// Opens over a store already connected (opened with `mode`'s access).
     fn with_store(store: Store, mode: Mode, registry: Arc<Registry>, config: Config) -> Result<Self, AppError> {
         let recreated = store.recreated().to_vec();
-        let mut c = Self { store, registry, config };
+        let mut c = Self { store, registry, config, spare: std::sync::Mutex::default() };
         match mode {
             Mode::Read => c.check_read_model_tables()?,
             Mode::Write => {

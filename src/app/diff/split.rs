@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::PoisonError;
 use std::time::Duration;
 
 use super::ledgers::{Keyed, Ledger, ledger_piece, merged};
@@ -192,7 +193,8 @@ impl Chronicle {
         if split.is_none() || work.pieces.len() < 2 {
             return self.read_in_turn(touched, names, between, worlds, stop);
         }
-        let other = match self.store.reconnect(Access::Read) {
+        let spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let other = match spare.map_or_else(|| self.store.reconnect(Access::Read), Ok) {
             Ok(other) => other,
             Err(e) => {
                 tracing::debug!("diff read on one connection (no second one: {e})");
@@ -253,7 +255,7 @@ impl Chronicle {
         std::thread::scope(|s| {
             let (tx, rx) = mpsc::channel();
             let (stopped, failed) = (&stopped, &failed);
-            let theirs = s.spawn(move || {
+            let handle = s.spawn(move || {
                 let read =
                     work.take(&other, registry, &|| stopped.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed));
                 if matches!(read, Err(Halt::Failed(_))) {
@@ -261,6 +263,7 @@ impl Chronicle {
                 }
                 // The receiver waits for this unless it failed first.
                 let _ = tx.send(read);
+                other
             });
             let mine = match self.projection_diffs(rest, work.between, worlds, &give_up) {
                 Ok(models) => work.take(&self.store, registry, &give_up).map(|reads| (models, reads)),
@@ -277,12 +280,15 @@ impl Chronicle {
                         give_up();
                     }
                     // It panicked: so does this thread, with its payload.
-                    Err(RecvTimeoutError::Disconnected) => match theirs.join() {
-                        Err(payload) => std::panic::resume_unwind(payload),
-                        Ok(()) => break Err(Halt::GaveUp),
-                    },
+                    Err(RecvTimeoutError::Disconnected) => break Err(Halt::GaveUp),
                 }
             };
+            // Its connection is kept for the next wide diff (its page cache
+            // warm); a panic there is this thread's, with its payload.
+            match handle.join() {
+                Ok(other) => *self.spare.lock().unwrap_or_else(PoisonError::into_inner) = Some(other),
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
             if stopped.load(Ordering::Relaxed) {
                 return Err(cancelled());
             }
