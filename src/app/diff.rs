@@ -55,24 +55,47 @@ pub struct StreamDiff {
 
 /// A read model's rows that differ, keyed by their primary key (the key's
 /// value, or an array of them for a composite key). Rows added and removed
-/// are held as rows (a ledger's diff has one per event of the range) and
-/// become JSON only when written ([`Row`]'s `Serialize` and `Display` give
-/// the text of [`Row::to_json`]); two diffs are equal when their JSON is.
+/// are held as rows and become JSON only when written ([`Row`]'s
+/// `Serialize` and `Display` give the text of [`Row::to_json`]); two diffs
+/// are equal when their JSON is. A ledger's rows added (one per event of
+/// the range) are not held: [`ProjectionDiff::appended`] counts them, and
+/// they are read when shown ([`Chronicle::appended_rows`]).
 #[derive(Debug, Clone, Default)]
 pub struct ProjectionDiff {
-    /// Rows only on the second side.
+    /// Rows only on the second side (of a ledger: at most the first of
+    /// them, a preview; see [`Chronicle::preview_appended`]).
     pub added: Vec<Row>,
     /// Rows only on the first side.
     pub removed: Vec<Row>,
     /// `(key, before, after)` of rows on both sides whose values differ.
     pub changed: Vec<(Value, Value, Value)>,
+    /// A ledger's rows added, counted, not read.
+    pub appended: Option<Appended>,
+}
+
+/// A ledger's rows written in `(from, to]`: its first table's rows whose
+/// position column is in that range, `count` of them. A ledger only ever
+/// gains rows, so these are its whole diff; a diff holds none of them (a
+/// diff across a whole log of 1M events would hold a row per event), and a
+/// front end reads them in key order when it shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// The first side's position.
+    pub from: u64,
+    /// The second side's position.
+    pub to: u64,
+    /// How many rows.
+    pub count: u64,
 }
 
 impl PartialEq for ProjectionDiff {
     fn eq(&self, other: &Self) -> bool {
         let same =
             |a: &[Row], b: &[Row]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_json() == y.to_json());
-        same(&self.added, &other.added) && same(&self.removed, &other.removed) && self.changed == other.changed
+        same(&self.added, &other.added)
+            && same(&self.removed, &other.removed)
+            && self.changed == other.changed
+            && self.appended == other.appended
     }
 }
 
@@ -80,7 +103,13 @@ impl ProjectionDiff {
     /// Whether nothing differs.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+        self.added_count() == 0 && self.removed.is_empty() && self.changed.is_empty()
+    }
+
+    /// How many rows were added (a ledger's counted, held or not).
+    #[must_use]
+    pub fn added_count(&self) -> u64 {
+        self.appended.map_or(self.added.len() as u64, |a| a.count)
     }
 }
 
@@ -365,6 +394,7 @@ fn cancelled() -> AppError {
 }
 
 mod json;
+pub use json::Shown;
 mod ledgers;
 pub(crate) mod rows;
 pub use rows::{row_key, rows_diff};

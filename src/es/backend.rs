@@ -289,6 +289,23 @@ pub trait Reads {
             _ => f(row),
         })
     }
+    /// How many rows of an append-only read-model table have `after <
+    /// position_column <= upto` (default: counted as
+    /// [`Reads::scan_table_between`] reads them; an engine counts by its
+    /// index).
+    fn count_table_between(
+        &self,
+        spec: &'static TableSpec,
+        position_column: &str,
+        between: (u64, u64),
+    ) -> Result<u64, StoreError> {
+        let mut n = 0;
+        self.scan_table_between(spec, position_column, between, &mut |_| {
+            n += 1;
+            Ok(())
+        })?;
+        Ok(n)
+    }
     /// Each event with `after < position <= upto`, in order, without its payload.
     fn scan_heads(
         &self,

@@ -28,6 +28,25 @@ impl Conn {
         })
     }
 
+    /// How many rows of `spec`'s table have `position_column` in `(after,
+    /// upto]` (a missing table has none).
+    pub fn count_table_between(
+        &self,
+        spec: &'static TableSpec,
+        position_column: &str,
+        (after, upto): (u64, u64),
+    ) -> Result<u64, StoreError> {
+        if !self.table_exists(spec)? {
+            return Ok(0);
+        }
+        let bounds = [to_i64(after), to_i64(upto)];
+        let filter = self.position_filter(spec, position_column, (bounds[0], bounds[1]))?;
+        let sql = format!("SELECT count(*) FROM {} WHERE {filter}", super::rows::ident(spec.name)?);
+        let row = self.query_opt(&sql, &[&bounds[0], &bounds[1]])?;
+        let n: i64 = row.map_or(Ok(0), |r| col(&r, 0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Calls `f` for each row of `spec`'s table whose `position_column` is
     /// in `(after, upto]`, in key order (a missing table reads empty).
     pub fn scan_table_between(

@@ -179,6 +179,15 @@ macro_rules! reads_via {
                 let $s = self;
                 $conn.scan_table_between(spec, position_column, between, f)
             }
+            fn count_table_between(
+                &self,
+                spec: &'static TableSpec,
+                position_column: &str,
+                between: (u64, u64),
+            ) -> Result<u64, StoreError> {
+                let $s = self;
+                $conn.count_table_between(spec, position_column, between)
+            }
             fn scan_heads(
                 &self,
                 after: u64,

@@ -71,7 +71,7 @@ impl Conn {
         rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect()
     }
 
-    fn table_exists(&self, spec: &'static TableSpec) -> Result<bool, StoreError> {
+    pub(super) fn table_exists(&self, spec: &'static TableSpec) -> Result<bool, StoreError> {
         if self.in_tx.get() && self.known_tables.borrow().contains(spec.name) {
             return Ok(true);
         }

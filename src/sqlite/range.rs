@@ -40,3 +40,13 @@ pub(super) fn table_between(
 ) -> Result<(), StoreError> {
     super::rows::scan_where(conn, spec, position_column, (to_i64(after), to_i64(upto)), f)
 }
+
+/// How many rows of `spec`'s table have `position_column` in `(after, upto]`.
+pub(super) fn count_between(
+    conn: &Connection,
+    spec: &'static TableSpec,
+    position_column: &str,
+    (after, upto): (u64, u64),
+) -> Result<u64, StoreError> {
+    super::rows::count_where(conn, spec, position_column, (to_i64(after), to_i64(upto)))
+}

@@ -191,6 +191,15 @@ impl<T: Connected> Reads for T {
         range::table_between(self.conn(), spec, position_column, between, f)
     }
 
+    fn count_table_between(
+        &self,
+        spec: &'static TableSpec,
+        position_column: &str,
+        between: (u64, u64),
+    ) -> Result<u64, StoreError> {
+        range::count_between(self.conn(), spec, position_column, between)
+    }
+
     fn scan_heads(
         &self,
         after: u64,

@@ -148,6 +148,23 @@ pub(super) fn scan_where(
     Ok(())
 }
 
+/// How many rows of a read-model table have `column` in `(after, upto]`
+/// (a missing table has none).
+pub(super) fn count_where(
+    conn: &Connection,
+    spec: &'static TableSpec,
+    column: &str,
+    (after, upto): (i64, i64),
+) -> Result<u64, StoreError> {
+    if !table_exists(conn, spec)? {
+        return Ok(0);
+    }
+    let (from, column) = plan::plan(conn, spec, column, (after, upto), None)?.source_and_column(spec, column)?;
+    let sql = format!("SELECT count(*) FROM {from} WHERE {column} > ?1 AND {column} <= ?2");
+    let n: i64 = conn.prepare_cached(&sql)?.query_row([after, upto], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Rows of an append-only read-model table written at or before `position`
 /// (by `position_column`), in key order, `offset` then at most `limit`.
 pub(super) fn table_rows_upto(

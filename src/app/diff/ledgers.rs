@@ -1,106 +1,18 @@
 //! A ledger's rows in a diff ([`TimeTravel::Query`] read models: rows only
-//! ever added, each carrying the position that wrote it), read whole or a
-//! piece of the range at a time (`diff/split.rs` shares a wide range's
-//! pieces between two connections). A ledger's rows up to its checkpoint
-//! never change, so any connection reads what another would.
+//! ever added, each carrying the position that wrote it): counted by the
+//! store (its index on the position column), never read by the diff
+//! ([`super::Appended`]), and read in key order, a row at a time, when a
+//! front end shows them ([`Chronicle::appended_rows`]; the TUI's overlay a
+//! page of them, [`Chronicle::preview_appended`]). A ledger's rows up to
+//! its checkpoint never change, so a later read gives what the diff saw.
 
-use std::ops::Range;
-
-use super::ProjectionDiff;
-use super::rows::key_text;
+use super::{Appended, Diff, ProjectionDiff};
 use crate::app::{AppError, Chronicle};
-use crate::es::store::Store;
-use crate::es::{Row, TableSpec, TimeTravel};
+use crate::es::projection::RowsError;
+use crate::es::{Row, StoreError, TableSpec, TimeTravel};
 
 /// A ledger a diff reads: its name, first table and position column.
 pub(super) type Ledger = (String, &'static TableSpec, &'static str);
-
-/// Rows of a ledger in key-text order, each with where its key's text is
-/// in `texts` (one buffer: no allocation per row to free later, maybe on
-/// another thread).
-#[derive(Default)]
-pub(super) struct Keyed {
-    texts: String,
-    rows: Vec<(Range<usize>, Row)>,
-}
-
-/// The rows of the ledger in `(from, to]`, by key text as
-/// [`super::rows_diff`] orders them. Its rows never change once written,
-/// so nothing else differs.
-///
-/// # Errors
-/// Store failures.
-pub(super) fn ledger_rows(
-    store: &Store,
-    table: &'static TableSpec,
-    position_column: &str,
-    between: (u64, u64),
-) -> Result<ProjectionDiff, AppError> {
-    Ok(merged(ledger_piece(store, table, position_column, between, &|| false)?.into_iter().collect()))
-}
-
-/// The rows of the ledger written in `(from, to]`, in key-text order;
-/// `None` once `give_up` says so (asked every [`ASK_EVERY`] rows).
-///
-/// # Errors
-/// Store failures.
-pub(super) fn ledger_piece(
-    store: &Store,
-    table: &'static TableSpec,
-    position_column: &str,
-    (from, to): (u64, u64),
-    give_up: &dyn Fn() -> bool,
-) -> Result<Option<Keyed>, AppError> {
-    let mut keyed = Keyed::default();
-    let (mut seen, mut stopped) = (0, false);
-    store.scan_table_between(table, position_column, (from, to), &mut |row| {
-        seen += 1;
-        stopped = stopped || (seen % ASK_EVERY == 0 && give_up());
-        if !stopped {
-            let start = keyed.texts.len();
-            keyed.texts.push_str(&key_text(&row));
-            keyed.rows.push((start..keyed.texts.len(), row));
-        }
-        Ok(())
-    })?;
-    if stopped {
-        return Ok(None);
-    }
-    let Keyed { texts, rows } = &mut keyed;
-    rows.sort_unstable_by(|a, b| texts[a.0.clone()].cmp(&texts[b.0.clone()]));
-    Ok(Some(keyed))
-}
-
-/// How many rows a ledger's piece reads between two questions to its
-/// `give_up`.
-const ASK_EVERY: usize = 4_096;
-
-/// One ledger's diff from its pieces (each in key-text order; their keys
-/// differ): the rows gained, in key-text order (the pieces merged).
-pub(super) fn merged(pieces: Vec<Keyed>) -> ProjectionDiff {
-    let added = match <[Keyed; 1]>::try_from(pieces) {
-        Ok([one]) => one.rows.into_iter().map(|(_, row)| row).collect(),
-        Err(pieces) => {
-            let mut added = Vec::with_capacity(pieces.iter().map(|p| p.rows.len()).sum());
-            let (mut keys, mut rows) = (Vec::new(), Vec::new());
-            for Keyed { texts, rows: keyed } in pieces {
-                let (ranges, piece): (Vec<_>, Vec<_>) = keyed.into_iter().unzip();
-                keys.push((texts, ranges));
-                rows.push(piece.into_iter());
-            }
-            let mut next = vec![0; keys.len()];
-            let key = |i: usize, at: usize| &keys[i].0[keys[i].1[at].clone()];
-            // The piece whose next row has the lowest key, while one has a row.
-            while let Some(i) = (0..keys.len()).filter(|&i| next[i] < keys[i].1.len()).min_by_key(|&i| key(i, next[i]))
-            {
-                added.extend(rows[i].next());
-                next[i] += 1;
-            }
-            added
-        }
-    };
-    ProjectionDiff { added, ..ProjectionDiff::default() }
-}
 
 impl Chronicle {
     /// The ledger named `name`, if it is one the store holds up to `to`.
@@ -116,8 +28,9 @@ impl Chronicle {
         Ok(Some((name.to_owned(), &p.tables()[0], position_column)))
     }
 
-    /// What differs of the ledger `name` between `from` and `to` (`None`:
-    /// not a ledger the store holds up to `to`).
+    /// What differs of the ledger `name` between `from` and `to`: its rows
+    /// written in between, counted (`None`: not a ledger the store holds up
+    /// to `to`).
     ///
     /// # Errors
     /// Store failures.
@@ -126,9 +39,65 @@ impl Chronicle {
         name: &str,
         (from, to): (u64, u64),
     ) -> Result<Option<ProjectionDiff>, AppError> {
-        match self.ledger(name, to)? {
-            Some((_, table, column)) => Ok(Some(ledger_rows(&self.store, table, column, (from, to))?)),
-            None => Ok(None),
+        let Some((_, table, column)) = self.ledger(name, to)? else { return Ok(None) };
+        let count = self.store.count_table_between(table, column, (from, to))?;
+        Ok(Some(ProjectionDiff { appended: Some(Appended { from, to, count }), ..ProjectionDiff::default() }))
+    }
+
+    /// Calls `f` with each row of the ledger `name` that `appended` counts,
+    /// in key order, while `f` says to go on (`true`).
+    ///
+    /// # Errors
+    /// [`AppError::Usage`] when `name` is not a ledger; store failures;
+    /// `f`'s.
+    pub fn appended_rows(
+        &self,
+        name: &str,
+        appended: &Appended,
+        f: &mut dyn FnMut(Row) -> Result<bool, AppError>,
+    ) -> Result<(), AppError> {
+        let Some(p) = self.registry.projection(name) else {
+            return Err(AppError::Usage(format!("unknown projection `{name}`")));
+        };
+        let TimeTravel::Query { position_column } = p.time_travel() else {
+            return Err(AppError::Usage(format!("`{name}` is not a ledger")));
+        };
+        let (mut failed, mut done) = (None, false);
+        let between = (appended.from, appended.to);
+        let read = self.store.scan_table_between(&p.tables()[0], position_column, between, &mut |row| {
+            match f(row) {
+                Ok(true) => return Ok(()),
+                Ok(false) => done = true,
+                Err(e) => failed = Some(e),
+            }
+            // Stops the scan; what stopped it is kept above.
+            Err(StoreError::Rows(RowsError("stopped".into())))
+        });
+        match (failed, read) {
+            (Some(e), _) => Err(e),
+            (None, Err(_)) if done => Ok(()),
+            (None, r) => Ok(r?),
         }
+    }
+
+    /// Holds the first `limit` rows (in key order) of each ledger's rows
+    /// added in `diff` in its `added` (what a front end lists before "and N
+    /// more"), its count unchanged.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn preview_appended(&self, diff: &mut Diff, limit: usize) -> Result<(), AppError> {
+        for (name, p) in &mut diff.projections {
+            let Some(appended) = p.appended else { continue };
+            let mut rows = Vec::new();
+            if limit > 0 {
+                self.appended_rows(name, &appended, &mut |row| {
+                    rows.push(row);
+                    Ok(rows.len() < limit)
+                })?;
+            }
+            p.added = rows;
+        }
+        Ok(())
     }
 }

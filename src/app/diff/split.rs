@@ -1,39 +1,30 @@
-//! A diff's reads of the store: the touched streams' states at both ends
-//! and, for a wide range, the ledgers' rows written in it. The reads are cut
-//! into pieces (each ledger's rows first, in two halves of the range, then
-//! the streams [`STREAMS_PER_PIECE`] at a time); a wide range's pieces are
-//! shared by the diff's own connection and a second one on a second thread,
-//! each taking the next piece not taken until none is left (the diff's own
-//! thread first diffs the other read models). A ledger read in two halves
-//! costs one more walk of its table when the range is a large share of it
-//! (SQLite's plan then; ~20 ms for the demo's 765k rows at 1M), less than
-//! building half of the rows in range saves (~1 µs a row). The results are put back in the pieces' order, so they are the
-//! ones one connection reads: states at a position and a ledger's rows up
-//! to its checkpoint never change. A narrow range reads on its own
-//! connection, in turn.
+//! A diff's reads of the store: the touched streams' states at both ends,
+//! cut into pieces of [`STREAMS_PER_PIECE`] streams. When many streams are
+//! touched, the pieces are shared by the diff's own connection and a
+//! second one on a second thread (kept for the next wide diff), each taking
+//! the next piece not taken until none is left (the diff's own thread
+//! first diffs the read models: a ledger's are counted, not read, see
+//! `ledgers.rs`). The results are put back in the pieces' order, so they
+//! are the ones one connection reads: states at a position never change.
+//! Fewer streams are read on the diff's own connection, in turn.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::PoisonError;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::PoisonError;
 use std::time::Duration;
 
-use super::ledgers::{Keyed, Ledger, ledger_piece, merged};
 use super::{ProjectionDiff, StreamDiff, cancelled, states::stream_diff};
 use crate::app::{AppError, Chronicle, World};
 use crate::domain::Registry;
 use crate::es::backend::Access;
 use crate::es::store::Store;
 
-/// From this many events apart a diff's reads are shared with a second
-/// connection, or from [`TWO_FROM_STREAMS`] streams touched. Below both it
-/// saved nothing measurable (the demo's 1M store: reads 10k events apart,
-/// ~105 streams, 16-22 ms either way; 20k apart, ~190 streams, 27-34 ms
-/// against 29-37; 40k apart 51-54 ms against 53-72).
-const TWO_FROM_EVENTS: u64 = 20_000;
-
-/// See [`TWO_FROM_EVENTS`].
+/// From this many streams touched a diff's reads are shared with a second
+/// connection. Below it that saved nothing measurable (the demo's 1M store:
+/// reads 10k events apart, ~105 streams, 16-22 ms either way; 20k apart,
+/// ~190 streams, 27-34 ms against 29-37; 40k apart 51-54 ms against 53-72).
 const TWO_FROM_STREAMS: usize = 200;
 
 /// Streams loaded per piece (fewer under test, so that a small store's
@@ -44,21 +35,11 @@ const STREAMS_PER_PIECE: usize = if cfg!(test) { 4 } else { 32 };
 /// caller whether to give up.
 const ASK_WHILE_WAITING: Duration = Duration::from_millis(10);
 
-/// A piece of a diff's reads.
-enum Piece {
-    /// The streams touched at these indexes.
-    Streams(Range<usize>),
-    /// The rows of one ledger (an index of the ledgers read) in `(from, to]`.
-    Rows(usize, (u64, u64)),
-}
+/// A piece of a diff's reads: the streams touched at these indexes.
+type Piece = Range<usize>;
 
-/// What a piece read.
-enum Read {
-    /// The entries of its streams that differ, in order.
-    Streams(Vec<StreamDiff>),
-    /// Its ledger's rows.
-    Rows(Keyed),
-}
+/// What a piece read: the entries of its streams that differ, in order.
+type Read = Vec<StreamDiff>;
 
 /// Why a thread stopped before the pieces were all read.
 enum Halt {
@@ -71,30 +52,20 @@ enum Halt {
 /// The pieces of a diff's reads and the next one not taken.
 struct Work<'a> {
     touched: &'a [(String, String)],
-    ledgers: &'a [Ledger],
     between: (u64, u64),
     pieces: Vec<Piece>,
     next: AtomicUsize,
 }
 
-/// What both connections read: the streams' entries and the ledgers' diffs.
+/// What a diff reads: the streams' entries and the read models' diffs.
 pub(super) type StoreReads = (Vec<StreamDiff>, BTreeMap<String, ProjectionDiff>);
 
 impl<'a> Work<'a> {
-    /// The pieces: each ledger's rows in `parts` spans of the range, then
-    /// the streams.
-    fn new(touched: &'a [(String, String)], ledgers: &'a [Ledger], (from, to): (u64, u64), parts: u64) -> Self {
-        let mut pieces = Vec::new();
-        let n = parts.max(1);
-        for i in 0..ledgers.len() {
-            for k in 0..n {
-                let span = (from + (to - from) * k / n, from + (to - from) * (k + 1) / n);
-                pieces.push(Piece::Rows(i, span));
-            }
-        }
+    /// The pieces: the streams, [`STREAMS_PER_PIECE`] at a time.
+    fn new(touched: &'a [(String, String)], between: (u64, u64)) -> Self {
         let chunks = (0..touched.len()).step_by(STREAMS_PER_PIECE);
-        pieces.extend(chunks.map(|i| Piece::Streams(i..(i + STREAMS_PER_PIECE).min(touched.len()))));
-        Self { touched, ledgers, between: (from, to), pieces, next: AtomicUsize::new(0) }
+        let pieces = chunks.map(|i| i..(i + STREAMS_PER_PIECE).min(touched.len())).collect();
+        Self { touched, between, pieces, next: AtomicUsize::new(0) }
     }
 
     /// Reads the pieces not taken yet through `store`, one at a time, until
@@ -104,47 +75,25 @@ impl<'a> Work<'a> {
         loop {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(piece) = self.pieces.get(i) else { return Ok(out) };
-            let read = match piece {
-                Piece::Streams(range) => {
-                    let mut diffs = Vec::new();
-                    for (id, stream_type) in &self.touched[range.clone()] {
-                        if give_up() {
-                            return Err(Halt::GaveUp);
-                        }
-                        let diff = stream_diff(store, registry, (id, stream_type), self.between);
-                        diffs.extend(diff.map_err(Halt::Failed)?);
-                    }
-                    Read::Streams(diffs)
+            let mut diffs = Vec::new();
+            for (id, stream_type) in &self.touched[piece.clone()] {
+                if give_up() {
+                    return Err(Halt::GaveUp);
                 }
-                &Piece::Rows(ledger, span) => {
-                    let (_, table, column) = &self.ledgers[ledger];
-                    match ledger_piece(store, table, column, span, give_up).map_err(Halt::Failed)? {
-                        Some(rows) => Read::Rows(rows),
-                        None => return Err(Halt::GaveUp),
-                    }
-                }
-            };
-            out.push((i, read));
+                let diff = stream_diff(store, registry, (id, stream_type), self.between);
+                diffs.extend(diff.map_err(Halt::Failed)?);
+            }
+            out.push((i, diffs));
         }
     }
 
     /// The reads of every piece put back in order (`reads`: each piece once).
-    fn assemble(&self, reads: impl IntoIterator<Item = (usize, Read)>) -> StoreReads {
+    fn assemble(&self, reads: impl IntoIterator<Item = (usize, Read)>) -> Vec<StreamDiff> {
         let mut by_piece: Vec<Option<Read>> = self.pieces.iter().map(|_| None).collect();
         for (i, read) in reads {
             by_piece[i] = Some(read);
         }
-        let mut streams = Vec::new();
-        let mut rows: Vec<Vec<Keyed>> = self.ledgers.iter().map(|_| Vec::new()).collect();
-        for (piece, read) in self.pieces.iter().zip(by_piece) {
-            match (piece, read) {
-                (Piece::Streams(_), Some(Read::Streams(diffs))) => streams.extend(diffs),
-                (&Piece::Rows(ledger, _), Some(Read::Rows(keyed))) => rows[ledger].push(keyed),
-                _ => {}
-            }
-        }
-        let names = self.ledgers.iter().map(|(name, _, _)| name.clone());
-        (streams, names.zip(rows).map(|(name, pieces)| (name, merged(pieces))).collect())
+        by_piece.into_iter().flatten().flatten().collect()
     }
 }
 
@@ -165,34 +114,23 @@ impl Chronicle {
         worlds: [Option<&World>; 2],
         stop: &dyn Fn() -> bool,
     ) -> Result<StoreReads, AppError> {
-        let width = between.1.saturating_sub(between.0);
-        let wide = width >= TWO_FROM_EVENTS || touched.len() >= TWO_FROM_STREAMS;
-        self.read_split(touched, names, between, worlds, stop, wide.then_some(2))
+        if touched.len() < TWO_FROM_STREAMS {
+            return self.read_in_turn(touched, names, between, worlds, stop);
+        }
+        self.read_on_two_if_can(touched, names, between, worlds, stop)
     }
 
     /// As [`Chronicle::read_streams_and_models`], on two connections when
-    /// `split` says in how many parts to read each ledger's range, else on
-    /// the diff's own.
-    fn read_split(
+    /// a second one can be had.
+    fn read_on_two_if_can(
         &self,
         touched: &[(String, String)],
         names: Vec<String>,
         (from, to): (u64, u64),
         worlds: [Option<&World>; 2],
         stop: &dyn Fn() -> bool,
-        split: Option<u64>,
     ) -> Result<StoreReads, AppError> {
         let between = (from, to);
-        let mut ledgers = Vec::new();
-        if split.is_some() {
-            for name in &names {
-                ledgers.extend(self.ledger(name, to)?);
-            }
-        }
-        let work = Work::new(touched, &ledgers, between, split.unwrap_or(1));
-        if split.is_none() || work.pieces.len() < 2 {
-            return self.read_in_turn(touched, names, between, worlds, stop);
-        }
         let spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner).take();
         let other = match spare.map_or_else(|| self.store.reconnect(Access::Read), Ok) {
             Ok(other) => other,
@@ -201,16 +139,9 @@ impl Chronicle {
                 return self.read_in_turn(touched, names, between, worlds, stop);
             }
         };
-        let rest: Vec<String> = names.into_iter().filter(|n| !ledgers.iter().any(|l| &l.0 == n)).collect();
-        tracing::debug!(
-            streams = touched.len(),
-            ledgers = ?ledgers.iter().map(|l| &l.0).collect::<Vec<_>>(),
-            pieces = work.pieces.len(),
-            from,
-            to,
-            "diff read on two connections"
-        );
-        self.read_on_two(&work, other, rest, worlds, stop)
+        let work = Work::new(touched, between);
+        tracing::debug!(streams = touched.len(), pieces = work.pieces.len(), from, to, "diff read on two connections");
+        self.read_on_two(&work, other, names, worlds, stop)
     }
 
     /// As [`Chronicle::read_streams_and_models`] on the diff's own
@@ -223,14 +154,13 @@ impl Chronicle {
         worlds: [Option<&World>; 2],
         stop: &dyn Fn() -> bool,
     ) -> Result<StoreReads, AppError> {
-        let work = Work::new(touched, &[], between, 1);
+        let work = Work::new(touched, between);
         let reads = match work.take(&self.store, &self.registry, stop) {
             Ok(reads) => reads,
             Err(Halt::GaveUp) => return Err(cancelled()),
             Err(Halt::Failed(e)) => return Err(e),
         };
-        let (streams, _) = work.assemble(reads);
-        Ok((streams, self.projection_diffs(names, between, worlds, stop)?))
+        Ok((work.assemble(reads), self.projection_diffs(names, between, worlds, stop)?))
     }
 
     /// The pieces of `work` taken by this thread and by a second one on
@@ -293,11 +223,7 @@ impl Chronicle {
                 return Err(cancelled());
             }
             match (mine, theirs) {
-                (Ok((mut models, mine)), Ok(theirs)) => {
-                    let (streams, ledgers) = work.assemble(mine.into_iter().chain(theirs));
-                    models.extend(ledgers);
-                    Ok((streams, models))
-                }
+                (Ok((models, mine)), Ok(theirs)) => Ok((work.assemble(mine.into_iter().chain(theirs)), models)),
                 (Err(Halt::Failed(e)), _) | (_, Err(Halt::Failed(e))) => Err(e),
                 // Gave up with nothing failed: only `stop` makes that.
                 _ => Err(cancelled()),

@@ -113,6 +113,20 @@ impl Store {
         self.reads().scan_table_between(spec, position_column, (after, upto), f)
     }
 
+    /// How many rows of an append-only read-model table have their
+    /// `position_column` in `(after, upto]`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn count_table_between(
+        &self,
+        spec: &'static TableSpec,
+        position_column: &str,
+        between: (u64, u64),
+    ) -> Result<u64, StoreError> {
+        self.reads().count_table_between(spec, position_column, between)
+    }
+
     /// Counts the events with `after < position <= upto` into `sum`.
     ///
     /// # Errors

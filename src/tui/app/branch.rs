@@ -157,12 +157,19 @@ impl DiffView {
             let head = format!(
                 "read model {}: {} added, {} removed, {} changed",
                 clean(name),
-                p.added.len(),
+                p.added_count(),
                 p.removed.len(),
                 p.changed.len()
             );
             lines.push((Heading, head));
             lines.extend(p.added.iter().map(|r| (Added, format!("  + {}", value(&r.to_json())))));
+            // A ledger's rows: the first ones (read by the runtime), then how many more.
+            let more = p.added_count().saturating_sub(p.added.len() as u64);
+            if more > 0 {
+                let name = clean(name);
+                let (a, b) = (diff.from, diff.to);
+                lines.push((Plain, format!("  … and {more} more (chronicle diff {a} {b} --projection {name})")));
+            }
             lines.extend(p.removed.iter().map(|r| (Removed, format!("  - {}", value(&r.to_json())))));
             lines.extend(p.changed.iter().map(|(k, b, a)| {
                 // Only the cells that changed: a whole row twice does not fit a line.

@@ -313,3 +313,21 @@ fn d_in_a_branch_says_what_the_cli_whatif_says() {
     assert_eq!(shown.lines, want.lines);
     assert!(shown.lines.iter().any(|l| l.1.contains("read model account_balances")), "{:#?}", shown.lines);
 }
+
+#[test]
+fn a_ledgers_rows_in_the_diff_overlay_are_a_first_page_then_a_count() {
+    let (_d, db) = store();
+    let c = crate::app::Chronicle::open(&db, crate::app::Mode::Read, crate::domain::Registry::builtin()).unwrap();
+    let head = c.store().head().unwrap();
+    let mut d = c.diff(0, head, crate::app::diff::Scope::All).unwrap();
+    let total = d.projections["transaction_history"].added_count();
+    assert!(total > 2, "the ledger gains rows: {total}");
+    c.preview_appended(&mut d, 2).unwrap();
+    let view = DiffView::of("diff".into(), &d);
+    let text: Vec<&str> = view.lines.iter().map(|l| l.1.as_str()).collect();
+    let at = text.iter().position(|l| l.starts_with("read model transaction_history:")).expect("its heading");
+    assert_eq!(text[at], format!("read model transaction_history: {total} added, 0 removed, 0 changed"));
+    assert!(text[at + 1].starts_with("  + ") && text[at + 2].starts_with("  + "), "{text:#?}");
+    let more = format!("  … and {} more (chronicle diff 0 {head} --projection transaction_history)", total - 2);
+    assert_eq!(text[at + 3], more);
+}

@@ -21,6 +21,10 @@ use crate::es::TimeTravel;
 use crate::tui::action::Action;
 use crate::tui::app::{App, DiffView};
 
+/// How many of a ledger's rows added a diff overlay lists (the rest it
+/// counts: `chronicle diff A B --projection NAME` prints them all).
+const LEDGER_ROWS_SHOWN: usize = 1_000;
+
 /// A diff being computed on its thread.
 #[derive(Debug)]
 pub struct DiffJob {
@@ -89,7 +93,9 @@ impl Branches {
         let worlds = [from, to].map(|p| world_at(c, app, &frames, p));
         self.start_diff(c, move |c, stop| {
             let [a, b] = &worlds;
-            let d = c.diff_with_summaries((from, to), Scope::All, [a.as_ref(), b.as_ref()], &sums, stop)?;
+            let mut d = c.diff_with_summaries((from, to), Scope::All, [a.as_ref(), b.as_ref()], &sums, stop)?;
+            // A ledger's rows added: the first page shown, the rest counted.
+            c.preview_appended(&mut d, LEDGER_ROWS_SHOWN)?;
             Ok(DiffView::of(format!("diff {from} → {to}"), &d))
         })
     }
