@@ -3,16 +3,18 @@
 //! JSON paths), the read-model rows added, removed and changed, and the
 //! events in between counted by type and actor.
 //!
-//! Streams touched and the counts are found by reading the range without
-//! payloads (`diff/summary.rs`; one stream's events through the stream
-//! index); the streams' states at both ends come from the state-at-position
-//! code (snapshot plus tail), so a diff never folds the whole log for
-//! streams. A ledger's rows that differ are the ones written in the range
-//! (a position-bounded scan). A wide range's reads of the store are shared
-//! by two connections (`diff/split.rs`). In-memory read models at both ends come from
-//! the time machine's worlds when the caller has them
-//! ([`Chronicle::diff_with_worlds`]), else from the store or a fold
-//! (`diff/rows.rs`). A front end can stop a diff between pages
+//! Streams touched and the counts come from interval sums (the timeline's,
+//! the keyframe cache's or the store's) plus reads of the rest of the range
+//! without payloads (`diff/summary.rs`; one stream's events through the
+//! stream index); the streams' states at both ends come from the
+//! state-at-position code (snapshot plus tail), so a diff never folds the
+//! whole log for streams, and many streams are loaded on two connections
+//! (`diff/split.rs`). A ledger's rows that differ are the ones written in
+//! the range: counted, and read only when shown (`diff/ledgers.rs`).
+//! In-memory read models at both ends come from the time machine's worlds
+//! when the caller has them ([`Chronicle::diff_with_worlds`]), else from a
+//! keyframe (the cache's, or the store's read-model snapshots) and a short
+//! fold (`diff/rows.rs`). A front end can stop a diff between pages
 //! ([`Chronicle::diff_unless`]). The same shape serves a what-if branch's
 //! diff against the real log ([`super::whatif`]).
 

@@ -100,8 +100,8 @@ impl<'a> Work<'a> {
 impl Chronicle {
     /// The entries of the streams `touched` (in their order) that differ
     /// between `from` and `to`, and the diffs of the read models `names`,
-    /// read on a second connection too when the range is wide (see the
-    /// module's doc); `stop` is asked between streams and pages.
+    /// read on a second connection too when many streams are touched (see
+    /// the module's doc); `stop` is asked between streams and pages.
     ///
     /// # Errors
     /// Store failures (the first found); an event that cannot be upcast or
