@@ -52,6 +52,32 @@ pub fn sums_of(body: &[u8]) -> Result<(u64, &[u8]), String> {
 const TRIES: usize = 4;
 
 impl Chronicle {
+    /// Folds the events of `(after, upto]` into `tables` with `projections`
+    /// (each event upcast, and never folded around when its aggregate
+    /// cannot decode it); returns the last position folded.
+    ///
+    /// # Errors
+    /// Store failures; an event that cannot be upcast or decoded.
+    pub(crate) fn fold_models(
+        &self,
+        projections: &[&dyn Projection],
+        tables: &mut MemTables,
+        (after, upto): (u64, u64),
+    ) -> Result<u64, AppError> {
+        let (mut event, mut last) = (crate::es::Event::default(), after);
+        let registry = self.registry();
+        self.store().scan_fold(after + 1, upto, |e| {
+            registry.upcasters().upcast_into(e, &mut event)?;
+            registry.decode(&event).map_err(|v| super::repository::refused(&event, v))?;
+            for p in projections {
+                p.apply(tables, &event)?;
+            }
+            last = e.position;
+            Ok::<_, AppError>(())
+        })?;
+        Ok(last)
+    }
+
     /// The in-memory read models' rows at the newest position at or before
     /// `position` where the store saved every one of them, with that
     /// position (`None`: no such position, or the store keeps none).

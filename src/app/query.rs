@@ -222,14 +222,7 @@ impl Chronicle {
         // From the nearest keyframe (cache frame or read-model snapshot) when
         // there is one, else from position 1.
         let (at, mut tables) = self.cached_tables(position).unwrap_or_default();
-        let mut event = crate::es::Event::default();
-        self.store.scan_fold(at + 1, position, |e| {
-            self.registry.upcasters().upcast_into(e, &mut event)?;
-            // Never fold around an event the aggregate cannot decode.
-            self.registry.decode(&event).map_err(|v| repository::refused(&event, v))?;
-            p.apply(&mut tables, &event)?;
-            Ok::<_, AppError>(())
-        })?;
+        self.fold_models(&[p], &mut tables, (at, position))?;
         Ok(window(&mut tables.rows(spec.name)))
     }
 

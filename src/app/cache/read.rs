@@ -16,9 +16,9 @@ use std::path::PathBuf;
 use super::counts::Counts;
 use super::frame::{counts_only, tables_only};
 use super::{CacheFile, FORMAT, Header, chosen_path, fingerprint, identity, plain_event};
-use crate::app::{AppError, Chronicle, World};
+use crate::app::{Chronicle, World};
 use crate::es::store::Summing;
-use crate::es::{Event, MemTables, TimeTravel};
+use crate::es::{MemTables, Projection, TimeTravel};
 
 /// A cache file that matches the log: its path, storage and header.
 pub(super) type Matching = (PathBuf, Box<dyn CacheFile>, Header);
@@ -49,23 +49,19 @@ impl Chronicle {
     #[must_use]
     pub fn cached_world(&self, position: u64) -> Option<World> {
         let (at, mut tables) = self.cached_tables(position)?;
-        let registry = self.registry();
         // Only the read models: a stream's bookkeeping per event would cost
         // more than the fold (a keyframe may be an interval behind).
-        let folded: Vec<_> = registry.projections().iter().filter(|p| p.time_travel() == TimeTravel::Fold).collect();
-        let (mut event, mut last) = (Event::default(), at);
-        let done = self.store().scan_fold(at + 1, position, |e| {
-            registry.upcasters().upcast_into(e, &mut event)?;
-            registry.decode(&event).map_err(|v| crate::app::repository::refused(&event, v))?;
-            for p in &folded {
-                p.apply(&mut tables, &event)?;
-            }
-            last = e.position;
-            Ok::<_, AppError>(())
-        });
+        let folded: Vec<&dyn Projection> = self
+            .registry()
+            .projections()
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|p| p.time_travel() == TimeTravel::Fold)
+            .collect();
+        let done = self.fold_models(&folded, &mut tables, (at, position));
         match done {
-            Ok(()) if last == position => Some(World { position, tables, ..World::lazy() }),
-            Ok(()) => None,
+            Ok(last) if last == position => Some(World { position, tables, ..World::lazy() }),
+            Ok(_) => None,
             Err(e) => {
                 tracing::warn!("keyframe not used: {e}");
                 None
